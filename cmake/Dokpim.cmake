@@ -1,0 +1,32 @@
+# Helpers shared by every plugin folder and test suite.
+
+# dk_add_plugin(<name> SOURCES <files...> [LIBS <targets...>])
+# Builds plugins/<name> as a loadable module "<name>.so" in the build tree's
+# plugin folder and installs it beside the others.
+function(dk_add_plugin name)
+  cmake_parse_arguments(P "" "" "SOURCES;LIBS" ${ARGN})
+  string(REPLACE "." "_" target "plugin_${name}")
+  add_library(${target} MODULE ${P_SOURCES})
+  set_target_properties(${target} PROPERTIES
+    PREFIX "" OUTPUT_NAME "${name}"
+    C_VISIBILITY_PRESET hidden
+    LIBRARY_OUTPUT_DIRECTORY ${DOKPIM_BUILD_PLUGIN_DIR})
+  target_link_libraries(${target} PRIVATE dokpim_lib ${P_LIBS})
+  install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/dokpim/plugins)
+endfunction()
+
+# dk_add_check_test(<name> SOURCES <files...> [LIBS <targets...>] [TIMEOUT s])
+# A Check suite run by CTest. Tests find the build tree through environment
+# variables rather than guessing paths.
+function(dk_add_check_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${T_SOURCES} ${PROJECT_SOURCE_DIR}/tests/common/dk_test.c)
+  target_link_libraries(${name} PRIVATE PkgConfig::CHECK dokpim_lib ${T_LIBS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
+  add_test(NAME ${name} COMMAND ${name})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
+    ENVIRONMENT "DOKPIM_BIN=$<TARGET_FILE:dokpim>;DOKPIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};DOKPIM_BUILD_DIR=${PROJECT_BINARY_DIR};DOKPIM_PLUGIN_DIR=${DOKPIM_BUILD_PLUGIN_DIR};CK_DEFAULT_TIMEOUT=${T_TIMEOUT}")
+endfunction()

@@ -1,0 +1,44 @@
+/* The dokpim command: shared pieces of its subcommands. Only the CLI prints;
+ * the library reports through return codes and dk_error. */
+#ifndef DK_CLI_H
+#define DK_CLI_H
+
+#include "dk_internal.h"
+
+/* Exit statuses scripts can rely on. */
+enum {
+    DK_EXIT_OK = 0,
+    DK_EXIT_ITEMS_FAILED = 1,
+    DK_EXIT_USAGE = 2,
+    DK_EXIT_INTERRUPTED = 130,
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_plugins(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+
+/* "dokpim: error: ..." on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Loads the plugins and warns about every module it refused. */
+dk_registry *cli_load_plugins(void);
+
+/* Parses argv with entries; on error prints it with the usage hint and
+ * returns false. */
+bool cli_parse(GOptionContext *context, int *argc, char ***argv);
+
+/* Loads the event file (NULL: none) or prints why not. */
+bool cli_load_event(const char *path, dk_event **event);
+
+/* Loads and validates the pipeline, printing every problem found. */
+bool cli_load_pipeline(const char *path, const dk_registry *registry,
+                       const dk_event *event, char **overrides,
+                       dk_pipeline **pipeline);
+
+/* Ctrl-C / SIGTERM: first asks the run to stop after the files in flight,
+ * second ends the process at once. Call before starting threads. */
+void cli_install_signal_thread(void);
+
+#endif

@@ -1,0 +1,57 @@
+/* dokpim check PIPELINE [--event EVENT] [--set STAGE.OPTION=VALUE]... */
+#include "cli.h"
+
+#include <stdio.h>
+
+int cmd_check(int argc, char **argv)
+{
+    g_autofree char *event_path = NULL;
+    g_auto(GStrv) overrides = NULL;
+    g_auto(GStrv) rest = NULL;
+    GOptionEntry entries[] = {
+        {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
+         "also check the event file, and that templates only use fields "
+         "it sets",
+         "EVENT"},
+        {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
+         "override an option (repeatable)", "STAGE.OPTION=VALUE"},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
+         NULL},
+        {NULL}};
+    GOptionContext *context = g_option_context_new("PIPELINE");
+    g_option_context_set_summary(context,
+                                 "Validates a pipeline without touching any "
+                                 "file: plugins, option names,\ntypes, "
+                                 "ranges, templates and input files.");
+    g_option_context_add_main_entries(context, entries, NULL);
+    bool parsed = cli_parse(context, &argc, &argv);
+    g_option_context_free(context);
+    if (!parsed)
+        return DK_EXIT_USAGE;
+    if (!rest || !rest[0] || rest[1]) {
+        cli_error("check needs exactly one pipeline file (see --help)");
+        return DK_EXIT_USAGE;
+    }
+    dk_event *event = NULL;
+    if (!cli_load_event(event_path, &event))
+        return DK_EXIT_USAGE;
+    dk_registry *registry = cli_load_plugins();
+    dk_pipeline *pipeline = NULL;
+    bool ok = cli_load_pipeline(rest[0], registry, event_path ? event : NULL,
+                                overrides, &pipeline);
+    if (ok) {
+        printf("%s: OK: %s, %u stages:", rest[0],
+               pipeline->name ? pipeline->name : "(unnamed)",
+               pipeline->stages->len);
+        for (guint i = 0; i < pipeline->stages->len; i++) {
+            const dk_stage *stage = pipeline->stages->pdata[i];
+            printf("%s %s (%s)", i ? "," : "", stage->name,
+                   stage->plugin->name);
+        }
+        printf("\n");
+    }
+    dk_pipeline_free(&pipeline);
+    dk_registry_free(&registry);
+    dk_event_free(&event);
+    return ok ? DK_EXIT_OK : DK_EXIT_USAGE;
+}

@@ -1,0 +1,125 @@
+/* dokpim run PIPELINE --event EVENT [-o LIBRARY] [-j N] [--set ...] INPUT... */
+#include "cli.h"
+#include "json.h"
+#include "progress.h"
+
+#include <stdio.h>
+
+static char *default_library(const dk_event *event)
+{
+    g_autofree char *date = g_date_time_format(event->date, "%Y-%m-%d");
+    g_autofree char *name = g_strdup_printf("%s_%s", date, event->slug);
+    g_autofree char *cwd = g_get_current_dir();
+    return g_build_filename(cwd, "dokpim-library", name, NULL);
+}
+
+static void print_summary(const dk_run *run, const dk_library *library)
+{
+    fprintf(stderr,
+            "dokpim: %u item%s: %d done, %d skipped, %d duplicate, "
+            "%d failed",
+            run->results->len, run->results->len == 1 ? "" : "s",
+            run->counts[DK_STATUS_DONE], run->counts[DK_STATUS_SKIPPED],
+            run->counts[DK_STATUS_DUPLICATE], run->counts[DK_STATUS_FAILED]);
+    if (run->counts[DK_STATUS_CANCELLED])
+        fprintf(stderr, ", %d not finished (stopped)",
+                run->counts[DK_STATUS_CANCELLED]);
+    fprintf(stderr,
+            "\ndokpim: outputs in %s/derived (originals in "
+            "%s/originals)\n",
+            library->root, library->root);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    g_autofree char *event_path = NULL;
+    g_autofree char *library_path = NULL;
+    g_auto(GStrv) overrides = NULL;
+    g_auto(GStrv) rest = NULL;
+    int jobs = 0;
+    gboolean json = FALSE, quiet = FALSE;
+    GOptionEntry entries[] = {
+        {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
+         "event file (required)", "EVENT"},
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library_path,
+         "library folder (default: ./dokpim-library/DATE_EVENT)", "LIBRARY"},
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+         "worker threads (default: number of cores)", "N"},
+        {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
+         "override an option, e.g. web.web-size=1600 (repeatable)",
+         "STAGE.OPTION=VALUE"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+         "print a JSON summary on stdout", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+         "only report problems and the summary", NULL},
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
+         NULL},
+        {NULL}};
+    GOptionContext *context = g_option_context_new("PIPELINE INPUT...");
+    g_option_context_set_summary(
+        context, "Runs every INPUT (files, or folders searched recursively) "
+                 "through the\nstages of PIPELINE, writing into the event's "
+                 "library folder.");
+    g_option_context_add_main_entries(context, entries, NULL);
+    bool parsed = cli_parse(context, &argc, &argv);
+    g_option_context_free(context);
+    if (!parsed)
+        return DK_EXIT_USAGE;
+    if (!rest || !rest[0] || !rest[1]) {
+        cli_error("run needs a pipeline and at least one input (see --help)");
+        return DK_EXIT_USAGE;
+    }
+    if (!event_path) {
+        cli_error("run needs --event EVENT (the event file)");
+        return DK_EXIT_USAGE;
+    }
+    if (jobs < 0 || jobs > 256) {
+        cli_error("-j %d: use 1 to 256 workers", jobs);
+        return DK_EXIT_USAGE;
+    }
+    int status = DK_EXIT_USAGE;
+    dk_event *event = NULL;
+    dk_registry *registry = NULL;
+    dk_pipeline *pipeline = NULL;
+    dk_library *library = NULL;
+    dk_run *run = NULL;
+    dk_error err = {0};
+    if (!cli_load_event(event_path, &event))
+        goto out;
+    registry = cli_load_plugins();
+    if (!cli_load_pipeline(rest[0], registry, event, overrides, &pipeline))
+        goto out;
+    if (!library_path)
+        library_path = default_library(event);
+    if (dk_library_open(library_path, &library, &err) < 0) {
+        cli_error("%s", err.message);
+        goto out;
+    }
+    GPtrArray *inputs =
+        dk_collect_inputs((const char *const *)rest + 1, library->root);
+    cli_install_signal_thread();
+    cli_progress progress;
+    progress_init(&progress, quiet);
+    dk_run_options options = {
+        .jobs = jobs, .on_result = progress_on_result, .user = &progress};
+    int rc = dk_run_pipeline(pipeline, library, inputs, &options, &run, &err);
+    progress_finish(&progress);
+    g_ptr_array_free(inputs, TRUE);
+    if (rc < 0) {
+        cli_error("%s", err.message);
+        goto out;
+    }
+    print_summary(run, library);
+    if (json)
+        json_print_run(pipeline, library, run);
+    status = run->counts[DK_STATUS_CANCELLED] ? DK_EXIT_INTERRUPTED
+             : run->counts[DK_STATUS_FAILED]  ? DK_EXIT_ITEMS_FAILED
+                                              : DK_EXIT_OK;
+out:
+    dk_run_free(&run);
+    dk_library_free(&library);
+    dk_pipeline_free(&pipeline);
+    dk_registry_free(&registry);
+    dk_event_free(&event);
+    return status;
+}

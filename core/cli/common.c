@@ -1,0 +1,108 @@
+#include "cli.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+static void vreport(const char *label, const char *fmt, va_list args)
+{
+    fprintf(stderr, "dokpim: %s", label);
+    vfprintf(stderr, fmt, args);
+    fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vreport("error: ", fmt, args);
+    va_end(args);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vreport("warning: ", fmt, args);
+    va_end(args);
+}
+
+dk_registry *cli_load_plugins(void)
+{
+    dk_registry *registry = dk_registry_load_default();
+    for (guint i = 0; i < registry->problems->len; i++)
+        cli_warning("%s", (char *)registry->problems->pdata[i]);
+    return registry;
+}
+
+bool cli_parse(GOptionContext *context, int *argc, char ***argv)
+{
+    GError *error = NULL;
+    if (!g_option_context_parse(context, argc, argv, &error)) {
+        cli_error("%s (see --help)", error->message);
+        g_error_free(error);
+        return false;
+    }
+    return true;
+}
+
+bool cli_load_event(const char *path, dk_event **event)
+{
+    *event = NULL;
+    if (!path) {
+        *event = dk_event_new_empty();
+        return true;
+    }
+    dk_error err = {0};
+    if (dk_event_load(path, event, &err) < 0) {
+        cli_error("%s", err.message);
+        return false;
+    }
+    return true;
+}
+
+bool cli_load_pipeline(const char *path, const dk_registry *registry,
+                       const dk_event *event, char **overrides,
+                       dk_pipeline **pipeline)
+{
+    GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+    int rc =
+        dk_pipeline_load(path, registry, event, (const char *const *)overrides,
+                         pipeline, problems);
+    for (guint i = 0; i < problems->len; i++)
+        cli_error("%s", (char *)problems->pdata[i]);
+    g_ptr_array_free(problems, TRUE);
+    return rc == 0;
+}
+
+static gpointer signal_thread(gpointer data)
+{
+    sigset_t *set = data;
+    int signo = 0;
+    for (int count = 0;; count++) {
+        if (sigwait(set, &signo) != 0)
+            continue;
+        if (count > 0) {
+            static const char msg[] = "\ndokpim: stopped at once; temp files "
+                                      "are cleaned up on the next run\n";
+            ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+            (void)ignored;
+            _exit(DK_EXIT_INTERRUPTED);
+        }
+        fprintf(stderr, "\ndokpim: stopping after the files in progress "
+                        "(press Ctrl-C again to stop at once)\n");
+        dk_cancel_request();
+    }
+    return NULL;
+}
+
+void cli_install_signal_thread(void)
+{
+    static sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    g_thread_unref(g_thread_new("dokpim-signals", signal_thread, &set));
+}

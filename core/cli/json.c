@@ -1,0 +1,140 @@
+#include "json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void json_print(JsonBuilder *builder)
+{
+    JsonGenerator *generator = json_generator_new();
+    JsonNode *root = json_builder_get_root(builder);
+    json_generator_set_root(generator, root);
+    json_generator_set_pretty(generator, TRUE);
+    g_autofree char *text = json_generator_to_data(generator, NULL);
+    printf("%s\n", text);
+    fflush(stdout);
+    json_node_unref(root);
+    g_object_unref(generator);
+}
+
+static void add_value(JsonBuilder *builder, const dk_meta_value *value)
+{
+    switch (value->type) {
+    case DK_META_INT:
+        json_builder_add_int_value(builder, value->i);
+        break;
+    case DK_META_DOUBLE:
+        json_builder_add_double_value(builder, value->d);
+        break;
+    case DK_META_BOOL:
+        json_builder_add_boolean_value(builder, value->b);
+        break;
+    default:
+        json_builder_add_string_value(builder, value->text);
+    }
+}
+
+/* Keys are sorted, so keys sharing a prefix are adjacent: open and close
+ * objects as the dotted prefix changes. (By convention no key is both a
+ * leaf and a prefix of another.) */
+void json_add_meta(JsonBuilder *builder, const dk_meta *meta)
+{
+    GList *keys = dk_meta_sorted_keys(meta);
+    gchar **open = NULL; /* path of objects currently open */
+    guint depth = 0;
+    for (GList *k = keys; k; k = k->next) {
+        gchar **parts = g_strsplit(k->data, ".", -1);
+        guint n = g_strv_length(parts);
+        guint common = 0;
+        while (common < depth && common + 1 < n &&
+               strcmp(open[common], parts[common]) == 0)
+            common++;
+        for (guint d = depth; d > common; d--)
+            json_builder_end_object(builder);
+        gchar **next_open = g_new0(gchar *, n);
+        for (guint d = 0; d < common; d++)
+            next_open[d] = g_strdup(open[d]);
+        for (guint d = common; d + 1 < n; d++) {
+            json_builder_set_member_name(builder, parts[d]);
+            json_builder_begin_object(builder);
+            next_open[d] = g_strdup(parts[d]);
+        }
+        g_strfreev(open);
+        open = next_open;
+        depth = n - 1;
+        json_builder_set_member_name(builder, parts[n - 1]);
+        add_value(builder, dk_meta_lookup(meta, k->data));
+        g_strfreev(parts);
+    }
+    for (guint d = depth; d > 0; d--)
+        json_builder_end_object(builder);
+    g_strfreev(open);
+    g_list_free(keys);
+}
+
+static void add_string_or_null(JsonBuilder *builder, const char *name,
+                               const char *value)
+{
+    json_builder_set_member_name(builder, name);
+    if (value)
+        json_builder_add_string_value(builder, value);
+    else
+        json_builder_add_null_value(builder);
+}
+
+static void add_item(JsonBuilder *builder, const dk_result *r)
+{
+    const dk_item *item = r->item;
+    json_builder_begin_object(builder);
+    add_string_or_null(builder, "input", item->source_path);
+    add_string_or_null(builder, "status", dk_status_name(r->status));
+    add_string_or_null(builder, "error",
+                       r->status == DK_STATUS_FAILED ||
+                               r->status == DK_STATUS_CANCELLED
+                           ? r->message
+                           : NULL);
+    add_string_or_null(builder, "note",
+                       r->status == DK_STATUS_FAILED ? NULL : r->message);
+    add_string_or_null(builder, "failed_stage", r->stage);
+    add_string_or_null(builder, "kind",
+                       item->sha256 ? dk_kind_name(item->kind) : NULL);
+    add_string_or_null(builder, "sha256", item->sha256);
+    add_string_or_null(builder, "original", item->original_path);
+    json_builder_set_member_name(builder, "derivatives");
+    json_builder_begin_array(builder);
+    for (guint i = 0; i < item->derivatives->len; i++) {
+        const dk_derivative *d = item->derivatives->pdata[i];
+        json_builder_begin_object(builder);
+        add_string_or_null(builder, "stage", d->stage);
+        add_string_or_null(builder, "role", d->role);
+        add_string_or_null(builder, "path", d->path);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+}
+
+void json_print_run(const dk_pipeline *pipeline, const dk_library *library,
+                    const dk_run *run)
+{
+    JsonBuilder *builder = json_builder_new();
+    json_builder_begin_object(builder);
+    add_string_or_null(builder, "pipeline", pipeline->path);
+    add_string_or_null(builder, "event",
+                       pipeline->event ? pipeline->event->path : NULL);
+    add_string_or_null(builder, "library", library->root);
+    json_builder_set_member_name(builder, "counts");
+    json_builder_begin_object(builder);
+    for (int s = DK_STATUS_DONE; s <= DK_STATUS_CANCELLED; s++) {
+        json_builder_set_member_name(builder, dk_status_name(s));
+        json_builder_add_int_value(builder, run->counts[s]);
+    }
+    json_builder_end_object(builder);
+    json_builder_set_member_name(builder, "items");
+    json_builder_begin_array(builder);
+    for (guint i = 0; i < run->results->len; i++)
+        add_item(builder, run->results->pdata[i]);
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+    json_print(builder);
+    g_object_unref(builder);
+}

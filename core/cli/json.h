@@ -1,0 +1,18 @@
+/* JSON output of the CLI (one document on stdout). */
+#ifndef DK_CLI_JSON_H
+#define DK_CLI_JSON_H
+
+#include <json-glib/json-glib.h>
+
+#include "runner.h"
+
+/* Adds meta as members of the open object, nesting on the dots of keys:
+ * "capture.time" -> "capture": {"time": ...}. Values keep their types. */
+void json_add_meta(JsonBuilder *builder, const dk_meta *meta);
+/* Prints the run summary scripts rely on. */
+void json_print_run(const dk_pipeline *pipeline, const dk_library *library,
+                    const dk_run *run);
+/* Prints the builder's root, pretty, with a newline. */
+void json_print(JsonBuilder *builder);
+
+#endif

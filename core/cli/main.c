@@ -1,0 +1,52 @@
+/* dokpim — media pipeline for documentation crews. */
+#include "cli.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"run", cmd_run, "process photos and videos through a pipeline"},
+    {"check", cmd_check, "validate a pipeline (and event) without running"},
+    {"plugins", cmd_plugins, "list plugins, or show one plugin's options"},
+    {"probe", cmd_probe, "show what dokpim learns of a file"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: dokpim COMMAND [OPTIONS...]\n\nCommands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'dokpim COMMAND --help' shows a command's options.\n"
+                 "Exit status: 0 all done, 1 some items failed, 2 usage or "
+                 "configuration error, 130 interrupted.\n");
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    if (argc < 2) {
+        usage(stderr);
+        return DK_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("dokpim %s (plugin ABI %d)\n", DK_VERSION, DK_ABI_VERSION);
+        return DK_EXIT_OK;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+        strcmp(name, "help") == 0) {
+        usage(stdout);
+        return DK_EXIT_OK;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error("unknown command '%s'", name);
+    usage(stderr);
+    return DK_EXIT_USAGE;
+}

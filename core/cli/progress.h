@@ -1,0 +1,20 @@
+/* Progress on stderr: a redrawn bar on a terminal, plain lines otherwise.
+ * Failed items always get their own line: "FILE: STAGE: reason". */
+#ifndef DK_CLI_PROGRESS_H
+#define DK_CLI_PROGRESS_H
+
+#include "runner.h"
+
+typedef struct cli_progress {
+    bool tty;
+    bool quiet;
+    int failed;
+} cli_progress;
+
+void progress_init(cli_progress *progress, bool quiet);
+/* dk_run_options.on_result callback. */
+void progress_on_result(void *user, const dk_result *result, int finished,
+                        int total);
+void progress_finish(cli_progress *progress);
+
+#endif

@@ -1,0 +1,235 @@
+/* Private to libdokpim and the dokpim command: the structures behind the
+ * opaque public types. Plugins never see this file. */
+#ifndef DK_INTERNAL_H
+#define DK_INTERNAL_H
+
+#include <glib.h>
+
+#include <dokpim/dokpim.h>
+
+/* ---- error helpers ---- */
+/* dk_error_set with strerror(errno) appended. */
+int dk_error_errno(dk_error *err, int code, const char *what, const char *path);
+
+/* ---- metadata ---- */
+typedef enum {
+    DK_META_STRING,
+    DK_META_INT,
+    DK_META_DOUBLE,
+    DK_META_BOOL
+} dk_meta_type;
+
+typedef struct dk_meta_value {
+    dk_meta_type type;
+    char *text; /* always set: the value as text */
+    int64_t i;
+    double d;
+    bool b;
+} dk_meta_value;
+
+struct dk_meta {
+    GHashTable *values; /* key -> dk_meta_value */
+};
+
+/* Sorted keys (g_list_free, not the strings). */
+GList *dk_meta_sorted_keys(const dk_meta *meta);
+const dk_meta_value *dk_meta_lookup(const dk_meta *meta, const char *key);
+dk_meta *dk_meta_copy(const dk_meta *meta);
+/* "s:text", "i:12", "d:1.5", "b:true" <-> values, for manifests. */
+char *dk_meta_value_encode(const dk_meta_value *value);
+void dk_meta_set_encoded(dk_meta *meta, const char *key, const char *encoded);
+
+/* ---- key files ----
+ * GKeyFile parses; this only remembers on which line each group and key
+ * stands, so messages can say "event.ini:7". */
+typedef struct dk_keyfile_lines dk_keyfile_lines;
+dk_keyfile_lines *dk_keyfile_lines_scan(const char *text);
+/* 0 when unknown; key NULL asks for the group header. */
+int dk_keyfile_line(const dk_keyfile_lines *lines, const char *group,
+                    const char *key);
+void dk_keyfile_lines_free(dk_keyfile_lines *lines);
+/* Loads path into keyfile and lines; err says file and GLib's reason. */
+int dk_keyfile_load(const char *path, GKeyFile **keyfile,
+                    dk_keyfile_lines **lines, dk_error *err);
+/* "file:line: " or "file: " */
+char *dk_keyfile_where(const char *path, const dk_keyfile_lines *lines,
+                       const char *group, const char *key);
+
+/* ---- event ---- */
+typedef struct dk_event {
+    char *path;         /* NULL for the empty event of `check` without one */
+    GHashTable *fields; /* field -> value, only those the file sets */
+    GDateTime *date;    /* event date, 00:00 in tz; NULL if unset */
+    GTimeZone *tz;
+    char *slug;
+    char *fingerprint; /* sha256 over the fields */
+} dk_event;
+
+extern const char *const dk_event_fields[];
+int dk_event_load(const char *path, dk_event **out, dk_error *err);
+dk_event *dk_event_new_empty(void);
+void dk_event_free(dk_event **event);
+const char *dk_event_get(const dk_event *event, const char *field);
+
+/* ---- templates ---- */
+typedef enum { DK_TEMPLATE_TEXT, DK_TEMPLATE_PATH } dk_template_mode;
+/* With an event: also checks that every {event.X} it uses is set. */
+int dk_template_check_with_event(const char *tmpl, const dk_event *event,
+                                 dk_error *err);
+int dk_template_expand(const char *tmpl, const dk_event *event,
+                       const dk_item *item, dk_template_mode mode, char **out,
+                       dk_error *err);
+
+/* ---- items ---- */
+typedef struct dk_derivative {
+    char *stage;
+    char *role;
+    char *path; /* absolute */
+} dk_derivative;
+
+struct dk_library;
+
+struct dk_item {
+    char *source_path;
+    char *sha256;
+    char *original_path;
+    char *current_path;
+    unsigned kind;
+    int seq;
+    dk_meta *meta;
+    GPtrArray *derivatives; /* dk_derivative */
+    struct dk_library *library;
+    const char *running_stage;    /* name of the stage in process() */
+    GHashTable *previous_outputs; /* paths this item wrote in earlier runs */
+};
+
+dk_item *dk_item_new(const char *source_path, int seq,
+                     struct dk_library *library);
+void dk_item_free(dk_item **item);
+void dk_derivative_free(gpointer derivative);
+
+/* ---- files ---- */
+/* mkdir -p */
+int dk_mkdirs(const char *path, dk_error *err);
+/* Copies src to an atomic dst while hashing it; hex may be NULL. */
+int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
+                     char hex[65], dk_error *err);
+
+/* dk_atomic_commit, but renamed to final_path instead of the path given at
+ * open (content-addressed names are known only after hashing). */
+int dk_atomic_commit_as(dk_atomic **file, const char *final_path,
+                        dk_error *err);
+
+/* ---- library folder ---- */
+typedef struct dk_library {
+    char *root;
+    int lock_fd;
+    GMutex lock;
+    GHashTable *claimed;  /* sha256 -> first source path in this run */
+    GHashTable *reserved; /* output path -> owning item */
+} dk_library;
+
+/* Creates the folder layout, takes the library lock (one dokpim at a time)
+ * and sweeps temp files an interrupted run left behind. */
+int dk_library_open(const char *root, dk_library **out, dk_error *err);
+void dk_library_free(dk_library **library);
+/* Claims a hash for this run: NULL when first, else the first source. */
+const char *dk_library_claim(dk_library *library, const char *sha256,
+                             const char *source);
+int dk_library_reserve(dk_library *library, const dk_item *item,
+                       const char *candidate, char **chosen, dk_error *err);
+char *dk_library_relative(const dk_library *library, const char *path);
+char *dk_library_absolute(const dk_library *library, const char *relative);
+char *dk_library_manifest_path(const dk_library *library, const char *sha256);
+
+/* ---- plugin registry ---- */
+typedef struct dk_loaded_plugin {
+    const dk_plugin *plugin;
+    char *path;
+} dk_loaded_plugin;
+
+typedef struct dk_registry {
+    GPtrArray *plugins;        /* dk_loaded_plugin, in load order */
+    GPtrArray *problems;       /* char*: one line per refused module */
+    GHashTable *by_name;       /* name -> dk_loaded_plugin */
+    GHashTable *refused_names; /* name -> path of a refused duplicate */
+} dk_registry;
+
+dk_registry *dk_registry_new(void);
+void dk_registry_free(dk_registry **registry);
+/* The folders searched, in order: DOKPIM_PLUGIN_PATH (absolute entries
+ * only), the build tree when this binary runs from it, the install
+ * prefix. Never the current folder. */
+GPtrArray *dk_plugin_search_path(void);
+/* Loads every *.so in dir (sorted); problems are recorded, not fatal. */
+void dk_registry_load_dir(dk_registry *registry, const char *dir);
+/* Loads one module; returns the refusal (also recorded) as an error. */
+int dk_registry_load_file(dk_registry *registry, const char *path,
+                          dk_error *err);
+dk_registry *dk_registry_load_default(void);
+const dk_loaded_plugin *dk_registry_find(const dk_registry *registry,
+                                         const char *name);
+
+/* Validates one option value against its row; resolved gets the parsed
+ * form for PATH (absolute path). Used for defaults, configs and --set. */
+int dk_option_validate(const dk_option *option, const char *value,
+                       const char *base_dir, const dk_event *event,
+                       char **resolved, dk_error *err);
+
+/* ---- pipelines and stages ---- */
+typedef struct dk_option_value {
+    const dk_option *option;
+    char *text;     /* as written (or the default) */
+    char *resolved; /* PATH: absolute path; others: NULL */
+    bool is_set;
+    bool b;
+    int64_t i;
+    double d;
+    char **list;
+} dk_option_value;
+
+typedef struct dk_pipeline dk_pipeline;
+
+struct dk_stage {
+    char *name;
+    const dk_plugin *plugin;
+    const char *module_path;
+    GHashTable *values;    /* option name -> dk_option_value */
+    dk_pipeline *pipeline; /* NULL for a probe stage */
+    const dk_event *event; /* borrowed; may be NULL */
+    void *state;
+    bool opened;
+    char *fingerprint; /* plugin + options, not chained */
+};
+
+struct dk_pipeline {
+    char *path;
+    char *name;
+    char *description;
+    GPtrArray *stages;     /* dk_stage, in order; ingest stages first */
+    const dk_event *event; /* borrowed */
+    dk_library *library;   /* borrowed, set by the runner */
+};
+
+/* Parses and validates a pipeline. overrides are "STAGE.OPTION=VALUE".
+ * Every problem found is appended to problems (one line each, naming file,
+ * group, key and line); returns DK_ERR_CONFIG when there is any. */
+int dk_pipeline_load(const char *path, const dk_registry *registry,
+                     const dk_event *event, const char *const *overrides,
+                     dk_pipeline **out, GPtrArray *problems);
+void dk_pipeline_free(dk_pipeline **pipeline);
+/* A stage with the plugin's defaults, for `dokpim probe`. */
+dk_stage *dk_stage_new_default(const dk_plugin *plugin, const dk_event *event,
+                               dk_error *err);
+void dk_stage_free(dk_stage *stage);
+void dk_option_value_parse(dk_option_value *value);
+const dk_option_value *dk_stage_value(const dk_stage *stage,
+                                      const char *option);
+
+/* ---- cancellation ---- */
+void dk_cancel_request(void);
+void dk_cancel_reset(void);
+/* Sleeps up to seconds; returns false when woken by cancellation. */
+bool dk_cancel_sleep(double seconds);
+
+#endif

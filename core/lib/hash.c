@@ -1,0 +1,85 @@
+/* Content hashing, and the one-pass copy that hashes while it copies so an
+ * import reads the card only once. */
+#include "dk_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define COPY_CHUNK (1 << 20)
+
+static void hex_from_checksum(GChecksum *sum, char hex[65])
+{
+    g_strlcpy(hex, g_checksum_get_string(sum), 65);
+}
+
+int dk_hash_file(const char *path, char hex[65], dk_error *err)
+{
+    return dk_copy_and_hash(path, NULL, 0, hex, err);
+}
+
+static int write_all(int fd, const unsigned char *data, size_t size)
+{
+    while (size) {
+        ssize_t n = write(fd, data, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
+                     char hex[65], dk_error *err)
+{
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return dk_error_errno(err, DK_ERR_IO, "cannot read", src);
+    posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
+    int out[4] = {-1, -1, -1, -1};
+    int rc = 0;
+    g_return_val_if_fail(ndst <= 4, DK_ERR_INTERNAL);
+    for (int i = 0; i < ndst; i++) {
+        out[i] = open(dsts[i], O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (out[i] < 0) {
+            rc = dk_error_errno(err, DK_ERR_IO, "cannot write", dsts[i]);
+            goto done;
+        }
+    }
+    GChecksum *sum = hex ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
+    unsigned char *buffer = g_malloc(COPY_CHUNK);
+    for (;;) {
+        ssize_t n = read(in, buffer, COPY_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = dk_error_errno(err, DK_ERR_IO, "cannot read", src);
+            break;
+        }
+        if (n == 0)
+            break;
+        if (sum)
+            g_checksum_update(sum, buffer, n);
+        for (int i = 0; i < ndst && rc == 0; i++)
+            if (write_all(out[i], buffer, (size_t)n) != 0)
+                rc = dk_error_errno(err, DK_ERR_IO, "cannot write", dsts[i]);
+        if (rc)
+            break;
+    }
+    if (sum) {
+        if (rc == 0)
+            hex_from_checksum(sum, hex);
+        g_checksum_free(sum);
+    }
+    g_free(buffer);
+done:
+    for (int i = 0; i < ndst; i++)
+        if (out[i] >= 0 && close(out[i]) != 0 && rc == 0)
+            rc = dk_error_errno(err, DK_ERR_IO, "cannot write", dsts[i]);
+    close(in);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/* Items: one original and what the stages made of it. */
+#include "dk_internal.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+dk_item *dk_item_new(const char *source_path, int seq,
+                     struct dk_library *library)
+{
+    dk_item *item = g_new0(dk_item, 1);
+    item->source_path = g_strdup(source_path);
+    item->seq = seq;
+    item->kind = DK_KIND_FILE;
+    item->meta = dk_meta_new();
+    item->derivatives = g_ptr_array_new_with_free_func(dk_derivative_free);
+    item->library = library;
+    return item;
+}
+
+void dk_derivative_free(gpointer data)
+{
+    dk_derivative *d = data;
+    g_free(d->stage);
+    g_free(d->role);
+    g_free(d->path);
+    g_free(d);
+}
+
+void dk_item_free(dk_item **item)
+{
+    if (!item || !*item)
+        return;
+    dk_item *it = *item;
+    g_free(it->source_path);
+    g_free(it->sha256);
+    g_free(it->original_path);
+    g_free(it->current_path);
+    dk_meta_free(&it->meta);
+    g_ptr_array_free(it->derivatives, TRUE);
+    if (it->previous_outputs)
+        g_hash_table_destroy(it->previous_outputs);
+    g_free(it);
+    *item = NULL;
+}
+
+const char *dk_item_source_path(const dk_item *item)
+{
+    return item->source_path;
+}
+
+const char *dk_item_original_path(const dk_item *item)
+{
+    return item->original_path;
+}
+
+const char *dk_item_sha256(const dk_item *item)
+{
+    return item->sha256;
+}
+
+unsigned dk_item_kind(const dk_item *item)
+{
+    return item->kind;
+}
+
+void dk_item_set_kind(dk_item *item, unsigned kind)
+{
+    item->kind = kind;
+}
+
+int dk_item_seq(const dk_item *item)
+{
+    return item->seq;
+}
+
+dk_meta *dk_item_meta(dk_item *item)
+{
+    return item->meta;
+}
+
+const dk_meta *dk_item_meta_const(const dk_item *item)
+{
+    return item->meta;
+}
+
+const char *dk_item_current_path(const dk_item *item)
+{
+    if (item->current_path)
+        return item->current_path;
+    return item->original_path ? item->original_path : item->source_path;
+}
+
+static char *lower_extension(const char *path)
+{
+    g_autofree char *base = g_path_get_basename(path);
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base || strlen(dot) > 8)
+        return g_strdup("");
+    return g_ascii_strdown(dot, -1);
+}
+
+/* originals/ab/abcdef….ext under root */
+static char *content_path(const char *root, const char *sha256, const char *ext)
+{
+    g_autofree char *prefix = g_strndup(sha256, 2);
+    g_autofree char *name = g_strdup_printf("%s%s", sha256, ext);
+    return g_build_filename(root, "originals", prefix, name, NULL);
+}
+
+/* Renames a fully written temp copy to its content address, or drops it
+ * when that content is already there. */
+static int settle_copy(dk_atomic **temp, const char *final_path, dk_error *err)
+{
+    if (g_file_test(final_path, G_FILE_TEST_EXISTS)) {
+        dk_atomic_abort(temp);
+        return 0;
+    }
+    g_autofree char *dir = g_path_get_dirname(final_path);
+    int rc = dk_mkdirs(dir, err);
+    if (rc == 0)
+        rc = dk_atomic_commit_as(temp, final_path, err);
+    else
+        dk_atomic_abort(temp);
+    if (rc == 0)
+        g_chmod(final_path, 0444); /* originals are read-only */
+    return rc;
+}
+
+int dk_item_import_original(dk_item *item, const char *backup_dir,
+                            dk_error *err)
+{
+    if (!item->library)
+        return dk_error_set(err, DK_ERR_INTERNAL, "item has no library");
+    if (item->sha256)
+        return 0;
+    g_autofree char *ext = lower_extension(item->source_path);
+    const char *roots[2] = {item->library->root,
+                            backup_dir && *backup_dir ? backup_dir : NULL};
+    dk_atomic *temps[2] = {NULL, NULL};
+    const char *temp_paths[2];
+    int ntemp = 0, rc = 0;
+    for (int i = 0; i < 2 && roots[i] && rc == 0; i++) {
+        g_autofree char *placeholder =
+            g_build_filename(roots[i], "originals", "incoming", NULL);
+        rc = dk_atomic_open(placeholder, &temps[i], err);
+        if (rc == 0)
+            temp_paths[ntemp++] = dk_atomic_temp_path(temps[i]);
+    }
+    char hex[65];
+    if (rc == 0)
+        rc = dk_copy_and_hash(item->source_path, temp_paths, ntemp, hex, err);
+    for (int i = 0; i < ntemp; i++) {
+        if (rc < 0) {
+            dk_atomic_abort(&temps[i]);
+            continue;
+        }
+        g_autofree char *final_path = content_path(roots[i], hex, ext);
+        rc = settle_copy(&temps[i], final_path, err);
+        if (rc == 0 && i == 0)
+            item->original_path = g_steal_pointer(&final_path);
+    }
+    for (int i = 0; i < 2; i++)
+        dk_atomic_abort(&temps[i]);
+    if (rc < 0)
+        return rc;
+    item->sha256 = g_strdup(hex);
+    struct stat st;
+    if (stat(item->original_path, &st) == 0)
+        dk_meta_set_int(item->meta, "file.size", (int64_t)st.st_size);
+    return 0;
+}
+
+int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
+                           bool main_line, dk_error *err)
+{
+    if (!role || !path)
+        return dk_error_set(err, DK_ERR_INTERNAL,
+                            "derivative without role "
+                            "or path");
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return dk_error_set(err, DK_ERR_INTERNAL,
+                            "derivative %s was not written (commit it before "
+                            "adding it)",
+                            path);
+    dk_derivative *d = g_new0(dk_derivative, 1);
+    d->stage = g_strdup(item->running_stage ? item->running_stage : "");
+    d->role = g_strdup(role);
+    d->path = g_strdup(path);
+    g_ptr_array_add(item->derivatives, d);
+    if (main_line) {
+        g_free(item->current_path);
+        item->current_path = g_strdup(path);
+    }
+    return 0;
+}

@@ -1,0 +1,162 @@
+/* The event library folder: layout, lock, hash claims and output names. */
+#include "dk_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static const char *const layout[] = {"originals", "derived", "items", NULL};
+
+/* Removes temp files a killed run left; they were never renamed into place,
+ * so nothing anyone relies on is lost. */
+static void sweep_temp_files(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
+            !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+            sweep_temp_files(path);
+        else if (dk_is_temp_name(name))
+            g_unlink(path);
+    }
+    g_dir_close(d);
+}
+
+int dk_library_open(const char *root, dk_library **out, dk_error *err)
+{
+    *out = NULL;
+    int rc = dk_mkdirs(root, err);
+    if (rc < 0)
+        return rc;
+    char *absolute = g_canonicalize_filename(root, NULL);
+    g_autofree char *lock_path = g_build_filename(absolute, ".lock", NULL);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        rc = dk_error_errno(err, DK_ERR_IO, "cannot open", lock_path);
+        g_free(absolute);
+        return rc;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        rc = dk_error_set(err, DK_ERR_EXISTS,
+                          "library %s is in use by another dokpim process",
+                          absolute);
+        g_free(absolute);
+        return rc;
+    }
+    for (int i = 0; layout[i] && rc == 0; i++) {
+        g_autofree char *sub = g_build_filename(absolute, layout[i], NULL);
+        rc = dk_mkdirs(sub, err);
+    }
+    if (rc < 0) {
+        close(fd);
+        g_free(absolute);
+        return rc;
+    }
+    sweep_temp_files(absolute);
+    dk_library *library = g_new0(dk_library, 1);
+    library->root = absolute;
+    library->lock_fd = fd;
+    g_mutex_init(&library->lock);
+    library->claimed =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    library->reserved =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    *out = library;
+    return 0;
+}
+
+void dk_library_free(dk_library **library)
+{
+    if (!library || !*library)
+        return;
+    dk_library *lib = *library;
+    close(lib->lock_fd);
+    g_hash_table_destroy(lib->claimed);
+    g_hash_table_destroy(lib->reserved);
+    g_mutex_clear(&lib->lock);
+    g_free(lib->root);
+    g_free(lib);
+    *library = NULL;
+}
+
+const char *dk_library_claim(dk_library *library, const char *sha256,
+                             const char *source)
+{
+    g_mutex_lock(&library->lock);
+    const char *first = g_hash_table_lookup(library->claimed, sha256);
+    if (!first)
+        g_hash_table_insert(library->claimed, g_strdup(sha256),
+                            g_strdup(source));
+    g_mutex_unlock(&library->lock);
+    return first;
+}
+
+static char *numbered_name(const char *path, int n)
+{
+    if (n == 1)
+        return g_strdup(path);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    const char *dot = strrchr(base, '.');
+    g_autofree char *stem =
+        dot && dot != base ? g_strndup(base, dot - base) : g_strdup(base);
+    g_autofree char *name =
+        g_strdup_printf("%s_%d%s", stem, n, dot && dot != base ? dot : "");
+    return g_build_filename(dir, name, NULL);
+}
+
+int dk_library_reserve(dk_library *library, const dk_item *item,
+                       const char *candidate, char **chosen, dk_error *err)
+{
+    *chosen = NULL;
+    g_mutex_lock(&library->lock);
+    for (int n = 1; n < 10000 && !*chosen; n++) {
+        char *name = numbered_name(candidate, n);
+        const dk_item *owner = g_hash_table_lookup(library->reserved, name);
+        bool ours_before = item->previous_outputs &&
+                           g_hash_table_contains(item->previous_outputs, name);
+        bool taken =
+            (owner && owner != item) ||
+            (!owner && !ours_before && g_file_test(name, G_FILE_TEST_EXISTS));
+        if (taken) {
+            g_free(name);
+            continue;
+        }
+        g_hash_table_replace(library->reserved, g_strdup(name), (gpointer)item);
+        *chosen = name;
+    }
+    g_mutex_unlock(&library->lock);
+    if (!*chosen)
+        return dk_error_set(err, DK_ERR_EXISTS, "no free name like %s",
+                            candidate);
+    return 0;
+}
+
+char *dk_library_relative(const dk_library *library, const char *path)
+{
+    size_t n = strlen(library->root);
+    if (strncmp(path, library->root, n) == 0 && path[n] == '/')
+        return g_strdup(path + n + 1);
+    return g_strdup(path);
+}
+
+char *dk_library_absolute(const dk_library *library, const char *relative)
+{
+    if (g_path_is_absolute(relative))
+        return g_strdup(relative);
+    return g_build_filename(library->root, relative, NULL);
+}
+
+char *dk_library_manifest_path(const dk_library *library, const char *sha256)
+{
+    g_autofree char *name = g_strdup_printf("%s.ini", sha256);
+    return g_build_filename(library->root, "items", name, NULL);
+}

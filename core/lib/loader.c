@@ -1,0 +1,263 @@
+/* Finding, opening and vetting plugin modules. A module is trusted only
+ * after its envelope, descriptor and option table pass the checks here. */
+#include "dk_internal.h"
+
+#include <dlfcn.h>
+#include <string.h>
+#include <unistd.h>
+
+dk_registry *dk_registry_new(void)
+{
+    dk_registry *r = g_new0(dk_registry, 1);
+    r->plugins = g_ptr_array_new();
+    r->problems = g_ptr_array_new_with_free_func(g_free);
+    r->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    r->refused_names =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return r;
+}
+
+void dk_registry_free(dk_registry **registry)
+{
+    if (!registry || !*registry)
+        return;
+    dk_registry *r = *registry;
+    /* Modules stay mapped: GStreamer and GLib types they registered must
+     * outlive them, and the process is about to end anyway. */
+    for (guint i = 0; i < r->plugins->len; i++) {
+        dk_loaded_plugin *lp = r->plugins->pdata[i];
+        g_free(lp->path);
+        g_free(lp);
+    }
+    g_ptr_array_free(r->plugins, TRUE);
+    g_ptr_array_free(r->problems, TRUE);
+    g_hash_table_destroy(r->by_name);
+    g_hash_table_destroy(r->refused_names);
+    g_free(r);
+    *registry = NULL;
+}
+
+static void add_dir(GPtrArray *dirs, const char *dir)
+{
+    if (!dir || !*dir || !g_path_is_absolute(dir))
+        return;
+    g_autofree char *canon = g_canonicalize_filename(dir, NULL);
+    for (guint i = 0; i < dirs->len; i++)
+        if (strcmp(dirs->pdata[i], canon) == 0)
+            return;
+    g_ptr_array_add(dirs, g_steal_pointer(&canon));
+}
+
+static bool running_from_build_tree(void)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    if (!exe)
+        return false;
+    g_autofree char *dir = g_path_get_dirname(exe);
+    return strcmp(dir, DK_BUILD_BIN_DIR) == 0;
+}
+
+GPtrArray *dk_plugin_search_path(void)
+{
+    GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
+    const char *env = g_getenv("DOKPIM_PLUGIN_PATH");
+    if (env) {
+        gchar **parts = g_strsplit(env, ":", -1);
+        /* relative entries would make the current folder a plugin source */
+        for (int i = 0; parts[i]; i++)
+            add_dir(dirs, parts[i]);
+        g_strfreev(parts);
+    }
+    if (running_from_build_tree())
+        add_dir(dirs, DK_BUILD_PLUGIN_DIR);
+    add_dir(dirs, DK_INSTALL_PLUGIN_DIR);
+    return dirs;
+}
+
+static bool valid_plugin_name(const char *name)
+{
+    if (!name || !*name || strlen(name) > 64)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!(g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '.' ||
+              *p == '-' || *p == '_'))
+            return false;
+    return strchr(name, '.') != NULL;
+}
+
+static int check_options(const dk_plugin *plugin, dk_error *err)
+{
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    int rc = 0;
+    for (const dk_option *o = plugin->options; o && o->name && rc == 0; o++) {
+        if (strcmp(o->name, "plugin") == 0 || strchr(o->name, '.') ||
+            !g_hash_table_add(seen, (gpointer)o->name)) {
+            rc = dk_error_set(err, DK_ERR_ABI,
+                              "option '%s' is reserved, has a dot, or is "
+                              "declared twice",
+                              o->name);
+            break;
+        }
+        if (o->type < DK_OPT_STRING || o->type > DK_OPT_LIST) {
+            rc = dk_error_set(err, DK_ERR_ABI,
+                              "option '%s' has unknown type "
+                              "%d",
+                              o->name, (int)o->type);
+            break;
+        }
+        if (o->type == DK_OPT_ENUM && !o->choices) {
+            rc = dk_error_set(err, DK_ERR_ABI,
+                              "option '%s' is an enum "
+                              "without choices",
+                              o->name);
+            break;
+        }
+        /* Defaults must pass the same validation as user values, except
+         * files, which only have to exist once a config names them. */
+        if (o->default_value && *o->default_value && o->type != DK_OPT_PATH) {
+            char *resolved = NULL;
+            rc = dk_option_validate(o, o->default_value, NULL, NULL, &resolved,
+                                    err);
+            g_free(resolved);
+            if (rc < 0)
+                dk_error_prefix(err, "default of option '%s': ", o->name);
+        }
+    }
+    g_hash_table_destroy(seen);
+    return rc;
+}
+
+static int check_descriptor(const dk_plugin_module *module, dk_error *err)
+{
+    if (!module)
+        return dk_error_set(err, DK_ERR_ABI, "entry point returned nothing");
+    if (module->abi_version != DK_ABI_VERSION)
+        return dk_error_set(err, DK_ERR_ABI,
+                            "built for plugin ABI %u, this dokpim speaks ABI "
+                            "%d: rebuild the plugin",
+                            module->abi_version, DK_ABI_VERSION);
+    if (module->struct_size != sizeof(dk_plugin))
+        return dk_error_set(err, DK_ERR_ABI,
+                            "descriptor size %u differs from %zu: rebuild "
+                            "the plugin against this dokpim",
+                            module->struct_size, sizeof(dk_plugin));
+    const dk_plugin *p = module->plugin;
+    if (!p)
+        return dk_error_set(err, DK_ERR_ABI, "envelope has no descriptor");
+    if (!valid_plugin_name(p->name))
+        return dk_error_set(err, DK_ERR_ABI,
+                            "name '%s' is not like 'family.job' (lower case)",
+                            p->name ? p->name : "(null)");
+    if (!p->summary || !*p->summary)
+        return dk_error_set(err, DK_ERR_ABI, "%s has no summary", p->name);
+    if (!dk_stage_kind_name(p->stage))
+        return dk_error_set(err, DK_ERR_ABI, "%s has unknown stage kind %d",
+                            p->name, (int)p->stage);
+    if (!p->process)
+        return dk_error_set(err, DK_ERR_ABI, "%s has no process callback",
+                            p->name);
+    if (p->stage == DK_STAGE_INGEST && !p->accepts)
+        return dk_error_set(err, DK_ERR_ABI,
+                            "%s is an ingest plugin without accepts()",
+                            p->name);
+    if (!p->kinds)
+        return dk_error_set(err, DK_ERR_ABI, "%s handles no item kinds",
+                            p->name);
+    int rc = check_options(p, err);
+    if (rc < 0)
+        dk_error_prefix(err, "%s: ", p->name);
+    return rc;
+}
+
+static int refuse(dk_registry *registry, const char *path, dk_error *err)
+{
+    g_ptr_array_add(registry->problems,
+                    g_strdup_printf("%s: refused: %s", path, err->message));
+    return err->code ? err->code : DK_ERR_ABI;
+}
+
+int dk_registry_load_file(dk_registry *registry, const char *path,
+                          dk_error *err)
+{
+    dk_error local = {0};
+    if (!err)
+        err = &local;
+    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        dk_error_set(err, DK_ERR_ABI, "cannot load: %s", dlerror());
+        return refuse(registry, path, err);
+    }
+    dk_plugin_entry_fn entry;
+    *(void **)&entry = dlsym(handle, DK_PLUGIN_ENTRY_SYMBOL);
+    if (!entry) {
+        dk_error_set(err, DK_ERR_ABI,
+                     "no %s() entry point: not a dokpim plugin",
+                     DK_PLUGIN_ENTRY_SYMBOL);
+        dlclose(handle);
+        return refuse(registry, path, err);
+    }
+    const dk_plugin_module *module = entry();
+    if (check_descriptor(module, err) < 0) {
+        dlclose(handle);
+        return refuse(registry, path, err);
+    }
+    const dk_plugin *plugin = module->plugin;
+    const dk_loaded_plugin *first =
+        g_hash_table_lookup(registry->by_name, plugin->name);
+    if (first) {
+        dk_error_set(err, DK_ERR_EXISTS,
+                     "a second plugin named %s (the first is %s)", plugin->name,
+                     first->path);
+        g_hash_table_replace(registry->refused_names, g_strdup(plugin->name),
+                             g_strdup(path));
+        /* not dlclose()d: its constructors may have run */
+        return refuse(registry, path, err);
+    }
+    dk_loaded_plugin *lp = g_new0(dk_loaded_plugin, 1);
+    lp->plugin = plugin;
+    lp->path = g_strdup(path);
+    g_ptr_array_add(registry->plugins, lp);
+    g_hash_table_insert(registry->by_name, (gpointer)plugin->name, lp);
+    return 0;
+}
+
+static int compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void dk_registry_load_dir(dk_registry *registry, const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)))
+        if (g_str_has_suffix(name, ".so"))
+            g_ptr_array_add(names, g_strdup(name));
+    g_dir_close(d);
+    g_ptr_array_sort(names, compare_names);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path =
+            g_build_filename(dir, (char *)names->pdata[i], NULL);
+        dk_registry_load_file(registry, path, NULL);
+    }
+    g_ptr_array_free(names, TRUE);
+}
+
+dk_registry *dk_registry_load_default(void)
+{
+    dk_registry *registry = dk_registry_new();
+    GPtrArray *dirs = dk_plugin_search_path();
+    for (guint i = 0; i < dirs->len; i++)
+        dk_registry_load_dir(registry, dirs->pdata[i]);
+    g_ptr_array_free(dirs, TRUE);
+    return registry;
+}
+
+const dk_loaded_plugin *dk_registry_find(const dk_registry *registry,
+                                         const char *name)
+{
+    return g_hash_table_lookup(registry->by_name, name);
+}

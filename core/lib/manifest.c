@@ -1,0 +1,192 @@
+/* Per-item manifests (LIBRARY/items/<sha256>.ini): which stages finished,
+ * with which settings, and what they wrote. They make re-runs cheap and
+ * interrupted runs resumable. A manifest is rewritten atomically after each
+ * stage, so a crash loses at most the stage in flight. */
+#include "manifest.h"
+#include "dk_internal.h"
+
+#include <string.h>
+
+struct dk_manifest {
+    GKeyFile *file;
+    char *path;
+    const dk_library *library;
+};
+
+dk_manifest *dk_manifest_load(const dk_library *library, const char *sha256)
+{
+    dk_manifest *m = g_new0(dk_manifest, 1);
+    m->library = library;
+    m->path = dk_library_manifest_path(library, sha256);
+    m->file = g_key_file_new();
+    /* an unreadable manifest only costs a redo of the stages */
+    if (!g_key_file_load_from_file(m->file, m->path, G_KEY_FILE_NONE, NULL)) {
+        g_key_file_free(m->file);
+        m->file = g_key_file_new();
+    }
+    g_key_file_set_string(m->file, "item", "sha256", sha256);
+    return m;
+}
+
+void dk_manifest_free(dk_manifest **manifest)
+{
+    if (!manifest || !*manifest)
+        return;
+    g_key_file_free((*manifest)->file);
+    g_free((*manifest)->path);
+    g_free(*manifest);
+    *manifest = NULL;
+}
+
+static char *group_of(const char *stage)
+{
+    return g_strdup_printf("stage:%s", stage);
+}
+
+char **dk_manifest_sources(const dk_manifest *m)
+{
+    return g_key_file_get_string_list(m->file, "item", "sources", NULL, NULL);
+}
+
+void dk_manifest_add_source(dk_manifest *m, const char *source)
+{
+    gsize n = 0;
+    gchar **list =
+        g_key_file_get_string_list(m->file, "item", "sources", &n, NULL);
+    if (list && g_strv_contains((const char *const *)list, source)) {
+        g_strfreev(list);
+        return;
+    }
+    GPtrArray *all = g_ptr_array_new();
+    for (gsize i = 0; i < n; i++)
+        g_ptr_array_add(all, list[i]);
+    g_ptr_array_add(all, (gpointer)source);
+    g_key_file_set_string_list(m->file, "item", "sources",
+                               (const char *const *)all->pdata, all->len);
+    g_ptr_array_free(all, TRUE);
+    g_strfreev(list);
+}
+
+void dk_manifest_set_item(dk_manifest *m, const dk_item *item)
+{
+    g_autofree char *original =
+        dk_library_relative(m->library, item->original_path);
+    g_key_file_set_string(m->file, "item", "original", original);
+    g_key_file_set_string(m->file, "item", "kind", dk_kind_name(item->kind));
+}
+
+void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths)
+{
+    gchar **groups = g_key_file_get_groups(m->file, NULL);
+    for (int g = 0; groups[g]; g++) {
+        if (!g_str_has_prefix(groups[g], "stage:"))
+            continue;
+        gchar **keys = g_key_file_get_keys(m->file, groups[g], NULL, NULL);
+        for (int k = 0; keys && keys[k]; k++) {
+            if (!g_str_has_prefix(keys[k], "path."))
+                continue;
+            g_autofree char *rel =
+                g_key_file_get_string(m->file, groups[g], keys[k], NULL);
+            if (rel)
+                g_hash_table_add(paths, dk_library_absolute(m->library, rel));
+        }
+        g_strfreev(keys);
+    }
+    g_strfreev(groups);
+}
+
+bool dk_manifest_restore(const dk_manifest *m, const char *stage,
+                         const char *fingerprint, dk_item *item)
+{
+    g_autofree char *group = group_of(stage);
+    g_autofree char *recorded =
+        g_key_file_get_string(m->file, group, "fingerprint", NULL);
+    if (!recorded || strcmp(recorded, fingerprint) != 0)
+        return false;
+    int count = g_key_file_get_integer(m->file, group, "derivatives", NULL);
+    GPtrArray *restored = g_ptr_array_new_with_free_func(dk_derivative_free);
+    for (int i = 0; i < count; i++) {
+        g_autofree char *role_key = g_strdup_printf("role.%d", i);
+        g_autofree char *path_key = g_strdup_printf("path.%d", i);
+        g_autofree char *role =
+            g_key_file_get_string(m->file, group, role_key, NULL);
+        g_autofree char *rel =
+            g_key_file_get_string(m->file, group, path_key, NULL);
+        if (!role || !rel)
+            break;
+        char *path = dk_library_absolute(m->library, rel);
+        /* an output someone deleted means the stage must run again */
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+            g_free(path);
+            break;
+        }
+        dk_derivative *d = g_new0(dk_derivative, 1);
+        d->stage = g_strdup(stage);
+        d->role = g_strdup(role);
+        d->path = path;
+        g_ptr_array_add(restored, d);
+    }
+    if ((int)restored->len != count) {
+        g_ptr_array_free(restored, TRUE);
+        return false;
+    }
+    for (guint i = 0; i < restored->len; i++)
+        g_ptr_array_add(item->derivatives, restored->pdata[i]);
+    g_ptr_array_free(restored, FALSE);
+    g_autofree char *current =
+        g_key_file_get_string(m->file, group, "current", NULL);
+    if (current && *current) {
+        g_free(item->current_path);
+        item->current_path = dk_library_absolute(m->library, current);
+    }
+    gchar **keys = g_key_file_get_keys(m->file, group, NULL, NULL);
+    dk_meta_free(&item->meta);
+    item->meta = dk_meta_new();
+    for (int k = 0; keys && keys[k]; k++) {
+        if (!g_str_has_prefix(keys[k], "meta."))
+            continue;
+        g_autofree char *encoded =
+            g_key_file_get_string(m->file, group, keys[k], NULL);
+        dk_meta_set_encoded(item->meta, keys[k] + strlen("meta."), encoded);
+    }
+    g_strfreev(keys);
+    return true;
+}
+
+void dk_manifest_record(dk_manifest *m, const char *stage,
+                        const char *fingerprint, const dk_item *item,
+                        guint first_derivative)
+{
+    g_autofree char *group = group_of(stage);
+    g_key_file_remove_group(m->file, group, NULL);
+    g_key_file_set_string(m->file, group, "fingerprint", fingerprint);
+    int n = 0;
+    for (guint i = first_derivative; i < item->derivatives->len; i++, n++) {
+        const dk_derivative *d = item->derivatives->pdata[i];
+        g_autofree char *role_key = g_strdup_printf("role.%d", n);
+        g_autofree char *path_key = g_strdup_printf("path.%d", n);
+        g_autofree char *rel = dk_library_relative(m->library, d->path);
+        g_key_file_set_string(m->file, group, role_key, d->role);
+        g_key_file_set_string(m->file, group, path_key, rel);
+    }
+    g_key_file_set_integer(m->file, group, "derivatives", n);
+    g_autofree char *current =
+        item->current_path ? dk_library_relative(m->library, item->current_path)
+                           : g_strdup("");
+    g_key_file_set_string(m->file, group, "current", current);
+    GList *keys = dk_meta_sorted_keys(item->meta);
+    for (GList *k = keys; k; k = k->next) {
+        g_autofree char *key = g_strdup_printf("meta.%s", (char *)k->data);
+        g_autofree char *encoded =
+            dk_meta_value_encode(dk_meta_lookup(item->meta, k->data));
+        g_key_file_set_string(m->file, group, key, encoded);
+    }
+    g_list_free(keys);
+}
+
+int dk_manifest_save(const dk_manifest *m, dk_error *err)
+{
+    gsize length = 0;
+    g_autofree char *text = g_key_file_to_data(m->file, &length, NULL);
+    return dk_atomic_write_file(m->path, text, length, err);
+}

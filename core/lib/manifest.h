@@ -1,0 +1,27 @@
+/* Private: per-item manifests in the library. See manifest.c. */
+#ifndef DK_MANIFEST_H
+#define DK_MANIFEST_H
+
+#include "dk_internal.h"
+
+typedef struct dk_manifest dk_manifest;
+
+/* Never fails: a missing or unreadable manifest reads as empty. */
+dk_manifest *dk_manifest_load(const dk_library *library, const char *sha256);
+void dk_manifest_free(dk_manifest **manifest);
+char **dk_manifest_sources(const dk_manifest *m); /* g_strfreev */
+void dk_manifest_add_source(dk_manifest *m, const char *source);
+void dk_manifest_set_item(dk_manifest *m, const dk_item *item);
+/* Adds every output path recorded for any stage to paths (absolute). */
+void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths);
+/* When the stage ran before with this fingerprint and its outputs still
+ * exist: puts its derivatives, current file and metadata back on item. */
+bool dk_manifest_restore(const dk_manifest *m, const char *stage,
+                         const char *fingerprint, dk_item *item);
+/* Records the stage with the derivatives added since first_derivative. */
+void dk_manifest_record(dk_manifest *m, const char *stage,
+                        const char *fingerprint, const dk_item *item,
+                        guint first_derivative);
+int dk_manifest_save(const dk_manifest *m, dk_error *err);
+
+#endif

@@ -1,0 +1,162 @@
+/* Validating option values against their declared rows. */
+#include "dk_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static bool parse_bool(const char *text, bool *value)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1", NULL};
+    static const char *const no[] = {"false", "no", "off", "0", NULL};
+    for (int i = 0; yes[i]; i++)
+        if (g_ascii_strcasecmp(text, yes[i]) == 0)
+            return *value = true, true;
+    for (int i = 0; no[i]; i++)
+        if (g_ascii_strcasecmp(text, no[i]) == 0)
+            return *value = false, true;
+    return false;
+}
+
+static bool has_range(const dk_option *o)
+{
+    return o->min != o->max;
+}
+
+static int out_of_range(const dk_option *o, const char *text, dk_error *err)
+{
+    return dk_error_set(err, DK_ERR_CONFIG, "'%s' is out of range (%g to %g)",
+                        text, o->min, o->max);
+}
+
+static bool enum_has(const char *choices, const char *text)
+{
+    gchar **list = g_strsplit(choices, "|", -1);
+    bool found = g_strv_contains((const char *const *)list, text);
+    g_strfreev(list);
+    return found;
+}
+
+static int validate_path_template(const char *text, dk_error *err)
+{
+    int rc = dk_template_check(text, err);
+    if (rc < 0)
+        return rc;
+    /* literal parts must already be safe; values are cleaned at expansion */
+    if (text[0] == '/')
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "'%s' is absolute; output paths are relative to "
+                            "the library's derived/<stage>/ folder",
+                            text);
+    gchar **parts = g_strsplit(text, "/", -1);
+    bool climbs = false;
+    for (int i = 0; parts[i]; i++)
+        climbs |= strcmp(parts[i], "..") == 0;
+    g_strfreev(parts);
+    if (climbs)
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "'%s' climbs out of its folder with '..'", text);
+    return 0;
+}
+
+int dk_option_validate(const dk_option *o, const char *text,
+                       const char *base_dir, const dk_event *event,
+                       char **resolved, dk_error *err)
+{
+    *resolved = NULL;
+    char *end = NULL;
+    switch (o->type) {
+    case DK_OPT_STRING:
+    case DK_OPT_LIST:
+        return 0;
+    case DK_OPT_TEMPLATE:
+        return event ? dk_template_check_with_event(text, event, err)
+                     : dk_template_check(text, err);
+    case DK_OPT_PATH_TEMPLATE: {
+        int rc = validate_path_template(text, err);
+        if (rc == 0 && event)
+            rc = dk_template_check_with_event(text, event, err);
+        return rc;
+    }
+    case DK_OPT_PATH: {
+        if (!*text)
+            return 0; /* empty: the feature is off */
+        char *path = g_path_is_absolute(text) || !base_dir
+                         ? g_strdup(text)
+                         : g_build_filename(base_dir, text, NULL);
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+            int rc = dk_error_set(err, DK_ERR_CONFIG,
+                                  "file '%s' does not exist", path);
+            g_free(path);
+            return rc;
+        }
+        *resolved = g_canonicalize_filename(path, NULL);
+        g_free(path);
+        return 0;
+    }
+    case DK_OPT_BOOL: {
+        bool b;
+        if (!parse_bool(text, &b))
+            return dk_error_set(err, DK_ERR_CONFIG, "'%s' is not true or false",
+                                text);
+        return 0;
+    }
+    case DK_OPT_INT: {
+        gint64 v = g_ascii_strtoll(text, &end, 10);
+        if (!*text || *end)
+            return dk_error_set(err, DK_ERR_CONFIG,
+                                "'%s' is not a whole "
+                                "number",
+                                text);
+        if (has_range(o) && (v < o->min || v > o->max))
+            return out_of_range(o, text, err);
+        return 0;
+    }
+    case DK_OPT_DOUBLE: {
+        double v = g_ascii_strtod(text, &end);
+        if (!*text || *end || !isfinite(v))
+            return dk_error_set(err, DK_ERR_CONFIG, "'%s' is not a number",
+                                text);
+        if (has_range(o) && (v < o->min || v > o->max))
+            return out_of_range(o, text, err);
+        return 0;
+    }
+    case DK_OPT_ENUM:
+        if (!enum_has(o->choices, text))
+            return dk_error_set(err, DK_ERR_CONFIG, "'%s' is not one of %s",
+                                text, o->choices);
+        return 0;
+    }
+    return dk_error_set(err, DK_ERR_INTERNAL, "unknown option type");
+}
+
+/* Fills the parsed forms once validation passed. */
+void dk_option_value_parse(dk_option_value *value)
+{
+    const char *text = value->text;
+    switch (value->option->type) {
+    case DK_OPT_BOOL:
+        parse_bool(text, &value->b);
+        break;
+    case DK_OPT_INT:
+        value->i = g_ascii_strtoll(text, NULL, 10);
+        break;
+    case DK_OPT_DOUBLE:
+        value->d = g_ascii_strtod(text, NULL);
+        break;
+    case DK_OPT_LIST: {
+        gchar **parts = g_strsplit(text, ";", -1);
+        GPtrArray *items = g_ptr_array_new();
+        for (int i = 0; parts[i]; i++) {
+            g_strstrip(parts[i]);
+            if (*parts[i])
+                g_ptr_array_add(items, g_strdup(parts[i]));
+        }
+        g_ptr_array_add(items, NULL);
+        value->list = (char **)g_ptr_array_free(items, FALSE);
+        g_strfreev(parts);
+        break;
+    }
+    default:
+        break;
+    }
+}

@@ -1,0 +1,379 @@
+/* Runs items through the stages on a pool of worker threads. A failing item
+ * is recorded and set aside; the others go on. */
+#include "runner.h"
+#include "manifest.h"
+
+#include <string.h>
+#include <sys/stat.h>
+
+const char *dk_status_name(dk_status status)
+{
+    static const char *const names[] = {"pending",   "done",   "skipped",
+                                        "duplicate", "failed", "cancelled"};
+    return names[status];
+}
+
+static bool is_hidden(const char *name)
+{
+    return name[0] == '.';
+}
+
+static void collect(const char *path, const char *library_root, GPtrArray *out)
+{
+    if (library_root && strcmp(path, library_root) == 0)
+        return; /* never ingest our own outputs */
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        g_ptr_array_add(out, g_strdup(path));
+        return;
+    }
+    GDir *dir = g_dir_open(path, 0, NULL);
+    if (!dir) {
+        g_ptr_array_add(out, g_strdup(path)); /* reported when processed */
+        return;
+    }
+    const char *name;
+    while ((name = g_dir_read_name(dir))) {
+        if (is_hidden(name) || dk_is_temp_name(name))
+            continue;
+        g_autofree char *child = g_build_filename(path, name, NULL);
+        /* symlinked folders could loop; linked files are fine */
+        if (g_file_test(child, G_FILE_TEST_IS_SYMLINK) &&
+            g_file_test(child, G_FILE_TEST_IS_DIR))
+            continue;
+        collect(child, library_root, out);
+    }
+    g_dir_close(dir);
+}
+
+static int compare_paths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GPtrArray *dk_collect_inputs(const char *const *inputs,
+                             const char *library_root)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; inputs && inputs[i]; i++) {
+        g_autofree char *absolute = g_canonicalize_filename(inputs[i], NULL);
+        GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+        collect(absolute, library_root, found);
+        g_ptr_array_sort(found, compare_paths);
+        for (guint j = 0; j < found->len; j++)
+            g_ptr_array_add(out, g_strdup(found->pdata[j]));
+        g_ptr_array_free(found, TRUE);
+    }
+    return out;
+}
+
+typedef struct run_ctx {
+    dk_pipeline *pipeline;
+    dk_library *library;
+    GPtrArray *results;
+    const dk_run_options *options;
+    void (*phase)(struct run_ctx *ctx, dk_result *r);
+    gint next;
+    int finished;
+    GMutex report_lock;
+} run_ctx;
+
+static void fail(dk_result *r, const char *stage, const char *message)
+{
+    r->status = DK_STATUS_FAILED;
+    r->stage = g_strdup(stage);
+    r->message = g_strdup(message);
+}
+
+static dk_stage *claiming_stage(dk_pipeline *pipeline, const char *path)
+{
+    for (guint i = 0; i < pipeline->stages->len; i++) {
+        dk_stage *stage = pipeline->stages->pdata[i];
+        if (stage->plugin->stage != DK_STAGE_INGEST)
+            break;
+        if (stage->plugin->accepts(path))
+            return stage;
+    }
+    return NULL;
+}
+
+static int run_stage(dk_stage *stage, dk_item *item, dk_error *err)
+{
+    dk_error_clear(err);
+    item->running_stage = stage->name;
+    int rc = stage->plugin->process(stage, stage->state, item, err);
+    item->running_stage = NULL;
+    if (rc < 0 && !err->message[0])
+        dk_error_set(err, rc, "%s", dk_strerror(rc));
+    if (rc < 0)
+        err->code = rc;
+    return rc;
+}
+
+/* Later stages: skip what a previous run finished with the same settings,
+ * run the rest, record each in the manifest as it completes. */
+static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
+                             const char *chain_start)
+{
+    dk_item *item = r->item;
+    g_autofree char *chain = g_strdup(chain_start);
+    for (guint i = 0; i < ctx->pipeline->stages->len; i++) {
+        dk_stage *stage = ctx->pipeline->stages->pdata[i];
+        if (stage->plugin->stage == DK_STAGE_INGEST ||
+            !(stage->plugin->kinds & item->kind))
+            continue;
+        if (dk_cancelled()) {
+            r->status = DK_STATUS_CANCELLED;
+            r->message = g_strdup("stopped before it finished");
+            return;
+        }
+        /* chained: changing an earlier stage redoes the ones after it */
+        g_autofree char *joined = g_strconcat(chain, stage->fingerprint, NULL);
+        char *next =
+            g_compute_checksum_for_string(G_CHECKSUM_SHA256, joined, -1);
+        g_free(chain);
+        chain = next;
+        if (dk_manifest_restore(m, stage->name, chain, item))
+            continue;
+        guint first = item->derivatives->len;
+        dk_error err = {0};
+        if (run_stage(stage, item, &err) < 0) {
+            if (err.code == DK_ERR_CANCELLED) {
+                r->status = DK_STATUS_CANCELLED;
+                r->message = g_strdup(err.message);
+            } else {
+                fail(r, stage->name, err.message);
+            }
+            return;
+        }
+        r->stages_run++;
+        dk_manifest_record(m, stage->name, chain, item, first);
+        if (dk_manifest_save(m, &err) < 0) {
+            fail(r, stage->name, err.message);
+            return;
+        }
+    }
+}
+
+/* Phase 1, in parallel: claim, validate, read and import each file. */
+static void ingest_item(run_ctx *ctx, dk_result *r)
+{
+    dk_item *item = r->item;
+    if (!g_file_test(item->source_path, G_FILE_TEST_EXISTS)) {
+        fail(r, NULL, "no such file or folder");
+        return;
+    }
+    if (!g_file_test(item->source_path, G_FILE_TEST_IS_REGULAR)) {
+        fail(r, NULL, "not a regular file");
+        return;
+    }
+    dk_stage *ingest = claiming_stage(ctx->pipeline, item->source_path);
+    if (!ingest) {
+        r->status = DK_STATUS_SKIPPED;
+        r->message = g_strdup("no ingest stage of this pipeline takes this "
+                              "kind of file");
+        return;
+    }
+    dk_error err = {0};
+    if (run_stage(ingest, item, &err) < 0) {
+        if (err.code == DK_ERR_CANCELLED) {
+            r->status = DK_STATUS_CANCELLED;
+            r->message = g_strdup(err.message);
+        } else {
+            fail(r, ingest->name, err.message);
+        }
+        return;
+    }
+    if (!item->sha256)
+        fail(r, ingest->name,
+             "plugin did not import the original (a bug in the plugin)");
+    r->ingest = ingest;
+}
+
+/* Phase 2, in input order so the outcome does not depend on -j: the first
+ * input with some content owns it; later copies are duplicates. */
+static void resolve_duplicates(run_ctx *ctx)
+{
+    for (guint i = 0; i < ctx->results->len; i++) {
+        dk_result *r = ctx->results->pdata[i];
+        if (r->status != DK_STATUS_PENDING)
+            continue;
+        dk_item *item = r->item;
+        const char *first =
+            dk_library_claim(ctx->library, item->sha256, item->source_path);
+        if (first) {
+            r->status = DK_STATUS_DUPLICATE;
+            r->message = g_strdup_printf("same content as %s", first);
+            continue;
+        }
+        dk_manifest *m = dk_manifest_load(ctx->library, item->sha256);
+        gchar **sources = dk_manifest_sources(m);
+        if (sources && sources[0] &&
+            !g_strv_contains((const char *const *)sources, item->source_path)) {
+            r->status = DK_STATUS_DUPLICATE;
+            r->message =
+                g_strdup_printf("already in the library from %s", sources[0]);
+            dk_manifest_free(&m);
+        } else {
+            r->manifest = m;
+        }
+        g_strfreev(sources);
+    }
+}
+
+/* Phase 3, in parallel: the stages after ingest. */
+static void finish_item(run_ctx *ctx, dk_result *r)
+{
+    dk_item *item = r->item;
+    dk_manifest *m = r->manifest;
+    dk_error err = {0};
+    item->previous_outputs =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    dk_manifest_collect_outputs(m, item->previous_outputs);
+    dk_manifest_add_source(m, item->source_path);
+    dk_manifest_set_item(m, item);
+    if (dk_manifest_save(m, &err) < 0) {
+        fail(r, r->ingest->name, err.message);
+        return;
+    }
+    run_later_stages(ctx, r, m, r->ingest->fingerprint);
+    if (r->status == DK_STATUS_PENDING) {
+        r->status = r->stages_run ? DK_STATUS_DONE : DK_STATUS_SKIPPED;
+        if (!r->stages_run)
+            r->message = g_strdup("already done in an earlier run");
+    }
+}
+
+static void report(run_ctx *ctx, dk_result *r)
+{
+    g_mutex_lock(&ctx->report_lock);
+    ctx->finished++;
+    if (ctx->options && ctx->options->on_result)
+        ctx->options->on_result(ctx->options->user, r, ctx->finished,
+                                (int)ctx->results->len);
+    g_mutex_unlock(&ctx->report_lock);
+}
+
+static gpointer worker(gpointer data)
+{
+    run_ctx *ctx = data;
+    for (;;) {
+        gint index = g_atomic_int_add(&ctx->next, 1);
+        if (index >= (gint)ctx->results->len)
+            break;
+        dk_result *r = ctx->results->pdata[index];
+        if (r->status != DK_STATUS_PENDING)
+            continue;
+        if (dk_cancelled()) {
+            r->status = DK_STATUS_CANCELLED;
+            r->message = g_strdup("not started: the run was stopped");
+        } else {
+            ctx->phase(ctx, r);
+        }
+        if (r->status != DK_STATUS_PENDING)
+            report(ctx, r);
+    }
+    return NULL;
+}
+
+static void run_phase(run_ctx *ctx, int jobs,
+                      void (*phase)(run_ctx *ctx, dk_result *r))
+{
+    ctx->phase = phase;
+    g_atomic_int_set(&ctx->next, 0);
+    GThread **threads = g_new0(GThread *, jobs);
+    for (int i = 0; i < jobs; i++)
+        threads[i] = g_thread_new("dokpim-worker", worker, ctx);
+    for (int i = 0; i < jobs; i++)
+        g_thread_join(threads[i]);
+    g_free(threads);
+}
+
+static void result_free(gpointer data)
+{
+    dk_result *r = data;
+    dk_item_free(&r->item);
+    dk_manifest_free(&r->manifest);
+    g_free(r->stage);
+    g_free(r->message);
+    g_free(r);
+}
+
+static void close_stages(dk_pipeline *pipeline)
+{
+    for (guint i = 0; i < pipeline->stages->len; i++) {
+        dk_stage *stage = pipeline->stages->pdata[i];
+        if (stage->opened && stage->plugin->close)
+            stage->plugin->close(stage->state);
+        stage->opened = false;
+        stage->state = NULL;
+    }
+}
+
+static int open_stages(dk_pipeline *pipeline, dk_error *err)
+{
+    for (guint i = 0; i < pipeline->stages->len; i++) {
+        dk_stage *stage = pipeline->stages->pdata[i];
+        int rc = 0;
+        if (stage->plugin->open)
+            rc = stage->plugin->open(stage, &stage->state, err);
+        if (rc < 0) {
+            dk_error_prefix(err, "stage [%s] (%s): ", stage->name,
+                            stage->plugin->name);
+            close_stages(pipeline);
+            return rc;
+        }
+        stage->opened = true;
+    }
+    return 0;
+}
+
+int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
+                    GPtrArray *inputs, const dk_run_options *options,
+                    dk_run **out, dk_error *err)
+{
+    *out = NULL;
+    pipeline->library = library;
+    int rc = open_stages(pipeline, err);
+    if (rc < 0)
+        return rc;
+    run_ctx ctx = {
+        .pipeline = pipeline, .library = library, .options = options};
+    g_mutex_init(&ctx.report_lock);
+    ctx.results = g_ptr_array_new_with_free_func(result_free);
+    for (guint i = 0; i < inputs->len; i++) {
+        dk_result *r = g_new0(dk_result, 1);
+        r->item = dk_item_new(inputs->pdata[i], (int)i + 1, library);
+        g_ptr_array_add(ctx.results, r);
+    }
+    int jobs = options && options->jobs > 0 ? options->jobs
+                                            : (int)g_get_num_processors();
+    if (jobs > (int)inputs->len)
+        jobs = inputs->len ? (int)inputs->len : 1;
+    run_phase(&ctx, jobs, ingest_item);
+    resolve_duplicates(&ctx);
+    for (guint i = 0; i < ctx.results->len; i++) {
+        dk_result *r = ctx.results->pdata[i];
+        if (r->status == DK_STATUS_DUPLICATE)
+            report(&ctx, r);
+    }
+    run_phase(&ctx, jobs, finish_item);
+    close_stages(pipeline);
+    g_mutex_clear(&ctx.report_lock);
+
+    dk_run *run = g_new0(dk_run, 1);
+    run->results = ctx.results;
+    for (guint i = 0; i < run->results->len; i++)
+        run->counts[((dk_result *)run->results->pdata[i])->status]++;
+    *out = run;
+    return 0;
+}
+
+void dk_run_free(dk_run **run)
+{
+    if (!run || !*run)
+        return;
+    g_ptr_array_free((*run)->results, TRUE);
+    g_free(*run);
+    *run = NULL;
+}

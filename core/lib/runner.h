@@ -1,0 +1,56 @@
+/* Private: the batch runner shared by `dokpim run` and the tests. */
+#ifndef DK_RUNNER_H
+#define DK_RUNNER_H
+
+#include "dk_internal.h"
+
+typedef enum {
+    DK_STATUS_PENDING = 0,
+    DK_STATUS_DONE,      /* at least one stage ran */
+    DK_STATUS_SKIPPED,   /* nothing to do: done before, or not claimed */
+    DK_STATUS_DUPLICATE, /* same content as another input */
+    DK_STATUS_FAILED,
+    DK_STATUS_CANCELLED,
+} dk_status;
+
+const char *dk_status_name(dk_status status);
+
+typedef struct dk_result {
+    dk_item *item;
+    dk_status status;
+    char *stage;   /* failing stage, or NULL */
+    char *message; /* why it failed / was skipped, or NULL */
+    int stages_run;
+    /* private to the runner */
+    dk_stage *ingest;
+    struct dk_manifest *manifest;
+} dk_result;
+
+typedef struct dk_run_options {
+    int jobs;
+    /* Called (serialised) as each item finishes. */
+    void (*on_result)(void *user, const dk_result *result, int finished,
+                      int total);
+    void *user;
+} dk_run_options;
+
+typedef struct dk_run {
+    GPtrArray *results; /* dk_result, in input order */
+    int counts[DK_STATUS_CANCELLED + 1];
+} dk_run;
+
+/* Expands folders (recursively, skipping hidden files and the library
+ * itself), sorts, and numbers the inputs. Missing inputs stay in the list
+ * and fail when processed, so they are reported like any bad file. */
+GPtrArray *dk_collect_inputs(const char *const *inputs,
+                             const char *library_root);
+
+/* Opens the stages, processes every input, closes the stages. Returns 0
+ * when the batch ran (look at the counts), or an error if a stage could
+ * not open. */
+int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
+                    GPtrArray *inputs, const dk_run_options *options,
+                    dk_run **out, dk_error *err);
+void dk_run_free(dk_run **run);
+
+#endif

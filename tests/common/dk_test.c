@@ -1,0 +1,171 @@
+#include "dk_test.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static GPtrArray *created_dirs;
+
+char *dk_test_tmpdir(const char *tag)
+{
+    char *tmpl = g_strdup_printf("dokpim-%s-XXXXXX", tag ? tag : "test");
+    GError *error = NULL;
+    char *dir = g_dir_make_tmp(tmpl, &error);
+    g_free(tmpl);
+    if (!dir) {
+        fprintf(stderr, "dk_test_tmpdir: %s\n", error->message);
+        abort();
+    }
+    if (!created_dirs)
+        created_dirs = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(created_dirs, g_strdup(dir));
+    return dir;
+}
+
+void dk_test_cleanup_dirs(void)
+{
+    if (!created_dirs || g_getenv("DOKPIM_KEEP_TEST_DIRS"))
+        return;
+    for (guint i = 0; i < created_dirs->len; i++) {
+        /* read-only originals need write permission back to be removed */
+        char *cmd = g_strdup_printf(
+            "chmod -R u+w '%s' 2>/dev/null; rm -rf '%s'",
+            (char *)created_dirs->pdata[i], (char *)created_dirs->pdata[i]);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n",
+                    (char *)created_dirs->pdata[i]);
+        g_free(cmd);
+    }
+    g_ptr_array_set_size(created_dirs, 0);
+}
+
+static const char *env_or_die(const char *name)
+{
+    const char *value = g_getenv(name);
+    if (!value || !*value) {
+        fprintf(stderr, "%s is not set: run the tests through ctest\n", name);
+        abort();
+    }
+    return value;
+}
+
+const char *dk_test_bin(void)
+{
+    return env_or_die("DOKPIM_BIN");
+}
+
+const char *dk_test_source_dir(void)
+{
+    return env_or_die("DOKPIM_SOURCE_DIR");
+}
+
+const char *dk_test_plugin_dir(void)
+{
+    return env_or_die("DOKPIM_PLUGIN_DIR");
+}
+
+char *dk_test_source_path(const char *relative)
+{
+    return g_build_filename(dk_test_source_dir(), relative, NULL);
+}
+
+int dk_test_run(const char *const *argv, char **out, char **err, int timeout_s)
+{
+    GError *error = NULL;
+    char *child_out = NULL, *child_err = NULL;
+    int status = 0;
+    /* timeout(1) turns a hang into a failure instead of a stuck suite */
+    GPtrArray *full = g_ptr_array_new();
+    char *limit = g_strdup_printf("%d", timeout_s > 0 ? timeout_s : 120);
+    g_ptr_array_add(full, "timeout");
+    g_ptr_array_add(full, "-s");
+    g_ptr_array_add(full, "KILL");
+    g_ptr_array_add(full, limit);
+    for (const char *const *a = argv; *a; a++)
+        g_ptr_array_add(full, (gpointer)*a);
+    g_ptr_array_add(full, NULL);
+    gboolean ok =
+        g_spawn_sync(NULL, (char **)full->pdata, NULL, G_SPAWN_SEARCH_PATH,
+                     NULL, NULL, &child_out, &child_err, &status, &error);
+    g_ptr_array_free(full, TRUE);
+    g_free(limit);
+    if (!ok) {
+        fprintf(stderr, "cannot run %s: %s\n", argv[0], error->message);
+        g_error_free(error);
+        return -1;
+    }
+    if (out)
+        *out = child_out;
+    else
+        g_free(child_out);
+    if (err)
+        *err = child_err;
+    else
+        g_free(child_err);
+    if (!WIFEXITED(status))
+        return -1;
+    /* 137 = killed by timeout -s KILL */
+    return WEXITSTATUS(status) == 137 ? -1 : WEXITSTATUS(status);
+}
+
+int dk_test_dokpim(const char *const *args, char **out, char **err)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (gpointer)dk_test_bin());
+    for (const char *const *a = args; *a; a++)
+        g_ptr_array_add(argv, (gpointer)*a);
+    g_ptr_array_add(argv, NULL);
+    int status = dk_test_run((const char *const *)argv->pdata, out, err, 300);
+    g_ptr_array_free(argv, TRUE);
+    return status;
+}
+
+int dk_test_sh(const char *cmdline, char **out, char **err)
+{
+    const char *argv[] = {"sh", "-c", cmdline, NULL};
+    return dk_test_run(argv, out, err, 300);
+}
+
+bool dk_test_have(const char *program)
+{
+    char *path = g_find_program_in_path(program);
+    bool found = path != NULL;
+    g_free(path);
+    return found;
+}
+
+char *dk_test_read(const char *path, gsize *len)
+{
+    char *data = NULL;
+    if (!g_file_get_contents(path, &data, len, NULL))
+        return NULL;
+    return data;
+}
+
+void dk_test_write(const char *path, const void *data, gssize len)
+{
+    char *dir = g_path_get_dirname(path);
+    g_mkdir_with_parents(dir, 0755);
+    g_free(dir);
+    if (!g_file_set_contents(path, data, len, NULL)) {
+        fprintf(stderr, "cannot write %s\n", path);
+        abort();
+    }
+}
+
+char *dk_test_sha256(const char *path)
+{
+    gsize len = 0;
+    char *data = dk_test_read(path, &len);
+    if (!data)
+        return NULL;
+    char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+                                            (const guchar *)data, len);
+    g_free(data);
+    return hex;
+}

@@ -1,0 +1,36 @@
+/* Shared helpers for dokpim's Check suites: temp folders, running the real
+ * dokpim binary, reading files, asking independent tools. */
+#ifndef DK_TEST_H
+#define DK_TEST_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+/* A fresh folder under $TMPDIR, removed by dk_test_cleanup_dirs(). */
+char *dk_test_tmpdir(const char *tag);
+void dk_test_cleanup_dirs(void);
+
+/* Paths from the environment CTest sets (see cmake/Dokpim.cmake). */
+const char *dk_test_bin(void);                   /* the dokpim binary */
+const char *dk_test_source_dir(void);            /* project root */
+const char *dk_test_plugin_dir(void);            /* built plugins */
+char *dk_test_source_path(const char *relative); /* g_free() */
+
+/* Runs argv (NULL-terminated) and waits; captures stdout/stderr when the
+ * pointers are non-NULL (g_free() them). Returns the exit status, or -1 if
+ * it could not run or died from a signal. timeout_s kills a hung child. */
+int dk_test_run(const char *const *argv, char **out, char **err, int timeout_s);
+/* dk_test_run with "dokpim" + args, environment pointing at the build tree. */
+int dk_test_dokpim(const char *const *args, char **out, char **err);
+/* Runs a shell command line (sh -c); same return as dk_test_run. */
+int dk_test_sh(const char *cmdline, char **out, char **err);
+
+/* True when the program is on PATH; suites that need it fail loudly
+ * rather than skip, because the install script provides it. */
+bool dk_test_have(const char *program);
+
+char *dk_test_read(const char *path, gsize *len); /* g_free(); NULL on error */
+void dk_test_write(const char *path, const void *data, gssize len);
+char *dk_test_sha256(const char *path); /* g_free() */
+
+#endif
