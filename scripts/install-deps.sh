@@ -18,10 +18,14 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  # live: local RTMP ingest (and a TLS terminator for RTMPS) the live tests push to
+  nginx libnginx-mod-rtmp libnginx-mod-stream openssl gstreamer1.0-alsa
   # independent judges and benchmark peers
   libimage-exiftool-perl ffmpeg imagemagick libvips-tools mediainfo
   librsvg2-bin hyperfine time
   libjpeg-turbo-progs
+  # upload queue: SQLite, libcurl (HTTP, WebDAV, SFTP) and the real test servers
+  libsqlite3-dev sqlite3 libcurl4-openssl-dev nginx-full libnginx-mod-http-dav-ext openssh-server
 )
 
 missing=()

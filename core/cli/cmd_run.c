@@ -89,6 +89,10 @@ int cmd_run(int argc, char **argv)
     registry = cli_load_plugins();
     if (!cli_load_pipeline(rest[0], registry, event, overrides, &pipeline))
         goto out;
+    if (pipeline->is_live) {
+        cli_error("%s is a live pipeline: start it with dokpim live", rest[0]);
+        goto out;
+    }
     if (!library_path)
         library_path = default_library(event);
     if (dk_library_open(library_path, &library, &err) < 0) {

@@ -209,6 +209,7 @@ struct dk_pipeline {
     GPtrArray *stages;     /* dk_stage, in order; ingest stages first */
     const dk_event *event; /* borrowed */
     dk_library *library;   /* borrowed, set by the runner */
+    bool is_live;          /* only live stages: for `dokpim live` */
 };
 
 /* Parses and validates a pipeline. overrides are "STAGE.OPTION=VALUE".

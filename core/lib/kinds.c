@@ -15,6 +15,8 @@ const char *dk_stage_kind_name(dk_stage_kind kind)
         return "export";
     case DK_STAGE_UPLOAD:
         return "upload";
+    case DK_STAGE_LIVE:
+        return "live";
     }
     return NULL;
 }

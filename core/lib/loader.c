@@ -48,13 +48,21 @@ static void add_dir(GPtrArray *dirs, const char *dir)
     g_ptr_array_add(dirs, g_steal_pointer(&canon));
 }
 
-static bool running_from_build_tree(void)
+static char *executable_dir(void)
 {
     g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    if (!exe)
-        return false;
-    g_autofree char *dir = g_path_get_dirname(exe);
-    return strcmp(dir, DK_BUILD_BIN_DIR) == 0;
+    return exe ? g_path_get_dirname(exe) : NULL;
+}
+
+/* <prefix>/lib/dokpim/plugins for a binary in <prefix>/bin: installs stay
+ * relocatable. */
+static char *plugins_beside_binary(const char *exe_dir)
+{
+    if (!exe_dir || !g_str_has_suffix(exe_dir, "/" DK_INSTALL_BINDIR))
+        return NULL;
+    g_autofree char *prefix = g_path_get_dirname(exe_dir);
+    return g_build_filename(prefix, DK_INSTALL_LIBDIR, "dokpim", "plugins",
+                            NULL);
 }
 
 GPtrArray *dk_plugin_search_path(void)
@@ -68,8 +76,11 @@ GPtrArray *dk_plugin_search_path(void)
             add_dir(dirs, parts[i]);
         g_strfreev(parts);
     }
-    if (running_from_build_tree())
+    g_autofree char *exe_dir = executable_dir();
+    if (exe_dir && strcmp(exe_dir, DK_BUILD_BIN_DIR) == 0)
         add_dir(dirs, DK_BUILD_PLUGIN_DIR);
+    g_autofree char *beside = plugins_beside_binary(exe_dir);
+    add_dir(dirs, beside);
     add_dir(dirs, DK_INSTALL_PLUGIN_DIR);
     return dirs;
 }
@@ -119,8 +130,10 @@ static int check_options(const dk_plugin *plugin, dk_error *err)
             rc = dk_option_validate(o, o->default_value, NULL, NULL, &resolved,
                                     err);
             g_free(resolved);
-            if (rc < 0)
+            if (rc < 0) {
                 dk_error_prefix(err, "default of option '%s': ", o->name);
+                rc = err ? (err->code = DK_ERR_ABI) : DK_ERR_ABI;
+            }
         }
     }
     g_hash_table_destroy(seen);
@@ -153,8 +166,12 @@ static int check_descriptor(const dk_plugin_module *module, dk_error *err)
     if (!dk_stage_kind_name(p->stage))
         return dk_error_set(err, DK_ERR_ABI, "%s has unknown stage kind %d",
                             p->name, (int)p->stage);
-    if (!p->process)
-        return dk_error_set(err, DK_ERR_ABI, "%s has no process callback",
+    if (p->stage == DK_STAGE_LIVE ? !p->live : !p->process)
+        return dk_error_set(err, DK_ERR_ABI, "%s has no %s callback", p->name,
+                            p->stage == DK_STAGE_LIVE ? "live" : "process");
+    if (p->stage == DK_STAGE_UPLOAD && !p->perform)
+        return dk_error_set(err, DK_ERR_ABI,
+                            "%s is an upload plugin without perform()",
                             p->name);
     if (p->stage == DK_STAGE_INGEST && !p->accepts)
         return dk_error_set(err, DK_ERR_ABI,

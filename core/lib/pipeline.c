@@ -270,6 +270,18 @@ static void check_order(dk_pipeline *pipeline, load_ctx *ctx)
 {
     bool past_ingest = false;
     bool any_ingest = false;
+    guint live = 0;
+    for (guint i = 0; i < pipeline->stages->len; i++)
+        live += ((dk_stage *)pipeline->stages->pdata[i])->plugin->stage ==
+                DK_STAGE_LIVE;
+    if (live) {
+        /* a live pipeline is run by `dokpim live`, not over files */
+        if (live != pipeline->stages->len)
+            problem(ctx, "pipeline", "stages",
+                    "live stages cannot be mixed with file stages");
+        pipeline->is_live = true;
+        return;
+    }
     for (guint i = 0; i < pipeline->stages->len; i++) {
         dk_stage *stage = pipeline->stages->pdata[i];
         bool ingest = stage->plugin->stage == DK_STAGE_INGEST;

@@ -16,16 +16,24 @@
 
 #include <string.h>
 
-/* One row per option: name, type, default, help. The core rejects configs
- * with unknown options, wrong types or bad templates before any file is
- * touched, so process() can trust every value. */
+/* One row per option: name, type, default, help (and, where they apply,
+ * min/max, choices, flags). The core rejects configs with unknown options,
+ * wrong types or bad templates before any file is touched, so process()
+ * can trust every value. Designated initializers keep -Wextra quiet. */
 static const dk_option example_caption_options[] = {
-    {"caption", DK_OPT_TEMPLATE,
-     "{event.title} — {event.city} ({original.name})", "text of the caption"},
-    {"output", DK_OPT_PATH_TEMPLATE, "{original.stem}.txt",
-     "file name of the caption, inside derived/<stage>/"},
-    {"uppercase", DK_OPT_BOOL, "false", "write the caption in capitals"},
-    {NULL},
+    {.name = "caption",
+     .type = DK_OPT_TEMPLATE,
+     .default_value = "{event.title} — {event.city} ({original.name})",
+     .help = "text of the caption"},
+    {.name = "output",
+     .type = DK_OPT_PATH_TEMPLATE,
+     .default_value = "{original.stem}.txt",
+     .help = "file name of the caption, inside derived/<stage>/"},
+    {.name = "uppercase",
+     .type = DK_OPT_BOOL,
+     .default_value = "false",
+     .help = "write the caption in capitals"},
+    {.name = NULL},
 };
 
 /* Called for every item, possibly from several threads at once: keep no

@@ -32,7 +32,8 @@ typedef enum dk_stage_kind {
     DK_STAGE_WATERMARK,
     DK_STAGE_TRANSCODE,
     DK_STAGE_EXPORT,
-    DK_STAGE_UPLOAD,
+    DK_STAGE_UPLOAD, /* enqueues in process(); uploads in perform() */
+    DK_STAGE_LIVE,   /* runs a live session in live(); no items */
 } dk_stage_kind;
 
 const char *dk_stage_kind_name(dk_stage_kind kind);
@@ -68,6 +69,8 @@ typedef struct dk_option {
 } dk_option;
 
 typedef struct dk_stage dk_stage; /* one configured use of a plugin */
+struct dk_job;                    /* dokpim/queue.h */
+struct dk_live;                   /* dokpim/live.h */
 
 typedef struct dk_plugin {
     const char *name;    /* "stamp.exif": family.job, unique */
@@ -94,6 +97,16 @@ typedef struct dk_plugin {
     int (*process)(const dk_stage *stage, void *state, dk_item *item,
                    dk_error *err);
     void (*close)(void *state);
+
+    /* Upload stages only: carries out one queued job; called by
+     * `dokpim queue work`, with a stage rebuilt from the options saved in
+     * the job. See dokpim/queue.h. */
+    int (*perform)(const dk_stage *stage, void *state, struct dk_job *job,
+                   dk_error *err);
+    /* Live stages only: runs the session until it ends (duration, Ctrl-C,
+     * fatal error). See dokpim/live.h. */
+    int (*live)(const dk_stage *stage, void *state, struct dk_live *session,
+                dk_error *err);
 } dk_plugin;
 
 /* The envelope the entry point returns. Its layout never changes, so the

@@ -33,9 +33,9 @@ int dk_anchor_from_name(const char *name);
 const char *dk_anchor_name(dk_anchor anchor);
 
 typedef struct dk_overlay_spec {
-    char *logo_path;        /* PNG with alpha, or NULL */
-    char *text;             /* already expanded, or NULL */
-    char *font;             /* Pango description, NULL: "Sans Bold" */
+    char *logo_path; /* PNG with alpha, or NULL */
+    char *text;      /* already expanded, or NULL */
+    char *font;      /* Pango description, NULL: "Sans Bold" */
     dk_anchor anchor;
     double custom_x, custom_y; /* 0..1 of the visual frame, for CUSTOM */
     double width_fraction;     /* overlay width / visual frame width */

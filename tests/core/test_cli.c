@@ -1,0 +1,435 @@
+/* The dokpim command end to end, through the real binary: exit statuses,
+ * messages, JSON, bad items set aside, -j independence, re-runs, and
+ * interruption at any moment. */
+#include <check.h>
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dk_test.h"
+
+static char *dir, *event_path, *pipeline_path, *input_dir;
+
+#define PIPELINE                                                               \
+    "[pipeline]\nname=CLI test\nstages=in;t\n\n[in]\nplugin=ingest.file\n\n"   \
+    "[t]\nplugin=test.options\ntarget=archive\n"                               \
+    "caption={event.title} {date:%d %B %Y} #{seq:03}\n"                        \
+    "output=out/{original.stem}_{seq:02}.txt\n"
+
+static void setup(void)
+{
+    dir = dk_test_tmpdir("cli");
+    const char *root = g_getenv("DOKPIM_TEST_PLUGINS");
+    g_autofree char *env =
+        g_strdup_printf("%s/good:%s", root, dk_test_plugin_dir());
+    g_setenv("DOKPIM_PLUGIN_PATH", env, TRUE);
+    g_setenv("DOKPIM_NO_BAR", "1", TRUE);
+    event_path = g_build_filename(dir, "event.ini", NULL);
+    dk_test_write(event_path,
+                  "[event]\ntitle=Rapat Paripurna\ndate=2024-09-02\n"
+                  "timezone=Asia/Makassar\nlanguage=id\n",
+                  -1);
+    pipeline_path = g_build_filename(dir, "p.conf", NULL);
+    dk_test_write(pipeline_path, PIPELINE, -1);
+    input_dir = g_build_filename(dir, "in", NULL);
+    for (int i = 1; i <= 8; i++) {
+        g_autofree char *name =
+            g_strdup_printf("%s/sub%d/file%d.txt", input_dir, i % 2, i);
+        g_autofree char *text = g_strdup_printf("content %d\n", i);
+        dk_test_write(name, text, -1);
+    }
+}
+
+static void teardown(void)
+{
+    g_free(dir);
+    g_free(event_path);
+    g_free(pipeline_path);
+    g_free(input_dir);
+    dk_test_cleanup_dirs();
+}
+
+static char *library(const char *name)
+{
+    return g_build_filename(dir, name, NULL);
+}
+
+static int run(const char *lib, const char *jobs, const char *extra, char **out,
+               char **err)
+{
+    const char *args[] = {"run",
+                          pipeline_path,
+                          "--event",
+                          event_path,
+                          "-o",
+                          lib,
+                          "-j",
+                          jobs,
+                          "--json",
+                          extra ? extra : input_dir,
+                          extra ? input_dir : NULL,
+                          NULL};
+    return dk_test_dokpim(args, out, err);
+}
+
+static JsonObject *parse(const char *text, JsonParser **parser)
+{
+    *parser = json_parser_new();
+    GError *error = NULL;
+    ck_assert_msg(json_parser_load_from_data(*parser, text, -1, &error),
+                  "bad JSON: %s", error ? error->message : "");
+    return json_node_get_object(json_parser_get_root(*parser));
+}
+
+/* "path sha256" for every file under root, sorted, root stripped. */
+static char *listing(const char *root)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "cd '%s' && find . -type f ! -name .lock ! -path './items/*' | sort | "
+        "xargs sha256sum",
+        root);
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
+    return out;
+}
+
+START_TEST(version_help_and_plugins)
+{
+    char *out = NULL, *err = NULL;
+    const char *version[] = {"--version", NULL};
+    ck_assert_int_eq(dk_test_dokpim(version, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "plugin ABI 1"));
+    g_free(out);
+    const char *list[] = {"plugins", NULL};
+    ck_assert_int_eq(dk_test_dokpim(list, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "ingest.file"));
+    ck_assert_ptr_nonnull(strstr(out, "test.options"));
+    g_free(out);
+    const char *show[] = {"plugins", "test.options", NULL};
+    ck_assert_int_eq(dk_test_dokpim(show, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "integer, 1 to 10, default \"3\""));
+    ck_assert_ptr_nonnull(strstr(out, "choice: fast|slow"));
+    ck_assert_ptr_nonnull(strstr(out, "required"));
+    g_free(out);
+    const char *missing[] = {"plugins", "no.such", NULL};
+    ck_assert_int_eq(dk_test_dokpim(missing, NULL, &err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "no plugin named 'no.such'"));
+    g_free(err);
+    const char *bogus[] = {"frobnicate", NULL};
+    ck_assert_int_eq(dk_test_dokpim(bogus, NULL, NULL), 2);
+    const char *run_help[] = {"run", "--help", NULL};
+    ck_assert_int_eq(dk_test_dokpim(run_help, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--set"));
+    g_free(out);
+}
+END_TEST
+
+START_TEST(check_names_the_typo)
+{
+    g_autofree char *bad = g_build_filename(dir, "typo.conf", NULL);
+    dk_test_write(bad,
+                  "[pipeline]\nstages=in;t\n[in]\nplugin=ingest.file\n"
+                  "[t]\nplugin=test.options\ntarget=x\ncuont=2\n",
+                  -1);
+    char *out = NULL, *err = NULL;
+    const char *args[] = {"check", bad, "--event", event_path, NULL};
+    ck_assert_int_eq(dk_test_dokpim(args, &out, &err), 2);
+    ck_assert_msg(strstr(err, "typo.conf:8: [t] cuont: unknown option"),
+                  "stderr: %s", err);
+    g_free(out);
+    g_free(err);
+    const char *good[] = {"check", pipeline_path, "--event", event_path, NULL};
+    ck_assert_int_eq(dk_test_dokpim(good, &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "OK"));
+    g_free(out);
+    const char *set_bad[] = {"check", pipeline_path, "--set", "t.count=0",
+                             NULL};
+    ck_assert_int_eq(dk_test_dokpim(set_bad, NULL, &err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "'0' is out of range"));
+    g_free(err);
+}
+END_TEST
+
+START_TEST(bad_items_are_set_aside_and_the_batch_goes_on)
+{
+    g_autofree char *failing = g_build_filename(input_dir, "fail-me.txt", NULL);
+    dk_test_write(failing, "x", 1);
+    g_autofree char *missing = g_build_filename(dir, "not-there.jpg", NULL);
+    g_autofree char *lib = library("lib");
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run(lib, "2", missing, &out, &err), 1);
+    /* one line per bad file, naming it */
+    g_autofree char *line1 = g_strdup_printf(
+        "error: %s: t: refusing fail-me.txt on purpose", failing);
+    g_autofree char *line2 =
+        g_strdup_printf("error: %s: no such file or folder", missing);
+    ck_assert_msg(strstr(err, line1), "stderr: %s", err);
+    ck_assert_msg(strstr(err, line2), "stderr: %s", err);
+    JsonParser *parser;
+    JsonObject *root = parse(out, &parser);
+    JsonObject *counts = json_object_get_object_member(root, "counts");
+    ck_assert_int_eq(json_object_get_int_member(counts, "done"), 8);
+    ck_assert_int_eq(json_object_get_int_member(counts, "failed"), 2);
+    JsonArray *items = json_object_get_array_member(root, "items");
+    ck_assert_int_eq(json_array_get_length(items), 10);
+    for (guint i = 0; i < json_array_get_length(items); i++) {
+        JsonObject *item = json_array_get_object_element(items, i);
+        const char *status = json_object_get_string_member(item, "status");
+        if (strcmp(status, "done") == 0) {
+            JsonArray *d = json_object_get_array_member(item, "derivatives");
+            ck_assert_int_eq(json_array_get_length(d), 1);
+            const char *path = json_object_get_string_member(
+                json_array_get_object_element(d, 0), "path");
+            ck_assert(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+            const char *original =
+                json_object_get_string_member(item, "original");
+            struct stat st;
+            ck_assert_int_eq(stat(original, &st), 0);
+            ck_assert_int_eq(st.st_mode & 0222, 0); /* read-only */
+        } else {
+            ck_assert_str_eq(status, "failed");
+            ck_assert(!json_object_get_null_member(item, "error"));
+        }
+    }
+    g_object_unref(parser);
+    g_free(out);
+    g_free(err);
+}
+END_TEST
+
+START_TEST(jobs_do_not_change_outputs)
+{
+    g_autofree char *one = library("j1");
+    g_autofree char *four = library("j4");
+    /* a duplicate pair: the first in input order must win every time */
+    g_autofree char *dup = g_build_filename(input_dir, "zz-copy.txt", NULL);
+    dk_test_write(dup, "content 1\n", -1);
+    ck_assert_int_eq(run(one, "1", NULL, NULL, NULL), 0);
+    ck_assert_int_eq(run(four, "4", NULL, NULL, NULL), 0);
+    g_autofree char *a = listing(one);
+    g_autofree char *b = listing(four);
+    ck_assert_str_eq(a, b);
+    ck_assert_ptr_nonnull(strstr(a, "file1_05.txt"));
+    ck_assert_ptr_null(strstr(a, "zz-copy"));
+}
+END_TEST
+
+START_TEST(rerun_skips_done_work_and_redoes_changed_stages)
+{
+    g_autofree char *lib = library("lib");
+    ck_assert_int_eq(run(lib, "2", NULL, NULL, NULL), 0);
+    g_autofree char *before = listing(lib);
+    char *out = NULL;
+    ck_assert_int_eq(run(lib, "2", NULL, &out, NULL), 0);
+    JsonParser *parser;
+    JsonObject *counts =
+        json_object_get_object_member(parse(out, &parser), "counts");
+    ck_assert_int_eq(json_object_get_int_member(counts, "skipped"), 8);
+    ck_assert_int_eq(json_object_get_int_member(counts, "done"), 0);
+    g_object_unref(parser);
+    g_free(out);
+    g_autofree char *after = listing(lib);
+    ck_assert_str_eq(before, after);
+    /* a changed option redoes that stage, in place, under the same names */
+    ck_assert_int_eq(run(lib, "2", "--set=t.label=changed", &out, NULL), 0);
+    counts = json_object_get_object_member(parse(out, &parser), "counts");
+    ck_assert_int_eq(json_object_get_int_member(counts, "done"), 8);
+    g_object_unref(parser);
+    g_free(out);
+    g_autofree char *changed = listing(lib);
+    ck_assert_str_ne(changed, after);
+    g_autofree char *out_file =
+        g_build_filename(lib, "derived", "t", "out", "file1_05.txt", NULL);
+    gsize len;
+    g_autofree char *text = dk_test_read(out_file, &len);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(strstr(text, "|changed|"));
+    ck_assert_ptr_nonnull(strstr(text, "Rapat Paripurna 02 September 2024"));
+    g_autofree char *second =
+        g_build_filename(lib, "derived", "t", "out", "file1_05_2.txt", NULL);
+    ck_assert(!g_file_test(second, G_FILE_TEST_EXISTS));
+}
+END_TEST
+
+/* Starts a slow run, interrupts it with sig after delay_ms, returns the
+ * exit status (or -signal). */
+static int interrupted_run(const char *lib, int sig, int delay_ms)
+{
+    const char *argv[] = {dk_test_bin(),
+                          "run",
+                          pipeline_path,
+                          "--event",
+                          event_path,
+                          "-o",
+                          lib,
+                          "-j",
+                          "2",
+                          "--set",
+                          "t.delay-ms=400",
+                          input_dir,
+                          NULL};
+    GPid pid;
+    GError *error = NULL;
+    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD |
+                                G_SPAWN_STDOUT_TO_DEV_NULL |
+                                G_SPAWN_STDERR_TO_DEV_NULL,
+                            NULL, NULL, &pid, &error));
+    g_usleep(delay_ms * 1000);
+    kill(pid, sig);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+static void assert_no_temp_files(const char *lib)
+{
+    g_autofree char *cmd =
+        g_strdup_printf("find '%s' -name '*.dk-tmp-*' | wc -l", lib);
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
+    ck_assert_int_eq(atoi(out), 0);
+    g_free(out);
+}
+
+START_TEST(killed_run_leaves_whole_files_and_rerun_finishes)
+{
+    g_autofree char *lib = library("lib");
+    g_autofree char *reference = library("reference");
+    ck_assert_int_eq(run(reference, "2", "--set=t.delay-ms=400", NULL, NULL),
+                     0);
+    ck_assert_int_eq(interrupted_run(lib, SIGKILL, 1100), -SIGKILL);
+    /* every output present is complete: compare with the reference run */
+    g_autofree char *cmd = g_strdup_printf(
+        "cd '%s/derived' && find . -type f ! -name '.*' | while read f; do "
+        "cmp -s \"$f\" '%s/derived/'\"$f\" || echo \"$f\"; done",
+        lib, reference);
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
+    ck_assert_msg(*out == '\0', "half-written or wrong outputs: %s", out);
+    g_free(out);
+    char *json = NULL;
+    /* same settings as the killed run, so its finished items count */
+    ck_assert_int_eq(run(lib, "2", "--set=t.delay-ms=400", &json, NULL), 0);
+    assert_no_temp_files(lib);
+    JsonParser *parser;
+    JsonObject *counts =
+        json_object_get_object_member(parse(json, &parser), "counts");
+    ck_assert_int_eq(json_object_get_int_member(counts, "failed"), 0);
+    ck_assert_int_gt(json_object_get_int_member(counts, "skipped"), 0);
+    ck_assert_int_gt(json_object_get_int_member(counts, "done"), 0);
+    g_object_unref(parser);
+    g_free(json);
+    g_autofree char *a = listing(lib);
+    g_autofree char *b = listing(reference);
+    ck_assert_str_eq(a, b);
+}
+END_TEST
+
+START_TEST(ctrl_c_stops_cleanly_with_status_130)
+{
+    g_autofree char *lib = library("lib");
+    ck_assert_int_eq(interrupted_run(lib, SIGINT, 600), 130);
+    assert_no_temp_files(lib);
+    ck_assert_int_eq(run(lib, "2", "--set=t.delay-ms=400", NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(inputs_stay_untouched_and_library_is_not_reingested)
+{
+    g_autofree char *before = listing(input_dir);
+    g_autofree char *lib = g_build_filename(input_dir, "library", NULL);
+    char *out = NULL;
+    ck_assert_int_eq(run(lib, "2", NULL, &out, NULL), 0);
+    JsonParser *parser;
+    JsonObject *root = parse(out, &parser);
+    ck_assert_int_eq(
+        json_array_get_length(json_object_get_array_member(root, "items")), 8);
+    g_object_unref(parser);
+    g_free(out);
+    g_autofree char *cmd =
+        g_strdup_printf("cd '%s' && find . -path ./library -prune -o -type f "
+                        "-print | sort | xargs sha256sum",
+                        input_dir);
+    char *after = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &after, NULL), 0);
+    ck_assert_str_eq(before, after);
+    g_free(after);
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+    char *err = NULL;
+    const char *no_event[] = {"run", pipeline_path, input_dir, NULL};
+    ck_assert_int_eq(dk_test_dokpim(no_event, NULL, &err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--event"));
+    g_free(err);
+    const char *bad_event[] = {"run",         pipeline_path, "--event",
+                               pipeline_path, input_dir,     NULL};
+    ck_assert_int_eq(dk_test_dokpim(bad_event, NULL, &err), 2);
+    ck_assert_ptr_nonnull(strstr(err, "unknown group [pipeline]"));
+    g_free(err);
+    const char *bad_jobs[] = {"run", pipeline_path, "--event", event_path,
+                              "-j",  "many",        input_dir, NULL};
+    ck_assert_int_eq(dk_test_dokpim(bad_jobs, NULL, NULL), 2);
+}
+END_TEST
+
+START_TEST(probe_reports_hash_and_capture)
+{
+    g_autofree char *file =
+        g_build_filename(dir, "IMG_20240902_141122.bin", NULL);
+    dk_test_write(file, "abc", 3);
+    char *out = NULL;
+    const char *args[] = {"probe", "--json", "--event", event_path, file, NULL};
+    ck_assert_int_eq(dk_test_dokpim(args, &out, NULL), 0);
+    JsonParser *parser;
+    JsonObject *root = parse(out, &parser);
+    JsonObject *f = json_object_get_object_member(root, "file");
+    ck_assert_str_eq(json_object_get_string_member(f, "sha256"),
+                     "ba7816bf8f01cfea414140de5dae2223"
+                     "b00361a396177a9cb410ff61f20015ad");
+    ck_assert_int_eq(json_object_get_int_member(f, "size"), 3);
+    JsonObject *capture = json_object_get_object_member(root, "capture");
+    ck_assert_str_eq(json_object_get_string_member(capture, "source"),
+                     "filename");
+    ck_assert(g_str_has_prefix(json_object_get_string_member(capture, "time"),
+                               "2024-09-02T14:11:22+08"));
+    g_object_unref(parser);
+    g_free(out);
+    const char *missing[] = {"probe", "/no/such/file", NULL};
+    char *err = NULL;
+    ck_assert_int_eq(dk_test_dokpim(missing, NULL, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "/no/such/file: no such file"));
+    g_free(err);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("binary");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, version_help_and_plugins);
+    tcase_add_test(tc, check_names_the_typo);
+    tcase_add_test(tc, bad_items_are_set_aside_and_the_batch_goes_on);
+    tcase_add_test(tc, jobs_do_not_change_outputs);
+    tcase_add_test(tc, rerun_skips_done_work_and_redoes_changed_stages);
+    tcase_add_test(tc, killed_run_leaves_whole_files_and_rerun_finishes);
+    tcase_add_test(tc, ctrl_c_stops_cleanly_with_status_130);
+    tcase_add_test(tc, inputs_stay_untouched_and_library_is_not_reingested);
+    tcase_add_test(tc, usage_errors_exit_2);
+    tcase_add_test(tc, probe_reports_hash_and_capture);
+    suite_add_tcase(s, tc);
+    SRunner *runner = srunner_create(s);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

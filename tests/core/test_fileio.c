@@ -1,0 +1,323 @@
+/* The shared file policies: atomic outputs, hashing, library sweeping and
+ * naming, and the retry policy. */
+#include <check.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dk_internal.h"
+#include "dk_test.h"
+
+static void teardown(void)
+{
+    dk_test_cleanup_dirs();
+}
+
+static int count_files(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    int n = 0;
+    while (d && g_dir_read_name(d))
+        n++;
+    if (d)
+        g_dir_close(d);
+    return n;
+}
+
+START_TEST(atomic_commit_replaces_whole_file)
+{
+    char *dir = dk_test_tmpdir("atomic");
+    char *path = g_build_filename(dir, "sub", "out.jpg", NULL);
+    dk_error err = {0};
+    ck_assert_int_eq(dk_atomic_write_file(path, "old", 3, &err), 0);
+    dk_atomic *file = NULL;
+    ck_assert_int_eq(dk_atomic_open(path, &file, &err), 0);
+    /* the temp keeps the extension and is hidden */
+    g_autofree char *base = g_path_get_basename(dk_atomic_temp_path(file));
+    ck_assert(base[0] == '.');
+    ck_assert(g_str_has_suffix(base, ".jpg"));
+    ck_assert(dk_is_temp_name(base));
+    fputs("new content", dk_atomic_stream(file));
+    /* until commit, the old file is what readers see */
+    gsize len = 0;
+    char *data = dk_test_read(path, &len);
+    ck_assert_str_eq(data, "old");
+    g_free(data);
+    ck_assert_int_eq(dk_atomic_commit(&file, &err), 0);
+    ck_assert_ptr_null(file);
+    data = dk_test_read(path, &len);
+    ck_assert_str_eq(data, "new content");
+    g_free(data);
+    g_autofree char *sub = g_path_get_dirname(path);
+    ck_assert_int_eq(count_files(sub), 1); /* no temp left */
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(atomic_abort_leaves_old_state)
+{
+    char *dir = dk_test_tmpdir("abort");
+    char *path = g_build_filename(dir, "out.txt", NULL);
+    dk_atomic *file = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_atomic_open(path, &file, &err), 0);
+    fputs("half", dk_atomic_stream(file));
+    dk_atomic_abort(&file);
+    ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
+    ck_assert_int_eq(count_files(dir), 0);
+    dk_atomic_abort(&file); /* NULL is fine */
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(atomic_open_fails_cleanly_in_readonly_folder)
+{
+    if (geteuid() == 0)
+        return; /* root writes anywhere; the check means nothing */
+    char *dir = dk_test_tmpdir("ro");
+    g_chmod(dir, 0555);
+    char *path = g_build_filename(dir, "x", NULL);
+    dk_atomic *file = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_atomic_open(path, &file, &err), DK_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot create"));
+    g_chmod(dir, 0755);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(hash_matches_known_vector)
+{
+    char *dir = dk_test_tmpdir("hash");
+    char *path = g_build_filename(dir, "abc", NULL);
+    dk_test_write(path, "abc", 3);
+    char hex[65];
+    dk_error err = {0};
+    ck_assert_int_eq(dk_hash_file(path, hex, &err), 0);
+    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223"
+                          "b00361a396177a9cb410ff61f20015ad");
+    ck_assert_int_eq(dk_hash_file("/nonexistent/file", hex, &err), DK_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.message, "/nonexistent/file"));
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(library_sweeps_temp_files_and_numbers_names)
+{
+    char *dir = dk_test_tmpdir("lib");
+    char *stale =
+        g_build_filename(dir, "derived", "web", ".x.dk-tmp-abcdef.jpg", NULL);
+    dk_test_write(stale, "half", 4);
+    dk_library *library = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_library_open(dir, &library, &err), 0);
+    ck_assert(!g_file_test(stale, G_FILE_TEST_EXISTS));
+    /* a second process cannot take the same library */
+    dk_library *second = NULL;
+    ck_assert_int_eq(dk_library_open(dir, &second, &err), DK_ERR_EXISTS);
+    ck_assert_ptr_nonnull(strstr(err.message, "in use"));
+
+    dk_item *a = dk_item_new("/in/a.jpg", 1, library);
+    dk_item *b = dk_item_new("/in/b.jpg", 2, library);
+    char *candidate = g_build_filename(library->root, "derived", "w.jpg", NULL);
+    char *first = NULL, *second_name = NULL, *again = NULL;
+    ck_assert_int_eq(dk_library_reserve(library, a, candidate, &first, &err),
+                     0);
+    ck_assert_int_eq(
+        dk_library_reserve(library, b, candidate, &second_name, &err), 0);
+    ck_assert_str_eq(first, candidate);
+    ck_assert(g_str_has_suffix(second_name, "w_2.jpg"));
+    /* the same item asking again keeps its name */
+    ck_assert_int_eq(dk_library_reserve(library, a, candidate, &again, &err),
+                     0);
+    ck_assert_str_eq(again, first);
+    g_free(first);
+    g_free(second_name);
+    g_free(again);
+    g_free(candidate);
+    dk_item_free(&a);
+    dk_item_free(&b);
+    dk_library_free(&library);
+    g_free(stale);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(import_is_content_addressed_and_read_only)
+{
+    char *dir = dk_test_tmpdir("import");
+    char *lib_dir = g_build_filename(dir, "lib", NULL);
+    char *backup = g_build_filename(dir, "backup", NULL);
+    char *src = g_build_filename(dir, "IMG_1.JPG", NULL);
+    dk_test_write(src, "abc", 3);
+    dk_library *library = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_library_open(lib_dir, &library, &err), 0);
+    dk_item *item = dk_item_new(src, 1, library);
+    ck_assert_int_eq(dk_item_import_original(item, backup, &err), 0);
+    ck_assert_str_eq(item->sha256, "ba7816bf8f01cfea414140de5dae2223"
+                                   "b00361a396177a9cb410ff61f20015ad");
+    ck_assert(g_str_has_suffix(item->original_path,
+                               "/originals/ba/ba7816bf8f01cfea414140de5dae2223"
+                               "b00361a396177a9cb410ff61f20015ad.jpg"));
+    struct stat st;
+    ck_assert_int_eq(stat(item->original_path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0444);
+    g_autofree char *in_backup = g_build_filename(
+        backup, "originals", "ba",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.jpg",
+        NULL);
+    ck_assert(g_file_test(in_backup, G_FILE_TEST_IS_REGULAR));
+    /* the source is untouched */
+    gsize len = 0;
+    char *data = dk_test_read(src, &len);
+    ck_assert_str_eq(data, "abc");
+    g_free(data);
+    dk_item_free(&item);
+    dk_library_free(&library);
+    g_free(src);
+    g_free(backup);
+    g_free(lib_dir);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(retry_waits_grow_cap_and_stop)
+{
+    dk_retry_policy policy = {.first_wait = 2.0,
+                              .growth = 1.5,
+                              .jitter = 0.2,
+                              .max_wait = 5.0,
+                              .max_attempts = 6};
+    dk_retry retry;
+    dk_retry_init(&retry, &policy);
+    const double base[] = {2.0, 3.0, 4.5, 5.0, 5.0, 5.0};
+    for (int i = 0; i < 6; i++) {
+        double wait = dk_retry_next_wait(&retry);
+        ck_assert_msg(wait >= base[i] * 0.8 - 1e-9 &&
+                          wait <= fmin(base[i] * 1.2, 5.0) + 1e-9,
+                      "attempt %d waited %g", i, wait);
+    }
+    ck_assert(dk_retry_next_wait(&retry) < 0);
+    dk_retry_reset(&retry);
+    ck_assert(dk_retry_next_wait(&retry) <= 2.4);
+}
+END_TEST
+
+static int reported;
+static void on_retry(void *user, int attempt, double wait, const char *why)
+{
+    (void)user;
+    (void)wait;
+    ck_assert_str_eq(why, "server gone");
+    reported = attempt;
+}
+
+START_TEST(retry_wait_reports_and_is_cancellable)
+{
+    dk_retry_policy policy = {.first_wait = 0.01,
+                              .growth = 2,
+                              .max_wait = 0.02,
+                              .max_attempts = 2,
+                              .on_retry = on_retry};
+    dk_retry retry;
+    dk_retry_init(&retry, &policy);
+    dk_error err = {0};
+    ck_assert_int_eq(dk_retry_wait(&retry, "server gone", &err), 0);
+    ck_assert_int_eq(reported, 1);
+    ck_assert_int_eq(dk_retry_wait(&retry, "server gone", &err), 0);
+    ck_assert_int_eq(dk_retry_wait(&retry, "server gone", &err),
+                     DK_ERR_TIMEOUT);
+
+    policy.first_wait = 30; /* would take 30 s unless cancel wakes it */
+    policy.max_wait = 30;
+    dk_retry_init(&retry, &policy);
+    dk_cancel_request();
+    gint64 start = g_get_monotonic_time();
+    ck_assert_int_eq(dk_retry_wait(&retry, "server gone", &err),
+                     DK_ERR_CANCELLED);
+    ck_assert(g_get_monotonic_time() - start < 1000000);
+    dk_cancel_reset();
+}
+END_TEST
+
+static gpointer cancel_later(gpointer data)
+{
+    (void)data;
+    g_usleep(100000);
+    dk_cancel_request();
+    return NULL;
+}
+
+START_TEST(cancel_wakes_a_sleeping_wait)
+{
+    dk_cancel_reset();
+    GThread *t = g_thread_new("cancel", cancel_later, NULL);
+    gint64 start = g_get_monotonic_time();
+    ck_assert(!dk_cancel_sleep(20.0));
+    ck_assert(g_get_monotonic_time() - start < 2000000);
+    g_thread_join(t);
+    dk_cancel_reset();
+}
+END_TEST
+
+START_TEST(meta_keeps_types_and_round_trips)
+{
+    dk_meta *meta = dk_meta_new();
+    dk_meta_set_int(meta, "image.width", 6000);
+    dk_meta_set_double(meta, "gps.latitude", -8.58033);
+    dk_meta_set_bool(meta, "capture.inferred", true);
+    dk_meta_set_string(meta, "camera.model", "ILCE-7M3");
+    int64_t w = 0;
+    double lat = 0;
+    ck_assert(dk_meta_get_int(meta, "image.width", &w));
+    ck_assert_int_eq(w, 6000);
+    ck_assert(dk_meta_get_double(meta, "gps.latitude", &lat));
+    ck_assert_double_eq_tol(lat, -8.58033, 1e-9);
+    ck_assert_str_eq(dk_meta_get(meta, "capture.inferred"), "true");
+    dk_meta *copy = dk_meta_new();
+    GList *keys = dk_meta_sorted_keys(meta);
+    for (GList *k = keys; k; k = k->next) {
+        char *encoded = dk_meta_value_encode(dk_meta_lookup(meta, k->data));
+        dk_meta_set_encoded(copy, k->data, encoded);
+        g_free(encoded);
+    }
+    g_list_free(keys);
+    ck_assert_int_eq(dk_meta_lookup(copy, "image.width")->type, DK_META_INT);
+    ck_assert_int_eq(dk_meta_lookup(copy, "capture.inferred")->type,
+                     DK_META_BOOL);
+    ck_assert_str_eq(dk_meta_get(copy, "gps.latitude"), "-8.58033");
+    dk_meta_free(&meta);
+    dk_meta_free(&copy);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("fileio");
+    TCase *tc = tcase_create("policies");
+    tcase_add_checked_fixture(tc, NULL, teardown);
+    tcase_add_test(tc, atomic_commit_replaces_whole_file);
+    tcase_add_test(tc, atomic_abort_leaves_old_state);
+    tcase_add_test(tc, atomic_open_fails_cleanly_in_readonly_folder);
+    tcase_add_test(tc, hash_matches_known_vector);
+    tcase_add_test(tc, library_sweeps_temp_files_and_numbers_names);
+    tcase_add_test(tc, import_is_content_addressed_and_read_only);
+    tcase_add_test(tc, retry_waits_grow_cap_and_stop);
+    tcase_add_test(tc, retry_wait_reports_and_is_cancellable);
+    tcase_add_test(tc, cancel_wakes_a_sleeping_wait);
+    tcase_add_test(tc, meta_keeps_types_and_round_trips);
+    suite_add_tcase(s, tc);
+    SRunner *runner = srunner_create(s);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
