@@ -5,11 +5,52 @@
 
 #define BAR_WIDTH 30
 
+static void draw_bar(cli_progress *progress, const char *name);
+
+/* Reports from plugins while items are in flight: on a terminal they show
+ * on the bar; otherwise a line per tenth of the work or per new note, so
+ * logs stay readable. Retries are always worth a line. */
+static void on_progress(void *user, const dk_item *item, double fraction,
+                        const char *note)
+{
+    cli_progress *progress = user;
+    g_mutex_lock(&progress->lock);
+    g_autofree char *name =
+        item ? g_path_get_basename(dk_item_source_path(item)) : g_strdup("");
+    g_autofree char *detail =
+        fraction >= 0 ? g_strdup_printf("%s %3.0f%% %s", name, fraction * 100,
+                                        note ? note : "")
+                      : g_strdup_printf("%s %s", name, note ? note : "");
+    bool retry = note && g_str_has_prefix(note, "retry");
+    if (progress->tty) {
+        g_free(progress->detail);
+        progress->detail = g_steal_pointer(&detail);
+        if (retry)
+            fprintf(stderr, "\r\033[Kdokpim: %s\n", progress->detail);
+        draw_bar(progress, NULL);
+    } else if (!progress->quiet || retry) {
+        int decile = fraction >= 0 ? (int)(fraction * 10) : -1;
+        gpointer key = (gpointer)item;
+        gpointer last = g_hash_table_lookup(progress->shown, key);
+        if (retry || !last || GPOINTER_TO_INT(last) - 2 != decile) {
+            g_hash_table_replace(progress->shown, key,
+                                 GINT_TO_POINTER(decile + 2));
+            fprintf(stderr, "dokpim: %s\n", detail);
+        }
+    }
+    g_mutex_unlock(&progress->lock);
+}
+
 void progress_init(cli_progress *progress, bool quiet)
 {
     progress->tty = isatty(STDERR_FILENO) && !g_getenv("DOKPIM_NO_BAR");
     progress->quiet = quiet;
     progress->failed = 0;
+    progress->finished = progress->total = 0;
+    progress->detail = NULL;
+    g_mutex_init(&progress->lock);
+    progress->shown = g_hash_table_new(g_direct_hash, g_direct_equal);
+    dk_progress_set_sink(on_progress, progress);
 }
 
 static void clear_bar(const cli_progress *progress)
@@ -36,35 +77,51 @@ static void report_line(const dk_result *r)
     }
 }
 
-void progress_on_result(void *user, const dk_result *r, int finished, int total)
+static void draw_bar(cli_progress *progress, const char *name)
 {
-    cli_progress *progress = user;
-    if (r->status == DK_STATUS_FAILED)
-        progress->failed++;
-    clear_bar(progress);
-    report_line(r);
-    if (progress->quiet)
+    if (!progress->tty || progress->quiet)
         return;
-    g_autofree char *name = g_path_get_basename(r->item->source_path);
-    if (!progress->tty) {
-        fprintf(stderr, "dokpim: [%d/%d] %s %s\n", finished, total,
-                dk_status_name(r->status), name);
-        return;
-    }
-    int filled = total ? finished * BAR_WIDTH / total : BAR_WIDTH;
+    int total = progress->total, finished = progress->finished;
+    int filled = total ? finished * BAR_WIDTH / total : 0;
     char bar[BAR_WIDTH + 1];
     for (int i = 0; i < BAR_WIDTH; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[BAR_WIDTH] = '\0';
-    fprintf(stderr, "[%s] %d/%d", bar, finished, total);
+    fprintf(stderr, "\r\033[K[%s] %d/%d", bar, finished, total);
     if (progress->failed)
         fprintf(stderr, ", %d failed", progress->failed);
-    fprintf(stderr, "  %.40s", name);
+    if (progress->detail)
+        fprintf(stderr, "  %.50s", progress->detail);
+    else if (name)
+        fprintf(stderr, "  %.40s", name);
     fflush(stderr);
+}
+
+void progress_on_result(void *user, const dk_result *r, int finished, int total)
+{
+    cli_progress *progress = user;
+    g_mutex_lock(&progress->lock);
+    if (r->status == DK_STATUS_FAILED)
+        progress->failed++;
+    progress->finished = finished;
+    progress->total = total;
+    g_clear_pointer(&progress->detail, g_free);
+    clear_bar(progress);
+    report_line(r);
+    g_autofree char *name = g_path_get_basename(r->item->source_path);
+    if (!progress->quiet && !progress->tty)
+        fprintf(stderr, "dokpim: [%d/%d] %s %s\n", finished, total,
+                dk_status_name(r->status), name);
+    draw_bar(progress, name);
+    g_mutex_unlock(&progress->lock);
 }
 
 void progress_finish(cli_progress *progress)
 {
+    dk_progress_set_sink(NULL, NULL);
     clear_bar(progress);
     fflush(stderr);
+    g_free(progress->detail);
+    g_hash_table_destroy(progress->shown);
+    g_mutex_clear(&progress->lock);
 }

@@ -9,8 +9,13 @@ typedef struct cli_progress {
     bool tty;
     bool quiet;
     int failed;
+    int finished, total;
+    GMutex lock;
+    char *detail;      /* the latest in-flight report, for the bar */
+    GHashTable *shown; /* item -> last decile printed (plain output) */
 } cli_progress;
 
+/* Also routes dk_progress() reports here until progress_finish(). */
 void progress_init(cli_progress *progress, bool quiet);
 /* dk_run_options.on_result callback. */
 void progress_on_result(void *user, const dk_result *result, int finished,

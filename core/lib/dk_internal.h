@@ -227,6 +227,13 @@ void dk_option_value_parse(dk_option_value *value);
 const dk_option_value *dk_stage_value(const dk_stage *stage,
                                       const char *option);
 
+/* ---- progress ---- */
+typedef void (*dk_progress_sink)(void *user, const dk_item *item,
+                                 double fraction, const char *note);
+/* Where dk_progress() goes; NULL drops it (the default: the library never
+ * prints). */
+void dk_progress_set_sink(dk_progress_sink sink, void *user);
+
 /* ---- cancellation ---- */
 void dk_cancel_request(void);
 void dk_cancel_reset(void);

@@ -2,6 +2,7 @@
 #include "dk_internal.h"
 
 #include <math.h>
+#include <stdio.h>
 
 dk_retry_policy dk_retry_policy_default(void)
 {
@@ -11,7 +12,17 @@ dk_retry_policy dk_retry_policy_default(void)
         .jitter = 0.2,
         .max_wait = 30.0,
         .max_attempts = 10,
+        .on_retry = dk_retry_report_progress,
     };
+}
+
+void dk_retry_report_progress(void *item, int attempt, double wait,
+                              const char *why)
+{
+    char note[160];
+    snprintf(note, sizeof note, "retry %d in %.1f s%s%s", attempt, wait,
+             why ? ": " : "", why ? why : "");
+    dk_progress(item, -1.0, note);
 }
 
 void dk_retry_init(dk_retry *retry, const dk_retry_policy *policy)

@@ -7,6 +7,7 @@
 #include "fileio.h"
 #include "item.h"
 #include "plugin.h"
+#include "progress.h"
 #include "retry.h"
 #include "template.h"
 

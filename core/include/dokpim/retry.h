@@ -24,8 +24,15 @@ typedef struct dk_retry_policy {
     void *user;
 } dk_retry_policy;
 
-/* 2 s, x1.5, +-20 %, capped at 30 s, 10 attempts. */
+/* 2 s, x1.5, +-20 %, capped at 30 s, 10 attempts, each wait reported
+ * through dk_progress() (set .user to the dk_item concerned, or leave it
+ * NULL). */
 dk_retry_policy dk_retry_policy_default(void);
+
+/* The default on_retry: reports "retry N in S s: why" via dk_progress()
+ * for the dk_item in user (may be NULL). */
+void dk_retry_report_progress(void *item, int attempt, double wait,
+                              const char *why);
 
 typedef struct dk_retry {
     dk_retry_policy policy;
