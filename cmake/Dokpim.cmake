@@ -29,4 +29,12 @@ function(dk_add_check_test name)
   endif()
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "DOKPIM_BIN=$<TARGET_FILE:dokpim>;DOKPIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};DOKPIM_BUILD_DIR=${PROJECT_BINARY_DIR};DOKPIM_PLUGIN_DIR=${DOKPIM_BUILD_PLUGIN_DIR};CK_DEFAULT_TIMEOUT=${T_TIMEOUT}")
+  if(DOKPIM_SANITIZE)
+    # Inherited by the dokpim processes a test starts. The suppressions name
+    # only third-party libraries' one-time caches (see the file).
+    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT
+      "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0"
+      "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+      "ASAN_OPTIONS=detect_leaks=1")
+  endif()
 endfunction()

@@ -22,9 +22,5 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 echo "== sanitizer build (ASan + UBSan) =="
 mkdir -p build-asan
-# leaks inside GStreamer/FFmpeg/fontconfig are theirs; ours are checked by
-# the suppression-free core suites through ASAN's default leak detection
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# ctest gives every test the sanitizer options (see cmake/Dokpim.cmake)
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DDOKPIM_SANITIZE=ON
