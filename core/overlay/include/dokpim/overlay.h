@@ -37,7 +37,9 @@ typedef struct dk_overlay_spec {
     char *text;      /* already expanded, or NULL */
     char *font;      /* Pango description, NULL: "Sans Bold" */
     dk_anchor anchor;
-    double custom_x, custom_y; /* 0..1 of the visual frame, for CUSTOM */
+    double custom_x, custom_y; /* 0..1 of the visual frame, for CUSTOM:
+                                  0 against the left/top edge, 1 against
+                                  the right/bottom (margin ignored) */
     double width_fraction;     /* overlay width / visual frame width */
     double margin_fraction;    /* margin / visual frame width */
     double opacity;            /* 0..1 */
@@ -71,7 +73,9 @@ void dk_overlay_free(dk_overlay **overlay);
 /* Blend onto packed 8-bit RGB (3 bytes per pixel) rows. */
 void dk_overlay_blend_rgb24(const dk_overlay *overlay, uint8_t *pixels,
                             int width, int height, int stride);
-/* Blend onto 8-bit I420 planes (video and live paths). */
+/* Blend onto 8-bit I420 planes (video and live paths), BT.709 limited
+ * range; the overlay's Y/U/V form is computed on the first call and reused,
+ * and several threads may blend the same overlay at once. */
 void dk_overlay_blend_i420(const dk_overlay *overlay, uint8_t *const planes[3],
                            const int strides[3], int width, int height);
 
