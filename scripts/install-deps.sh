@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config clang-format
   # core
-  libglib2.0-dev libjson-glib-dev check
+  libglib2.0-dev libjson-glib-dev check libssl-dev
   # photo
   libexif-dev libturbojpeg0-dev libjpeg62-turbo-dev libexempi-dev libiptcdata0-dev
   libcairo2-dev libpango1.0-dev libheif-dev
@@ -18,6 +18,8 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  # textoverlay (pango), for the gst-launch peer in bench/video/transcode
+  gstreamer1.0-x
   # live: local RTMP ingest (and a TLS terminator for RTMPS) the live tests push to
   nginx libnginx-mod-rtmp libnginx-mod-stream openssl gstreamer1.0-alsa
   # independent judges and benchmark peers

@@ -1,17 +1,26 @@
 /* Content hashing, and the one-pass copy that hashes while it copies so an
- * import reads the card only once. */
+ * import reads the card only once. SHA-256 comes from OpenSSL's libcrypto:
+ * with the CPU's SHA extensions it runs several times faster than GLib's
+ * portable code, and hashing is most of an ingest's cost. */
 #include "dk_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #define COPY_CHUNK (1 << 20)
 
-static void hex_from_checksum(GChecksum *sum, char hex[65])
+static void hex_from_digest(EVP_MD_CTX *sum, char hex[65])
 {
-    g_strlcpy(hex, g_checksum_get_string(sum), 65);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(sum, digest, &length);
+    for (unsigned int i = 0; i < length && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    hex[64] = '\0';
 }
 
 int dk_hash_file(const char *path, char hex[65], dk_error *err)
@@ -50,7 +59,9 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
             goto done;
         }
     }
-    GChecksum *sum = hex ? g_checksum_new(G_CHECKSUM_SHA256) : NULL;
+    EVP_MD_CTX *sum = hex ? EVP_MD_CTX_new() : NULL;
+    if (sum)
+        EVP_DigestInit_ex(sum, EVP_sha256(), NULL);
     unsigned char *buffer = g_malloc(COPY_CHUNK);
     for (;;) {
         ssize_t n = read(in, buffer, COPY_CHUNK);
@@ -63,7 +74,7 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
         if (n == 0)
             break;
         if (sum)
-            g_checksum_update(sum, buffer, n);
+            EVP_DigestUpdate(sum, buffer, (size_t)n);
         for (int i = 0; i < ndst && rc == 0; i++)
             if (write_all(out[i], buffer, (size_t)n) != 0)
                 rc = dk_error_errno(err, DK_ERR_IO, "cannot write", dsts[i]);
@@ -72,8 +83,8 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
     }
     if (sum) {
         if (rc == 0)
-            hex_from_checksum(sum, hex);
-        g_checksum_free(sum);
+            hex_from_digest(sum, hex);
+        EVP_MD_CTX_free(sum);
     }
     g_free(buffer);
 done:

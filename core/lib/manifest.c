@@ -95,6 +95,15 @@ void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths)
     g_strfreev(groups);
 }
 
+bool dk_manifest_has_stage(const dk_manifest *m, const char *stage,
+                           const char *fingerprint)
+{
+    g_autofree char *group = group_of(stage);
+    g_autofree char *recorded =
+        g_key_file_get_string(m->file, group, "fingerprint", NULL);
+    return recorded && strcmp(recorded, fingerprint) == 0;
+}
+
 bool dk_manifest_restore(const dk_manifest *m, const char *stage,
                          const char *fingerprint, dk_item *item)
 {

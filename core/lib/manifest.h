@@ -14,6 +14,9 @@ void dk_manifest_add_source(dk_manifest *m, const char *source);
 void dk_manifest_set_item(dk_manifest *m, const dk_item *item);
 /* Adds every output path recorded for any stage to paths (absolute). */
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths);
+/* True when the stage is recorded with this fingerprint. */
+bool dk_manifest_has_stage(const dk_manifest *m, const char *stage,
+                           const char *fingerprint);
 /* When the stage ran before with this fingerprint and its outputs still
  * exist: puts its derivatives, current file and metadata back on item. */
 bool dk_manifest_restore(const dk_manifest *m, const char *stage,

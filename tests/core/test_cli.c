@@ -362,6 +362,38 @@ START_TEST(inputs_stay_untouched_and_library_is_not_reingested)
 }
 END_TEST
 
+START_TEST(ingest_only_pipeline_counts_and_records_ingest)
+{
+    g_autofree char *conf = g_build_filename(dir, "ingest.conf", NULL);
+    dk_test_write(conf, "[pipeline]\nstages=in\n[in]\nplugin=ingest.file\n",
+                  -1);
+    g_autofree char *lib = library("lib");
+    for (int pass = 0; pass < 2; pass++) {
+        const char *args[] = {"run", conf,     "--event", event_path, "-o",
+                              lib,   "--json", input_dir, NULL};
+        char *out = NULL;
+        ck_assert_int_eq(dk_test_dokpim(args, &out, NULL), 0);
+        JsonParser *parser;
+        JsonObject *counts =
+            json_object_get_object_member(parse(out, &parser), "counts");
+        ck_assert_int_eq(json_object_get_int_member(counts, "done"),
+                         pass == 0 ? 8 : 0);
+        ck_assert_int_eq(json_object_get_int_member(counts, "skipped"),
+                         pass == 0 ? 0 : 8);
+        g_object_unref(parser);
+        g_free(out);
+    }
+    /* what ingest learned is in the manifest, not lost */
+    g_autofree char *cmd = g_strdup_printf(
+        "grep -l 'meta.capture.source=s:file-time' '%s'/items/*.ini | wc -l",
+        lib);
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
+    ck_assert_int_eq(atoi(out), 8);
+    g_free(out);
+}
+END_TEST
+
 START_TEST(usage_errors_exit_2)
 {
     char *err = NULL;
@@ -424,6 +456,7 @@ int main(void)
     tcase_add_test(tc, killed_run_leaves_whole_files_and_rerun_finishes);
     tcase_add_test(tc, ctrl_c_stops_cleanly_with_status_130);
     tcase_add_test(tc, inputs_stay_untouched_and_library_is_not_reingested);
+    tcase_add_test(tc, ingest_only_pipeline_counts_and_records_ingest);
     tcase_add_test(tc, usage_errors_exit_2);
     tcase_add_test(tc, probe_reports_hash_and_capture);
     suite_add_tcase(s, tc);

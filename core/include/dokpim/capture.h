@@ -21,8 +21,9 @@ extern "C" {
 GDateTime *dk_capture_time_from_filename(const char *path, GTimeZone *tz,
                                          gboolean *date_only);
 
-/* Stores capture.time (ISO 8601 with offset) and capture.source ("exif",
- * "container", "filename", "file-time") in meta. */
+/* Stores capture.time (ISO 8601 with offset), capture.source ("exif",
+ * "container", "filename", "file-time") and capture.inferred (true unless
+ * the time came from the camera or the container) in meta. */
 void dk_meta_set_capture(dk_meta *meta, GDateTime *time, const char *source);
 
 #ifdef __cplusplus

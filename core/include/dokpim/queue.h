@@ -59,6 +59,10 @@ typedef struct dk_enqueue_request {
     const char *target;
     /* Extra text to freeze with the job (may be NULL). */
     const dk_meta *meta;
+    /* Roles of other derivatives the job needs (a thumbnail image), NULL-
+     * terminated, may be NULL: each one's path is frozen as metadata
+     * "path.ROLE"; a missing one fails the enqueue. */
+    const char *const *attach_roles;
 } dk_enqueue_request;
 
 /* Adds a job for item to the queue of the stage's library. Every
