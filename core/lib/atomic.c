@@ -29,15 +29,14 @@ int dk_mkdirs(const char *path, dk_error *err)
     return 0;
 }
 
-static int fsync_path(const char *path, int flags)
+/* Data must be on disk before the rename makes it visible, or a power cut
+ * could leave a complete-looking name over an empty file. */
+static int flush_data(const char *path)
 {
-    int fd = open(path, flags | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    int rc = fsync(fd);
-    /* some filesystems refuse fsync on folders; the rename is still atomic */
-    if (rc != 0 && (errno == EINVAL || errno == EBADF))
-        rc = 0;
+    int rc = fdatasync(fd);
     close(fd);
     return rc;
 }
@@ -125,7 +124,7 @@ int dk_atomic_commit_as(dk_atomic **filep, const char *final_path,
         file->stream = NULL;
     }
     /* Reopen by name: a library may have rewritten the temp file itself. */
-    if (fsync_path(file->temp_path, O_RDONLY) != 0) {
+    if (flush_data(file->temp_path) != 0) {
         rc = dk_error_errno(err, DK_ERR_IO, "cannot flush", target);
         dk_atomic_abort(filep);
         return rc;
@@ -135,8 +134,10 @@ int dk_atomic_commit_as(dk_atomic **filep, const char *final_path,
         dk_atomic_abort(filep);
         return rc;
     }
-    g_autofree char *dir = g_path_get_dirname(target);
-    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    /* No fsync of the folder: if a crash loses the rename, the old state
+     * stays, and the manifest (renamed after the outputs it lists, and
+     * checked against the files on every run) sends the work round again.
+     * That keeps "old or new, never half" at one flush per file. */
     atomic_release(filep);
     return 0;
 }

@@ -1,0 +1,16 @@
+/* stamp.exif — one stamping pass over one file. */
+#ifndef STAMP_EXIF_WRITE_H
+#define STAMP_EXIF_WRITE_H
+
+#include <dokpim/error.h>
+
+#include "stamp_exif_fields.h"
+
+/* Writes a copy of the JPEG input to output (through dk_atomic_*) with
+ * its EXIF, XMP and Photoshop/IPTC segments rebuilt from fields, every
+ * other segment kept in order, and everything from the first SOS marker
+ * on copied byte for byte. input is only read. */
+int stamp_exif_stamp_file(const char *input, const char *output,
+                          const stamp_exif_fields *fields, dk_error *err);
+
+#endif

@@ -1,0 +1,29 @@
+/* stamp.exif — the XMP packet, through exempi. */
+#ifndef STAMP_EXIF_XMP_H
+#define STAMP_EXIF_XMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dokpim/error.h>
+
+#include "stamp_exif_fields.h"
+
+/* dokpim's own properties: where an inferred capture time came from. */
+#define STAMP_EXIF_XMP_NS     "http://dokpim.org/ns/xmp/1.0/"
+#define STAMP_EXIF_XMP_PREFIX "dokpim"
+
+/* Starts / stops the XMP toolkit (reference counted) and registers the
+ * IPTC Extension and dokpim namespaces. Call from one thread. */
+int stamp_exif_xmp_init(dk_error *err);
+void stamp_exif_xmp_terminate(void);
+
+/* Builds the new packet (UTF-8, with its xpacket wrapper, without the APP1
+ * identifier) into *out (g_free), merged into the existing packet when
+ * source is not NULL. Errors when the existing packet does not parse or
+ * the result does not fit one APP1 segment (extended XMP is not written). */
+int stamp_exif_build_xmp(const uint8_t *source, size_t source_size,
+                         const stamp_exif_fields *fields, uint8_t **out,
+                         size_t *out_size, dk_error *err);
+
+#endif
