@@ -127,6 +127,37 @@ static int settle_copy(dk_atomic **temp, const char *final_path, dk_error *err)
     return rc;
 }
 
+/* Copies source to its content address under root unless that content is
+ * already there. The copy is hashed again as it is written, so a file that
+ * changes while it is read (a card still being written) is refused rather
+ * than archived under the wrong name. */
+static int import_into(const char *source, const char *root, const char *sha256,
+                       const char *ext, char **final_out, dk_error *err)
+{
+    char *final_path = content_path(root, sha256, ext);
+    *final_out = final_path;
+    if (g_file_test(final_path, G_FILE_TEST_EXISTS))
+        return 0;
+    g_autofree char *placeholder =
+        g_build_filename(root, "originals", "incoming", NULL);
+    dk_atomic *temp = NULL;
+    int rc = dk_atomic_open(placeholder, &temp, err);
+    if (rc < 0)
+        return rc;
+    const char *temp_path = dk_atomic_temp_path(temp);
+    char copied[65];
+    rc = dk_copy_and_hash(source, &temp_path, 1, copied, err);
+    if (rc == 0 && strcmp(copied, sha256) != 0)
+        rc = dk_error_set(err, DK_ERR_IO,
+                          "the file changed while it was being read; "
+                          "copy it again once it is complete");
+    if (rc < 0) {
+        dk_atomic_abort(&temp);
+        return rc;
+    }
+    return settle_copy(&temp, final_path, err);
+}
+
 int dk_item_import_original(dk_item *item, const char *backup_dir,
                             dk_error *err)
 {
@@ -134,36 +165,27 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
         return dk_error_set(err, DK_ERR_INTERNAL, "item has no library");
     if (item->sha256)
         return 0;
-    g_autofree char *ext = lower_extension(item->source_path);
-    const char *roots[2] = {item->library->root,
-                            backup_dir && *backup_dir ? backup_dir : NULL};
-    dk_atomic *temps[2] = {NULL, NULL};
-    const char *temp_paths[2];
-    int ntemp = 0, rc = 0;
-    for (int i = 0; i < 2 && roots[i] && rc == 0; i++) {
-        g_autofree char *placeholder =
-            g_build_filename(roots[i], "originals", "incoming", NULL);
-        rc = dk_atomic_open(placeholder, &temps[i], err);
-        if (rc == 0)
-            temp_paths[ntemp++] = dk_atomic_temp_path(temps[i]);
-    }
+    /* Hash first: on a re-run the content is usually in the library
+     * already, and reading is all it costs. */
     char hex[65];
-    if (rc == 0)
-        rc = dk_copy_and_hash(item->source_path, temp_paths, ntemp, hex, err);
-    for (int i = 0; i < ntemp; i++) {
-        if (rc < 0) {
-            dk_atomic_abort(&temps[i]);
-            continue;
-        }
-        g_autofree char *final_path = content_path(roots[i], hex, ext);
-        rc = settle_copy(&temps[i], final_path, err);
-        if (rc == 0 && i == 0)
-            item->original_path = g_steal_pointer(&final_path);
-    }
-    for (int i = 0; i < 2; i++)
-        dk_atomic_abort(&temps[i]);
+    int rc = dk_hash_file(item->source_path, hex, err);
     if (rc < 0)
         return rc;
+    g_autofree char *ext = lower_extension(item->source_path);
+    char *original = NULL;
+    rc = import_into(item->source_path, item->library->root, hex, ext,
+                     &original, err);
+    if (rc == 0 && backup_dir && *backup_dir) {
+        g_autofree char *backup = NULL;
+        rc = import_into(item->source_path, backup_dir, hex, ext, &backup, err);
+        if (rc < 0)
+            dk_error_prefix(err, "backup copy in %s: ", backup_dir);
+    }
+    if (rc < 0) {
+        g_free(original);
+        return rc;
+    }
+    item->original_path = original;
     item->sha256 = g_strdup(hex);
     struct stat st;
     if (stat(item->original_path, &st) == 0)

@@ -1,0 +1,98 @@
+/* ingest.video — claims camera and phone clips, checks they are videos this
+ * build can decode, records what libavformat learns about them and copies
+ * the original into the library.
+ *
+ *   [ingest]
+ *   plugin = ingest.video
+ *   timeout = 60
+ *
+ * Broken files are refused with one line ("empty file", "no video stream",
+ * "truncated or unfinished recording: no moov atom ..."); a cut fragmented
+ * recording is kept with video.truncated = true. */
+#include <string.h>
+
+#include <dokpim/dokpim.h>
+
+#include "ingest_video.h"
+#include "ingest_video_open.h"
+
+static const dk_option ingest_video_options[] = {
+    {"timeout", DK_OPT_INT, "60",
+     "seconds allowed for opening and probing one file", 1, 3600},
+    {"backup-dir", DK_OPT_STRING, "",
+     "also copy each original into this folder (empty: no backup)"},
+    {NULL},
+};
+
+static const char *const ingest_video_extensions[] = {
+    "mp4", "mov", "m4v", "mkv", "webm", "3gp", "mts", "avi", NULL};
+
+static bool ingest_video_accepts(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return false;
+    for (int i = 0; ingest_video_extensions[i]; i++)
+        if (g_ascii_strcasecmp(dot + 1, ingest_video_extensions[i]) == 0)
+            return true;
+    return false;
+}
+
+int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
+                         dk_meta *meta, dk_error *err)
+{
+    AVFormatContext *ctx = NULL;
+    int ret = ingest_video_open(path, timeout_s, &ctx, err);
+    if (ret < 0)
+        return ret;
+    int video = ingest_video_main_stream(ctx);
+    if (video < 0) {
+        ingest_video_close(&ctx);
+        return dk_error_set(err, DK_ERR_UNSUPPORTED, "no video stream");
+    }
+    ret = ingest_video_read_streams(ctx, video, meta, err);
+    if (ret == 0)
+        ret = ingest_video_read_duration(ctx, video, path, meta, err);
+    if (ret == 0) {
+        dk_meta_set_string(meta, "video.container", ctx->iformat->name);
+        ingest_video_read_tags(ctx, meta);
+        ingest_video_read_capture(ctx, path, tz, meta);
+        /* last: it reads packets and moves the read position */
+        ret = ingest_video_read_rate(ctx, video, meta, err);
+    }
+    ingest_video_close(&ctx);
+    return ret;
+}
+
+static int ingest_video_probe(const dk_stage *stage, const char *path,
+                              dk_meta *meta, dk_error *err)
+{
+    return ingest_video_examine(path, (double)dk_stage_int(stage, "timeout"),
+                                dk_stage_timezone(stage), meta, err);
+}
+
+static int ingest_video_process(const dk_stage *stage, void *state,
+                                dk_item *item, dk_error *err)
+{
+    (void)state;
+    int ret = ingest_video_probe(stage, dk_item_source_path(item),
+                                 dk_item_meta(item), err);
+    if (ret < 0)
+        return ret;
+    dk_item_set_kind(item, DK_KIND_VIDEO);
+    const char *backup = dk_stage_string(stage, "backup-dir");
+    return dk_item_import_original(item, backup && *backup ? backup : NULL,
+                                   err);
+}
+
+DK_PLUGIN_DEFINE(ingest_video) = {
+    .name = "ingest.video",
+    .summary = "probe camera/phone clips with libavformat and import the "
+               "originals",
+    .stage = DK_STAGE_INGEST,
+    .kinds = DK_KIND_VIDEO,
+    .options = ingest_video_options,
+    .accepts = ingest_video_accepts,
+    .probe = ingest_video_probe,
+    .process = ingest_video_process,
+};
