@@ -141,7 +141,7 @@ bool dk_manifest_restore(const dk_manifest *m, const char *stage,
     }
     for (guint i = 0; i < restored->len; i++)
         g_ptr_array_add(item->derivatives, restored->pdata[i]);
-    g_ptr_array_free(restored, FALSE);
+    g_free(g_ptr_array_free(restored, FALSE)); /* items moved, not copied */
     g_autofree char *current =
         g_key_file_get_string(m->file, group, "current", NULL);
     if (current && *current) {

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,7 +74,16 @@ static int run(const char *lib, const char *jobs, const char *extra, char **out,
                           extra ? extra : input_dir,
                           extra ? input_dir : NULL,
                           NULL};
-    return dk_test_dokpim(args, out, err);
+    char *captured = NULL;
+    int status = dk_test_dokpim(args, out, &captured);
+    /* a failing run's stderr is the first thing to read when a test fails */
+    if (status != 0 && (status != 1 || !err))
+        fprintf(stderr, "dokpim run exited %d:\n%s\n", status, captured);
+    if (err)
+        *err = captured;
+    else
+        g_free(captured);
+    return status;
 }
 
 static JsonObject *parse(const char *text, JsonParser **parser)
