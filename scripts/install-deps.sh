@@ -24,10 +24,11 @@ packages=(
   nginx libnginx-mod-rtmp libnginx-mod-stream openssl gstreamer1.0-alsa
   # independent judges and benchmark peers
   libimage-exiftool-perl ffmpeg imagemagick libvips-tools mediainfo
-  librsvg2-bin hyperfine time
+  librsvg2-bin hyperfine time bc
   libjpeg-turbo-progs
   # upload queue: SQLite, libcurl (HTTP, WebDAV, SFTP) and the real test servers
-  libsqlite3-dev sqlite3 libcurl4-openssl-dev nginx-full libnginx-mod-http-dav-ext openssh-server
+  libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev nginx-full
+  libnginx-mod-http-dav-ext openssh-server
 )
 
 missing=()
