@@ -17,6 +17,9 @@ int cmd_run(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
+int cmd_youtube(int argc, char **argv);
+int cmd_live(int argc, char **argv);
 
 /* "dokpim: error: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

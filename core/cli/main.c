@@ -14,6 +14,9 @@ static const struct {
     {"check", cmd_check, "validate a pipeline (and event) without running"},
     {"plugins", cmd_plugins, "list plugins, or show one plugin's options"},
     {"probe", cmd_probe, "show what dokpim learns of a file"},
+    {"queue", cmd_queue, "list, retry or perform the upload queue"},
+    {"youtube", cmd_youtube, "authorize YouTube uploads (device code)"},
+    {"live", cmd_live, "go live: stream to YouTube/RTMP(S) and record"},
 };
 
 static void usage(FILE *out)

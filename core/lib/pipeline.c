@@ -365,6 +365,14 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
     check_order(pipeline, &ctx);
     for (guint i = 0; i < pipeline->stages->len; i++)
         compute_fingerprint(pipeline->stages->pdata[i], event);
+    /* cross-option checks only make sense once every value is valid */
+    for (guint i = 0; problems->len == before && i < pipeline->stages->len;
+         i++) {
+        dk_stage *stage = pipeline->stages->pdata[i];
+        dk_error check_err = {0};
+        if (stage->plugin->check && stage->plugin->check(stage, &check_err) < 0)
+            problem(&ctx, stage->name, NULL, "%s", check_err.message);
+    }
 
     dk_keyfile_lines_free(lines);
     g_key_file_free(file);

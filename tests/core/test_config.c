@@ -48,6 +48,8 @@ static const config_case cases[] = {
           "enabled=no\nmode=slow\nwords=a; b ;;c\nlogo=logo.png\n",
      NULL, NULL, 0},
     {HEAD "[t]\nplugin=test.options\ntarget=x\n", "t.count=4", NULL, 0},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n", "t.count=7",
+     "count above 5 needs mode=slow", 0},
     /* unknown key (line 9) */
     {HEAD "[t]\nplugin=test.options\ntarget=x\ncuont=3\n", NULL,
      "[t] cuont: unknown option for test.options", 11},
@@ -99,6 +101,11 @@ static const config_case cases[] = {
      "[pipeline] stagse: unknown key", 3},
     {"[pipeline]\nstages=in\n[in]\n", NULL, "[in]: no plugin= key", 3},
     {"[pipeline\nstages=in\n", NULL, "not a key-value pair", 0},
+    /* the plugin's own cross-option check runs after the rows pass */
+    {HEAD "[t]\nplugin=test.options\ntarget=x\ncount=6\n", NULL,
+     "[t]: count above 5 needs mode=slow", 8},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\ncount=6\nmode=slow\n", NULL,
+     NULL, 0},
     /* --set goes through the same checks */
     {HEAD "[t]\nplugin=test.options\ntarget=x\n", "t.count=99",
      "--set: '99' is out of range", 0},

@@ -56,6 +56,17 @@ static int test_process(const dk_stage *stage, void *state, dk_item *item,
     return rc;
 }
 
+/* A cross-option rule no single row can express. */
+__attribute__((unused)) static int test_check(const dk_stage *stage,
+                                              dk_error *err)
+{
+    if (dk_stage_int(stage, "count") > 5 &&
+        strcmp(dk_stage_string(stage, "mode"), "fast") == 0)
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "count above 5 needs mode=slow");
+    return 0;
+}
+
 #if TEST_VARIANT == 1
 /* wrong ABI: the envelope by hand, claiming a future version */
 static const dk_plugin test_plugin = {.name = "test.future",
@@ -86,5 +97,6 @@ DK_PLUGIN_DEFINE(test_options) = {
     .kinds = DK_KIND_ANY,
     .options = test_options,
     .process = test_process,
+    .check = test_check,
 };
 #endif

@@ -107,6 +107,12 @@ typedef struct dk_plugin {
      * fatal error). See dokpim/live.h. */
     int (*live)(const dk_stage *stage, void *state, struct dk_live *session,
                 dk_error *err);
+    /* Optional: checks that go beyond one option's row (options that must
+     * agree, limits of a remote service), run by `dokpim check`, run and
+     * live before any file is touched. Templates may be expanded with a
+     * NULL item; a template that needs a file then fails with
+     * DK_ERR_CONFIG and can only be checked per item. */
+    int (*check)(const dk_stage *stage, dk_error *err);
 } dk_plugin;
 
 /* The envelope the entry point returns. Its layout never changes, so the

@@ -1,0 +1,23 @@
+/* The `dokpim queue` command's pieces: output of jobs (table and JSON) and
+ * the foreground worker. */
+#ifndef DK_QUEUE_CLI_H
+#define DK_QUEUE_CLI_H
+
+#include "cli.h"
+#include "dk_queue.h"
+
+#include <dokpim/http.h>
+
+/* One line per job, with a bar for the ones moving. */
+void queue_print_table(GPtrArray *records);
+/* Every field of one job and its steps. */
+void queue_print_details(const queue_record *record, GPtrArray *steps);
+/* The jobs (with their steps) as a JSON array on stdout. */
+void queue_print_json(dk_queue *queue, GPtrArray *records);
+/* "[#####.....]  42%" for done of total. Caller g_free()s. */
+char *queue_bar(int64_t done, int64_t total, int width);
+
+/* `dokpim queue work`: returns the exit status. */
+int queue_work(dk_queue *queue, bool until_empty, bool json);
+
+#endif

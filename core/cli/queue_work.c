@@ -1,0 +1,117 @@
+/* The foreground worker of `dokpim queue work`: a progress bar per upload
+ * on a terminal, plain lines otherwise. */
+#include "queue_cli.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+typedef struct work_view {
+    bool tty;
+    gint64 last_line; /* monotonic µs of the last plain progress line */
+    int last_percent;
+} work_view;
+
+static void clear(const work_view *view)
+{
+    if (view->tty)
+        fputs("\r\033[K", stderr);
+}
+
+static void on_start(void *user, const dk_job *job)
+{
+    work_view *view = user;
+    const char *source = dk_job_meta(job, "source");
+    g_autofree char *name =
+        g_path_get_basename(source ? source : dk_job_path(job));
+    view->last_percent = -1;
+    fprintf(stderr, "dokpim: job %" G_GINT64_FORMAT ": %s -> %s\n",
+            dk_job_id(job), name,
+            dk_job_meta(job, "target-name")
+                ? dk_job_meta(job, "target-name")
+                : dk_stage_kind_name(DK_STAGE_UPLOAD));
+}
+
+static void on_progress(void *user, const dk_job *job, int64_t sent,
+                        int64_t total)
+{
+    (void)job;
+    work_view *view = user;
+    int percent = total > 0 ? (int)(sent * 100 / total) : 0;
+    gint64 now = g_get_monotonic_time();
+    if (view->tty) {
+        if (now - view->last_line < G_USEC_PER_SEC / 5 && percent < 100)
+            return;
+        view->last_line = now;
+        g_autofree char *bar = queue_bar(sent, total, 30);
+        fprintf(stderr, "\r\033[K%s %.1f / %.1f MiB", bar,
+                (double)sent / 1048576.0, (double)total / 1048576.0);
+        fflush(stderr);
+    } else if (percent / 10 != view->last_percent / 10) {
+        view->last_percent = percent;
+        fprintf(stderr,
+                "dokpim: %3d%% (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                " bytes)\n",
+                percent, sent, total);
+    }
+}
+
+static void on_note(void *user, const dk_job *job, const char *text)
+{
+    work_view *view = user;
+    clear(view);
+    fprintf(stderr, "dokpim: job %" G_GINT64_FORMAT ": %s\n", dk_job_id(job),
+            text);
+}
+
+static void on_end(void *user, const dk_job *job, dk_job_state state,
+                   const char *message)
+{
+    work_view *view = user;
+    clear(view);
+    const char *remote = dk_job_remote_id(job);
+    fprintf(stderr, "dokpim: job %" G_GINT64_FORMAT ": %s%s%s%s%s\n",
+            dk_job_id(job), dk_job_state_name(state),
+            remote && state == DK_JOB_DONE ? " " : "",
+            remote && state == DK_JOB_DONE ? remote : "", message ? ": " : "",
+            message ? message : "");
+}
+
+int queue_work(dk_queue *queue, bool until_empty, bool json)
+{
+    dk_registry *registry = cli_load_plugins();
+    work_view view = {.tty =
+                          isatty(STDERR_FILENO) && !g_getenv("DOKPIM_NO_BAR")};
+    dk_work_options options;
+    dk_work_options_default(&options);
+    options.until_empty = until_empty;
+    options.on_start = on_start;
+    options.on_progress = on_progress;
+    options.on_note = on_note;
+    options.on_end = on_end;
+    options.user = &view;
+    /* tests and impatient users: DOKPIM_QUEUE_RETRY_WAIT=seconds */
+    const char *wait = g_getenv("DOKPIM_QUEUE_RETRY_WAIT");
+    if (wait && g_ascii_strtod(wait, NULL) > 0)
+        options.failure_wait = g_ascii_strtod(wait, NULL);
+    cli_install_signal_thread();
+    dk_work_stats stats = {0};
+    dk_error err = {0};
+    int rc = dk_queue_work(queue, registry, &options, &stats, &err);
+    dk_registry_free(&registry);
+    if (rc < 0) {
+        cli_error("%s", err.message);
+        return DK_EXIT_ITEMS_FAILED;
+    }
+    fprintf(stderr, "dokpim: %d done, %d failed, %d deferred, %d to resume\n",
+            stats.done, stats.failed, stats.deferred, stats.requeued);
+    if (json) {
+        GPtrArray *records =
+            g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
+        if (dk_queue_list(queue, records, &err) == 0)
+            queue_print_json(queue, records);
+        g_ptr_array_free(records, TRUE);
+    }
+    if (dk_cancelled())
+        return DK_EXIT_INTERRUPTED;
+    return stats.failed ? DK_EXIT_ITEMS_FAILED : DK_EXIT_OK;
+}

@@ -1,0 +1,241 @@
+/* Text in and out of a live session: the operator's command lines, and
+ * the status line and JSON events the dokpim command prints. */
+#include "live_host.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+const char *dk_live_output_state_name(dk_live_output_state state)
+{
+    switch (state) {
+    case DK_LIVE_OUTPUT_CONNECTING:
+        return "connecting";
+    case DK_LIVE_OUTPUT_LIVE:
+        return "live";
+    case DK_LIVE_OUTPUT_RETRYING:
+        return "retrying";
+    case DK_LIVE_OUTPUT_STOPPED:
+        return "stopped";
+    }
+    return "unknown";
+}
+
+const char *dk_live_level_name(dk_live_level level)
+{
+    switch (level) {
+    case DK_LIVE_WARNING:
+        return "warning";
+    case DK_LIVE_ERROR:
+        return "error";
+    default:
+        return "info";
+    }
+}
+
+static const struct {
+    const char *word, *key;
+    dk_live_command_kind kind; /* 0: stop */
+} command_words[] = {
+    {"lower-third", "l", DK_LIVE_CMD_LOWER_THIRD},
+    {"slate", "s", DK_LIVE_CMD_SLATE},
+    {"clock", "c", DK_LIVE_CMD_CLOCK},
+    {"stop", "q", 0},
+};
+
+static const struct {
+    const char *word;
+    dk_live_switch value;
+} switch_words[] = {
+    {"toggle", DK_LIVE_TOGGLE},
+    {"on", DK_LIVE_ON},
+    {"off", DK_LIVE_OFF},
+};
+
+int dk_live_parse_command(const char *line, dk_live_command *command,
+                          bool *stop, dk_error *err)
+{
+    *stop = false;
+    g_autofree char *text = g_strstrip(g_ascii_strdown(line, -1));
+    if (!*text || text[0] == '#')
+        return dk_error_set(err, DK_ERR_NOT_FOUND, "no command");
+    g_auto(GStrv) words = g_strsplit_set(text, " \t", -1);
+    const char *verb = NULL, *value = NULL;
+    for (char **w = words; *w; w++) {
+        if (!**w)
+            continue;
+        if (!verb)
+            verb = *w;
+        else if (!value)
+            value = *w;
+        else
+            return dk_error_set(err, DK_ERR_INVALID,
+                                "'%s': too many words (e.g. 'slate on')", text);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(command_words); i++) {
+        if (strcmp(verb, command_words[i].word) != 0 &&
+            strcmp(verb, command_words[i].key) != 0)
+            continue;
+        if (!command_words[i].kind) {
+            if (value)
+                return dk_error_set(err, DK_ERR_INVALID,
+                                    "'stop' takes no value");
+            *stop = true;
+            return 0;
+        }
+        command->kind = command_words[i].kind;
+        command->value = DK_LIVE_TOGGLE;
+        if (!value)
+            return 0;
+        for (size_t j = 0; j < G_N_ELEMENTS(switch_words); j++)
+            if (strcmp(value, switch_words[j].word) == 0) {
+                command->value = switch_words[j].value;
+                return 0;
+            }
+        return dk_error_set(err, DK_ERR_INVALID, "'%s': say on, off or toggle",
+                            text);
+    }
+    return dk_error_set(err, DK_ERR_INVALID,
+                        "unknown command '%s' (lower-third, slate, clock "
+                        "[on|off|toggle], stop; or the keys l, s, c, q)",
+                        verb);
+}
+
+static void append_bytes(GString *out, uint64_t bytes)
+{
+    if (bytes >= 1000ull * 1000 * 1000)
+        g_string_append_printf(out, "%.2f GB", bytes / 1e9);
+    else
+        g_string_append_printf(out, "%.1f MB", bytes / 1e6);
+}
+
+static void append_output(GString *out, const dk_live_output_status *o)
+{
+    g_string_append_printf(out, " | %s: ", o->name);
+    switch (o->state) {
+    case DK_LIVE_OUTPUT_LIVE:
+        g_string_append_printf(out, "live %.1f Mb/s", o->bitrate / 1e6);
+        break;
+    case DK_LIVE_OUTPUT_RETRYING:
+        g_string_append_printf(out, "down, retry in %.1f s", o->retry_in);
+        break;
+    default:
+        g_string_append(out, dk_live_output_state_name(o->state));
+    }
+    if (o->reconnects)
+        g_string_append_printf(out, " (%d reconnect%s)", o->reconnects,
+                               o->reconnects == 1 ? "" : "s");
+    if (o->dropped_frames)
+        g_string_append_printf(out, ", %" G_GUINT64_FORMAT " dropped",
+                               o->dropped_frames);
+}
+
+char *dk_live_status_line(const dk_live_status *status, double uptime)
+{
+    GString *out = g_string_new(NULL);
+    unsigned long s = uptime > 0 ? (unsigned long)uptime : 0;
+    g_string_append_printf(out, "live %02lu:%02lu:%02lu", s / 3600, s / 60 % 60,
+                           s % 60);
+    for (int i = 0; i < status->n_outputs; i++)
+        append_output(out, &status->outputs[i]);
+    g_string_append_printf(out, " | dropped %" G_GUINT64_FORMAT,
+                           status->dropped_frames);
+    if (status->recording) {
+        g_string_append(out, " | rec ");
+        append_bytes(out, status->recording_bytes);
+    } else {
+        g_string_append(out, " | not recording");
+    }
+    if (status->lower_third)
+        g_string_append(out, " | lower third");
+    if (status->slate)
+        g_string_append(out, " | SLATE");
+    return g_string_free(out, FALSE);
+}
+
+static char *to_line(JsonBuilder *builder)
+{
+    JsonGenerator *generator = json_generator_new();
+    JsonNode *root = json_builder_get_root(builder);
+    json_generator_set_root(generator, root);
+    char *text = json_generator_to_data(generator, NULL);
+    json_node_unref(root);
+    g_object_unref(generator);
+    return text;
+}
+
+static void add_member_int(JsonBuilder *b, const char *name, int64_t value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, value);
+}
+
+/* Times and rates go out as whole milliseconds and bits per second: JSON
+ * doubles would print as 4.7140000000000004. */
+static void add_member_ms(JsonBuilder *b, const char *name, double seconds)
+{
+    add_member_int(b, name, (int64_t)(seconds * 1000 + 0.5));
+}
+
+static void add_member_string(JsonBuilder *b, const char *name,
+                              const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void add_member_bool(JsonBuilder *b, const char *name, bool value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_boolean_value(b, value);
+}
+
+char *dk_live_status_json(const dk_live_status *status, double uptime)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_member_string(b, "type", "status");
+    add_member_ms(b, "uptime_ms", uptime);
+    add_member_int(b, "frames", (int64_t)status->frames);
+    add_member_int(b, "dropped_frames", (int64_t)status->dropped_frames);
+    add_member_string(b, "recording", status->recording);
+    add_member_int(b, "recording_bytes", (int64_t)status->recording_bytes);
+    add_member_bool(b, "lower_third", status->lower_third);
+    add_member_bool(b, "slate", status->slate);
+    add_member_bool(b, "clock", status->clock);
+    json_builder_set_member_name(b, "outputs");
+    json_builder_begin_array(b);
+    for (int i = 0; i < status->n_outputs; i++) {
+        const dk_live_output_status *o = &status->outputs[i];
+        json_builder_begin_object(b);
+        add_member_string(b, "name", o->name);
+        add_member_string(b, "where", o->where);
+        add_member_string(b, "state", dk_live_output_state_name(o->state));
+        add_member_int(b, "bitrate", (int64_t)o->bitrate);
+        add_member_int(b, "bytes_sent", (int64_t)o->bytes_sent);
+        add_member_int(b, "dropped_frames", (int64_t)o->dropped_frames);
+        add_member_int(b, "reconnects", o->reconnects);
+        if (o->state == DK_LIVE_OUTPUT_RETRYING)
+            add_member_ms(b, "retry_in_ms", o->retry_in);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    return to_line(b);
+}
+
+char *dk_live_event_json(dk_live_level level, const char *subject,
+                         const char *message, double uptime)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    add_member_string(b, "type", "event");
+    add_member_ms(b, "uptime_ms", uptime);
+    add_member_string(b, "level", dk_live_level_name(level));
+    add_member_string(b, "subject", subject);
+    add_member_string(b, "message", message);
+    json_builder_end_object(b);
+    return to_line(b);
+}

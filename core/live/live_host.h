@@ -1,0 +1,53 @@
+/* The side of a live session the dokpim command holds: it creates the
+ * session, feeds it stop requests and operator commands from its own
+ * threads, and receives what the plugin reports. Plugins only see
+ * <dokpim/live.h>. */
+#ifndef DK_LIVE_HOST_H
+#define DK_LIVE_HOST_H
+
+#include <glib.h>
+
+#include <dokpim/live.h>
+
+/* Where reports go. Called on the plugin's thread, one at a time. */
+typedef struct dk_live_host {
+    void (*status)(void *user, const dk_live_status *status, double uptime);
+    void (*event)(void *user, dk_live_level level, const char *subject,
+                  const char *message, double uptime);
+    void *user;
+} dk_live_host;
+
+/* library: absolute folder; duration: seconds, 0 for no limit. */
+dk_live *dk_live_new(const dk_live_host *host, const char *library,
+                     double duration);
+void dk_live_free(dk_live **live);
+
+/* Any thread: the live should end (a "stop" command, the CLI closing). */
+void dk_live_request_stop(dk_live *live);
+
+/* Parses one control line: "lower-third on|off|toggle", "slate ...",
+ * "clock ...", "stop", or the one-letter keys l, s, c, q (toggle / stop).
+ * Blank lines and "#" comments give DK_ERR_NOT_FOUND; anything else that
+ * is not a command gives DK_ERR_INVALID with a message. *stop is set for
+ * "stop" / "q" (command is then untouched). */
+int dk_live_parse_command(const char *line, dk_live_command *command,
+                          bool *stop, dk_error *err);
+/* Parses line and queues the command (or requests the stop). */
+int dk_live_push_line(dk_live *live, const char *line, dk_error *err);
+
+/* The recordings the plugin finished, in order (owned by the session). */
+const GPtrArray *dk_live_recordings(const dk_live *live);
+
+/* "live 00:12:31 | primary: live 4.1 Mb/s | backup: retrying in 1.6 s
+ * (3 reconnects) | dropped 0 | rec 812.4 MB". g_free(). */
+char *dk_live_status_line(const dk_live_status *status, double uptime);
+/* The same as one line of JSON: {"type":"status","uptime_ms":...}; times
+ * in whole milliseconds, rates in bits/s. g_free(). */
+char *dk_live_status_json(const dk_live_status *status, double uptime);
+/* {"type":"event","level":"warning","subject":"primary",...}. g_free(). */
+char *dk_live_event_json(dk_live_level level, const char *subject,
+                         const char *message, double uptime);
+/* "info", "warning", "error". */
+const char *dk_live_level_name(dk_live_level level);
+
+#endif

@@ -1,0 +1,112 @@
+/* Private: the storage interface behind the queue. SQLite (WAL) is the
+ * embedded default; a PostgreSQL back end implements the same table of
+ * functions (claim with FOR UPDATE SKIP LOCKED, leases for workers on other
+ * machines) without the rest of the queue changing. */
+#ifndef DK_QUEUE_BACKEND_H
+#define DK_QUEUE_BACKEND_H
+
+#include <glib.h>
+
+#include <dokpim/queue.h>
+
+/* One row of the jobs table. Strings are owned by the record. */
+typedef struct queue_record {
+    int64_t id;
+    char *plugin; /* plugin name, e.g. "upload.youtube" */
+    char *stage;  /* stage name in the pipeline that queued it */
+    char *target;
+    char *path;
+    char *sha256;
+    int64_t size;
+    int64_t mtime;
+    char *options; /* JSON object: option name -> text as configured */
+    char *meta;    /* JSON object: frozen metadata */
+    dk_job_state state;
+    int attempts; /* times a worker took the job */
+    int failures; /* network failures in a row */
+    char *last_error;
+    char *session;
+    int64_t confirmed;
+    char *remote_id;
+    char *remote_status;
+    int64_t progress; /* bytes sent, as last reported by the worker */
+    int64_t not_before;
+    bool force;
+    char *lease_owner; /* "host:pid" of the worker running it */
+    int64_t lease_until;
+    int64_t created;
+    int64_t updated;
+} queue_record;
+
+void queue_record_free(queue_record *record);
+
+typedef struct queue_step {
+    char *name;
+    dk_step_state state;
+    char *detail;
+    int attempts;
+    int64_t updated;
+} queue_step;
+
+void queue_step_free(queue_step *step);
+
+/* How the claim decides that a running job's worker is gone. */
+typedef bool (*queue_owner_alive_fn)(const char *owner);
+
+typedef struct queue_backend {
+    const char *name;
+    void (*close)(void *db);
+
+    /* In one transaction: an existing live job for sha256 + target, else
+     * a ledger entry (added as a done job), else a new queued job.
+     * record->id is set; *added says whether a new job was made. */
+    int (*insert)(void *db, queue_record *record, bool *added, dk_error *err);
+    /* Takes the next ready job (a crashed worker's first, then by id),
+     * marks it running under owner until lease_until, counts an attempt.
+     * *out is NULL when nothing is ready. */
+    int (*claim)(void *db, const char *owner, queue_owner_alive_fn alive,
+                 int64_t now, int64_t lease_until, queue_record **out,
+                 dk_error *err);
+    int (*get)(void *db, int64_t id, queue_record **out, dk_error *err);
+    /* Every job, by id, into out (queue_record, caller frees). */
+    int (*list)(void *db, GPtrArray *out, dk_error *err);
+
+    int (*save_session)(void *db, int64_t id, const char *session,
+                        int64_t confirmed, int64_t lease_until, dk_error *err);
+    int (*save_progress)(void *db, int64_t id, int64_t progress,
+                         int64_t lease_until, dk_error *err);
+    /* Sets the remote id and the ledger entry in one transaction. */
+    int (*set_remote)(void *db, const queue_record *record,
+                      const char *remote_id, dk_error *err);
+    int (*set_remote_status)(void *db, int64_t id, const char *status,
+                             dk_error *err);
+    /* Ends a run of the job: new state, error text, not_before, failure
+     * count; releases the lease. */
+    int (*finish)(void *db, const queue_record *record, dk_error *err);
+
+    int (*steps)(void *db, int64_t id, GPtrArray *out, dk_error *err);
+    int (*step_plan)(void *db, int64_t id, const char *name, dk_error *err);
+    int (*step_finish)(void *db, int64_t id, const char *name,
+                       dk_step_state state, const char *detail, dk_error *err);
+
+    /* 0 charged, 1 over the allowance. */
+    int (*quota_charge)(void *db, const char *bucket, const char *day,
+                        int64_t cost, int64_t allowance, dk_error *err);
+    int (*quota_exhaust)(void *db, const char *bucket, const char *day,
+                         int64_t allowance, dk_error *err);
+
+    /* User actions. retry: failed, deferred, cancelled (or, with force,
+     * done) jobs back to queued, failed steps back to pending; force also
+     * forgets the session and remote id so the file is sent again. */
+    int (*retry)(void *db, int64_t id, bool force, dk_error *err);
+    int (*cancel)(void *db, int64_t id, dk_error *err);
+    int (*purge_done)(void *db, int *count, dk_error *err);
+    /* Earliest not_before among deferred jobs, 0 when none. */
+    int (*next_wakeup)(void *db, int64_t *when, dk_error *err);
+} queue_backend;
+
+/* Opens (creating when asked) LIBRARY/queue.db. */
+int queue_sqlite_open(const char *path, bool create, void **db, dk_error *err);
+extern const queue_backend queue_sqlite_backend;
+
+#endif

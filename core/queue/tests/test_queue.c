@@ -1,0 +1,313 @@
+/* The queue's storage and rules, without any network: dedupe and ledger,
+ * claims and leases of dead workers, quota days, user actions, and stages
+ * rebuilt from saved options. */
+#include "dk_queue.h"
+#include "dk_test.h"
+
+#include <check.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static char *library;
+static dk_queue *queue;
+
+static void setup(void)
+{
+    library = dk_test_tmpdir("queue");
+    dk_error err = {0};
+    ck_assert_int_eq(dk_queue_open(library, true, &queue, &err), 0);
+}
+
+static void teardown(void)
+{
+    dk_queue_close(&queue);
+    g_free(library);
+    dk_test_cleanup_dirs();
+}
+
+static queue_record *record_for(const char *sha, const char *target)
+{
+    queue_record *r = g_new0(queue_record, 1);
+    r->plugin = g_strdup("upload.test");
+    r->stage = g_strdup("up");
+    r->target = g_strdup(target);
+    r->path = g_strdup("/nonexistent");
+    r->sha256 = g_strdup(sha);
+    r->size = 10;
+    r->options = g_strdup("{}");
+    r->meta = g_strdup("{}");
+    return r;
+}
+
+static int64_t add(const char *sha, const char *target, bool *added)
+{
+    queue_record *r = record_for(sha, target);
+    dk_error err = {0};
+    ck_assert_int_eq(queue->backend->insert(queue->db, r, added, &err), 0);
+    int64_t id = r->id;
+    queue_record_free(r);
+    return id;
+}
+
+static queue_record *claim(const char *owner, int64_t now)
+{
+    queue_record *r = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(queue->backend->claim(queue->db, owner,
+                                           dk_queue_owner_alive, now, now + 60,
+                                           &r, &err),
+                     0);
+    return r;
+}
+
+START_TEST(test_wal_and_private_mode)
+{
+    g_autofree char *path = g_build_filename(library, "queue.db", NULL);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 077, 0);
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *stmt = NULL;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, NULL);
+    ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+    ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0), "wal");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_same_content_same_target_is_one_job)
+{
+    bool added = false;
+    int64_t a = add("aa", "t1", &added);
+    ck_assert(added);
+    int64_t b = add("aa", "t1", &added);
+    ck_assert(!added);
+    ck_assert_int_eq(a, b);
+    int64_t c = add("aa", "t2", &added);
+    ck_assert(added);
+    ck_assert_int_ne(a, c);
+    /* a cancelled job does not hold the content back */
+    dk_error err = {0};
+    ck_assert_int_eq(dk_queue_cancel(queue, a, &err), 0);
+    int64_t d = add("aa", "t1", &added);
+    ck_assert(added);
+    ck_assert_int_ne(a, d);
+}
+END_TEST
+
+START_TEST(test_ledger_outlives_purge)
+{
+    bool added = false;
+    int64_t id = add("bb", "t", &added);
+    queue_record *r = claim("host:1", time(NULL));
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->id, id);
+    dk_error err = {0};
+    ck_assert_int_eq(queue->backend->set_remote(queue->db, r, "VID1", &err), 0);
+    r->state = DK_JOB_DONE;
+    ck_assert_int_eq(queue->backend->finish(queue->db, r, &err), 0);
+    queue_record_free(r);
+    int purged = 0;
+    ck_assert_int_eq(dk_queue_purge_done(queue, &purged, &err), 0);
+    ck_assert_int_eq(purged, 1);
+    int64_t again = add("bb", "t", &added);
+    ck_assert(added);
+    queue_record *back = NULL;
+    ck_assert_int_eq(dk_queue_get(queue, again, &back, &err), 0);
+    ck_assert_int_eq(back->state, DK_JOB_DONE);
+    ck_assert_str_eq(back->remote_id, "VID1");
+    queue_record_free(back);
+    /* nothing to do for a worker */
+    ck_assert_ptr_null(claim("host:1", time(NULL)));
+    /* forced: sent again */
+    ck_assert_int_eq(dk_queue_retry(queue, again, true, &err), 0);
+    r = claim("host:1", time(NULL));
+    ck_assert_ptr_nonnull(r);
+    ck_assert(r->force);
+    ck_assert_ptr_null(r->remote_id);
+    queue_record_free(r);
+}
+END_TEST
+
+START_TEST(test_dead_worker_job_is_taken_first)
+{
+    bool added;
+    add("c1", "t", &added);
+    int64_t second = add("c2", "t", &added);
+    int64_t now = time(NULL);
+    /* a worker that no longer exists (pid 0x7ffffff0) holds job 1 */
+    g_autofree char *dead =
+        g_strdup_printf("%s:%d", g_get_host_name(), 0x7ffffff0);
+    queue_record *r = claim(dead, now);
+    ck_assert_ptr_nonnull(r);
+    int64_t held = r->id;
+    queue_record_free(r);
+    /* a live worker's job is left alone */
+    g_autofree char *live =
+        g_strdup_printf("%s:%d", g_get_host_name(), (int)getpid());
+    r = claim(live, now);
+    ck_assert_int_eq(r->id, held); /* the dead one's, taken back */
+    ck_assert_int_eq(r->attempts, 2);
+    queue_record_free(r);
+    r = claim("other:1", now);
+    ck_assert_int_eq(r->id, second);
+    queue_record_free(r);
+    ck_assert_ptr_null(claim("other:2", now));
+}
+END_TEST
+
+START_TEST(test_deferred_waits_for_its_time)
+{
+    bool added;
+    add("d", "t", &added);
+    int64_t now = time(NULL);
+    queue_record *r = claim("h:1", now);
+    r->state = DK_JOB_DEFERRED;
+    r->not_before = now + 100;
+    dk_error err = {0};
+    ck_assert_int_eq(queue->backend->finish(queue->db, r, &err), 0);
+    queue_record_free(r);
+    ck_assert_ptr_null(claim("h:1", now));
+    int64_t wake = 0;
+    queue->backend->next_wakeup(queue->db, &wake, &err);
+    ck_assert_int_eq(wake, now + 100);
+    r = claim("h:1", now + 100);
+    ck_assert_ptr_nonnull(r);
+    queue_record_free(r);
+}
+END_TEST
+
+static const struct {
+    int64_t cost, allowance;
+    int expect;
+} quota_rows[] = {
+    {1600, 10000, 0}, {1600, 10000, 0}, {1600, 10000, 0}, {1600, 10000, 0},
+    {1600, 10000, 0}, {1600, 10000, 0}, {1600, 10000, 1}, {50, 10000, 0},
+};
+
+START_TEST(test_quota_day)
+{
+    dk_error err = {0};
+    for (size_t i = 0; i < G_N_ELEMENTS(quota_rows); i++)
+        ck_assert_int_eq(queue->backend->quota_charge(
+                             queue->db, "yt", "2024-09-02", quota_rows[i].cost,
+                             quota_rows[i].allowance, &err),
+                         quota_rows[i].expect);
+    /* another day is another allowance; exhausted ends a day early */
+    ck_assert_int_eq(queue->backend->quota_charge(queue->db, "yt", "2024-09-03",
+                                                  1600, 10000, &err),
+                     0);
+    ck_assert_int_eq(queue->backend->quota_exhaust(queue->db, "yt",
+                                                   "2024-09-03", 10000, &err),
+                     0);
+    ck_assert_int_eq(
+        queue->backend->quota_charge(queue->db, "yt", "2024-09-03", 0, 0, &err),
+        1);
+}
+END_TEST
+
+START_TEST(test_retry_resets_failed_steps_only)
+{
+    bool added;
+    int64_t id = add("e", "t", &added);
+    queue_record *r = claim("h:1", time(NULL));
+    dk_error err = {0};
+    queue->backend->step_finish(queue->db, id, "upload-extra", DK_STEP_DONE,
+                                "ok", &err);
+    queue->backend->step_finish(queue->db, id, "playlist", DK_STEP_FAILED,
+                                "HTTP 500", &err);
+    r->state = DK_JOB_FAILED;
+    queue->backend->finish(queue->db, r, &err);
+    queue_record_free(r);
+    ck_assert_int_eq(dk_queue_retry(queue, id, false, &err), 0);
+    GPtrArray *steps =
+        g_ptr_array_new_with_free_func((GDestroyNotify)queue_step_free);
+    dk_queue_steps(queue, id, steps, &err);
+    ck_assert_int_eq(steps->len, 2);
+    ck_assert_int_eq(((queue_step *)steps->pdata[0])->state, DK_STEP_DONE);
+    ck_assert_int_eq(((queue_step *)steps->pdata[1])->state, DK_STEP_PENDING);
+    g_ptr_array_free(steps, TRUE);
+    /* done jobs need --force */
+    r = claim("h:1", time(NULL));
+    r->state = DK_JOB_DONE;
+    queue->backend->finish(queue->db, r, &err);
+    queue_record_free(r);
+    ck_assert_int_eq(dk_queue_retry(queue, id, false, &err), DK_ERR_EXISTS);
+}
+END_TEST
+
+static const dk_option rebuild_options[] = {
+    {"url", DK_OPT_STRING, NULL, "where", .flags = DK_OPTION_REQUIRED},
+    {"chunk", DK_OPT_INT, "4", "n", 1, 10},
+    {"title", DK_OPT_TEMPLATE, "{event.title}", "t"},
+    {NULL},
+};
+
+static const dk_plugin rebuild_plugin = {
+    .name = "upload.rebuild",
+    .stage = DK_STAGE_UPLOAD,
+    .options = rebuild_options,
+};
+
+static const struct {
+    const char *json;
+    int rc;
+    int64_t chunk;
+} rebuild_rows[] = {
+    {"{\"url\":\"https://x/\",\"chunk\":\"7\"}", 0, 7},
+    {"{\"url\":\"https://x/\"}", 0, 4},
+    {"{\"chunk\":\"7\"}", DK_ERR_CONFIG, 0},                    /* required */
+    {"{\"url\":\"u\",\"chunk\":\"70\"}", DK_ERR_CONFIG, 0},     /* range */
+    {"{\"url\":\"u\",\"gone\":\"1\"}", DK_ERR_CONFIG, 0},       /* unknown */
+    {"{\"url\":\"u\",\"title\":\"{nope}\"}", DK_ERR_CONFIG, 0}, /* template */
+    {"not json", DK_ERR_CONFIG, 0},
+};
+
+START_TEST(test_stage_rebuild)
+{
+    dk_stage *stage = NULL;
+    dk_error err = {0};
+    int rc = dk_queue_stage_rebuild(&rebuild_plugin, "up",
+                                    rebuild_rows[_i].json, &stage, &err);
+    ck_assert_msg(rc == rebuild_rows[_i].rc, "%s: %d %s", rebuild_rows[_i].json,
+                  rc, err.message);
+    if (rc == 0) {
+        ck_assert_int_eq(dk_stage_int(stage, "chunk"), rebuild_rows[_i].chunk);
+        ck_assert_str_eq(dk_stage_name(stage), "up");
+        /* saving and rebuilding again gives the same options */
+        g_autofree char *saved = dk_queue_options_save(stage);
+        dk_stage *again = NULL;
+        ck_assert_int_eq(
+            dk_queue_stage_rebuild(&rebuild_plugin, "up", saved, &again, &err),
+            0);
+        ck_assert_str_eq(dk_stage_string(again, "url"),
+                         dk_stage_string(stage, "url"));
+        dk_stage_free(again);
+        dk_stage_free(stage);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *suite = suite_create("queue");
+    TCase *tc = tcase_create("queue");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_wal_and_private_mode);
+    tcase_add_test(tc, test_same_content_same_target_is_one_job);
+    tcase_add_test(tc, test_ledger_outlives_purge);
+    tcase_add_test(tc, test_dead_worker_job_is_taken_first);
+    tcase_add_test(tc, test_deferred_waits_for_its_time);
+    tcase_add_test(tc, test_quota_day);
+    tcase_add_test(tc, test_retry_resets_failed_steps_only);
+    tcase_add_loop_test(tc, test_stage_rebuild, 0, G_N_ELEMENTS(rebuild_rows));
+    suite_add_tcase(suite, tc);
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,166 @@
+/* `dokpim queue work`: take a ready job, rebuild its stage, let the plugin
+ * perform it, record how it ended; repeat. One job at a time: uploads
+ * share one uplink, and running them in turn finishes the first sooner. */
+#include "dk_queue.h"
+
+#include <math.h>
+#include <sys/stat.h>
+#include <time.h>
+
+void dk_work_options_default(dk_work_options *options)
+{
+    *options = (dk_work_options){
+        .until_empty = false,
+        .idle_poll = 10.0,
+        .max_failures = 6,
+        .failure_wait = 30.0,
+    };
+}
+
+/* The file must be the one that was queued: a changed file would make the
+ * bytes on the server a mix of two files. */
+static int check_file(const queue_record *r, dk_error *err)
+{
+    struct stat st;
+    if (stat(r->path, &st) != 0)
+        return dk_error_errno(err, DK_ERR_NOT_FOUND, "cannot read", r->path);
+    if (st.st_size != r->size || (int64_t)st.st_mtime != r->mtime)
+        return dk_error_set(err, DK_ERR_INVALID,
+                            "%s changed since it was queued; queue it again",
+                            r->path);
+    return 0;
+}
+
+static int perform(const dk_registry *registry, dk_job *job, dk_error *err)
+{
+    const queue_record *r = job->record;
+    const dk_loaded_plugin *loaded = dk_registry_find(registry, r->plugin);
+    if (!loaded)
+        return dk_error_set(err, DK_ERR_NOT_FOUND, "plugin %s is not installed",
+                            r->plugin);
+    const dk_plugin *plugin = loaded->plugin;
+    if (plugin->stage != DK_STAGE_UPLOAD || !plugin->perform)
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "plugin %s does not perform uploads", r->plugin);
+    int rc = check_file(r, err);
+    if (rc < 0)
+        return rc;
+    dk_stage *stage = NULL;
+    rc = dk_queue_stage_rebuild(plugin, r->stage, r->options, &stage, err);
+    if (rc < 0)
+        return rc;
+    void *state = NULL;
+    if (plugin->open)
+        rc = plugin->open(stage, &state, err);
+    if (rc == 0) {
+        rc = plugin->perform(stage, state, job, err);
+        if (rc < 0 && !err->message[0])
+            dk_error_set(err, rc, "%s", dk_strerror(rc));
+        if (plugin->close)
+            plugin->close(state);
+    }
+    dk_stage_free(stage);
+    return rc;
+}
+
+/* How the run ended decides the job's next state. */
+static void settle(dk_job *job, int rc, const dk_error *err,
+                   const dk_work_options *options)
+{
+    queue_record *r = job->record;
+    int64_t now = (int64_t)time(NULL);
+    g_free(r->last_error);
+    r->last_error = NULL;
+    r->not_before = 0;
+    if (job->deferred) {
+        r->state = DK_JOB_DEFERRED;
+        r->not_before = job->defer_until;
+        r->last_error = g_strdup(job->defer_reason);
+    } else if (rc == 0) {
+        r->state = DK_JOB_DONE;
+        r->failures = 0;
+    } else if (rc == DK_ERR_CANCELLED) {
+        r->state = DK_JOB_QUEUED;
+        r->last_error = g_strdup(err->message);
+    } else if ((rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT) &&
+               r->failures + 1 < options->max_failures) {
+        /* the uplink is down: wait longer each time, then try again */
+        r->failures++;
+        r->state = DK_JOB_DEFERRED;
+        double wait = options->failure_wait * pow(2.0, r->failures - 1);
+        r->not_before = now + (int64_t)fmin(wait, 6 * 3600.0);
+        r->last_error = g_strdup(err->message);
+    } else {
+        r->failures += rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT;
+        r->state = DK_JOB_FAILED;
+        r->last_error = g_strdup(err->message);
+    }
+}
+
+static int run_one(dk_queue *queue, const dk_registry *registry,
+                   queue_record *record, const dk_work_options *options,
+                   dk_work_stats *stats, dk_error *err)
+{
+    dk_job *job = NULL;
+    int rc = dk_job_load(queue, record, options, &job, err);
+    if (rc < 0) {
+        queue_record_free(record);
+        return rc;
+    }
+    if (options->on_start)
+        options->on_start(options->user, job);
+    dk_error job_err = {0};
+    rc = perform(registry, job, &job_err);
+    settle(job, rc, &job_err, options);
+    rc = queue->backend->finish(queue->db, job->record, err);
+    if (options->on_end)
+        options->on_end(options->user, job, job->record->state,
+                        job->record->last_error);
+    if (stats) {
+        dk_job_state s = job->record->state;
+        stats->done += s == DK_JOB_DONE;
+        stats->failed += s == DK_JOB_FAILED;
+        stats->deferred += s == DK_JOB_DEFERRED;
+        stats->requeued += s == DK_JOB_QUEUED;
+    }
+    dk_job_free(&job);
+    return rc;
+}
+
+/* Sleeps until the next deferred job is due or the poll interval ends. */
+static void idle(dk_queue *queue, const dk_work_options *options)
+{
+    int64_t wake = 0;
+    double wait = options->idle_poll;
+    if (queue->backend->next_wakeup(queue->db, &wake, NULL) == 0 && wake) {
+        double until = (double)(wake - (int64_t)time(NULL));
+        if (until < wait)
+            wait = until < 0.2 ? 0.2 : until;
+    }
+    dk_cancel_sleep(wait);
+}
+
+int dk_queue_work(dk_queue *queue, const dk_registry *registry,
+                  const dk_work_options *options, dk_work_stats *stats,
+                  dk_error *err)
+{
+    while (!dk_cancelled()) {
+        int64_t now = (int64_t)time(NULL);
+        queue_record *record = NULL;
+        int rc = queue->backend->claim(
+            queue->db, queue->owner, dk_queue_owner_alive, now,
+            now + DK_QUEUE_LEASE_SECONDS, &record, err);
+        if (rc < 0)
+            return rc;
+        if (!record) {
+            if (options->until_empty)
+                return 0;
+            idle(queue, options);
+            continue;
+        }
+        rc = run_one(queue, registry, record, options, stats, err);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,269 @@
+/* transcode.photo through the real dokpim binary: ingest.photo, then
+ * watermark.photo (overlay request only), then transcode.photo, on a batch
+ * of generated photos in all 8 EXIF orientations, greyscale, CMYK and
+ * progressive ones, and broken ones. Judged by identify, convert and
+ * exiftool. */
+#include "dk_test.h"
+#include "transcode_photo_corpus.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dir;
+
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libfontconfig.so\n";
+}
+
+static char *path_in(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static char *path_in(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    char *name = g_strdup_vprintf(fmt, args);
+    va_end(args);
+    char *path = g_build_filename(dir, name, NULL);
+    g_free(name);
+    return path;
+}
+
+static void setup(void)
+{
+    ck_assert_msg(dk_test_have("exiftool") && dk_test_have("identify"),
+                  "exiftool and ImageMagick are needed (install-deps.sh)");
+    dir = dk_test_tmpdir("transcode-photo-cli");
+    /* the suppression must reach the dokpim child under ASan too */
+    char *supp = path_in("lsan.supp");
+    dk_test_write(supp, "leak:libfontconfig.so\n", -1);
+    const char *old = g_getenv("LSAN_OPTIONS");
+    char *lsan = g_strdup_printf("%s%ssuppressions=%s:print_suppressions=0",
+                                 old ? old : "", old ? ":" : "", supp);
+    g_setenv("LSAN_OPTIONS", lsan, TRUE);
+    g_free(lsan);
+    g_free(supp);
+
+    char *event = dk_test_source_path("assets/sample-event/event.ini");
+    tp_sh("cp '%s' '%s/event.ini' && mkdir -p '%s/photos'", event, dir, dir);
+    g_free(event);
+    for (int o = 1; o <= 8; o++) {
+        char *p = path_in("photos/o%d.jpg", o);
+        tp_make_corners(p, 640, 400, o, NULL);
+        g_free(p);
+    }
+    static const struct {
+        const char *name, *options;
+    } models[] = {{"cmyk", "-colorspace CMYK"},
+                  {"grey", "-colorspace Gray"},
+                  {"progressive", "-interlace JPEG"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        char *p = path_in("photos/%s.jpg", models[i].name);
+        tp_make_corners(p, 640, 400, 1, models[i].options);
+        g_free(p);
+    }
+    tp_sh("cd '%s/photos' && /usr/bin/convert -size 900x600 plasma:fractal "
+          "-quality 92 /tmp/dk-tp-$$.jpg && head -c 20000 /tmp/dk-tp-$$.jpg "
+          "> trunc.jpg && rm /tmp/dk-tp-$$.jpg && : > zero.jpg && "
+          "/usr/bin/convert -size 64x64 xc:red png:png.jpg",
+          dir);
+}
+
+static void teardown(void)
+{
+    g_clear_pointer(&dir, g_free);
+    dk_test_cleanup_dirs();
+}
+
+static char *write_pipeline(const char *extra)
+{
+    char *logo = dk_test_source_path("assets/logo/dokpim-logo.png");
+    char *path = path_in("photos.conf");
+    char *text = g_strdup_printf(
+        "[pipeline]\nstages=ingest;watermark;web\n\n"
+        "[ingest]\nplugin=ingest.photo\n\n"
+        "[watermark]\nplugin=watermark.photo\nlogo=%s\n"
+        "text={event.agency}\nwidth=0.2\n\n"
+        "[web]\nplugin=transcode.photo\nweb-size=320\nthumbnail-size=100\n"
+        "web-output=web/{original.stem}.jpg\n"
+        "thumbnail-output=thumbs/{original.stem}.jpg\n%s",
+        logo, extra);
+    dk_test_write(path, text, -1);
+    g_free(text);
+    g_free(logo);
+    return path;
+}
+
+static int run(const char *pipeline, const char *library, const char *jobs,
+               char **err)
+{
+    char *event = path_in("event.ini");
+    char *photos = path_in("photos");
+    const char *args[] = {"run", "-q", "--event", event,  "-o", library,
+                          "-j",  jobs, pipeline,  photos, NULL};
+    int status = dk_test_dokpim(args, NULL, err);
+    g_free(photos);
+    g_free(event);
+    return status;
+}
+
+static void check_corners(const char *path, bool colour)
+{
+    tp_pixels p = tp_load(path);
+    ck_assert_msg(p.w > p.h, "%s: %dx%d is not upright", path, p.w, p.h);
+    static const double spots[3][2] = {{0.1, 0.1}, {0.9, 0.1}, {0.1, 0.9}};
+    static const tp_colour want[3] = {TP_RED, TP_GREEN, TP_BLUE};
+    for (int s = 0; s < 3 && colour; s++) {
+        int rgb[3];
+        tp_sample(&p, spots[s][0], spots[s][1], rgb);
+        ck_assert_msg(tp_classify(rgb) == want[s], "%s corner %d: %d,%d,%d",
+                      path, s, rgb[0], rgb[1], rgb[2]);
+    }
+    tp_pixels_free(&p);
+}
+
+START_TEST(test_event_batch)
+{
+    char *pipeline = write_pipeline("contact-sheet=true\n");
+    char *library = path_in("library");
+    char *before = tp_out("cd '%s/photos' && sha256sum *", dir);
+    char *err = NULL;
+    int status = run(pipeline, library, "2", &err);
+    /* three broken files are set aside, the rest come out */
+    ck_assert_msg(status == 1, "exit %d: %s", status, err);
+    static const char *const broken[] = {"trunc.jpg", "zero.jpg", "png.jpg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(broken); i++)
+        ck_assert_msg(strstr(err, broken[i]), "no line about %s in: %s",
+                      broken[i], err);
+    g_free(err);
+    char *after = tp_out("cd '%s/photos' && sha256sum *", dir);
+    ck_assert_str_eq(before, after); /* originals are never written */
+
+    for (int o = 1; o <= 8; o++) {
+        char *web = g_strdup_printf("%s/derived/web/web/o%d.jpg", library, o);
+        char *thumb =
+            g_strdup_printf("%s/derived/web/thumbs/o%d.jpg", library, o);
+        int w, h;
+        tp_identify(web, &w, &h);
+        ck_assert_int_eq(w, 320);
+        ck_assert_int_eq(h, 200);
+        tp_identify(thumb, &w, &h);
+        ck_assert_int_eq(w, 100);
+        ck_assert_int_le(abs(h - 63), 1);
+        check_corners(web, true);
+        check_corners(thumb, true);
+        char *tag = tp_out("exiftool -s3 -n -Orientation '%s'", web);
+        ck_assert_msg(strcmp(tag, "1") == 0, "o%d: Orientation %s", o, tag);
+        g_free(tag);
+        /* the watermark watermark.photo asked for is in the bottom-right
+         * quarter, which was plain yellow */
+        tp_pixels p = tp_load(web);
+        long other = 0;
+        for (int y = p.h * 3 / 4; y < p.h; y++)
+            for (int x = p.w * 3 / 4; x < p.w; x++) {
+                const guint8 *px = p.rgb + ((size_t)y * p.w + x) * 3;
+                int rgb[3] = {px[0], px[1], px[2]};
+                other += tp_classify(rgb) != TP_YELLOW;
+            }
+        ck_assert_msg(other > 200, "o%d: no watermark (%ld)", o, other);
+        tp_pixels_free(&p);
+        g_free(web);
+        g_free(thumb);
+    }
+    static const char *const models[] = {"cmyk", "grey", "progressive"};
+    for (size_t i = 0; i < G_N_ELEMENTS(models); i++) {
+        char *web =
+            g_strdup_printf("%s/derived/web/web/%s.jpg", library, models[i]);
+        check_corners(web, strcmp(models[i], "grey") != 0);
+        g_free(web);
+    }
+    char *sheet = g_strdup_printf("%s/derived/web/contact-sheet.jpg", library);
+    int sw, sh;
+    tp_identify(sheet, &sw, &sh);
+    ck_assert_int_ge(sw * sh, 11 * 100 * 100); /* 11 good photos */
+
+    /* a re-run redoes nothing and changes no output */
+    char *web_sums =
+        tp_out("cd '%s/derived/web' && sha256sum web/* thumbs/*", library);
+    err = NULL;
+    status = run(pipeline, library, "2", &err);
+    ck_assert_msg(status == 1, "re-run exit %d: %s", status, err);
+    g_free(err);
+    char *web_sums2 =
+        tp_out("cd '%s/derived/web' && sha256sum web/* thumbs/*", library);
+    ck_assert_str_eq(web_sums, web_sums2);
+    ck_assert(g_file_test(sheet, G_FILE_TEST_EXISTS));
+    g_free(web_sums);
+    g_free(web_sums2);
+    g_free(sheet);
+    g_free(before);
+    g_free(after);
+    g_free(library);
+    g_free(pipeline);
+}
+END_TEST
+
+/* Options reach the plugin: --set changes the size and the metadata. */
+START_TEST(test_options)
+{
+    char *pipeline = write_pipeline("");
+    char *library = path_in("library");
+    char *event = path_in("event.ini");
+    char *photo = path_in("photos/o6.jpg");
+    const char *args[] = {"run",     "-q",
+                          "--event", event,
+                          "-o",      library,
+                          "--set",   "web.web-size=200",
+                          "--set",   "web.metadata=strip",
+                          "--set",   "web.thumbnail-size=0",
+                          pipeline,  photo,
+                          NULL};
+    char *err = NULL;
+    int status = dk_test_dokpim(args, NULL, &err);
+    ck_assert_msg(status == 0, "exit %d: %s", status, err);
+    g_free(err);
+    char *web = g_strdup_printf("%s/derived/web/web/o6.jpg", library);
+    int w, h;
+    tp_identify(web, &w, &h);
+    ck_assert_int_eq(w, 200);
+    ck_assert_int_eq(h, 125);
+    char *exif = tp_out("exiftool -s -EXIF:all '%s'", web);
+    ck_assert_str_eq(exif, "");
+    char *thumbs = g_strdup_printf("%s/derived/web/thumbs", library);
+    ck_assert(!g_file_test(thumbs, G_FILE_TEST_EXISTS));
+    /* a value out of range stops the run before any photo is touched */
+    const char *bad[] = {"run",    "-q",    "--event", event,
+                         "-o",     library, "--set",   "web.web-size=10",
+                         pipeline, photo,   NULL};
+    err = NULL;
+    status = dk_test_dokpim(bad, NULL, &err);
+    ck_assert_msg(status == 2, "exit %d: %s", status, err);
+    ck_assert_msg(strstr(err, "web-size"), "%s", err);
+    g_free(err);
+    g_free(thumbs);
+    g_free(exif);
+    g_free(web);
+    g_free(photo);
+    g_free(event);
+    g_free(library);
+    g_free(pipeline);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("transcode.photo cli");
+    TCase *tc = tcase_create("cli");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, test_event_batch);
+    tcase_add_test(tc, test_options);
+    suite_add_tcase(s, tc);
+    SRunner *runner = srunner_create(s);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

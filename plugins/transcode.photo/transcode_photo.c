@@ -1,0 +1,200 @@
+/* transcode.photo — web JPEG, thumbnail and contact sheet from one decode.
+ *
+ *   [pipeline]  stages=ingest;stamp;watermark;web
+ *   [web]       plugin=transcode.photo
+ *               web-size=2048
+ *               metadata=keep
+ *
+ * For each photo: decode once with libjpeg-turbo at the smallest DCT scale
+ * that covers web-size, resample to the exact size while turning the
+ * pixels upright (EXIF orientation from ingest.photo), make the thumbnail
+ * from those web pixels, blend the watermark watermark.photo asked for at
+ * each size, encode, write atomically. The web JPEG becomes the main line;
+ * the thumbnail is a side derivative. With contact-sheet=true, close()
+ * lays the run's thumbnails out on one sheet. */
+#include "transcode_photo.h"
+#include "transcode_photo_sheet.h"
+
+#include <dokpim/dokpim.h>
+
+static const dk_option transcode_photo_options[] = {
+    {.name = "web-size",
+     .type = DK_OPT_INT,
+     .default_value = "2048",
+     .help = "long edge of the web JPEG in pixels (smaller photos keep "
+             "their size)",
+     .min = 64,
+     .max = 16384},
+    {.name = "web-quality",
+     .type = DK_OPT_INT,
+     .default_value = "85",
+     .help = "JPEG quality of the web JPEG",
+     .min = 1,
+     .max = 100},
+    {.name = "web-output",
+     .type = DK_OPT_PATH_TEMPLATE,
+     .default_value = "web/{date:%Y%m%d}_{event.slug}_{seq:04}.jpg",
+     .help = "file name of the web JPEG, inside derived/<stage>/"},
+    {.name = "thumbnail-size",
+     .type = DK_OPT_INT,
+     .default_value = "320",
+     .help = "long edge of the thumbnail in pixels; 0: no thumbnail",
+     .min = 0,
+     .max = 4096},
+    {.name = "thumbnail-quality",
+     .type = DK_OPT_INT,
+     .default_value = "80",
+     .help = "JPEG quality of the thumbnail",
+     .min = 1,
+     .max = 100},
+    {.name = "thumbnail-output",
+     .type = DK_OPT_PATH_TEMPLATE,
+     .default_value = "thumbs/{date:%Y%m%d}_{event.slug}_{seq:04}.jpg",
+     .help = "file name of the thumbnail, inside derived/<stage>/"},
+    {.name = "metadata",
+     .type = DK_OPT_ENUM,
+     .default_value = "keep",
+     .help = "keep: EXIF (orientation reset), XMP and IPTC of the source; "
+             "strip: none; copyright-only: Artist and Copyright",
+     .choices = "keep|strip|copyright-only"},
+    {.name = "filter",
+     .type = DK_OPT_ENUM,
+     .default_value = "triangle",
+     .help = "resampling after the DCT-scaled decode: area (box), "
+             "triangle, or lanczos3 (sharpest, about 10 ms slower)",
+     .choices = "area|triangle|lanczos3"},
+    {.name = "contact-sheet",
+     .type = DK_OPT_BOOL,
+     .default_value = "false",
+     .help = "at the end of the run, write contact-sheet.jpg of the "
+             "thumbnails into derived/<stage>/"},
+    {.name = NULL},
+};
+
+typedef struct transcode_photo_state {
+    const dk_stage *stage;
+    transcode_photo_filter filter;
+    transcode_photo_metadata metadata;
+    int web_size, web_quality;
+    int thumb_size, thumb_quality;
+    transcode_photo_sheet *sheet; /* NULL unless contact-sheet=true */
+    transcode_photo_overlays *overlays;
+} transcode_photo_state;
+
+static int transcode_photo_open(const dk_stage *stage, void **state,
+                                dk_error *err)
+{
+    transcode_photo_state *s = g_new0(transcode_photo_state, 1);
+    s->stage = stage;
+    s->filter =
+        transcode_photo_filter_from_name(dk_stage_string(stage, "filter"));
+    s->metadata =
+        transcode_photo_metadata_from_name(dk_stage_string(stage, "metadata"));
+    s->web_size = (int)dk_stage_int(stage, "web-size");
+    s->web_quality = (int)dk_stage_int(stage, "web-quality");
+    s->thumb_size = (int)dk_stage_int(stage, "thumbnail-size");
+    s->thumb_quality = (int)dk_stage_int(stage, "thumbnail-quality");
+    if ((int)s->filter < 0 || (int)s->metadata < 0) {
+        g_free(s);
+        return dk_error_set(err, DK_ERR_INTERNAL,
+                            "option table and parser disagree");
+    }
+    if (dk_stage_bool(stage, "contact-sheet")) {
+        if (s->thumb_size == 0) {
+            g_free(s);
+            return dk_error_set(err, DK_ERR_CONFIG,
+                                "contact-sheet=true needs thumbnails "
+                                "(thumbnail-size > 0)");
+        }
+        s->sheet = transcode_photo_sheet_new(s->thumb_size);
+    }
+    s->overlays = transcode_photo_overlays_new();
+    *state = s;
+    return 0;
+}
+
+static int transcode_photo_orientation(const dk_item *item)
+{
+    int64_t orientation = 1;
+    if (!dk_meta_get_int(dk_item_meta_const(item), "image.orientation",
+                         &orientation) ||
+        orientation < 1 || orientation > 8)
+        return 1;
+    return (int)orientation;
+}
+
+static int transcode_photo_process(const dk_stage *stage, void *state,
+                                   dk_item *item, dk_error *err)
+{
+    const transcode_photo_state *s = state;
+    dk_overlay_spec spec = {0};
+    char *web_path = NULL, *thumb_path = NULL;
+    int rc = dk_overlay_spec_from_meta(dk_item_meta_const(item), &spec, err);
+    bool overlay = rc == 0;
+    if (rc == DK_ERR_NOT_FOUND) {
+        dk_error_clear(err);
+        rc = 0;
+    }
+    if (!rc)
+        rc = dk_stage_output_path(stage, "web-output", item, &web_path, err);
+    if (!rc && s->thumb_size > 0)
+        rc = dk_stage_output_path(stage, "thumbnail-output", item, &thumb_path,
+                                  err);
+    if (!rc) {
+        transcode_photo_job job = {
+            .input = dk_item_current_path(item),
+            .orientation = transcode_photo_orientation(item),
+            .filter = s->filter,
+            .metadata = s->metadata,
+            .overlay = overlay ? &spec : NULL,
+            .overlays = s->overlays,
+            .web_path = web_path,
+            .web_size = s->web_size,
+            .web_quality = s->web_quality,
+            .thumb_path = thumb_path,
+            .thumb_size = s->thumb_size,
+            .thumb_quality = s->thumb_quality,
+        };
+        rc = transcode_photo_render(&job, NULL, err);
+    }
+    if (!rc)
+        rc = dk_item_add_derivative(item, "web", web_path, true, err);
+    if (!rc && thumb_path)
+        rc = dk_item_add_derivative(item, "thumbnail", thumb_path, false, err);
+    if (!rc && s->sheet && thumb_path)
+        transcode_photo_sheet_add(s->sheet, thumb_path);
+    g_free(thumb_path);
+    g_free(web_path);
+    dk_overlay_spec_clear(&spec);
+    return rc;
+}
+
+static void transcode_photo_close(void *state)
+{
+    transcode_photo_state *s = state;
+    if (!s)
+        return;
+    if (s->sheet && dk_stage_library(s->stage)) {
+        /* close() cannot report an error (see README); a sheet that
+         * cannot be written leaves the previous one, if any, in place. */
+        g_autofree char *path = g_build_filename(
+            dk_stage_library(s->stage), "derived", dk_stage_name(s->stage),
+            "contact-sheet.jpg", NULL);
+        dk_error ignored = {0};
+        transcode_photo_sheet_finish(s->sheet, path, &ignored);
+    }
+    transcode_photo_sheet_free(&s->sheet);
+    transcode_photo_overlays_free(&s->overlays);
+    g_free(s);
+}
+
+DK_PLUGIN_DEFINE(transcode_photo) = {
+    .name = "transcode.photo",
+    .summary = "web JPEG, thumbnail and contact sheet from one scaled decode",
+    .stage = DK_STAGE_TRANSCODE,
+    .kinds = DK_KIND_PHOTO,
+    .options = transcode_photo_options,
+    .open = transcode_photo_open,
+    .process = transcode_photo_process,
+    .close = transcode_photo_close,
+};

@@ -1,0 +1,256 @@
+/* GStreamer plumbing shared by the video plugins; see video_gst.h. */
+#include "video_gst.h"
+
+#include <gst/pbutils/pbutils.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include <dokpim/plugin.h>
+
+/* How often the waiting thread looks at the deadline and Ctrl-C. */
+#define VIDEO_GST_POLL_NS (100 * GST_MSECOND)
+
+/* Errors our own callbacks post carry this domain and a DK_ERR_* code. */
+static GQuark video_gst_quark(void)
+{
+    return g_quark_from_static_string("dokpim-video");
+}
+
+int video_gst_init(dk_error *err)
+{
+    static gsize done;
+    static gboolean ok;
+    static char reason[256];
+    if (g_once_init_enter(&done)) {
+        GError *error = NULL;
+        ok = gst_init_check(NULL, NULL, &error);
+        if (ok)
+            gst_pb_utils_init();
+        else
+            g_strlcpy(reason, error ? error->message : "unknown reason",
+                      sizeof reason);
+        g_clear_error(&error);
+        g_once_init_leave(&done, 1);
+    }
+    if (!ok)
+        return dk_error_set(err, DK_ERR_INTERNAL, "GStreamer did not start: %s",
+                            reason);
+    return 0;
+}
+
+GstElement *video_gst_make(const char *factory, const char *package,
+                           dk_error *err)
+{
+    GstElement *element = gst_element_factory_make(factory, NULL);
+    if (!element)
+        dk_error_set(err, DK_ERR_UNSUPPORTED,
+                     "GStreamer element %s is missing (install %s)", factory,
+                     package);
+    return element;
+}
+
+GstElement *video_gst_add(GstElement *bin, GstElement *element)
+{
+    if (element)
+        gst_bin_add(GST_BIN(bin), element);
+    return element;
+}
+
+GstElement *video_gst_add_new(GstElement *bin, const char *factory,
+                              const char *package, dk_error *err)
+{
+    return video_gst_add(bin, video_gst_make(factory, package, err));
+}
+
+GstElement *video_gst_add_queue(GstElement *bin, guint buffers, guint64 time)
+{
+    GstElement *queue =
+        video_gst_add(bin, gst_element_factory_make("queue", NULL));
+    if (queue)
+        g_object_set(queue, "max-size-buffers", buffers, "max-size-bytes", 0u,
+                     "max-size-time", time, NULL);
+    return queue;
+}
+
+GstElement *video_gst_add_capsfilter(GstElement *bin, GstCaps *caps)
+{
+    GstElement *filter = gst_element_factory_make("capsfilter", NULL);
+    if (filter)
+        g_object_set(filter, "caps", caps, NULL);
+    gst_caps_unref(caps);
+    return video_gst_add(bin, filter);
+}
+
+void video_gst_discard_pad(GstElement *bin, GstPad *pad)
+{
+    GstElement *sink = gst_element_factory_make("fakesink", NULL);
+    if (!sink)
+        return;
+    g_object_set(sink, "sync", FALSE, "async", FALSE, NULL);
+    gst_bin_add(GST_BIN(bin), sink);
+    gst_element_sync_state_with_parent(sink);
+    GstPad *sink_pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(pad, sink_pad);
+    gst_object_unref(sink_pad);
+}
+
+int video_gst_link(dk_error *err, GstElement *first, ...)
+{
+    va_list args;
+    va_start(args, first);
+    GstElement *previous = first;
+    GstElement *next;
+    int rc = 0;
+    while ((next = va_arg(args, GstElement *)) != NULL) {
+        if (!gst_element_link(previous, next)) {
+            rc = dk_error_set(err, DK_ERR_INTERNAL, "cannot link %s to %s",
+                              GST_ELEMENT_NAME(previous),
+                              GST_ELEMENT_NAME(next));
+            break;
+        }
+        previous = next;
+    }
+    va_end(args);
+    return rc;
+}
+
+const char *video_gst_flip_method(int rotation)
+{
+    switch (rotation) {
+    case 90:
+        return "clockwise";
+    case 180:
+        return "rotate-180";
+    case 270:
+        return "counterclockwise";
+    default:
+        return NULL;
+    }
+}
+
+void video_gst_post_error(GstElement *element, int code, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    char *text = g_strdup_vprintf(fmt, args);
+    va_end(args);
+    GError *error = g_error_new_literal(video_gst_quark(), code, text);
+    gst_element_post_message(
+        element, gst_message_new_error(GST_OBJECT(element), error, NULL));
+    g_error_free(error);
+    g_free(text);
+}
+
+double video_gst_default_timeout(double duration)
+{
+    return 10.0 * (duration > 0 ? duration : 0) + 60.0;
+}
+
+gint64 video_gst_deadline(double timeout_s)
+{
+    return g_get_monotonic_time() + (gint64)(timeout_s * G_USEC_PER_SEC);
+}
+
+static int error_code(const GError *error)
+{
+    if (error->domain == video_gst_quark())
+        return error->code < 0 ? error->code : DK_ERR_INTERNAL;
+    if (error->domain == GST_RESOURCE_ERROR)
+        return DK_ERR_IO;
+    if (error->domain == GST_CORE_ERROR &&
+        error->code == GST_CORE_ERROR_MISSING_PLUGIN)
+        return DK_ERR_UNSUPPORTED;
+    if (error->domain == GST_STREAM_ERROR &&
+        (error->code == GST_STREAM_ERROR_CODEC_NOT_FOUND ||
+         error->code == GST_STREAM_ERROR_WRONG_TYPE))
+        return DK_ERR_UNSUPPORTED;
+    return DK_ERR_INVALID;
+}
+
+/* One line: GStreamer's message, plus which decoder was missing when a
+ * missing-plugin message came first, since "missing a plug-in" alone does
+ * not tell the crew that the camera used an unusual codec. */
+static int report_error(GstMessage *message, const char *missing, dk_error *err)
+{
+    GError *error = NULL;
+    gst_message_parse_error(message, &error, NULL);
+    int code = error_code(error);
+    char *text = g_strdup(error->message);
+    g_strchomp(text);
+    size_t len = strlen(text);
+    if (len && text[len - 1] == '.')
+        text[len - 1] = '\0';
+    if (missing)
+        dk_error_set(err, DK_ERR_UNSUPPORTED, "no decoder for %s", missing);
+    else if (error->domain == video_gst_quark())
+        dk_error_set(err, code, "%s", text);
+    else
+        dk_error_set(err, code, "%s (%s)", text,
+                     GST_OBJECT_NAME(GST_MESSAGE_SRC(message)));
+    g_free(text);
+    g_error_free(error);
+    return missing ? DK_ERR_UNSUPPORTED : code;
+}
+
+/* 1 to keep waiting, or the error that ends the wait. */
+static int check_limits(gint64 deadline, dk_error *err)
+{
+    if (dk_cancelled())
+        return dk_error_set(err, DK_ERR_CANCELLED, "cancelled");
+    if (g_get_monotonic_time() > deadline)
+        return dk_error_set(err, DK_ERR_TIMEOUT,
+                            "gave up: processing took longer than the "
+                            "timeout (a damaged or hostile file?)");
+    return 1;
+}
+
+int video_gst_wait(GstElement *pipeline, GstMessageType until, gint64 deadline,
+                   dk_error *err)
+{
+    GstBus *bus = gst_element_get_bus(pipeline);
+    char *missing = NULL;
+    int rc = 1;
+    while (rc > 0) {
+        GstMessage *message = gst_bus_timed_pop_filtered(
+            bus, VIDEO_GST_POLL_NS,
+            until | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT);
+        if (!message) {
+            rc = check_limits(deadline, err);
+            continue;
+        }
+        if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+            rc = report_error(message, missing, err);
+        } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ELEMENT) {
+            if (gst_is_missing_plugin_message(message) && !missing)
+                missing = gst_missing_plugin_message_get_description(message);
+        } else if (GST_MESSAGE_TYPE(message) & until) {
+            /* A sub-bin's ASYNC_DONE is not the pipeline's. */
+            if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ASYNC_DONE ||
+                GST_MESSAGE_SRC(message) == GST_OBJECT(pipeline))
+                rc = 0;
+        }
+        gst_message_unref(message);
+        if (rc > 0) /* a flood of messages must not outlive the deadline */
+            rc = check_limits(deadline, err);
+    }
+    g_free(missing);
+    gst_object_unref(bus);
+    return rc;
+}
+
+int video_gst_play_to_end(GstElement *pipeline, gint64 deadline, dk_error *err)
+{
+    int rc = 0;
+    if (gst_element_set_state(pipeline, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE) {
+        /* the bus usually holds the reason */
+        rc = video_gst_wait(pipeline, 0, video_gst_deadline(1.0), err);
+        if (rc == DK_ERR_TIMEOUT || rc == 0)
+            rc = dk_error_set(err, DK_ERR_INTERNAL,
+                              "the GStreamer pipeline would not start");
+    }
+    if (rc == 0)
+        rc = video_gst_wait(pipeline, GST_MESSAGE_EOS, deadline, err);
+    gst_element_set_state(pipeline, GST_STATE_NULL);
+    return rc;
+}

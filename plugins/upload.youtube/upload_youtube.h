@@ -1,0 +1,96 @@
+/* upload.youtube — shared pieces of the plugin's files. */
+#ifndef UPLOAD_YOUTUBE_H
+#define UPLOAD_YOUTUBE_H
+
+#include <dokpim/dokpim.h>
+#include <dokpim/http.h>
+#include <dokpim/oauth.h>
+#include <dokpim/queue.h>
+#include <json-glib/json-glib.h>
+
+/* One perform(): the job, its stage, a connection and a token. */
+typedef struct youtube_client {
+    const dk_stage *stage;
+    dk_job *job;
+    dk_http_client *http;
+    dk_oauth_credentials *credentials;
+    char *token;
+    int64_t token_expires;
+    const char *api_base; /* without trailing slash */
+    dk_retry_policy policy;
+    char *bucket; /* quota bucket: one per OAuth client */
+} youtube_client;
+
+/* An answer of the API, judged. */
+typedef enum youtube_verdict {
+    YOUTUBE_OK,           /* 2xx */
+    YOUTUBE_INCOMPLETE,   /* 308 Resume Incomplete */
+    YOUTUBE_RETRY,        /* 5xx, 429: try again after a wait */
+    YOUTUBE_GONE,         /* 404/410 on a session: it expired */
+    YOUTUBE_QUOTA,        /* quotaExceeded, dailyLimitExceeded */
+    YOUTUBE_UPLOAD_LIMIT, /* uploadLimitExceeded */
+    YOUTUBE_FAIL,         /* any other 4xx: permanent */
+} youtube_verdict;
+
+typedef struct youtube_reply {
+    dk_http_response http;
+    JsonParser *parser;
+    JsonObject *object; /* the JSON body, or NULL */
+    char *reason;       /* error.errors[0].reason */
+    char *message;      /* error.message */
+    youtube_verdict verdict;
+} youtube_reply;
+
+void youtube_reply_clear(youtube_reply *reply);
+
+int youtube_client_init(youtube_client *c, const dk_stage *stage, dk_job *job,
+                        dk_error *err);
+void youtube_client_clear(youtube_client *c);
+
+/* Sends one request with the access token (refreshed when it expires and
+ * once more on 401). 0 when an answer came (see reply->verdict); transport
+ * failures as dk_http_perform; a revoked refresh token defers the job and
+ * returns DK_ERR_CONFIG. */
+int youtube_send(youtube_client *c, const dk_http_request *request,
+                 youtube_reply *reply, dk_error *err);
+/* youtube_send for small API calls: retries RETRY answers and network
+ * failures with the core policy; quota answers defer the job. */
+int youtube_call(youtube_client *c, const char *method, const char *url,
+                 const char *json_body, youtube_reply *reply, dk_error *err);
+/* A string member of a JSON object, or NULL; owned by the object. */
+const char *youtube_json_string(JsonObject *object, const char *name);
+/* "API message (reason)" for an error answer. Caller g_free()s. */
+char *youtube_reply_error(const youtube_reply *reply);
+
+/* ---- resumable upload (youtube_upload.c) ---- */
+int youtube_upload(youtube_client *c, dk_error *err);
+
+/* ---- metadata (youtube_meta.c) ---- */
+/* Checks the values a stage was configured with (chunk size, publish-at,
+ * privacy), before any item is queued. */
+int youtube_check_stage(const dk_stage *stage, dk_error *err);
+/* Checks expanded title, description and tags against YouTube's limits. */
+int youtube_check_meta(const char *title, const char *description,
+                       const char *tags, dk_error *err);
+/* The videos.insert body (snippet + status) from the job's frozen meta. */
+char *youtube_video_json(const dk_stage *stage, const dk_job *job);
+/* The tags of a frozen "tags" value, split on ',' and ';'. */
+char **youtube_split_tags(const char *tags);
+
+/* ---- quota (youtube_quota.c) ---- */
+/* Charges cost to the day's units (and, for an insert, the day's uploads
+ * bucket); 0 when charged, 1 when the job was deferred to the next quota
+ * day, or an error. */
+int youtube_quota_take(youtube_client *c, int64_t cost, bool insert,
+                       dk_error *err);
+/* The server said the quota is spent: mark the day and defer the job. */
+int youtube_quota_spent(youtube_client *c, bool uploads, const char *why,
+                        dk_error *err);
+/* Unix time of the next midnight in Pacific time; day gets "YYYY-MM-DD"
+ * of the current Pacific day (g_free()). */
+int64_t youtube_next_quota_day(char **day);
+
+/* ---- after the upload (youtube_steps.c) ---- */
+int youtube_steps(youtube_client *c, dk_error *err);
+
+#endif

@@ -1,0 +1,303 @@
+/* After the video exists: custom thumbnail, playlist insertion, and
+ * watching processing. Each is a step row of the job: a failed one is
+ * tried again alone by the next run, never by uploading again. */
+#include "upload_youtube.h"
+
+#include <string.h>
+#include <time.h>
+
+#define THUMBNAIL_MAX_BYTES (2 * 1024 * 1024)
+
+static JsonObject *child(JsonObject *object, const char *name)
+{
+    if (!object || !json_object_has_member(object, name))
+        return NULL;
+    JsonNode *node = json_object_get_member(object, name);
+    return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+/* The first element of "items", or NULL. */
+static JsonObject *first_item(const youtube_reply *reply)
+{
+    if (!reply->object || !json_object_has_member(reply->object, "items"))
+        return NULL;
+    JsonArray *items = json_object_get_array_member(reply->object, "items");
+    if (!items || json_array_get_length(items) == 0)
+        return NULL;
+    JsonNode *node = json_array_get_element(items, 0);
+    return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+/* Ends a step from the reply of its call: done, or failed with why. */
+static int conclude(youtube_client *c, const char *step,
+                    const youtube_reply *reply, const char *done_detail,
+                    dk_error *err)
+{
+    if (reply->verdict == YOUTUBE_OK)
+        return dk_job_step_finish(c->job, step, true, done_detail, err);
+    g_autofree char *why = youtube_reply_error(reply);
+    int rc = dk_job_step_finish(c->job, step, false, why, err);
+    return rc < 0 ? rc
+                  : dk_error_set(err, DK_ERR_UNSUPPORTED, "%s: %s", step, why);
+}
+
+static int set_thumbnail(youtube_client *c, const char *path, dk_error *err)
+{
+    g_autofree char *data = NULL;
+    gsize length = 0;
+    if (!g_file_get_contents(path, &data, &length, NULL)) {
+        dk_job_step_finish(c->job, "thumbnail", false, "cannot read image",
+                           NULL);
+        return dk_error_set(err, DK_ERR_IO, "thumbnail %s: cannot read", path);
+    }
+    if (length > THUMBNAIL_MAX_BYTES) {
+        dk_job_step_finish(c->job, "thumbnail", false, "image over 2 MB", NULL);
+        return dk_error_set(err, DK_ERR_INVALID,
+                            "thumbnail %s has %zu bytes; YouTube takes 2 MB",
+                            path, (size_t)length);
+    }
+    int rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-call-cost"),
+                                false, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    g_autofree char *id = dk_http_escape(dk_job_remote_id(c->job));
+    g_autofree char *url =
+        g_strdup_printf("%s/upload/youtube/v3/thumbnails/set?videoId=%s"
+                        "&uploadType=media",
+                        c->api_base, id);
+    bool png = length > 4 && memcmp(data, "\x89PNG", 4) == 0;
+    const char *headers[] = {
+        png ? "Content-Type: image/png" : "Content-Type: image/jpeg", NULL};
+    dk_http_request request = {.method = "POST",
+                               .url = url,
+                               .headers = headers,
+                               .body = data,
+                               .body_length = length,
+                               .timeout_seconds = 300};
+    dk_retry retry;
+    dk_retry_init(&retry, &c->policy);
+    youtube_reply reply = {0};
+    for (;;) {
+        rc = youtube_send(c, &request, &reply, err);
+        g_autofree char *why = rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT
+                                   ? g_strdup(err->message)
+                               : rc == 0 && reply.verdict == YOUTUBE_RETRY
+                                   ? youtube_reply_error(&reply)
+                                   : NULL;
+        if (!why)
+            break;
+        rc = dk_retry_wait(&retry, why, err);
+        if (rc < 0) {
+            rc = rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
+            break;
+        }
+    }
+    if (rc == 0)
+        rc = conclude(c, "thumbnail", &reply, "set", err);
+    youtube_reply_clear(&reply);
+    return rc;
+}
+
+/* Inserts the video into the playlist unless it is there already (a
+ * worker killed after the insert but before recording it). */
+static int add_to_playlist(youtube_client *c, const char *playlist,
+                           dk_error *err)
+{
+    g_autofree char *list_id = dk_http_escape(playlist);
+    g_autofree char *video_id = dk_http_escape(dk_job_remote_id(c->job));
+    g_autofree char *check = g_strdup_printf(
+        "%s/youtube/v3/playlistItems?part=id&playlistId=%s&videoId=%s",
+        c->api_base, list_id, video_id);
+    youtube_reply reply = {0};
+    int rc = youtube_call(c, "GET", check, NULL, &reply, err);
+    if (rc == 0 && reply.verdict == YOUTUBE_OK && first_item(&reply)) {
+        rc = dk_job_step_finish(c->job, "playlist", true, playlist, err);
+        youtube_reply_clear(&reply);
+        return rc;
+    }
+    if (rc == 0 && reply.verdict != YOUTUBE_OK)
+        rc = conclude(c, "playlist", &reply, NULL, err);
+    youtube_reply_clear(&reply);
+    if (rc != 0)
+        return rc;
+    rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-call-cost"), false,
+                            err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    g_autofree char *url = g_strdup_printf(
+        "%s/youtube/v3/playlistItems?part=snippet", c->api_base);
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "snippet");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "playlistId");
+    json_builder_add_string_value(b, playlist);
+    json_builder_set_member_name(b, "resourceId");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "youtube#video");
+    json_builder_set_member_name(b, "videoId");
+    json_builder_add_string_value(b, dk_job_remote_id(c->job));
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    JsonGenerator *generator = json_generator_new();
+    JsonNode *root = json_builder_get_root(b);
+    json_generator_set_root(generator, root);
+    g_autofree char *body = json_generator_to_data(generator, NULL);
+    json_node_unref(root);
+    g_object_unref(generator);
+    g_object_unref(b);
+    rc = youtube_call(c, "POST", url, body, &reply, err);
+    if (rc == 0)
+        rc = conclude(c, "playlist", &reply, playlist, err);
+    youtube_reply_clear(&reply);
+    return rc;
+}
+
+/* Reads status and processingDetails; *finished once YouTube is done. */
+static int read_processing(youtube_client *c, const youtube_reply *reply,
+                           bool *finished, dk_error *err)
+{
+    *finished = false;
+    JsonObject *item = first_item(reply);
+    if (!item) {
+        dk_job_set_remote_status(c->job, "deleted", NULL);
+        *finished = true;
+        return dk_job_step_finish(c->job, "processing", true,
+                                  "the video no longer exists", err);
+    }
+    JsonObject *status = child(item, "status");
+    JsonObject *details = child(item, "processingDetails");
+    const char *upload = youtube_json_string(status, "uploadStatus");
+    const char *privacy = youtube_json_string(status, "privacyStatus");
+    const char *processing = youtube_json_string(details, "processingStatus");
+    g_autofree char *text = NULL;
+    if (upload && !strcmp(upload, "processed"))
+        text = g_strdup("processed");
+    else if (upload && !strcmp(upload, "failed"))
+        text = g_strdup_printf(
+            "failed: %s", youtube_json_string(status, "failureReason")
+                              ? youtube_json_string(status, "failureReason")
+                              : "no reason given");
+    else if (upload && !strcmp(upload, "rejected"))
+        text = g_strdup_printf(
+            "rejected: %s", youtube_json_string(status, "rejectionReason")
+                                ? youtube_json_string(status, "rejectionReason")
+                                : "no reason given");
+    else if (upload && !strcmp(upload, "deleted"))
+        text = g_strdup("deleted");
+    else if (processing && (!strcmp(processing, "failed") ||
+                            !strcmp(processing, "terminated")))
+        text = g_strdup_printf(
+            "processing %s: %s", processing,
+            youtube_json_string(details, "processingFailureReason")
+                ? youtube_json_string(details, "processingFailureReason")
+                : "no reason given");
+    if (!text)
+        return 0; /* still uploading or processing */
+    /* Videos from API projects Google has not audited are locked private:
+     * say so, so that a "public" job is not taken for a failure. */
+    const char *wanted = dk_stage_string(c->stage, "privacy");
+    if (privacy && strcmp(privacy, wanted) != 0 &&
+        !strcmp(privacy, "private")) {
+        char *forced = g_strconcat(text, ", private (forced by YouTube)", NULL);
+        g_free(text);
+        text = forced;
+    }
+    *finished = true;
+    int rc = dk_job_set_remote_status(c->job, text, err);
+    if (rc == 0)
+        rc = dk_job_step_finish(c->job, "processing", true, text, err);
+    return rc;
+}
+
+static int watch_processing(youtube_client *c, dk_error *err)
+{
+    int64_t wait = dk_stage_int(c->stage, "processing-wait");
+    int64_t interval = dk_stage_int(c->stage, "poll-interval");
+    gint64 deadline = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
+    g_autofree char *id = dk_http_escape(dk_job_remote_id(c->job));
+    g_autofree char *url = g_strdup_printf(
+        "%s/youtube/v3/videos?part=status,processingDetails&id=%s", c->api_base,
+        id);
+    dk_job_set_remote_status(c->job, "processing", NULL);
+    /* the core's retry wait is the cancellable sleep plugins have */
+    dk_retry_policy even = {.first_wait = (double)interval,
+                            .growth = 1.0,
+                            .max_wait = (double)interval};
+    dk_retry pause;
+    dk_retry_init(&pause, &even);
+    for (;;) {
+        youtube_reply reply = {0};
+        int rc = youtube_quota_take(c, 1, false, err);
+        if (rc == 0)
+            rc = youtube_call(c, "GET", url, NULL, &reply, err);
+        bool finished = false;
+        if (rc == 0 && reply.verdict != YOUTUBE_OK)
+            rc = conclude(c, "processing", &reply, NULL, err);
+        else if (rc == 0)
+            rc = read_processing(c, &reply, &finished, err);
+        youtube_reply_clear(&reply);
+        if (rc != 0 || finished)
+            return rc < 0 ? rc : 0;
+        if (g_get_monotonic_time() + interval * G_USEC_PER_SEC > deadline) {
+            /* come back later instead of holding the worker */
+            return dk_job_defer_until(c->job, (int64_t)time(NULL) + interval,
+                                      "YouTube is still processing the video",
+                                      err);
+        }
+        rc = dk_retry_wait(&pause, NULL, err);
+        if (rc < 0)
+            return rc;
+    }
+}
+
+int youtube_steps(youtube_client *c, dk_error *err)
+{
+    const char *thumbnail = NULL;
+    const char *role = dk_stage_string(c->stage, "thumbnail");
+    if (role && *role) {
+        g_autofree char *key = g_strconcat("path.", role, NULL);
+        thumbnail = dk_job_meta(c->job, key);
+    }
+    const char *playlist = dk_stage_string(c->stage, "playlist");
+    bool watch = dk_stage_int(c->stage, "processing-wait") > 0;
+    int rc = 0;
+    if (thumbnail)
+        rc = dk_job_step_plan(c->job, "thumbnail", err);
+    if (rc == 0 && playlist && *playlist)
+        rc = dk_job_step_plan(c->job, "playlist", err);
+    if (rc == 0 && watch)
+        rc = dk_job_step_plan(c->job, "processing", err);
+    if (rc < 0)
+        return rc;
+    /* every step gets its turn even when one before it fails */
+    int first_failure = 0;
+    dk_error step_err = {0};
+    struct {
+        const char *name;
+        bool wanted;
+    } steps[] = {{"thumbnail", thumbnail != NULL},
+                 {"playlist", playlist && *playlist},
+                 {"processing", watch}};
+    for (size_t i = 0; i < G_N_ELEMENTS(steps); i++) {
+        if (!steps[i].wanted ||
+            dk_job_step_state(c->job, steps[i].name) == DK_STEP_DONE)
+            continue;
+        dk_error_clear(&step_err);
+        if (i == 0)
+            rc = set_thumbnail(c, thumbnail, &step_err);
+        else if (i == 1)
+            rc = add_to_playlist(c, playlist, &step_err);
+        else
+            rc = watch_processing(c, &step_err);
+        if (rc == DK_ERR_CANCELLED)
+            return dk_error_set(err, rc, "%s", step_err.message);
+        if (rc < 0 && !first_failure) {
+            first_failure = rc;
+            dk_error_set(err, rc, "%s", step_err.message);
+        }
+    }
+    return first_failure;
+}

@@ -1,0 +1,243 @@
+/* videos.insert with uploadType=resumable, as Google documents it:
+ *   POST /upload/youtube/v3/videos?uploadType=resumable&part=snippet,status
+ *        (metadata JSON, X-Upload-Content-Length/-Type) -> Location: session
+ *   PUT session, Content-Range: bytes FIRST-LAST/TOTAL  -> 308 + Range, or
+ *        200/201 with the video resource after the last byte
+ *   PUT session, Content-Range: bytes * /TOTAL (empty)  -> what the server
+ *        has, after any interruption
+ * The session URI is committed to the queue before the first byte goes
+ * out, and every confirmed byte count as it arrives, so a killed worker
+ * resumes exactly where the server is. */
+#include "upload_youtube.h"
+
+#include <string.h>
+
+typedef struct session_state {
+    bool restarted; /* a new session replaced an expired one already */
+} session_state;
+
+static int fail(youtube_client *c, const youtube_reply *reply, const char *what,
+                dk_error *err)
+{
+    (void)c;
+    g_autofree char *why = youtube_reply_error(reply);
+    return dk_error_set(err, DK_ERR_UNSUPPORTED, "%s refused: %s", what, why);
+}
+
+/* The video id from a finished upload's resource. */
+static int finish(youtube_client *c, const youtube_reply *reply, dk_error *err)
+{
+    const char *id = NULL;
+    if (reply->object && json_object_has_member(reply->object, "id"))
+        id = json_object_get_string_member(reply->object, "id");
+    if (!id || !*id)
+        return dk_error_set(err, DK_ERR_INVALID,
+                            "upload finished but the answer names no video");
+    /* ledger first: from here on the file is never sent again */
+    int rc = dk_job_set_remote_id(c->job, id, err);
+    if (rc == 0)
+        rc = dk_job_save_session(c->job, NULL, dk_job_size(c->job), err);
+    if (rc == 0)
+        dk_job_note(c->job, "uploaded as video %s", id);
+    return rc;
+}
+
+/* "bytes=0-12345" -> 12346; no Range header: nothing stored yet. */
+static int64_t confirmed_from(const youtube_reply *reply)
+{
+    const char *range = dk_http_header(&reply->http, "range");
+    if (!range)
+        return 0;
+    const char *dash = strchr(range, '-');
+    if (!dash)
+        return 0;
+    return g_ascii_strtoll(dash + 1, NULL, 10) + 1;
+}
+
+/* Opens a session; the URI is saved before anything else happens. */
+static int start_session(youtube_client *c, dk_error *err)
+{
+    int rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-insert-cost"),
+                                true, err);
+    if (rc != 0)
+        return rc < 0 ? rc : 0; /* 1: deferred to the next quota day */
+    g_autofree char *url = g_strdup_printf(
+        "%s/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status",
+        c->api_base);
+    g_autofree char *body = youtube_video_json(c->stage, c->job);
+    g_autofree char *length = g_strdup_printf(
+        "X-Upload-Content-Length: %" G_GINT64_FORMAT, dk_job_size(c->job));
+    const char *headers[] = {"Content-Type: application/json; charset=UTF-8",
+                             length, "X-Upload-Content-Type: video/*", NULL};
+    dk_http_request request = {
+        .method = "POST",
+        .url = url,
+        .headers = headers,
+        .body = body,
+        .body_length = strlen(body),
+        .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
+        .timeout_seconds = 300,
+    };
+    dk_retry retry;
+    dk_retry_init(&retry, &c->policy);
+    youtube_reply reply = {0};
+    for (;;) {
+        rc = youtube_send(c, &request, &reply, err);
+        g_autofree char *why = NULL;
+        if (rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT)
+            why = g_strdup(err->message);
+        else if (rc < 0)
+            break;
+        else if (reply.verdict == YOUTUBE_RETRY)
+            why = youtube_reply_error(&reply);
+        if (!why)
+            break;
+        rc = dk_retry_wait(&retry, why, err);
+        if (rc < 0) {
+            rc = rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
+            break;
+        }
+    }
+    const char *location =
+        rc == 0 ? dk_http_header(&reply.http, "location") : NULL;
+    if (rc < 0) {
+        /* error set above */
+    } else if (reply.verdict == YOUTUBE_QUOTA ||
+               reply.verdict == YOUTUBE_UPLOAD_LIMIT) {
+        g_autofree char *why = youtube_reply_error(&reply);
+        rc = youtube_quota_spent(c, reply.verdict == YOUTUBE_UPLOAD_LIMIT, why,
+                                 err);
+    } else if (reply.verdict != YOUTUBE_OK) {
+        rc = fail(c, &reply, "videos.insert", err);
+    } else if (!location || !*location) {
+        rc = dk_error_set(err, DK_ERR_INVALID,
+                          "videos.insert answered without a session URI");
+    } else {
+        rc = dk_job_save_session(c->job, location, 0, err);
+        if (rc == 0)
+            dk_job_note(c->job, "upload session opened");
+    }
+    youtube_reply_clear(&reply);
+    return rc;
+}
+
+/* Sends one chunk, or (chunk_length < 0) asks what the server has. */
+static int put(youtube_client *c, int64_t first, int64_t chunk_length,
+               youtube_reply *reply, dk_error *err)
+{
+    int64_t total = dk_job_size(c->job);
+    g_autofree char *range =
+        chunk_length < 0
+            ? g_strdup_printf("Content-Range: bytes */%" G_GINT64_FORMAT, total)
+            : g_strdup_printf("Content-Range: bytes %" G_GINT64_FORMAT
+                              "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+                              first, first + chunk_length - 1, total);
+    const char *headers[] = {range, "Content-Type: video/*", NULL};
+    dk_http_request request = {
+        .method = "PUT",
+        .url = dk_job_session(c->job),
+        .headers = headers,
+        .upload_path = chunk_length > 0 ? dk_job_path(c->job) : NULL,
+        .upload_offset = first,
+        .upload_length = chunk_length > 0 ? chunk_length : 0,
+        .job = c->job,
+        .progress_base = first,
+        .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
+    };
+    return youtube_send(c, &request, reply, err);
+}
+
+/* Chunks from the confirmed byte until the server has the whole file. */
+static int send_chunks(youtube_client *c, bool ask_first, bool *expired,
+                       dk_error *err)
+{
+    *expired = false;
+    int64_t total = dk_job_size(c->job);
+    int64_t chunk = dk_stage_int(c->stage, "chunk-size");
+    dk_retry retry;
+    dk_retry_init(&retry, &c->policy);
+    bool ask = ask_first;
+    youtube_reply reply = {0};
+    int rc = 0;
+    for (;;) {
+        int64_t first = dk_job_confirmed(c->job);
+        int64_t length = total - first < chunk ? total - first : chunk;
+        /* a zero-length file, or all sent but unconfirmed: ask */
+        bool asked = ask || length <= 0;
+        rc = put(c, first, asked ? -1 : length, &reply, err);
+        ask = false;
+        g_autofree char *why = NULL;
+        if (rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT) {
+            why = g_strdup(err->message);
+        } else if (rc < 0) {
+            break;
+        } else if (reply.verdict == YOUTUBE_OK) {
+            rc = finish(c, &reply, err);
+            break;
+        } else if (reply.verdict == YOUTUBE_INCOMPLETE) {
+            int64_t confirmed = confirmed_from(&reply);
+            rc = dk_job_save_session(c->job, dk_job_session(c->job), confirmed,
+                                     err);
+            if (rc < 0)
+                break;
+            if (confirmed > first || asked) {
+                if (confirmed > first)
+                    dk_retry_reset(&retry);
+                continue;
+            }
+            /* a chunk went out and nothing was kept: not a loop */
+            why = g_strdup("the server kept none of the chunk");
+        } else if (reply.verdict == YOUTUBE_GONE) {
+            *expired = true;
+            break;
+        } else if (reply.verdict == YOUTUBE_RETRY) {
+            why = youtube_reply_error(&reply);
+        } else if (reply.verdict == YOUTUBE_QUOTA ||
+                   reply.verdict == YOUTUBE_UPLOAD_LIMIT) {
+            g_autofree char *text = youtube_reply_error(&reply);
+            rc = youtube_quota_spent(c, reply.verdict == YOUTUBE_UPLOAD_LIMIT,
+                                     text, err);
+            break;
+        } else {
+            rc = fail(c, &reply, "upload", err);
+            break;
+        }
+        /* interrupted: wait, then learn what arrived before going on */
+        rc = dk_retry_wait(&retry, why, err);
+        if (rc < 0) {
+            rc = rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
+            break;
+        }
+        ask = true;
+    }
+    youtube_reply_clear(&reply);
+    return rc;
+}
+
+int youtube_upload(youtube_client *c, dk_error *err)
+{
+    session_state state = {0};
+    /* a session from an earlier run: ask the server before sending */
+    bool ask = dk_job_session(c->job) != NULL;
+    for (;;) {
+        if (!dk_job_session(c->job)) {
+            int rc = start_session(c, err);
+            if (rc < 0 || !dk_job_session(c->job))
+                return rc; /* failed, or deferred for quota */
+        }
+        bool expired = false;
+        int rc = send_chunks(c, ask, &expired, err);
+        if (rc < 0 || !expired)
+            return rc;
+        if (state.restarted)
+            return dk_error_set(err, DK_ERR_INVALID,
+                                "the new upload session expired as well");
+        /* Google forgets sessions after about a week: start once more */
+        dk_job_note(c->job, "upload session expired; starting a new one");
+        state.restarted = true;
+        ask = false;
+        rc = dk_job_save_session(c->job, NULL, 0, err);
+        if (rc < 0)
+            return rc;
+    }
+}

@@ -1,0 +1,22 @@
+/* Helpers the upload suites share: running dokpim with a list of
+ * arguments, reading `dokpim queue list --json`. */
+#ifndef DK_UPLOAD_RIG_H
+#define DK_UPLOAD_RIG_H
+
+#include <json-glib/json-glib.h>
+
+/* dokpim ARGS... (NULL-terminated); returns its exit status. out/err may
+ * be NULL; otherwise g_free() them. */
+int dk_rig_dokpim(char **out, char **err, const char *first, ...)
+    __attribute__((sentinel));
+/* Parses JSON or fails the test; json_node_unref() the result. */
+JsonNode *dk_rig_parse(const char *text);
+/* Job number index (0-based) of `dokpim queue list --json -o library`;
+ * *keep holds the document (json_node_unref). */
+JsonObject *dk_rig_job(const char *library, guint index, JsonNode **keep);
+/* Number of jobs in the queue. */
+guint dk_rig_job_count(const char *library);
+/* A string member, or NULL for null/absent. */
+const char *dk_rig_text(JsonObject *object, const char *name);
+
+#endif
