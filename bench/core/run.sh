@@ -6,6 +6,8 @@
 #   bench/core/run.sh [BUILD]        N=200 SIZE_MB=8 REPS=5 to change the batch
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=${1:-$root/build}
 dokpim=$build/core/dokpim
 [ -x "$dokpim" ] || { echo "no dokpim at $dokpim (build first)" >&2; exit 2; }
@@ -21,10 +23,9 @@ printf '[event]\ntitle=Bench\ndate=2025-03-14\ntimezone=Asia/Makassar\n' > "$wor
 printf '[pipeline]\nstages=in\n[in]\nplugin=ingest.file\n' > "$work/ingest.conf"
 cat "$work"/in/* > /dev/null   # warm the page cache for every contender
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { bench_median_mean; }
 time_of() { # prints wall seconds of "$@"
-  local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null 2>&1; t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
+  local t0; t0=$(bench_now); "$@" > /dev/null 2>&1; bench_since "$t0"
 }
 cp_sync() { rm -rf "$work/cp"; mkdir "$work/cp"; cp "$work"/in/* "$work/cp/"; sync -f "$work/cp"; }
 cp_sum() { cp_sync; (cd "$work/cp" && sha256sum ./* > ../SHA256SUMS); }

@@ -24,22 +24,17 @@ REPS=${REPS:-3}
 LIVE=${SECONDS_LIVE:-30}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-build=${1:-$root/build}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 die() { echo "bench/live: $*" >&2; exit 2; }
-[ -d "$build" ] || die "no build folder $build (pass one as the argument)"
-build=$(cd "$build" && pwd)
-dokpim=$build/core/dokpim
+bench_build_dir "${1:-$root/build}"
 event=$root/assets/sample-event/event.ini
 logo=$root/assets/logo/dokpim-logo.png
 server=$root/tests/servers/nginx-rtmp/nginx-rtmp.sh
 
-for tool in ffmpeg ffprobe /usr/bin/time /usr/sbin/nginx /usr/bin/python3 fc-match awk; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh)"
-done
-[ -x "$dokpim" ] || die "no $dokpim: build the tree first"
-if grep -q '^DOKPIM_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
-  die "$build is a sanitizer build: timings would mean nothing"
-fi
+bench_need_tools ffmpeg ffprobe /usr/bin/time /usr/sbin/nginx /usr/bin/python3 fc-match awk
+bench_need_dokpim
+bench_not_sanitized
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/dokpim-bench-live-XXXXXX")
 cleanup() {
@@ -56,7 +51,7 @@ font=$(fc-match "Sans Bold" -f "%{file}")
 leader=$(awk -F= '/^leader=/{print $2}' "$event")
 role=$(awk -F= '/^role=/{print $2}' "$event")
 
-median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+median() { bench_median_mean; }
 
 # cpu_per_s TIMEFILE: (user + sys) / stream seconds
 cpu_per_s() { awk -v s="$LIVE" '{printf "%.3f\n", ($1 + $2) / s}' "$1"; }
@@ -146,7 +141,7 @@ resume_dokpim() {
   before=$(ls "$rec_dir" | wc -l)
   "$server" start "$work/nginx" >/dev/null
   local t0
-  t0=$(date +%s.%N)
+  t0=$(bench_now)
   local resumed=""
   for _ in $(seq 400); do
     local newest
@@ -155,7 +150,7 @@ resume_dokpim() {
     # shellcheck disable=SC2012
     if [ "$(ls "$rec_dir" | wc -l)" -gt "$before" ] &&
       [ "$(stat -c %s "$newest")" -gt 20000 ]; then
-      resumed=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{print a - b}')
+      resumed=$(bench_since "$t0")
       break
     fi
     sleep 0.02
@@ -176,11 +171,11 @@ ffmpeg_on_loss() {
   local pid=$!
   sleep 4
   local t0
-  t0=$(date +%s.%N)
+  t0=$(bench_now)
   "$server" stop "$work/nginx"
   while kill -0 "$pid" 2>/dev/null; do sleep 0.005; done
   local gone
-  gone=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{print a - b}')
+  gone=$(bench_since "$t0")
   wait "$pid" 2>/dev/null || true
   "$server" start "$work/nginx" >/dev/null
   printf '%.2f\n' "$gone"

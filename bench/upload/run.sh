@@ -13,6 +13,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=$(cd "${1:-$root/build}" && pwd)
 dokpim="$build/core/dokpim"
 servers="$root/tests/servers"
@@ -31,9 +33,8 @@ cleanup() {
 trap cleanup EXIT
 export DOKPIM_NO_BAR=1
 
-now() { date +%s.%N; }
 mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.1f", b / s / 1048576 }'; }
-median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+median() { bench_median_low; }
 state() { curl -sf "$yt_base/_test/state"; }
 state_field() { state | python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
@@ -91,25 +92,23 @@ enqueue() {
 }
 
 time_dokpim() { # NAME REMOTE_FILE_TO_DELETE
-    local name=$1 remote=${2:-} t0 t1
+    local name=$1 remote=${2:-} t0
     [ -z "$remote" ] || rm -f "$remote"
     if [ -f "$work/lib-$name/queue.db" ] &&
         "$dokpim" queue list -o "$work/lib-$name" | grep -q ' done '; then
         "$dokpim" queue retry --force 1 -o "$work/lib-$name" 2>/dev/null
     fi
-    t0=$(now)
+    t0=$(bench_now)
     "$dokpim" queue work --until-empty -o "$work/lib-$name" 2>"$work/$name.log" ||
         { cat "$work/$name.log" >&2; exit 1; }
-    t1=$(now)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+    bench_since "$t0"
 }
 
 time_curl() { # curl arguments...
-    local t0 t1
-    t0=$(now)
+    local t0
+    t0=$(bench_now)
     curl -sS -o /dev/null "$@"
-    t1=$(now)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'
+    bench_since "$t0"
 }
 
 youtube_session() {
@@ -132,7 +131,7 @@ report() { # LABEL CURL_SECONDS DOKPIM_SECONDS
     c=$(mbps "$bytes" "$2")
     d=$(mbps "$bytes" "$3")
     printf '%-28s %10s %10s %7s\n' "$1" "$c" "$d" \
-        "$(awk -v c="$c" -v d="$d" 'BEGIN { printf "%.2f", d / c }')"
+        "$(bench_ratio "$d" "$c")"
 }
 
 declare -A curl_s dokpim_s

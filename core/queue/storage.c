@@ -166,6 +166,20 @@ char *dk_storage_url(const char *base, const char *path)
     return g_string_free(url, FALSE);
 }
 
+dk_http_request dk_storage_put_request(dk_job *job, const char *url,
+                                       int64_t offset)
+{
+    return (dk_http_request){
+        .method = "PUT",
+        .url = url,
+        .upload_path = dk_job_path(job),
+        .upload_offset = offset,
+        .upload_length = dk_job_size(job) - offset,
+        .job = job,
+        .progress_base = offset,
+    };
+}
+
 int dk_storage_enqueue(const dk_stage *stage, const dk_item *item,
                        const char *scheme, const char *name, dk_error *err)
 {

@@ -178,15 +178,7 @@ static int sftp_send(void *user, const char *url, int64_t offset, dk_error *err)
     sftp_ctx *c = user;
     c->append = offset > 0;
     c->make_dirs = true;
-    dk_http_request request = {
-        .method = "PUT",
-        .url = url,
-        .upload_path = dk_job_path(c->job),
-        .upload_offset = offset,
-        .upload_length = dk_job_size(c->job) - offset,
-        .job = c->job,
-        .progress_base = offset,
-    };
+    dk_http_request request = dk_storage_put_request(c->job, url, offset);
     dk_http_response response;
     int rc = sftp_perform(c, &request, &response, err);
     dk_http_response_clear(&response);

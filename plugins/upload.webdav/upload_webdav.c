@@ -129,18 +129,10 @@ static int webdav_send(void *user, const char *url, int64_t offset,
                        dk_error *err)
 {
     webdav_ctx *c = user;
-    dk_http_request request = {
-        .method = "PUT",
-        .url = url,
-        .upload_path = dk_job_path(c->job),
-        .upload_offset = offset,
-        .upload_length = dk_job_size(c->job) - offset,
-        .job = c->job,
-        .progress_base = offset,
-        .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
-        .setup = webdav_setup,
-        .setup_user = c,
-    };
+    dk_http_request request = dk_storage_put_request(c->job, url, offset);
+    request.stall_seconds = dk_stage_int(c->stage, "stall-timeout");
+    request.setup = webdav_setup;
+    request.setup_user = c;
     dk_http_response response;
     int rc = dk_http_perform(c->http, &request, &response, err);
     if (rc == 0)

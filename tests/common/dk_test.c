@@ -1,5 +1,6 @@
 #include "dk_test.h"
 
+#include <check.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -168,4 +169,26 @@ char *dk_test_sha256(const char *path)
                                             (const guchar *)data, len);
     g_free(data);
     return hex;
+}
+
+void dk_test_lsan_suppress(const char *dir, const char *rules)
+{
+    char *supp = g_build_filename(dir, "lsan.supp", NULL);
+    dk_test_write(supp, rules, -1);
+    const char *old = g_getenv("LSAN_OPTIONS");
+    char *lsan = g_strdup_printf("%s%ssuppressions=%s:print_suppressions=0",
+                                 old ? old : "", old ? ":" : "", supp);
+    g_setenv("LSAN_OPTIONS", lsan, TRUE);
+    g_free(lsan);
+    g_free(supp);
+}
+
+int dk_test_run_suite(Suite *suite)
+{
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    dk_test_cleanup_dirs();
+    return failed ? 1 : 0;
 }

@@ -33,4 +33,13 @@ char *dk_test_read(const char *path, gsize *len); /* g_free(); NULL on error */
 void dk_test_write(const char *path, const void *data, gssize len);
 char *dk_test_sha256(const char *path); /* g_free() */
 
+/* Writes rules to dir/lsan.supp and adds it to LSAN_OPTIONS, so that the
+ * dokpim children a suite starts under ASan ignore them too. */
+void dk_test_lsan_suppress(const char *dir, const char *rules);
+
+/* Runs every test of suite (check.h's Suite), removes the suite's temp
+ * folders, and returns main()'s exit status: 0 when all passed. */
+typedef struct Suite Suite;
+int dk_test_run_suite(Suite *suite);
+
 #endif

@@ -29,6 +29,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 build=$(cd "${1:-${BUILD:-$root/build}}" && pwd)
 N=${N:-40}
 PEAK_N=${PEAK_N:-400}
@@ -45,16 +47,14 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 for p in ingest.photo watermark.photo transcode.photo; do
   [ -f "$build/plugins-built/$p.so" ] || die "plugin $p not built in $build"
 done
-for t in vips vipsthumbnail vipsheader tjbench djpeg exiftool "$convert" /usr/bin/time; do
-  command -v "$t" >/dev/null || die "$t missing (scripts/install-deps.sh)"
-done
+bench_need_tools vips vipsthumbnail vipsheader tjbench djpeg exiftool "$convert" /usr/bin/time
 cmake --build "$build" --target transcode_photo_bench >/dev/null 2>&1 || true
 driver=$build/plugins/transcode.photo/transcode_photo_bench
 mkdir -p "$WORK"
 echo "bench/photo/derivatives: work folder $WORK"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.1f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+median() { bench_median_mean %.1f; }
 
 # ---- inputs: 4 distinct 24 MP pictures (fractal + grain, like a real
 # photo's entropy), copied to $1 files made unique by their EXIF ----
@@ -225,7 +225,7 @@ fi
 
 # ---- report ----
 m() { cat "$WORK/median.$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0 && a > 0) printf "%.2f", a / b; else print "n/a"}'; }
+ratio() { if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > 0 && b > 0) }'; then bench_ratio "$1" "$2"; else echo n/a; fi; }
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 echo
 echo "== watermark + 2048 px web (q85) + 320 px thumbnail, per photo =="

@@ -16,33 +16,19 @@ N=${N:-40}
 REPS=${REPS:-3}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-build=${1:-$root/build}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 die() { echo "bench/photo/stamp: $*" >&2; exit 2; }
-[ -d "$build" ] || die "no build folder $build (pass one as the argument)"
-build=$(cd "$build" && pwd)
-dokpim=$build/core/dokpim
+bench_build_dir "${1:-$root/build}"
 engine=$build/plugins/stamp.exif/libstamp_exif_engine.a
 event=$root/assets/sample-event/event.ini
 
-for tool in exiftool /usr/bin/convert cc pkg-config awk; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh)"
-done
-[ -x "$dokpim" ] || die "no $dokpim: build the tree first"
+bench_need_tools exiftool /usr/bin/convert cc pkg-config awk
+bench_need_dokpim
 [ -f "$engine" ] || die "no $engine: build the stamp.exif plugin first"
-if grep -q '^DOKPIM_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
-  die "$build is a sanitizer build: timings would mean nothing"
-fi
+bench_not_sanitized
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dokpim-bench-stamp-XXXXXX")
-cleanup() {
-  if [ -z "${KEEP:-}" ]; then
-    chmod -R u+w "$work" 2>/dev/null || true # read-only library originals
-    rm -rf "$work"
-  else
-    echo "kept $work"
-  fi
-}
-trap cleanup EXIT
+bench_workdir stamp
 
 # ---- the event's values, so exiftool writes what dokpim writes ----
 ev() { awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$event"; }
@@ -160,11 +146,9 @@ measure() { # NAME PREP RUN
     times+=($(((t1 - t0) / 1000000)))
     cpus+=($((c1 - c0)))
   done
-  median[$name]=$(printf '%s\n' "${times[@]}" | sort -n |
-    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  median[$name]=$(printf '%s\n' "${times[@]}" | bench_median_low)
   local cpu
-  cpu=$(printf '%s\n' "${cpus[@]}" | sort -n |
-    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  cpu=$(printf '%s\n' "${cpus[@]}" | bench_median_low)
   printf '  %-30s %7d ms %6.1f ms/photo  cpu %6.1f ms/photo  runs: %s\n' \
     "$name" "${median[$name]}" \
     "$(awk -v t="${median[$name]}" -v n="$N" 'BEGIN { print t / n }')" \
@@ -199,7 +183,7 @@ if [ -x /usr/bin/time ]; then
       u * 1000 / n, s * 1000 / n }'
 fi
 
-ratio() { awk -v a="${median[$1]}" -v b="${median[$2]}" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { bench_ratio "${median[$1]}" "${median[$2]}"; }
 echo "ratios:"
 echo "  exiftool / dokpim ingest+stamp -j 2   $(ratio 'exiftool, one process' 'dokpim ingest+stamp -j 2')x  (target >= 2.5)"
 echo "  dokpim ingest+stamp -j 2 / cp         $(ratio 'dokpim ingest+stamp -j 2' 'cp of the batch')x  (target <= 4)"

@@ -18,33 +18,19 @@ REPS=${REPS:-5}
 CLIP_SECONDS=${CLIP_SECONDS:-20}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-build=${1:-$root/build}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 die() { echo "bench/video/stamp: $*" >&2; exit 2; }
-[ -d "$build" ] || die "no build folder $build (pass one as the argument)"
-build=$(cd "$build" && pwd)
-dokpim=$build/core/dokpim
+bench_build_dir "${1:-$root/build}"
 opener=$build/plugins/ingest.video/libingest_video_avformat.a
 event=$root/assets/sample-event/event.ini
 
-for tool in ffmpeg ffprobe mediainfo cc pkg-config awk; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh)"
-done
-[ -x "$dokpim" ] || die "no $dokpim: build the tree first"
+bench_need_tools ffmpeg ffprobe mediainfo cc pkg-config awk
+bench_need_dokpim
 [ -f "$opener" ] || die "no $opener: build the ingest.video plugin first"
-if grep -q '^DOKPIM_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
-  die "$build is a sanitizer build: timings would mean nothing"
-fi
+bench_not_sanitized
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dokpim-bench-vstamp-XXXXXX")
-cleanup() {
-  if [ -z "${KEEP:-}" ]; then
-    chmod -R u+w "$work" 2>/dev/null || true # read-only library originals
-    rm -rf "$work"
-  else
-    echo "kept $work"
-  fi
-}
-trap cleanup EXIT
+bench_workdir vstamp
 
 # ---- the event's values, so ffmpeg writes what dokpim writes ----
 ev() { awk -v k="$1" 'index($0, k "=") == 1 { print substr($0, length(k) + 2); exit }' "$event"; }
@@ -129,12 +115,10 @@ measure() { # NAME PREP RUN
       die "$name failed: $(tail -3 "$work/log")"
     read -r wall user sys <"$work/time"
     walls+=("$wall")
-    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
+    cpus+=("$(bench_sum "$user" "$sys")")
   done
-  median[$name]=$(printf '%s\n' "${walls[@]}" | sort -g |
-    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | sort -g |
-    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  median[$name]=$(printf '%s\n' "${walls[@]}" | bench_median_low)
+  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | bench_median_low)
   printf '  %-44s %6.2f s wall %6.2f s CPU   runs: %s\n' "$name" \
     "${median[$name]}" "${cpu[$name]}" "${walls[*]}"
 }
@@ -159,7 +143,7 @@ streamable=$(mediainfo --Inform='General;%IsStreamable%' "$stamped" 2>/dev/null 
 got_title=$(ffprobe -v error -show_entries format_tags=title -of csv=p=0 "$stamped")
 echo "check: packets identical to the source (sha256 of every packet), moov first: $streamable, title: $got_title"
 
-ratio() { awk -v a="${median[$1]}" -v b="${median[$2]}" 'BEGIN { printf "%.2f", a / b }'; }
+ratio() { bench_ratio "${median[$1]}" "${median[$2]}"; }
 echo "ratios (wall):"
 echo "  stamp stage alone / ffmpeg          $(ratio 'stamp stage alone (stamp_bench)' 'ffmpeg -c copy -metadata +faststart')x  (target <= 1.2)"
 echo "  dokpim re-stamp / ffmpeg            $(ratio 'dokpim run, re-stamp (title changed)' 'ffmpeg -c copy -metadata +faststart')x"

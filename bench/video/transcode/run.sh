@@ -19,37 +19,23 @@ REPS=${REPS:-3}
 CLIP_SECONDS=${CLIP_SECONDS:-20}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-build=${1:-$root/build}
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 die() { echo "bench/video/transcode: $*" >&2; exit 2; }
-[ -d "$build" ] || die "no build folder $build (pass one as the argument)"
-build=$(cd "$build" && pwd)
-dokpim=$build/core/dokpim
+bench_build_dir "${1:-$root/build}"
 event=$root/assets/sample-event/event.ini
 logo=$root/assets/logo/dokpim-logo.png
 
-for tool in ffmpeg ffprobe gst-launch-1.0 gst-inspect-1.0 /usr/bin/time \
-  /usr/bin/convert awk; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/install-deps.sh)"
-done
+bench_need_tools ffmpeg ffprobe gst-launch-1.0 gst-inspect-1.0 /usr/bin/time \
+  /usr/bin/convert awk
 for element in gdkpixbufoverlay textoverlay x264enc avenc_aac mp4mux; do
   gst-inspect-1.0 "$element" >/dev/null 2>&1 ||
     die "GStreamer element $element is missing (scripts/install-deps.sh)"
 done
-[ -x "$dokpim" ] || die "no $dokpim: build the tree first"
-if grep -q '^DOKPIM_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
-  die "$build is a sanitizer build: timings would mean nothing"
-fi
+bench_need_dokpim
+bench_not_sanitized
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dokpim-bench-vtranscode-XXXXXX")
-cleanup() {
-  if [ -z "${KEEP:-}" ]; then
-    chmod -R u+w "$work" 2>/dev/null || true # read-only library originals
-    rm -rf "$work"
-  else
-    echo "kept $work"
-  fi
-}
-trap cleanup EXIT
+bench_workdir vtranscode
 
 # ---- the clip: noise so it does not compress to nothing ----
 clip=$work/VID_20250314_101122.mp4
@@ -137,12 +123,10 @@ measure() { # NAME RUN
       2>>"$work/log" || die "$name failed: $(tail -3 "$work/log")"
     read -r w u s <"$work/time"
     walls+=("$w")
-    cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
+    cpus+=("$(bench_sum "$u" "$s")")
   done
-  wall[$name]=$(printf '%s\n' "${walls[@]}" | sort -g |
-    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | sort -g |
-    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  wall[$name]=$(printf '%s\n' "${walls[@]}" | bench_median_low)
+  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | bench_median_low)
   printf '  %-46s %6.2f s wall %6.2f CPU-s   wall runs: %s\n' "$name" \
     "${wall[$name]}" "${cpu[$name]}" "${walls[*]}"
 }
@@ -177,7 +161,7 @@ if [ "$(x264opts "$ours")" != "$(x264opts "$work/ffmpeg.mp4")" ]; then
   echo "  ffmpeg x264: $(x264opts "$work/ffmpeg.mp4")"
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+ratio() { bench_ratio "$1" "$2" %.3f; }
 f="ffmpeg overlay,drawtext + libx264"
 g="gst-launch gdkpixbufoverlay+textoverlay"
 d="dokpim ingest.video + transcode.video"

@@ -26,13 +26,8 @@ static video_clips_run run_at;   /* no overlay, at=1 */
 static void run(video_clips_run *result, const char *name, const char *extra,
                 const char *const *inputs)
 {
-    char *text = g_strdup_printf("[pipeline]\nstages=ingest;thumb\n\n"
-                                 "[ingest]\nplugin=ingest.video\n\n"
-                                 "[thumb]\nplugin=thumbnail.video\n"
-                                 "output={original.stem}.jpg\n%s\n",
-                                 extra);
-    video_clips_dokpim(result, root, name, text, clips, inputs);
-    g_free(text);
+    video_clips_dokpim_stage(result, root, name, "thumb", "thumbnail.video",
+                             "{original.stem}.jpg", extra, clips, inputs);
 }
 
 static char *thumb(const video_clips_run *result, const char *clip)
@@ -200,12 +195,9 @@ START_TEST(test_overlay_region)
     dk_error err = {0};
     ck_assert_msg(dk_overlay_render(&spec, 1280, 720, 1, &mark, &err) == 0,
                   "%s", err.message);
-    double inside = video_clips_mean_diff(a, b, w, mark->x, mark->y,
-                                          mark->width, mark->height);
-    double outside = video_clips_mean_diff(a, b, w, 0, h / 2, w, h / 2);
-    ck_assert_msg(inside > 8 && inside > 4 * outside,
-                  "mark region differs by %.1f, elsewhere %.1f", inside,
-                  outside);
+    video_clips_assert_mark(
+        a, b, w, (int[4]){mark->x, mark->y, mark->width, mark->height}, 0,
+        h / 2, w, h / 2);
     dk_overlay_free(&mark);
     g_free(a);
     g_free(b);
@@ -269,11 +261,9 @@ END_TEST
 static void build_everything(void)
 {
     root = dk_test_tmpdir("thumbnail-video");
-    clips = g_build_filename(root, "clips", NULL);
-    g_mkdir_with_parents(clips, 0755);
     const char *files[] = {"land.mp4", "portrait.mp4", "blurry.mp4",
                            "garbage.mp4", NULL};
-    video_clips_make(clips, files);
+    clips = video_clips_folder(root, files);
     logo = dk_test_source_path("assets/logo/dokpim-logo.png");
     /* top-left, where testsrc2's busy bottom-right corner does not hide it */
     char *overlay = g_strdup_printf("logo=%s\ntext=" OVERLAY_TEXT "\n"
@@ -303,10 +293,5 @@ int main(void)
     tcase_add_test(tc, test_overlay_region);
     tcase_add_test(tc, test_broken_input);
     suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    dk_test_cleanup_dirs();
-    return failed ? 1 : 0;
+    return dk_test_run_suite(suite);
 }

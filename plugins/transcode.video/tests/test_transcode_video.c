@@ -32,13 +32,8 @@ static const char *const overlay_inputs[] = {
 static void run(video_clips_run *result, const char *name, const char *extra,
                 const char *const *inputs)
 {
-    char *text = g_strdup_printf("[pipeline]\nstages=ingest;transcode\n\n"
-                                 "[ingest]\nplugin=ingest.video\n\n"
-                                 "[transcode]\nplugin=transcode.video\n"
-                                 "output={original.stem}.mp4\n%s\n",
-                                 extra);
-    video_clips_dokpim(result, root, name, text, clips, inputs);
-    g_free(text);
+    video_clips_dokpim_stage(result, root, name, "transcode", "transcode.video",
+                             "{original.stem}.mp4", extra, clips, inputs);
 }
 
 static char *output_of(const video_clips_run *result, const char *clip)
@@ -212,13 +207,10 @@ START_TEST(test_overlay_pixels)
     ck_assert_int_eq(ow, w);
     ck_assert_int_eq(oh, h);
     dk_overlay *mark = expected_overlay();
-    double inside = video_clips_mean_diff(a, b, w, mark->x, mark->y,
-                                          mark->width, mark->height);
     /* the top half never has the mark */
-    double outside = video_clips_mean_diff(a, b, w, 0, 0, w, h / 2);
-    ck_assert_msg(inside > 8 && inside > 4 * outside,
-                  "mark region differs by %.1f, elsewhere %.1f", inside,
-                  outside);
+    video_clips_assert_mark(
+        a, b, w, (int[4]){mark->x, mark->y, mark->width, mark->height}, 0, 0, w,
+        h / 2);
     dk_overlay_free(&mark);
     g_free(a);
     g_free(b);
@@ -357,13 +349,11 @@ END_TEST
 static void build_everything(void)
 {
     root = dk_test_tmpdir("transcode-video");
-    clips = g_build_filename(root, "clips", NULL);
-    g_mkdir_with_parents(clips, 0755);
     const char *all[] = {"land.mp4",    "odd.mp4",        "portrait.mp4",
                          "silent.mp4",  "vfr.mp4",        "hevc.mov",
                          "ready.mp4",   "interlaced.mp4", "long.mp4",
                          "garbage.mp4", "truncated.mp4",  NULL};
-    video_clips_make(clips, all);
+    clips = video_clips_folder(root, all);
     logo = dk_test_source_path("assets/logo/dokpim-logo.png");
 
     char *overlay = g_strdup_printf("logo=%s\ntext=" OVERLAY_TEXT "\n"
@@ -401,10 +391,5 @@ int main(void)
     tcase_add_test(tc, test_timeout);
     tcase_add_test(tc, test_options_listed);
     suite_add_tcase(suite, tc);
-    SRunner *runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    dk_test_cleanup_dirs();
-    return failed ? 1 : 0;
+    return dk_test_run_suite(suite);
 }

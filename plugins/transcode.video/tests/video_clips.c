@@ -118,6 +118,14 @@ void video_clips_make(const char *dir, const char *const *files)
     }
 }
 
+char *video_clips_folder(const char *root, const char *const *files)
+{
+    char *clips = g_build_filename(root, "clips", NULL);
+    g_mkdir_with_parents(clips, 0755);
+    video_clips_make(clips, files);
+    return clips;
+}
+
 JsonNode *video_clips_probe(const char *path)
 {
     char *cmd = g_strdup_printf("ffprobe -v error -show_format -show_streams "
@@ -284,6 +292,17 @@ double video_clips_mean_diff(const uint8_t *a, const uint8_t *b, int width,
     return w > 0 && h > 0 ? sum / ((double)w * h * 3) : 0;
 }
 
+void video_clips_assert_mark(const uint8_t *a, const uint8_t *b, int width,
+                             const int mark[4], int x, int y, int w, int h)
+{
+    double inside =
+        video_clips_mean_diff(a, b, width, mark[0], mark[1], mark[2], mark[3]);
+    double outside = video_clips_mean_diff(a, b, width, x, y, w, h);
+    ck_assert_msg(inside > 8 && inside > 4 * outside,
+                  "mark region differs by %.1f, elsewhere %.1f", inside,
+                  outside);
+}
+
 void video_clips_dokpim(video_clips_run *result, const char *root,
                         const char *name, const char *conf_text,
                         const char *clips, const char *const *inputs)
@@ -307,6 +326,20 @@ void video_clips_dokpim(video_clips_run *result, const char *root,
     g_ptr_array_free(args, TRUE);
     g_free(event);
     g_free(conf);
+}
+
+void video_clips_dokpim_stage(video_clips_run *result, const char *root,
+                              const char *name, const char *stage,
+                              const char *plugin, const char *output,
+                              const char *extra, const char *clips,
+                              const char *const *inputs)
+{
+    char *text = g_strdup_printf("[pipeline]\nstages=ingest;%s\n\n"
+                                 "[ingest]\nplugin=ingest.video\n\n"
+                                 "[%s]\nplugin=%s\noutput=%s\n%s\n",
+                                 stage, stage, plugin, output, extra);
+    video_clips_dokpim(result, root, name, text, clips, inputs);
+    g_free(text);
 }
 
 char *video_clips_output(const video_clips_run *run, const char *stage,

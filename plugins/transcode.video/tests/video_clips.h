@@ -23,6 +23,8 @@ const video_clip *video_clips_find(const char *file);
 
 /* Writes the named clips (NULL-terminated) into dir. */
 void video_clips_make(const char *dir, const char *const *files);
+/* The folder root/clips, made, holding the named clips; g_free(). */
+char *video_clips_folder(const char *root, const char *const *files);
 
 /* Runs a shell command; aborts the suite with its stderr on failure.
  * Returns stdout (g_free()). */
@@ -52,6 +54,11 @@ uint8_t *video_clips_rgb_frame(const char *path, int index, int scale_width,
  * the rectangle (x, y, w, h). */
 double video_clips_mean_diff(const uint8_t *a, const uint8_t *b, int width,
                              int x, int y, int w, int h);
+/* Fails the test unless a and b (with and without an overlay) differ
+ * clearly inside the mark's rectangle and little inside the rectangle
+ * (x, y, w, h) the mark never covers. */
+void video_clips_assert_mark(const uint8_t *a, const uint8_t *b, int width,
+                             const int mark[4], int x, int y, int w, int h);
 
 /* One `dokpim run` over clips. */
 typedef struct video_clips_run {
@@ -66,6 +73,15 @@ typedef struct video_clips_run {
 void video_clips_dokpim(video_clips_run *result, const char *root,
                         const char *name, const char *conf_text,
                         const char *clips, const char *const *inputs);
+
+/* video_clips_dokpim on the pipeline ingest.video then one group `stage`
+ * of `plugin` writing `output` ("{original.stem}.mp4"); extra are
+ * `key=value` lines for that group. */
+void video_clips_dokpim_stage(video_clips_run *result, const char *root,
+                              const char *name, const char *stage,
+                              const char *plugin, const char *output,
+                              const char *extra, const char *clips,
+                              const char *const *inputs);
 
 /* LIBRARY/derived/STAGE/<clip stem><extension>; g_free(). */
 char *video_clips_output(const video_clips_run *run, const char *stage,

@@ -44,14 +44,7 @@ static void setup(void)
     ck_assert_msg(dk_test_have("exiftool") && dk_test_have("identify"),
                   "exiftool and ImageMagick are needed (install-deps.sh)");
     dir = dk_test_tmpdir("watermark");
-    char *supp = path_in("lsan.supp");
-    dk_test_write(supp, "leak:libfontconfig.so\n", -1);
-    const char *old = g_getenv("LSAN_OPTIONS");
-    char *lsan = g_strdup_printf("%s%ssuppressions=%s:print_suppressions=0",
-                                 old ? old : "", old ? ":" : "", supp);
-    g_setenv("LSAN_OPTIONS", lsan, TRUE);
-    g_free(lsan);
-    g_free(supp);
+    dk_test_lsan_suppress(dir, "leak:libfontconfig.so\n");
 
     char *event = path_in("event.ini");
     dk_test_write(event,
@@ -410,10 +403,5 @@ int main(void)
     tcase_add_test(tc, test_request_stored_in_manifest);
     tcase_add_loop_test(tc, test_bad_config, 0, G_N_ELEMENTS(bad_configs));
     suite_add_tcase(s, tc);
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    dk_test_cleanup_dirs();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return dk_test_run_suite(s) ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -86,6 +86,12 @@ int dk_storage_perform(const dk_stage *stage, dk_job *job,
  * encoded. Caller g_free()s. */
 char *dk_storage_url(const char *base, const char *path);
 
+/* The PUT that an ops->send uses: the job's file from offset to its end
+ * to url, its progress reported from offset. The caller adds what its
+ * protocol needs (setup, stall_seconds). */
+dk_http_request dk_storage_put_request(dk_job *job, const char *url,
+                                       int64_t offset);
+
 /* Sends the job's file to target->url as described above and records the
  * URL as the job's remote id. Network failures are retried with the
  * policy; a part whose size or hash does not match is removed and sent
