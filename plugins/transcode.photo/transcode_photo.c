@@ -81,9 +81,23 @@ typedef struct transcode_photo_state {
     transcode_photo_overlays *overlays;
 } transcode_photo_state;
 
+/* Options that must agree, checked before any file is touched. */
+static int transcode_photo_check(const dk_stage *stage, dk_error *err)
+{
+    if (dk_stage_bool(stage, "contact-sheet") &&
+        dk_stage_int(stage, "thumbnail-size") == 0)
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "contact-sheet=true needs thumbnails "
+                            "(thumbnail-size > 0)");
+    return 0;
+}
+
 static int transcode_photo_open(const dk_stage *stage, void **state,
                                 dk_error *err)
 {
+    int rc = transcode_photo_check(stage, err);
+    if (rc)
+        return rc;
     transcode_photo_state *s = g_new0(transcode_photo_state, 1);
     s->stage = stage;
     s->filter =
@@ -99,15 +113,8 @@ static int transcode_photo_open(const dk_stage *stage, void **state,
         return dk_error_set(err, DK_ERR_INTERNAL,
                             "option table and parser disagree");
     }
-    if (dk_stage_bool(stage, "contact-sheet")) {
-        if (s->thumb_size == 0) {
-            g_free(s);
-            return dk_error_set(err, DK_ERR_CONFIG,
-                                "contact-sheet=true needs thumbnails "
-                                "(thumbnail-size > 0)");
-        }
+    if (dk_stage_bool(stage, "contact-sheet"))
         s->sheet = transcode_photo_sheet_new(s->thumb_size);
-    }
     s->overlays = transcode_photo_overlays_new();
     *state = s;
     return 0;
@@ -197,4 +204,5 @@ DK_PLUGIN_DEFINE(transcode_photo) = {
     .open = transcode_photo_open,
     .process = transcode_photo_process,
     .close = transcode_photo_close,
+    .check = transcode_photo_check,
 };

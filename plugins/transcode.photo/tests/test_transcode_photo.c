@@ -843,9 +843,5 @@ static Suite *transcode_photo_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(transcode_photo_suite());
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return dk_test_run_suite(transcode_photo_suite());
 }

@@ -37,14 +37,7 @@ static void setup(void)
                   "exiftool and ImageMagick are needed (install-deps.sh)");
     dir = dk_test_tmpdir("transcode-photo-cli");
     /* the suppression must reach the dokpim child under ASan too */
-    char *supp = path_in("lsan.supp");
-    dk_test_write(supp, "leak:libfontconfig.so\n", -1);
-    const char *old = g_getenv("LSAN_OPTIONS");
-    char *lsan = g_strdup_printf("%s%ssuppressions=%s:print_suppressions=0",
-                                 old ? old : "", old ? ":" : "", supp);
-    g_setenv("LSAN_OPTIONS", lsan, TRUE);
-    g_free(lsan);
-    g_free(supp);
+    dk_test_lsan_suppress(dir, "leak:libfontconfig.so\n");
 
     char *event = dk_test_source_path("assets/sample-event/event.ini");
     tp_sh("cp '%s' '%s/event.ini' && mkdir -p '%s/photos'", event, dir, dir);
@@ -242,6 +235,19 @@ START_TEST(test_options)
     ck_assert_msg(status == 2, "exit %d: %s", status, err);
     ck_assert_msg(strstr(err, "web-size"), "%s", err);
     g_free(err);
+    /* so do options that disagree */
+    const char *clash[] = {"run",     "-q",
+                           "--event", event,
+                           "-o",      library,
+                           "--set",   "web.contact-sheet=true",
+                           "--set",   "web.thumbnail-size=0",
+                           pipeline,  photo,
+                           NULL};
+    err = NULL;
+    status = dk_test_dokpim(clash, NULL, &err);
+    ck_assert_msg(status == 2, "exit %d: %s", status, err);
+    ck_assert_msg(strstr(err, "contact-sheet"), "%s", err);
+    g_free(err);
     g_free(thumbs);
     g_free(exif);
     g_free(web);
@@ -261,9 +267,5 @@ int main(void)
     tcase_add_test(tc, test_event_batch);
     tcase_add_test(tc, test_options);
     suite_add_tcase(s, tc);
-    SRunner *runner = srunner_create(s);
-    srunner_run_all(runner, CK_NORMAL);
-    int failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return dk_test_run_suite(s);
 }
