@@ -38,6 +38,8 @@ function(dk_add_check_test name)
       # GCC 12's LeakSanitizer crashes scanning the dynamic TLS of dlopen()ed
       # plugins ("Tracer caught signal 11", exit 1); not intercepting
       # __tls_get_addr avoids that and keeps leak checking on.
-      "ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0")
+      # Full stacks on malloc (slower, but suppressions can then name the
+      # one GLib function whose leak is deliberate).
+      "ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0:fast_unwind_on_malloc=0")
   endif()
 endfunction()
