@@ -249,9 +249,9 @@ static gboolean fill(gpointer data)
         feed->filler_source = 0;
         g_atomic_int_set(&feed->filling, 0);
         set_lost(feed, false);
-        if (feed->lost)
-            dk_live_event(feed->live, DK_LIVE_INFO, "source",
-                          "the picture is back");
+        dk_live_event(feed->live, DK_LIVE_INFO, "source", "%s",
+                      feed->lost ? "the picture is back"
+                                 : "picture from the source");
         feed->lost = false;
         return G_SOURCE_REMOVE;
     }

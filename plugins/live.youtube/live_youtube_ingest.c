@@ -124,6 +124,21 @@ bool live_youtube_ingest_sync_error(live_youtube_ingest *ingest,
     return true;
 }
 
+/* Linking a new branch sends RECONFIGURE upstream: the encoders would
+ * renegotiate, and their allocation query (serialized) would wait in the
+ * recording's queue behind the muxer, a deadlock waiting to happen at the
+ * end of a live. The encoded caps never change: the branch takes them as
+ * they are. */
+static GstPadProbeReturn keep_caps(GstPad *pad, GstPadProbeInfo *info,
+                                   gpointer data)
+{
+    (void)pad;
+    (void)data;
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+    return GST_EVENT_TYPE(event) == GST_EVENT_RECONFIGURE ? GST_PAD_PROBE_DROP
+                                                          : GST_PAD_PROBE_OK;
+}
+
 static GstPad *link_tee(GstElement *tee, GstElement *bin, const char *name,
                         GstPadProbeCallback gate_cb,
                         live_youtube_ingest *ingest)
@@ -135,6 +150,8 @@ static GstPad *link_tee(GstElement *tee, GstElement *bin, const char *name,
                           GST_PAD_PROBE_TYPE_BUFFER_LIST |
                           GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                       gate_cb, ingest, NULL);
+    gst_pad_add_probe(tee_pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keep_caps,
+                      NULL, NULL);
     gst_pad_link(tee_pad, bin_pad);
     gst_object_unref(bin_pad);
     return tee_pad;

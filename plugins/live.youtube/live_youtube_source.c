@@ -217,11 +217,22 @@ GstElement *live_youtube_source_new(const live_youtube_config *config,
     return bin;
 }
 
+static gpointer send_end(gpointer data)
+{
+    GstElement *source = data;
+    /* the real sources (tone, camera, microphone, appsrcs) take it here */
+    gst_element_send_event(source, gst_event_new_eos());
+    gst_object_unref(source);
+    return NULL;
+}
+
 void live_youtube_source_end(GstElement *source)
 {
     gint *ending = g_object_get_data(G_OBJECT(source), "live-youtube-ending");
     if (ending)
         g_atomic_int_set(ending, 1);
-    /* the real sources (tone, camera, microphone, appsrcs) take it here */
-    gst_element_send_event(source, gst_event_new_eos());
+    /* A live source takes its live lock to accept the event; one stuck in
+     * a device or a query would stall the main loop, and with it the stop
+     * deadline. So the event goes from a thread of its own. */
+    g_thread_unref(g_thread_new("live-end", send_end, gst_object_ref(source)));
 }

@@ -3,11 +3,12 @@
 
     freeze_proxy.py LISTEN_PORT TARGET_PORT
 
-Forwards 127.0.0.1:LISTEN_PORT to 127.0.0.1:TARGET_PORT. On SIGUSR1 it
-stops reading from the connections open at that moment, with a receive
-buffer so small that the sender sees a closed TCP window at once: what a
-pusher sees when an ingest server hangs. Connections made later are
-forwarded normally, so a reconnect works."""
+Forwards 127.0.0.1:LISTEN_PORT to 127.0.0.1:TARGET_PORT. On SIGUSR1 the
+connections open at that moment stop moving in both directions and are
+never closed, with a receive buffer so small that the sender sees a
+closed TCP window at once: what a pusher sees when an ingest server or the
+path to it hangs. Connections made later are forwarded normally, so a
+reconnect works."""
 import signal
 import socket
 import sys
@@ -24,15 +25,19 @@ def freeze(signum, frame):
         frozen.update(open_conns)
 
 
-def pump(conn_id, src, dst, watch):
+def hold_if_frozen(conn_id):
+    with lock:
+        stop = conn_id in frozen
+    if stop:
+        threading.Event().wait()  # hold the sockets, pass nothing, ever
+
+
+def pump(conn_id, src, dst):
     try:
         while True:
-            if watch:
-                with lock:
-                    stop = conn_id in frozen
-                if stop:
-                    threading.Event().wait()  # hold the socket, read nothing
+            hold_if_frozen(conn_id)
             data = src.recv(4096)
+            hold_if_frozen(conn_id)  # not even a close gets through
             if not data:
                 break
             dst.sendall(data)
@@ -60,9 +65,9 @@ def main():
         n += 1
         with lock:
             open_conns.add(n)
-        threading.Thread(target=pump, args=(n, client, upstream, True),
+        threading.Thread(target=pump, args=(n, client, upstream),
                          daemon=True).start()
-        threading.Thread(target=pump, args=(n, upstream, client, False),
+        threading.Thread(target=pump, args=(n, upstream, client),
                          daemon=True).start()
 
 

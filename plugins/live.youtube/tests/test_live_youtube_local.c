@@ -1,7 +1,7 @@
 /* `dokpim live` without a server, or with its pushes beside the point:
- * the recording after a kill, the slate by command and when the camera is
- * lost, looped files, the archive step, and the mistakes caught before
- * anything goes live. */
+ * ending on a signal while the push is down, the recording after a kill,
+ * the slate by command and when the camera is lost, looped files, the
+ * archive step, and the mistakes caught before anything goes live. */
 #include <check.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
@@ -12,6 +12,43 @@
 
 #include "dk_test.h"
 #include "live_test.h"
+
+/* ---- Ctrl-C / SIGTERM end the live within 3 s, network down or not ---- */
+
+static const int stop_signals[] = {SIGINT, SIGTERM};
+
+START_TEST(test_stop_while_down)
+{
+    g_autofree char *dir = live_test_dir("stop");
+    g_autofree char *key = live_random_key();
+    g_autofree char *key_file = live_write_key(dir, key, 0600);
+    g_autofree char *library = g_build_filename(dir, "library", NULL);
+    g_autofree char *url =
+        g_strdup_printf("rtmp://127.0.0.1:%d/live", live_free_port());
+    GPtrArray *args = live_args(library, 0);
+    live_set(args, "url", url);
+    live_set(args, "key-file", key_file);
+    live_proc proc;
+    live_proc_start(&proc, dir, live_argv(args));
+    g_usleep(4 * G_USEC_PER_SEC);
+    gint64 sent = g_get_monotonic_time();
+    live_proc_signal(&proc, stop_signals[_i]);
+    int status = live_proc_wait(&proc, 10, NULL);
+    double took = (g_get_monotonic_time() - sent) / 1e6;
+    g_autofree char *all = live_proc_output(&proc);
+    ck_assert_msg(status == 0, "exit %d:\n%s", status, all);
+    ck_assert_msg(took < 3.0, "took %.2f s to stop", took);
+    /* finalised: a Matroska index was written, so ffprobe knows the
+     * duration without scanning */
+    g_autofree char *rec = live_only_recording(library);
+    double duration = probe_duration(rec);
+    ck_assert_msg(duration > 2.5 && duration < 4.5, "recording is %.2f s",
+                  duration);
+    ck_assert_ptr_nonnull(strstr(all, "recorded"));
+    g_ptr_array_unref(args);
+    live_proc_clear(&proc);
+}
+END_TEST
 
 /* ---- killed outright: what was recorded still plays ---- */
 
@@ -146,6 +183,7 @@ START_TEST(test_lost_source_shows_slate)
     int port = live_free_port();
     live_proc camera;
     start_srt_camera(&camera, dir, clip, port);
+    g_usleep(G_USEC_PER_SEC); /* until ffmpeg listens */
     g_autofree char *uri = g_strdup_printf("srt://127.0.0.1:%d", port);
     GPtrArray *args = live_args(library, 13);
     live_set(args, "url", "");
@@ -168,17 +206,21 @@ START_TEST(test_lost_source_shows_slate)
     g_autofree char *out = live_proc_stdout(&proc);
     live_output o;
     live_parse_output(out, &o);
+    JsonObject *first = live_find_event(&o, "source", "info", "picture from");
     JsonObject *lost = live_find_event(&o, "source", "warning", "slate");
     JsonObject *back = live_find_event(&o, "source", "info", "back");
-    ck_assert_msg(lost && back, "no slate / back events:\n%s", all);
+    ck_assert_msg(first && lost && back,
+                  "no picture / slate / back events:\n%s", all);
+    double t_first = json_object_get_int_member(first, "uptime_ms") / 1000.0;
     double t_lost = json_object_get_int_member(lost, "uptime_ms") / 1000.0;
     double t_back = json_object_get_int_member(back, "uptime_ms") / 1000.0;
-    ck_assert_msg(t_back > t_lost + 1, "lost at %.1f s, back at %.1f s", t_lost,
-                  t_back);
+    ck_assert_msg(t_lost > t_first + 1 && t_back > t_lost + 1,
+                  "picture at %.1f s, lost at %.1f s, back at %.1f s", t_first,
+                  t_lost, t_back);
     /* the recording went on through the outage, on the slate */
     live_assert_recording(library, 13.0, 1.0);
     g_autofree char *rec = live_only_recording(library);
-    double before = probe_mean_luma(rec, t_lost - 2.0);
+    double before = probe_mean_luma(rec, (t_first + t_lost) / 2);
     double during = probe_mean_luma(rec, (t_lost + t_back) / 2);
     double after = probe_mean_luma(rec, t_back + 1.5);
     ck_assert_msg(before > 80 && during < 40 && after > 80,
@@ -190,30 +232,51 @@ START_TEST(test_lost_source_shows_slate)
 }
 END_TEST
 
-/* ---- --archive: the recording goes through a file pipeline right after
- * the live (here the archive batch: hashed into the library's originals) */
+/* ---- --archive: right after the live, the recording is ingested and
+ * queued for the channel with the event's metadata (pipelines/
+ * live-archive.conf); the queue is read back with `dokpim queue list` ---- */
 
 START_TEST(test_archive_after_live)
 {
     g_autofree char *dir = live_test_dir("archive");
     g_autofree char *library = g_build_filename(dir, "library", NULL);
     g_autofree char *archive =
-        dk_test_source_path("pipelines/archive-batch.conf");
+        dk_test_source_path("pipelines/live-archive.conf");
+    /* never used: queueing needs no network */
+    g_autofree char *credentials = g_build_filename(dir, "youtube.json", NULL);
+    dk_test_write(credentials,
+                  "{\"client_id\":\"a\",\"client_secret\":\"b\","
+                  "\"refresh_token\":\"c\"}\n",
+                  -1);
+    chmod(credentials, 0600);
+    g_autofree char *set_credentials =
+        g_strdup_printf("youtube.credentials=%s", credentials);
     GPtrArray *args = live_args(library, 3);
     live_set(args, "url", "");
     g_ptr_array_add(args, g_strdup("--archive"));
     g_ptr_array_add(args, g_strdup(archive));
+    g_ptr_array_add(args, g_strdup("--archive-set"));
+    g_ptr_array_add(args, g_strdup(set_credentials));
     live_proc proc;
     live_proc_start(&proc, dir, live_argv(args));
     int status = live_proc_wait(&proc, 30, NULL);
     g_autofree char *all = live_proc_output(&proc);
     ck_assert_msg(status == 0, "exit %d:\n%s", status, all);
+
     g_autofree char *rec = live_only_recording(library);
     g_autofree char *sha = dk_test_sha256(rec);
-    g_autofree char *original =
-        g_strdup_printf("%s/originals/%.2s/%s.mkv", library, sha, sha);
-    ck_assert_msg(g_file_test(original, G_FILE_TEST_IS_REGULAR),
-                  "%s was not archived:\n%s", original, all);
+    const char *list[] = {"queue", "list", "-o", library, "--json", NULL};
+    g_autofree char *out = NULL, *err = NULL;
+    ck_assert_int_eq(dk_test_dokpim(list, &out, &err), 0);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    ck_assert_msg(json_parser_load_from_data(parser, out, -1, NULL), "%s", out);
+    JsonArray *jobs = json_node_get_array(json_parser_get_root(parser));
+    ck_assert_int_eq(json_array_get_length(jobs), 1);
+    JsonObject *job = json_array_get_object_element(jobs, 0);
+    ck_assert_str_eq(json_object_get_string_member(job, "plugin"),
+                     "upload.youtube");
+    ck_assert_str_eq(json_object_get_string_member(job, "state"), "queued");
+    ck_assert_str_eq(json_object_get_string_member(job, "sha256"), sha);
     g_ptr_array_unref(args);
     live_proc_clear(&proc);
 }
@@ -302,6 +365,8 @@ int main(void)
     TCase *tc = tcase_create("local");
     tcase_add_unchecked_fixture(tc, live_suite_setup, live_suite_teardown);
     tcase_set_timeout(tc, 90);
+    tcase_add_loop_test(tc, test_stop_while_down, 0,
+                        G_N_ELEMENTS(stop_signals));
     tcase_add_loop_test(tc, test_recording_survives_kill, 0,
                         G_N_ELEMENTS(crash_formats));
     tcase_add_test(tc, test_slate_by_command);
