@@ -36,7 +36,7 @@ struct live_youtube_feed {
     GstClockTimeDiff offset;
 
     /* the filler: black frames while there is no picture */
-    gint64 last_sample; /* monotonic us, under lock */
+    gint64 last_sample; /* monotonic us of the last picture, under lock */
     guint watchdog;
     gint filling; /* atomic: the filler pushes, samples are held back */
     gint arrived; /* atomic: a sample came while filling */
@@ -118,13 +118,16 @@ static GstFlowReturn on_sample(GstAppSink *sink, gpointer data)
     GstSample *sample = gst_app_sink_pull_sample(sink);
     if (!sample)
         return GST_FLOW_EOS;
-    g_mutex_lock(&feed->lock);
-    feed->last_sample = g_get_monotonic_time();
-    g_mutex_unlock(&feed->lock);
+    if (target == feed->video_src) { /* the watchdog watches the picture */
+        g_mutex_lock(&feed->lock);
+        feed->last_sample = g_get_monotonic_time();
+        g_mutex_unlock(&feed->lock);
+    }
     if (g_atomic_int_get(&feed->filling)) {
-        /* the main loop hands over from the filler; until then frames
-         * would interleave with its timestamps */
-        g_atomic_int_set(&feed->arrived, 1);
+        /* the main loop hands over from the filler once a picture comes;
+         * until then frames would interleave with its timestamps */
+        if (target == feed->video_src)
+            g_atomic_int_set(&feed->arrived, 1);
         gst_sample_unref(sample);
         return GST_FLOW_OK;
     }

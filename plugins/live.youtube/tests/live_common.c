@@ -180,71 +180,6 @@ void live_send_command(const char *fifo, const char *line)
     fclose(f);
 }
 
-/* ---- sanitizer build: a full live leaks nothing of ours ----
- * GLib's constructor makes a 16 KB quark table that it deliberately drops
- * once GStreamer's quarks outgrow it (a bare gst_init() program reports it
- * too). Only the slow unwinder sees through GLib (no frame pointers) to
- * the constructor frame a suppression can name, and it is far too slow for
- * the timed tests above; so those run dokpim without leak checking, and
- * this one live, with no timing asserted, runs with it. */
-
-static char *leak_options; /* ASAN_OPTIONS for this test's dokpim */
-
-START_TEST(test_no_leaks)
-{
-    g_autofree char *dir = live_test_dir("leaks");
-    g_autofree char *key = live_random_key();
-    g_autofree char *key_file = live_write_key(dir, key, 0600);
-    g_autofree char *library = g_build_filename(dir, "library", NULL);
-    g_autofree char *url =
-        g_strdup_printf("rtmp://127.0.0.1:%d/live", live_free_port());
-    g_autofree char *fifo = g_build_filename(dir, "control", NULL);
-    GPtrArray *args = live_args(library, 6);
-    live_set(args, "url", url); /* refused: builds and tears down push bins */
-    live_set(args, "key-file", key_file);
-    live_set(args, "clock", "true");
-    g_ptr_array_add(args, g_strdup("--control"));
-    g_ptr_array_add(args, g_strdup(fifo));
-    g_setenv("ASAN_OPTIONS", leak_options, TRUE);
-    live_proc proc;
-    live_proc_start(&proc, dir, live_argv(args));
-    for (int i = 0; i < 500 && !g_file_test(fifo, G_FILE_TEST_EXISTS); i++)
-        g_usleep(20000);
-    live_send_command(fifo, "slate on");
-    live_send_command(fifo, "lower-third off");
-    int status = live_proc_wait(&proc, 120, NULL);
-    g_autofree char *all = live_proc_output(&proc);
-    ck_assert_msg(status == 0 && !strstr(all, "Sanitizer"), "exit %d:\n%s",
-                  status, all);
-    g_ptr_array_unref(args);
-    live_proc_clear(&proc);
-}
-END_TEST
-
-static char *sanitizer_setup(void)
-{
-    if (!g_getenv("LSAN_OPTIONS"))
-        return NULL;
-    char *dir = g_dir_make_tmp("live-lsan-XXXXXX", NULL);
-    g_autofree char *core = dk_test_source_path("tests/lsan.supp");
-    g_autofree char *text = dk_test_read(core, NULL);
-    g_autofree char *path = g_build_filename(dir, "lsan.supp", NULL);
-    g_autofree char *all =
-        g_strconcat(text ? text : "", "\nleak:_dl_init\n", NULL);
-    dk_test_write(path, all, -1);
-    g_autofree char *options =
-        g_strdup_printf("suppressions=%s:print_suppressions=0", path);
-    g_setenv("LSAN_OPTIONS", options, TRUE);
-    const char *asan = g_getenv("ASAN_OPTIONS");
-    leak_options = g_strdup_printf("%s%sdetect_leaks=1:fast_unwind_on_malloc=0",
-                                   asan ? asan : "", asan ? ":" : "");
-    /* set after this process started: only the children see it */
-    g_autofree char *timed = g_strdup_printf("%s%sdetect_leaks=0",
-                                             asan ? asan : "", asan ? ":" : "");
-    g_setenv("ASAN_OPTIONS", timed, TRUE);
-    return dir;
-}
-
 int live_test_main(Suite *suite)
 {
     /* fail loudly rather than skip: the install script provides these */
@@ -254,24 +189,9 @@ int live_test_main(Suite *suite)
                         "scripts/install-deps.sh\n");
         return 1;
     }
-    char *lsan_dir = sanitizer_setup();
-    if (lsan_dir) {
-        TCase *leaks = tcase_create("leaks");
-        tcase_add_unchecked_fixture(leaks, live_suite_setup,
-                                    live_suite_teardown);
-        tcase_set_timeout(leaks, 150);
-        tcase_add_test(leaks, test_no_leaks);
-        suite_add_tcase(suite, leaks);
-    }
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
-    if (lsan_dir) {
-        g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", lsan_dir);
-        dk_test_sh(cmd, NULL, NULL);
-        g_free(lsan_dir);
-        g_free(leak_options);
-    }
     return failed ? 1 : 0;
 }

@@ -103,8 +103,7 @@ void live_assert_recording(const char *library, double expected,
                            double tolerance);
 /* Writes line to the control FIFO. */
 void live_send_command(const char *fifo, const char *line);
-/* Runs the suite; in the sanitizer build also test_no_leaks (see
- * live_common.c). */
+/* Runs the suite (after checking the tools are there). */
 int live_test_main(Suite *suite);
 
 #endif
