@@ -104,5 +104,10 @@ void cli_install_signal_thread(void)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    g_thread_unref(g_thread_new("dokpim-signals", signal_thread, &set));
+    /* The reference is kept for the life of the process: a command that
+     * returns at once would otherwise exit while the new thread holds the
+     * only pointer to its GThread, which LeakSanitizer then reports. */
+    static GThread *thread;
+    if (!thread)
+        thread = g_thread_new("dokpim-signals", signal_thread, &set);
 }

@@ -198,13 +198,14 @@ static int grab_all(grab_context *ctx, thumbnail_video_frame *best,
     int rc = 0;
     if (gst_element_set_state(p, GST_STATE_PAUSED) ==
         GST_STATE_CHANGE_FAILURE) {
-        rc = video_gst_wait(p, 0, video_gst_deadline(1.0), err);
+        rc = video_gst_wait(p, 0, video_gst_deadline(1.0), NULL, err);
         return rc == 0 || rc == DK_ERR_TIMEOUT
                    ? dk_error_set(err, DK_ERR_INVALID,
                                   "the video would not start decoding")
                    : rc;
     }
-    rc = video_gst_wait(p, GST_MESSAGE_ASYNC_DONE, request->deadline, err);
+    rc =
+        video_gst_wait(p, GST_MESSAGE_ASYNC_DONE, request->deadline, NULL, err);
     for (int i = 0; !rc && i < request->count; i++) {
         double t = request->times[i] > 0 ? request->times[i] : 0;
         if (!gst_element_seek_simple(p, GST_FORMAT_TIME,
@@ -215,7 +216,8 @@ static int grab_all(grab_context *ctx, thumbnail_video_frame *best,
             consider(ctx, 0, best);
             break;
         }
-        rc = video_gst_wait(p, GST_MESSAGE_ASYNC_DONE, request->deadline, err);
+        rc = video_gst_wait(p, GST_MESSAGE_ASYNC_DONE, request->deadline, NULL,
+                            err);
         if (!rc)
             consider(ctx, t, best);
     }

@@ -177,8 +177,8 @@ static int transcode_video_process(const dk_stage *stage, void *state,
 {
     (void)state;
     video_probe probe;
-    transcode_video_job job = {.input = dk_item_current_path(item),
-                               .probe = &probe};
+    transcode_video_job job = {
+        .input = dk_item_current_path(item), .probe = &probe, .item = item};
     int64_t timeout = dk_stage_int(stage, "timeout");
     job.open_timeout = timeout > 0 ? (double)timeout : TRANSCODE_PROBE_TIMEOUT;
     int rc = video_probe_file(job.input, job.open_timeout, &probe, err);

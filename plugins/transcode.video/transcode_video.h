@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include <dokpim/error.h>
+#include <dokpim/item.h>
 #include <dokpim/overlay.h>
 
 #include "video_probe.h"
@@ -17,6 +18,7 @@ typedef struct transcode_video_job {
     const char *output;       /* temp file the muxer writes */
     const char *scratch;      /* mp4mux's fast-start scratch file */
     const video_probe *probe; /* what the input holds */
+    const dk_item *item;      /* whose progress is reported */
     gint64 deadline;          /* g_get_monotonic_time() limit */
     double open_timeout;      /* seconds the remux may take to open */
 

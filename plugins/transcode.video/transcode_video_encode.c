@@ -33,6 +33,7 @@ typedef struct encode_context {
     GMutex lock;            /* pad-added may come from several threads */
     bool video_linked, audio_linked;
     transcode_video_blend blend;
+    video_gst_progress progress; /* frames entering x264 */
 } encode_context;
 
 /* mp4mux turns an image-orientation tag into a rotation matrix; once
@@ -132,6 +133,7 @@ static int build_video(encode_context *ctx, dk_error *err)
     if (!raw || !encode_queue || !x264)
         return DK_ERR_UNSUPPORTED;
     configure_x264(x264, job);
+    video_gst_progress_watch(&ctx->progress, x264, "sink");
     GstElement *h264 = video_gst_add_capsfilter(
         p, gst_caps_new_simple("video/x-h264", "profile", G_TYPE_STRING, "high",
                                "stream-format", G_TYPE_STRING, "avc",
@@ -335,11 +337,14 @@ static int build(encode_context *ctx, dk_error *err)
 int transcode_video_encode(const transcode_video_job *job, dk_error *err)
 {
     encode_context ctx = {.job = job};
+    video_gst_progress_init(&ctx.progress, job->item, "encoding",
+                            job->probe->duration);
     g_mutex_init(&ctx.lock);
     ctx.pipeline = gst_pipeline_new("transcode");
     int rc = build(&ctx, err);
     if (!rc)
-        rc = video_gst_play_to_end(ctx.pipeline, job->deadline, err);
+        rc = video_gst_play_to_end(ctx.pipeline, job->deadline, &ctx.progress,
+                                   err);
     gst_element_set_state(ctx.pipeline, GST_STATE_NULL);
     gst_object_unref(ctx.pipeline);
     g_mutex_clear(&ctx.lock);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <dokpim/plugin.h>
+#include <dokpim/progress.h>
 
 /* How often the waiting thread looks at the deadline and Ctrl-C. */
 #define VIDEO_GST_POLL_NS (100 * GST_MSECOND)
@@ -204,8 +205,63 @@ static int check_limits(gint64 deadline, dk_error *err)
     return 1;
 }
 
+void video_gst_progress_init(video_gst_progress *progress, const dk_item *item,
+                             const char *note, double duration_seconds)
+{
+    progress->item = item;
+    progress->note = note;
+    progress->duration = duration_seconds > 0
+                             ? (GstClockTime)(duration_seconds * GST_SECOND)
+                             : 0;
+    progress->first = GST_CLOCK_TIME_NONE;
+    atomic_init(&progress->reached, -1);
+    progress->shown = -1;
+}
+
+static GstPadProbeReturn note_position(GstPad *pad, GstPadProbeInfo *info,
+                                       gpointer user)
+{
+    (void)pad;
+    video_gst_progress *progress = user;
+    GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+    if (!GST_CLOCK_TIME_IS_VALID(pts))
+        return GST_PAD_PROBE_OK;
+    if (!GST_CLOCK_TIME_IS_VALID(progress->first))
+        progress->first = pts;
+    if (pts >= progress->first)
+        atomic_store(&progress->reached, (gint64)(pts - progress->first));
+    return GST_PAD_PROBE_OK;
+}
+
+void video_gst_progress_watch(video_gst_progress *progress, GstElement *element,
+                              const char *pad_name)
+{
+    GstPad *pad = gst_element_get_static_pad(element, pad_name);
+    if (!pad)
+        return;
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, note_position, progress,
+                      NULL);
+    gst_object_unref(pad);
+}
+
+/* At most one report per thousandth: the CLI throttles further. */
+static void report_progress(video_gst_progress *progress)
+{
+    if (!progress || !progress->item || !progress->duration)
+        return;
+    gint64 reached = atomic_load(&progress->reached);
+    if (reached < 0)
+        return;
+    double fraction = (double)reached / (double)progress->duration;
+    int permille = (int)(CLAMP(fraction, 0.0, 1.0) * 1000);
+    if (permille <= progress->shown)
+        return;
+    progress->shown = permille;
+    dk_progress(progress->item, permille / 1000.0, progress->note);
+}
+
 int video_gst_wait(GstElement *pipeline, GstMessageType until, gint64 deadline,
-                   dk_error *err)
+                   video_gst_progress *progress, dk_error *err)
 {
     GstBus *bus = gst_element_get_bus(pipeline);
     char *missing = NULL;
@@ -214,6 +270,7 @@ int video_gst_wait(GstElement *pipeline, GstMessageType until, gint64 deadline,
         GstMessage *message = gst_bus_timed_pop_filtered(
             bus, VIDEO_GST_POLL_NS,
             until | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT);
+        report_progress(progress);
         if (!message) {
             rc = check_limits(deadline, err);
             continue;
@@ -238,19 +295,20 @@ int video_gst_wait(GstElement *pipeline, GstMessageType until, gint64 deadline,
     return rc;
 }
 
-int video_gst_play_to_end(GstElement *pipeline, gint64 deadline, dk_error *err)
+int video_gst_play_to_end(GstElement *pipeline, gint64 deadline,
+                          video_gst_progress *progress, dk_error *err)
 {
     int rc = 0;
     if (gst_element_set_state(pipeline, GST_STATE_PLAYING) ==
         GST_STATE_CHANGE_FAILURE) {
         /* the bus usually holds the reason */
-        rc = video_gst_wait(pipeline, 0, video_gst_deadline(1.0), err);
+        rc = video_gst_wait(pipeline, 0, video_gst_deadline(1.0), NULL, err);
         if (rc == DK_ERR_TIMEOUT || rc == 0)
             rc = dk_error_set(err, DK_ERR_INTERNAL,
                               "the GStreamer pipeline would not start");
     }
     if (rc == 0)
-        rc = video_gst_wait(pipeline, GST_MESSAGE_EOS, deadline, err);
+        rc = video_gst_wait(pipeline, GST_MESSAGE_EOS, deadline, progress, err);
     gst_element_set_state(pipeline, GST_STATE_NULL);
     return rc;
 }

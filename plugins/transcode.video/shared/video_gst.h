@@ -8,6 +8,8 @@
 #include <gst/gst.h>
 
 #include <dokpim/error.h>
+#include <dokpim/item.h>
+#include <stdatomic.h>
 
 /* gst_init_check, once per process; safe from several threads. */
 int video_gst_init(dk_error *err);
@@ -58,14 +60,37 @@ double video_gst_default_timeout(double duration);
 /* Monotonic deadline timeout_s from now (g_get_monotonic_time units). */
 gint64 video_gst_deadline(double timeout_s);
 
+/* How far a long pipeline has come, as a share of the source's duration.
+ * A buffer probe stores the time of the newest frame through one element;
+ * the thread waiting on the bus reports it with dk_progress(). Pipeline
+ * position queries are no use here: mp4mux in fast-start mode writes
+ * nothing downstream until the very end. */
+typedef struct video_gst_progress {
+    const dk_item *item;
+    const char *note;       /* "encoding" */
+    GstClockTime duration;  /* of the source; 0: unknown, no reports */
+    GstClockTime first;     /* pts of the first frame; streaming thread */
+    _Atomic gint64 reached; /* ns since the first frame; -1: none yet */
+    int shown;              /* permille last reported; waiting thread */
+} video_gst_progress;
+
+void video_gst_progress_init(video_gst_progress *progress, const dk_item *item,
+                             const char *note, double duration_seconds);
+
+/* Follows the buffers that pass element's pad `pad_name`. */
+void video_gst_progress_watch(video_gst_progress *progress, GstElement *element,
+                              const char *pad_name);
+
 /* Waits until a message of one of the types in `until` arrives (EOS,
- * ASYNC_DONE), an error does, the deadline passes or the run is cancelled.
+ * ASYNC_DONE), an error does, the deadline passes or the run is cancelled,
+ * reporting progress meanwhile when given one (may be NULL).
  * Returns 0 when `until` was reached. Does not change the state. */
 int video_gst_wait(GstElement *pipeline, GstMessageType until, gint64 deadline,
-                   dk_error *err);
+                   video_gst_progress *progress, dk_error *err);
 
 /* Sets PLAYING and waits for EOS as above; always leaves the pipeline in
  * NULL state so its files are closed when it returns. */
-int video_gst_play_to_end(GstElement *pipeline, gint64 deadline, dk_error *err);
+int video_gst_play_to_end(GstElement *pipeline, gint64 deadline,
+                          video_gst_progress *progress, dk_error *err);
 
 #endif

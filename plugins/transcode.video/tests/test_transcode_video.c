@@ -19,9 +19,10 @@ static char *root;  /* test folder */
 static char *clips; /* generated inputs */
 static char *logo;  /* the project logo */
 
-static video_clips_run run_overlay; /* logo, text, lower third */
-static video_clips_run run_plain;   /* no overlay: remux allowed */
-static video_clips_run run_timeout; /* 1 s timeout on a slow encode */
+static video_clips_run run_overlay;  /* logo, text, lower third */
+static video_clips_run run_plain;    /* no overlay: remux allowed */
+static video_clips_run run_timeout;  /* 1 s timeout on a slow encode */
+static video_clips_run run_progress; /* an 8 s clip, progress lines */
 
 static const char *const overlay_inputs[] = {
     "land.mp4", "odd.mp4",        "portrait.mp4", "silent.mp4",    "vfr.mp4",
@@ -329,6 +330,33 @@ START_TEST(test_timeout)
 }
 END_TEST
 
+/* Without a terminal, `dokpim run` prints a line per tenth of the clip's
+ * duration encoded: several, rising, all before the clip is done. */
+START_TEST(test_progress_lines)
+{
+    ck_assert_msg(run_progress.status == 0, "%s", run_progress.err);
+    const char *done = strstr(run_progress.err, "done long.mp4");
+    ck_assert_msg(done, "%s", run_progress.err);
+    int lines = 0, last = -1;
+    for (const char *at = run_progress.err;
+         (at = strstr(at, "dokpim: long.mp4 ")) != NULL; at++) {
+        int percent = -1;
+        char note[16] = "";
+        if (sscanf(at, "dokpim: long.mp4 %d%% %15s", &percent, note) != 2 ||
+            strcmp(note, "encoding") != 0)
+            continue;
+        ck_assert_msg(at < done, "progress after the item was done: %s",
+                      run_progress.err);
+        ck_assert_msg(percent > last && percent <= 100, "%d%% after %d%%: %s",
+                      percent, last, run_progress.err);
+        last = percent;
+        lines++;
+    }
+    ck_assert_msg(lines >= 3 && last >= 50, "%d lines, last %d%%: %s", lines,
+                  last, run_progress.err);
+}
+END_TEST
+
 START_TEST(test_options_listed)
 {
     const char *args[] = {"plugins", "transcode.video", NULL};
@@ -372,6 +400,7 @@ static void build_everything(void)
     run(&run_plain, "plain", "text=", plain);
     const char *slow[] = {"long.mp4", NULL};
     run(&run_timeout, "timeout", "timeout=1\npreset=veryslow\ntext=", slow);
+    run(&run_progress, "progress", "preset=ultrafast\ntext=", slow);
 }
 
 int main(void)
@@ -389,6 +418,7 @@ int main(void)
     tcase_add_test(tc, test_overlay_forces_encode);
     tcase_add_loop_test(tc, test_broken_input, 0, G_N_ELEMENTS(broken_clips));
     tcase_add_test(tc, test_timeout);
+    tcase_add_test(tc, test_progress_lines);
     tcase_add_test(tc, test_options_listed);
     suite_add_tcase(suite, tc);
     return dk_test_run_suite(suite);

@@ -312,8 +312,7 @@ void video_clips_dokpim(video_clips_run *result, const char *root,
     char *event = dk_test_source_path("assets/sample-event/event.ini");
     result->library = g_strdup_printf("%s/lib-%s", root, name);
     GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
-    const char *fixed[] = {"run",           "-q", "-e", event, "-o",
-                           result->library, conf};
+    const char *fixed[] = {"run", "-e", event, "-o", result->library, conf};
     for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
         g_ptr_array_add(args, g_strdup(fixed[i]));
     for (const char *const *in = inputs; *in; in++)

@@ -582,14 +582,14 @@ START_TEST(test_device_code_auth)
     dk_test_write(path, creds, -1);
     chmod(path, 0644);
     char *out = NULL, *err = NULL;
-    ck_assert_int_eq(dk_rig_dokpim(&out, &err, "youtube", "auth", path, NULL),
-                     2);
-    ck_assert_msg(strstr(err, "chmod 600"), "%s", err);
+    int status = dk_rig_dokpim(&out, &err, "youtube", "auth", path, NULL);
+    ck_assert_msg(status == 2 && strstr(err, "chmod 600"), "status %d: %s",
+                  status, err);
     g_free(err);
     g_free(out);
     chmod(path, 0600);
-    ck_assert_int_eq(dk_rig_dokpim(&out, &err, "youtube", "auth", path, NULL),
-                     0);
+    status = dk_rig_dokpim(&out, &err, "youtube", "auth", path, NULL);
+    ck_assert_msg(status == 0, "status %d: %s", status, err);
     ck_assert_msg(strstr(err, "GQVQ-JKEC"), "no user code shown: %s", err);
     ck_assert(!strstr(err, "test-refresh-token") &&
               !strstr(out, "test-refresh"));
