@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,6 +42,25 @@ static int flush_data(const char *path)
     return rc;
 }
 
+/* umask() can only be read by setting it, and workers create files all the
+ * time: setting it to 0 even for an instant could give another thread's
+ * new folder mode 0777. Linux shows it in /proc/self/status; read it once. */
+static mode_t process_umask(void)
+{
+    static gsize done;
+    static mode_t mask = 022;
+    if (g_once_init_enter(&done)) {
+        g_autofree char *status = NULL;
+        const char *line = NULL;
+        if (g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+            line = strstr(status, "\nUmask:");
+        if (line)
+            mask = (mode_t)strtoul(line + strlen("\nUmask:"), NULL, 8);
+        g_once_init_leave(&done, 1);
+    }
+    return mask;
+}
+
 int dk_atomic_open(const char *final_path, dk_atomic **out, dk_error *err)
 {
     *out = NULL;
@@ -65,9 +85,7 @@ int dk_atomic_open(const char *final_path, dk_atomic **out, dk_error *err)
         return rc;
     }
     /* mkstemp makes 0600; outputs are ordinary files */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) {
+    if (fchmod(fd, 0666 & ~process_umask()) != 0) {
         /* not fatal: the file is still ours and complete */
     }
     dk_atomic *file = g_new0(dk_atomic, 1);

@@ -4,6 +4,7 @@
 #define DK_INTERNAL_H
 
 #include <glib.h>
+#include <sys/stat.h>
 
 #include <dokpim/dokpim.h>
 
@@ -119,6 +120,15 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
  * open (content-addressed names are known only after hashing). */
 int dk_atomic_commit_as(dk_atomic **file, const char *final_path,
                         dk_error *err);
+
+/* ---- source cache (source_cache.c) ---- */
+/* The sha256 a source had when it was last imported into root, if its
+ * stat (device, inode, size, mtime, ctime) still matches. */
+bool dk_source_cache_lookup(const char *root, const char *source,
+                            const struct stat *st, char hex[65]);
+/* Records it; skipped for a file changed less than a second ago. */
+void dk_source_cache_store(const char *root, const char *source,
+                           const struct stat *st, const char hex[65]);
 
 /* ---- library folder ---- */
 typedef struct dk_library {

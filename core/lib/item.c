@@ -127,35 +127,53 @@ static int settle_copy(dk_atomic **temp, const char *final_path, dk_error *err)
     return rc;
 }
 
-/* Copies source to its content address under root unless that content is
- * already there. The copy is hashed again as it is written, so a file that
- * changes while it is read (a card still being written) is refused rather
- * than archived under the wrong name. */
-static int import_into(const char *source, const char *root, const char *sha256,
-                       const char *ext, char **final_out, dk_error *err)
+/* The same file, unchanged in every way a stat can tell. */
+static bool same_file(const struct stat *a, const struct stat *b)
 {
-    char *final_path = content_path(root, sha256, ext);
-    *final_out = final_path;
-    if (g_file_test(final_path, G_FILE_TEST_EXISTS))
-        return 0;
-    g_autofree char *placeholder =
-        g_build_filename(root, "originals", "incoming", NULL);
-    dk_atomic *temp = NULL;
-    int rc = dk_atomic_open(placeholder, &temp, err);
-    if (rc < 0)
-        return rc;
-    const char *temp_path = dk_atomic_temp_path(temp);
-    char copied[65];
-    rc = dk_copy_and_hash(source, &temp_path, 1, copied, err);
-    if (rc == 0 && strcmp(copied, sha256) != 0)
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+           a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* One read of the source, hashed as it is written to a temp file in every
+ * root at once; each copy is then renamed to its content address, or
+ * dropped when that content is already there (a duplicate under another
+ * name). A source whose stat changed meanwhile (a card still being
+ * written) is refused rather than archived half-done. */
+static int copy_in(const char *source, const struct stat *before,
+                   const char *const *roots, int nroots, const char *ext,
+                   char hex[65], char **finals, dk_error *err)
+{
+    dk_atomic *temps[2] = {NULL, NULL};
+    const char *temp_paths[2] = {NULL, NULL};
+    int rc = 0;
+    for (int i = 0; i < nroots && rc == 0; i++) {
+        g_autofree char *placeholder =
+            g_build_filename(roots[i], "originals", "incoming", NULL);
+        rc = dk_atomic_open(placeholder, &temps[i], err);
+        if (rc == 0)
+            temp_paths[i] = dk_atomic_temp_path(temps[i]);
+    }
+    if (rc == 0)
+        rc = dk_copy_and_hash(source, temp_paths, nroots, hex, err);
+    struct stat after;
+    if (rc == 0 && (stat(source, &after) != 0 || !same_file(before, &after)))
         rc = dk_error_set(err, DK_ERR_IO,
                           "the file changed while it was being read; "
                           "copy it again once it is complete");
-    if (rc < 0) {
-        dk_atomic_abort(&temp);
-        return rc;
+    for (int i = 0; i < nroots; i++) {
+        if (rc < 0) {
+            dk_atomic_abort(&temps[i]);
+            continue;
+        }
+        finals[i] = content_path(roots[i], hex, ext);
+        rc = settle_copy(&temps[i], finals[i], err);
+        if (rc < 0 && i > 0)
+            dk_error_prefix(err, "backup copy in %s: ", roots[i]);
     }
-    return settle_copy(&temp, final_path, err);
+    return rc;
 }
 
 int dk_item_import_original(dk_item *item, const char *backup_dir,
@@ -165,31 +183,37 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
         return dk_error_set(err, DK_ERR_INTERNAL, "item has no library");
     if (item->sha256)
         return 0;
-    /* Hash first: on a re-run the content is usually in the library
-     * already, and reading is all it costs. */
-    char hex[65];
-    int rc = dk_hash_file(item->source_path, hex, err);
-    if (rc < 0)
-        return rc;
-    g_autofree char *ext = lower_extension(item->source_path);
-    char *original = NULL;
-    rc = import_into(item->source_path, item->library->root, hex, ext,
-                     &original, err);
-    if (rc == 0 && backup_dir && *backup_dir) {
-        g_autofree char *backup = NULL;
-        rc = import_into(item->source_path, backup_dir, hex, ext, &backup, err);
-        if (rc < 0)
-            dk_error_prefix(err, "backup copy in %s: ", backup_dir);
-    }
-    if (rc < 0) {
-        g_free(original);
-        return rc;
-    }
-    item->original_path = original;
-    item->sha256 = g_strdup(hex);
+    const char *roots[2] = {item->library->root, backup_dir};
+    int nroots = backup_dir && *backup_dir ? 2 : 1;
     struct stat st;
-    if (stat(item->original_path, &st) == 0)
-        dk_meta_set_int(item->meta, "file.size", (int64_t)st.st_size);
+    if (stat(item->source_path, &st) != 0)
+        return dk_error_errno(err, DK_ERR_IO, "cannot read", item->source_path);
+    g_autofree char *ext = lower_extension(item->source_path);
+    char hex[65];
+    char *finals[2] = {NULL, NULL};
+    int rc = 0;
+    /* A re-run over the same files: known content, every copy in place. */
+    bool known = dk_source_cache_lookup(roots[0], item->source_path, &st, hex);
+    for (int i = 0; known && i < nroots; i++) {
+        finals[i] = content_path(roots[i], hex, ext);
+        known = g_file_test(finals[i], G_FILE_TEST_IS_REGULAR);
+    }
+    if (!known) {
+        for (int i = 0; i < nroots; i++)
+            g_clear_pointer(&finals[i], g_free);
+        rc = copy_in(item->source_path, &st, roots, nroots, ext, hex, finals,
+                     err);
+        if (rc == 0)
+            dk_source_cache_store(roots[0], item->source_path, &st, hex);
+    }
+    g_free(finals[1]);
+    if (rc < 0) {
+        g_free(finals[0]);
+        return rc;
+    }
+    item->original_path = finals[0];
+    item->sha256 = g_strdup(hex);
+    dk_meta_set_int(item->meta, "file.size", (int64_t)st.st_size);
     return 0;
 }
 

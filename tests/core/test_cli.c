@@ -99,7 +99,8 @@ static JsonObject *parse(const char *text, JsonParser **parser)
 static char *listing(const char *root)
 {
     g_autofree char *cmd = g_strdup_printf(
-        "cd '%s' && find . -type f ! -name .lock ! -path './items/*' | sort | "
+        "cd '%s' && find . -type f ! -name .lock ! -path './items/*' "
+        "! -path './sources/*' | sort | "
         "xargs sha256sum",
         root);
     char *out = NULL;

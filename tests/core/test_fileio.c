@@ -1,8 +1,10 @@
 /* The shared file policies: atomic outputs, hashing, library sweeping and
  * naming, and the retry policy. */
 #include <check.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -189,6 +191,85 @@ START_TEST(import_is_content_addressed_and_read_only)
 }
 END_TEST
 
+static char *import_sha(dk_library *library, const char *src)
+{
+    dk_error err = {0};
+    dk_item *item = dk_item_new(src, 1, library);
+    ck_assert_msg(dk_item_import_original(item, NULL, &err) == 0, "%s",
+                  err.message);
+    char *sha = g_strdup(item->sha256);
+    dk_item_free(&item);
+    return sha;
+}
+
+/* A re-run trusts what it recorded only while the source is unchanged by
+ * every measure a stat gives, ctime included: a file rewritten in place
+ * with its size and mtime put back is hashed again. */
+START_TEST(import_remembers_unchanged_sources_only)
+{
+    char *dir = dk_test_tmpdir("source-cache");
+    char *lib_dir = g_build_filename(dir, "lib", NULL);
+    char *src = g_build_filename(dir, "a.jpg", NULL);
+    char *other = g_build_filename(dir, "b.jpg", NULL);
+    char *fresh = g_build_filename(dir, "c.jpg", NULL);
+    dk_test_write(src, "abc", 3);
+    dk_test_write(other, "xyz", 3);
+    g_usleep(1100 * 1000); /* older than the one-second racy window */
+    dk_test_write(fresh, "new", 3);
+    dk_library *library = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_library_open(lib_dir, &library, &err), 0);
+    char *sha_a = import_sha(library, src);
+    char *sha_b = import_sha(library, other);
+    char *sha_c = import_sha(library, fresh);
+    /* what the cache holds is what a re-run believes: point a's entry at
+     * b's content and a re-run reports b's hash without reading a */
+    char *entries = NULL;
+    char *cmd = g_strdup_printf("grep -rl ' %s$' '%s/sources'", sha_a, lib_dir);
+    ck_assert_int_eq(dk_test_sh(cmd, &entries, NULL), 0);
+    g_strstrip(entries);
+    ck_assert_msg(*entries && !strchr(entries, '\n'), "entries: %s", entries);
+    gsize length = 0;
+    char *entry = dk_test_read(entries, &length);
+    char *at = strstr(entry, sha_a);
+    memcpy(at, sha_b, 64);
+    dk_test_write(entries, entry, (gssize)length);
+    char *again = import_sha(library, src);
+    ck_assert_str_eq(again, sha_b);
+    g_free(again);
+    /* rewritten in place, same size, mtime restored: hashed again */
+    struct stat st;
+    ck_assert_int_eq(stat(src, &st), 0);
+    FILE *f = fopen(src, "r+b"); /* same inode, unlike dk_test_write */
+    ck_assert(f && fwrite("abd", 1, 3, f) == 3 && fclose(f) == 0);
+    struct stat now;
+    ck_assert_int_eq(stat(src, &now), 0);
+    ck_assert_int_eq(now.st_ino, st.st_ino);
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    ck_assert_int_eq(utimensat(AT_FDCWD, src, times, 0), 0);
+    again = import_sha(library, src);
+    ck_assert_str_ne(again, sha_a);
+    ck_assert_str_ne(again, sha_b);
+    g_free(again);
+    /* a file changed within the last second is never recorded */
+    g_free(cmd);
+    cmd = g_strdup_printf("grep -rl ' %s$' '%s/sources'", sha_c, lib_dir);
+    ck_assert_int_ne(dk_test_sh(cmd, NULL, NULL), 0);
+    dk_library_free(&library);
+    g_free(entry);
+    g_free(entries);
+    g_free(cmd);
+    g_free(sha_a);
+    g_free(sha_b);
+    g_free(sha_c);
+    g_free(fresh);
+    g_free(other);
+    g_free(src);
+    g_free(lib_dir);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(retry_waits_grow_cap_and_stop)
 {
     dk_retry_policy policy = {.first_wait = 2.0,
@@ -310,6 +391,7 @@ int main(void)
     tcase_add_test(tc, hash_matches_known_vector);
     tcase_add_test(tc, library_sweeps_temp_files_and_numbers_names);
     tcase_add_test(tc, import_is_content_addressed_and_read_only);
+    tcase_add_test(tc, import_remembers_unchanged_sources_only);
     tcase_add_test(tc, retry_waits_grow_cap_and_stop);
     tcase_add_test(tc, retry_wait_reports_and_is_cancellable);
     tcase_add_test(tc, cancel_wakes_a_sleeping_wait);

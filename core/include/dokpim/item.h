@@ -67,9 +67,11 @@ const dk_meta *dk_item_meta_const(const dk_item *item);
 const char *dk_item_current_path(const dk_item *item);
 
 /* Hashes the source while copying it to originals/<aa>/<sha256>.<ext>
- * (temp name, fsync, rename, read-only), optionally to backup_dir too.
- * Content already in the library is not copied again. Ingest stages call
- * this once they know the file is valid. */
+ * (temp name, fsync, rename, read-only), optionally to backup_dir too in
+ * the same read. Content already in the library is not kept twice, and a
+ * source imported before and unchanged since (same device, inode, size,
+ * mtime and ctime) is not read again. Ingest stages call this once they
+ * know the file is valid. */
 int dk_item_import_original(dk_item *item, const char *backup_dir,
                             dk_error *err);
 
