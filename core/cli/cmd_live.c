@@ -195,9 +195,11 @@ static int archive_recordings(dk_pipeline *archive, const char *library_path,
     if (rc < 0) {
         cli_error("archive: %s", err.message);
         status = DK_EXIT_ITEMS_FAILED;
-    } else if (run->counts[DK_STATUS_FAILED] ||
-               run->counts[DK_STATUS_CANCELLED]) {
-        status = DK_EXIT_ITEMS_FAILED;
+    } else {
+        progress_report_stage_errors(run);
+        if (run->counts[DK_STATUS_FAILED] || run->counts[DK_STATUS_CANCELLED] ||
+            run->stage_errors->len || run->stopped)
+            status = DK_EXIT_ITEMS_FAILED;
     }
     dk_run_free(&run);
     dk_library_free(&library);

@@ -21,9 +21,14 @@ static void print_summary(const dk_run *run, const dk_library *library)
             run->results->len, run->results->len == 1 ? "" : "s",
             run->counts[DK_STATUS_DONE], run->counts[DK_STATUS_SKIPPED],
             run->counts[DK_STATUS_DUPLICATE], run->counts[DK_STATUS_FAILED]);
+    if (run->stage_errors->len)
+        fprintf(stderr, ", %u stage%s failed", run->stage_errors->len,
+                run->stage_errors->len == 1 ? "" : "s");
     if (run->counts[DK_STATUS_CANCELLED])
         fprintf(stderr, ", %d not finished (stopped)",
                 run->counts[DK_STATUS_CANCELLED]);
+    else if (run->stopped)
+        fputs(", stopped before the stages' end-of-run work", stderr);
     fprintf(stderr,
             "\ndokpim: outputs in %s/derived (originals in "
             "%s/originals)\n",
@@ -113,12 +118,15 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err.message);
         goto out;
     }
+    progress_report_stage_errors(run);
     print_summary(run, library);
     if (json)
         json_print_run(pipeline, library, run);
-    status = run->counts[DK_STATUS_CANCELLED] ? DK_EXIT_INTERRUPTED
-             : run->counts[DK_STATUS_FAILED]  ? DK_EXIT_ITEMS_FAILED
-                                              : DK_EXIT_OK;
+    status = run->counts[DK_STATUS_CANCELLED] || run->stopped
+                 ? DK_EXIT_INTERRUPTED
+             : run->counts[DK_STATUS_FAILED] || run->stage_errors->len
+                 ? DK_EXIT_ITEMS_FAILED
+                 : DK_EXIT_OK;
 out:
     dk_run_free(&run);
     dk_library_free(&library);

@@ -134,6 +134,11 @@ void json_print_run(const dk_pipeline *pipeline, const dk_library *library,
     for (guint i = 0; i < run->results->len; i++)
         add_item(builder, run->results->pdata[i]);
     json_builder_end_array(builder);
+    json_builder_set_member_name(builder, "stage_errors");
+    json_builder_begin_array(builder);
+    for (guint i = 0; i < run->stage_errors->len; i++)
+        json_builder_add_string_value(builder, run->stage_errors->pdata[i]);
+    json_builder_end_array(builder);
     json_builder_end_object(builder);
     json_print(builder);
     g_object_unref(builder);

@@ -1,4 +1,5 @@
 #include "progress.h"
+#include "cli.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -124,4 +125,10 @@ void progress_finish(cli_progress *progress)
     g_free(progress->detail);
     g_hash_table_destroy(progress->shown);
     g_mutex_clear(&progress->lock);
+}
+
+void progress_report_stage_errors(const dk_run *run)
+{
+    for (guint i = 0; i < run->stage_errors->len; i++)
+        cli_error("%s", (const char *)run->stage_errors->pdata[i]);
 }

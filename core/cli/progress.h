@@ -1,5 +1,6 @@
 /* Progress on stderr: a redrawn bar on a terminal, plain lines otherwise.
- * Failed items always get their own line: "FILE: STAGE: reason". */
+ * Failed items always get their own line: "FILE: STAGE: reason", and so
+ * does a stage whose end-of-run work failed. */
 #ifndef DK_CLI_PROGRESS_H
 #define DK_CLI_PROGRESS_H
 
@@ -21,5 +22,7 @@ void progress_init(cli_progress *progress, bool quiet);
 void progress_on_result(void *user, const dk_result *result, int finished,
                         int total);
 void progress_finish(cli_progress *progress);
+/* One error line per stage whose finish() failed, after the items'. */
+void progress_report_stage_errors(const dk_run *run);
 
 #endif

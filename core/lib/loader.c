@@ -173,6 +173,12 @@ static int check_descriptor(const dk_plugin_module *module, dk_error *err)
         return dk_error_set(err, DK_ERR_ABI,
                             "%s is an upload plugin without perform()",
                             p->name);
+    /* a live session has no batch, so its finish() would never run */
+    if (p->stage == DK_STAGE_LIVE && p->finish)
+        return dk_error_set(err, DK_ERR_ABI,
+                            "%s is a live plugin with finish(), which only "
+                            "item stages get",
+                            p->name);
     if (p->stage == DK_STAGE_INGEST && !p->accepts)
         return dk_error_set(err, DK_ERR_ABI,
                             "%s is an ingest plugin without accepts()",

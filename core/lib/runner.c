@@ -315,6 +315,25 @@ static void close_stages(dk_pipeline *pipeline)
     }
 }
 
+/* After the last item: work over the whole batch. One stage failing does
+ * not keep the others from finishing theirs. */
+static void finish_stages(dk_pipeline *pipeline, GPtrArray *stage_errors)
+{
+    for (guint i = 0; i < pipeline->stages->len; i++) {
+        dk_stage *stage = pipeline->stages->pdata[i];
+        if (!stage->opened || !stage->plugin->finish)
+            continue;
+        dk_error err = {0};
+        int rc = stage->plugin->finish(stage, stage->state, &err);
+        if (rc < 0 && !err.message[0])
+            dk_error_set(&err, rc, "%s", dk_strerror(rc));
+        if (rc < 0)
+            g_ptr_array_add(stage_errors,
+                            g_strdup_printf("stage [%s] (%s): %s", stage->name,
+                                            stage->plugin->name, err.message));
+    }
+}
+
 static int open_stages(dk_pipeline *pipeline, dk_error *err)
 {
     for (guint i = 0; i < pipeline->stages->len; i++) {
@@ -363,10 +382,14 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
             report(&ctx, r);
     }
     run_phase(&ctx, jobs, finish_item);
+    dk_run *run = g_new0(dk_run, 1);
+    run->stage_errors = g_ptr_array_new_with_free_func(g_free);
+    run->stopped = dk_cancelled();
+    if (!run->stopped)
+        finish_stages(pipeline, run->stage_errors);
     close_stages(pipeline);
     g_mutex_clear(&ctx.report_lock);
 
-    dk_run *run = g_new0(dk_run, 1);
     run->results = ctx.results;
     for (guint i = 0; i < run->results->len; i++)
         run->counts[((dk_result *)run->results->pdata[i])->status]++;
@@ -379,6 +402,7 @@ void dk_run_free(dk_run **run)
     if (!run || !*run)
         return;
     g_ptr_array_free((*run)->results, TRUE);
+    g_ptr_array_free((*run)->stage_errors, TRUE);
     g_free(*run);
     *run = NULL;
 }

@@ -37,6 +37,8 @@ typedef struct dk_run_options {
 typedef struct dk_run {
     GPtrArray *results; /* dk_result, in input order */
     int counts[DK_STATUS_CANCELLED + 1];
+    GPtrArray *stage_errors; /* char *: "stage [NAME] (PLUGIN): message" */
+    bool stopped; /* dk_cancelled() at the end: finish() was not called */
 } dk_run;
 
 /* Expands folders (recursively, skipping hidden files and the library
@@ -45,9 +47,10 @@ typedef struct dk_run {
 GPtrArray *dk_collect_inputs(const char *const *inputs,
                              const char *library_root);
 
-/* Opens the stages, processes every input, closes the stages. Returns 0
- * when the batch ran (look at the counts), or an error if a stage could
- * not open. */
+/* Opens the stages, processes every input, lets each stage finish() its
+ * work over the batch, closes the stages. Returns 0 when the batch ran
+ * (look at the counts and stage_errors), or an error if a stage could not
+ * open. */
 int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
                     GPtrArray *inputs, const dk_run_options *options,
                     dk_run **out, dk_error *err);

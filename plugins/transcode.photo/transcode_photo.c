@@ -10,7 +10,7 @@
  * pixels upright (EXIF orientation from ingest.photo), make the thumbnail
  * from those web pixels, blend the watermark watermark.photo asked for at
  * each size, encode, write atomically. The web JPEG becomes the main line;
- * the thumbnail is a side derivative. With contact-sheet=true, close()
+ * the thumbnail is a side derivative. With contact-sheet=true, finish()
  * lays the run's thumbnails out on one sheet. */
 #include "transcode_photo.h"
 #include "transcode_photo_sheet.h"
@@ -72,7 +72,6 @@ static const dk_option transcode_photo_options[] = {
 };
 
 typedef struct transcode_photo_state {
-    const dk_stage *stage;
     transcode_photo_filter filter;
     transcode_photo_metadata metadata;
     int web_size, web_quality;
@@ -99,7 +98,6 @@ static int transcode_photo_open(const dk_stage *stage, void **state,
     if (rc)
         return rc;
     transcode_photo_state *s = g_new0(transcode_photo_state, 1);
-    s->stage = stage;
     s->filter =
         transcode_photo_filter_from_name(dk_stage_string(stage, "filter"));
     s->metadata =
@@ -176,20 +174,28 @@ static int transcode_photo_process(const dk_stage *stage, void *state,
     return rc;
 }
 
+/* After the last photo: the contact sheet. A sheet that cannot be written
+ * leaves the previous one, if any, in place and fails the run. */
+static int transcode_photo_finish(const dk_stage *stage, void *state,
+                                  dk_error *err)
+{
+    transcode_photo_state *s = state;
+    if (!s->sheet)
+        return 0;
+    g_autofree char *path =
+        g_build_filename(dk_stage_library(stage), "derived",
+                         dk_stage_name(stage), "contact-sheet.jpg", NULL);
+    int rc = transcode_photo_sheet_finish(s->sheet, path, err);
+    if (rc < 0)
+        dk_error_prefix(err, "contact-sheet.jpg: ");
+    return rc;
+}
+
 static void transcode_photo_close(void *state)
 {
     transcode_photo_state *s = state;
     if (!s)
         return;
-    if (s->sheet && dk_stage_library(s->stage)) {
-        /* close() cannot report an error (see README); a sheet that
-         * cannot be written leaves the previous one, if any, in place. */
-        g_autofree char *path = g_build_filename(
-            dk_stage_library(s->stage), "derived", dk_stage_name(s->stage),
-            "contact-sheet.jpg", NULL);
-        dk_error ignored = {0};
-        transcode_photo_sheet_finish(s->sheet, path, &ignored);
-    }
     transcode_photo_sheet_free(&s->sheet);
     transcode_photo_overlays_free(&s->overlays);
     g_free(s);
@@ -205,4 +211,5 @@ DK_PLUGIN_DEFINE(transcode_photo) = {
     .process = transcode_photo_process,
     .close = transcode_photo_close,
     .check = transcode_photo_check,
+    .finish = transcode_photo_finish,
 };

@@ -1,7 +1,7 @@
 /* transcode.photo — collecting the thumbnails for the contact sheet.
  *
  * process() sees one photo at a time on several threads, so the sheet is
- * made once the run is over, in close(). It covers the folders this run
+ * made once the run is over, in finish(). It covers the folders this run
  * wrote thumbnails into rather than only this run's thumbnails: a re-run
  * that redoes two failed photos must not shrink the sheet to two. */
 #include "transcode_photo_sheet.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "dk_test.h"
+#include <dokpim/plugin.h>
 
 static char *dir, *event_path, *pipeline_path, *input_dir;
 
@@ -113,7 +114,8 @@ START_TEST(version_help_and_plugins)
     char *out = NULL, *err = NULL;
     const char *version[] = {"--version", NULL};
     ck_assert_int_eq(dk_test_dokpim(version, &out, NULL), 0);
-    ck_assert_ptr_nonnull(strstr(out, "plugin ABI 1"));
+    g_autofree char *abi = g_strdup_printf("plugin ABI %d", DK_ABI_VERSION);
+    ck_assert_ptr_nonnull(strstr(out, abi));
     g_free(out);
     const char *list[] = {"plugins", NULL};
     ck_assert_int_eq(dk_test_dokpim(list, &out, NULL), 0);
@@ -165,6 +167,12 @@ START_TEST(check_names_the_typo)
 }
 END_TEST
 
+/* What test.options' finish() writes once the batch is done. */
+static char *finished_marker(const char *lib)
+{
+    return g_build_filename(lib, "derived", "t", "finished.txt", NULL);
+}
+
 START_TEST(bad_items_are_set_aside_and_the_batch_goes_on)
 {
     g_autofree char *failing = g_build_filename(input_dir, "fail-me.txt", NULL);
@@ -206,9 +214,44 @@ START_TEST(bad_items_are_set_aside_and_the_batch_goes_on)
             ck_assert(!json_object_get_null_member(item, "error"));
         }
     }
+    ck_assert_int_eq(json_array_get_length(
+                         json_object_get_array_member(root, "stage_errors")),
+                     0);
     g_object_unref(parser);
     g_free(out);
     g_free(err);
+    /* failed items do not keep the stages from finishing the batch */
+    g_autofree char *finished = finished_marker(lib);
+    ck_assert(g_file_test(finished, G_FILE_TEST_IS_REGULAR));
+}
+END_TEST
+
+/* A stage whose end-of-run work fails gets one error line naming it, a
+ * mention in the summary and the JSON, and exit status 1, while every item
+ * is still done. */
+START_TEST(failed_finish_fails_the_run_and_names_the_stage)
+{
+    g_autofree char *lib = library("lib");
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run(lib, "2", "--set=t.fail-finish=true", &out, &err), 1);
+    static const char line[] =
+        "dokpim: error: stage [t] (test.options): refusing to finish on "
+        "purpose\n";
+    ck_assert_msg(strstr(err, line), "stderr: %s", err);
+    ck_assert_msg(strstr(err, "0 failed, 1 stage failed"), "stderr: %s", err);
+    JsonParser *parser;
+    JsonObject *root = parse(out, &parser);
+    JsonObject *counts = json_object_get_object_member(root, "counts");
+    ck_assert_int_eq(json_object_get_int_member(counts, "done"), 8);
+    JsonArray *errors = json_object_get_array_member(root, "stage_errors");
+    ck_assert_int_eq(json_array_get_length(errors), 1);
+    ck_assert_str_eq(json_array_get_string_element(errors, 0),
+                     "stage [t] (test.options): refusing to finish on purpose");
+    g_object_unref(parser);
+    g_free(out);
+    g_free(err);
+    g_autofree char *finished = finished_marker(lib);
+    ck_assert(!g_file_test(finished, G_FILE_TEST_EXISTS));
 }
 END_TEST
 
@@ -346,7 +389,11 @@ START_TEST(ctrl_c_stops_cleanly_with_status_130)
     g_autofree char *lib = library("lib");
     ck_assert_int_eq(interrupted_run(lib, SIGINT, 600), 130);
     assert_no_temp_files(lib);
+    /* a stopped batch is not finished */
+    g_autofree char *finished = finished_marker(lib);
+    ck_assert(!g_file_test(finished, G_FILE_TEST_EXISTS));
     ck_assert_int_eq(run(lib, "2", "--set=t.delay-ms=400", NULL, NULL), 0);
+    ck_assert(g_file_test(finished, G_FILE_TEST_IS_REGULAR));
 }
 END_TEST
 
@@ -462,6 +509,7 @@ int main(void)
     tcase_add_test(tc, version_help_and_plugins);
     tcase_add_test(tc, check_names_the_typo);
     tcase_add_test(tc, bad_items_are_set_aside_and_the_batch_goes_on);
+    tcase_add_test(tc, failed_finish_fails_the_run_and_names_the_stage);
     tcase_add_test(tc, jobs_do_not_change_outputs);
     tcase_add_test(tc, rerun_skips_done_work_and_redoes_changed_stages);
     tcase_add_test(tc, killed_run_leaves_whole_files_and_rerun_finishes);

@@ -33,9 +33,10 @@ typedef struct {
 
 static const load_case cases[] = {
     {"good", 0, NULL},
-    {"badabi", DK_ERR_ABI, "built for plugin ABI 999"},
+    {"badabi", DK_ERR_ABI, "built for plugin ABI 1000"}, /* ABI 2 + 998 */
     {"nosymbol", DK_ERR_ABI, "no dk_plugin_entry() entry point"},
     {"baddefault", DK_ERR_ABI, "default of option 'ratio'"},
+    {"livefinish", DK_ERR_ABI, "live plugin with finish()"},
 };
 
 START_TEST(loads_or_refuses_each_module)

@@ -22,6 +22,7 @@ __attribute__((unused)) static const dk_option test_options[] = {
     {"target", DK_OPT_STRING, NULL, "required text", 0, 0, NULL,
      DK_OPTION_REQUIRED},
     {"delay-ms", DK_OPT_INT, "0", "sleep per item", 0, 60000},
+    {"fail-finish", DK_OPT_BOOL, "false", "make finish() fail"},
     {NULL},
 };
 
@@ -67,6 +68,20 @@ __attribute__((unused)) static int test_check(const dk_stage *stage,
     return 0;
 }
 
+/* Marks the batch done with derived/<stage>/finished.txt, so tests can
+ * see whether it ran; fails on purpose with fail-finish=true. */
+__attribute__((unused)) static int test_finish(const dk_stage *stage,
+                                               void *state, dk_error *err)
+{
+    (void)state;
+    if (dk_stage_bool(stage, "fail-finish"))
+        return dk_error_set(err, DK_ERR_IO, "refusing to finish on purpose");
+    g_autofree char *path =
+        g_build_filename(dk_stage_library(stage), "derived",
+                         dk_stage_name(stage), "finished.txt", NULL);
+    return dk_atomic_write_file(path, "finished\n", 9, err);
+}
+
 #if TEST_VARIANT == 1
 /* wrong ABI: the envelope by hand, claiming a future version */
 static const dk_plugin test_plugin = {.name = "test.future",
@@ -90,13 +105,30 @@ int not_a_plugin(void)
     return test_process(NULL, NULL, NULL, NULL);
 }
 #else
+#if TEST_VARIANT == 5
+/* the same plugin declared live: live sessions never call finish(), so
+ * the loader refuses it */
+static int test_live(const dk_stage *stage, void *state,
+                     struct dk_live *session, dk_error *err)
+{
+    (void)stage, (void)state, (void)session, (void)err;
+    return 0;
+}
+#define TEST_STAGE DK_STAGE_LIVE
+#define TEST_LIVE  test_live
+#else
+#define TEST_STAGE DK_STAGE_TRANSCODE
+#define TEST_LIVE  NULL
+#endif
 DK_PLUGIN_DEFINE(test_options) = {
     .name = "test.options",
     .summary = "test plugin with one option of every type",
-    .stage = DK_STAGE_TRANSCODE,
+    .stage = TEST_STAGE,
     .kinds = DK_KIND_ANY,
     .options = test_options,
     .process = test_process,
+    .live = TEST_LIVE,
     .check = test_check,
+    .finish = test_finish,
 };
 #endif

@@ -22,7 +22,7 @@ extern "C" {
 
 /* Bumped whenever dk_plugin or a function a plugin calls changes
  * incompatibly; the loader refuses modules built against another value. */
-#define DK_ABI_VERSION 1
+#define DK_ABI_VERSION 2 /* 2: finish() */
 
 /* What a stage does; ingest stages come first in a pipeline and claim the
  * input files, the rest transform the item a claiming stage produced. */
@@ -91,11 +91,13 @@ typedef struct dk_plugin {
                  dk_error *err);
 
     /* Called once per run after validation; *state is passed back to
-     * process() and close(). Optional. */
+     * process(), finish() and close(). Optional. */
     int (*open)(const dk_stage *stage, void **state, dk_error *err);
     /* Called for every item, from several worker threads at once. */
     int (*process)(const dk_stage *stage, void *state, dk_item *item,
                    dk_error *err);
+    /* Frees the state; cannot fail, so work whose failure matters belongs
+     * in finish(). Optional. */
     void (*close)(void *state);
 
     /* Upload stages only: carries out one queued job; called by
@@ -113,6 +115,12 @@ typedef struct dk_plugin {
      * NULL item; a template that needs a file then fails with
      * DK_ERR_CONFIG and can only be checked per item. */
     int (*check)(const dk_stage *stage, dk_error *err);
+    /* Optional, not for live stages: called once after every item of a
+     * `dokpim run` has been through the pipeline, before close(), for work
+     * over the whole batch (a contact sheet, an index). Not called when the
+     * run was stopped (dk_cancelled()). A negative return is reported as
+     * the stage's failure and makes the run exit 1. */
+    int (*finish)(const dk_stage *stage, void *state, dk_error *err);
 } dk_plugin;
 
 /* The envelope the entry point returns. Its layout never changes, so the

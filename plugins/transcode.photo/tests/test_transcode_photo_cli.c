@@ -258,6 +258,42 @@ START_TEST(test_options)
 }
 END_TEST
 
+/* A contact sheet that cannot be written fails the run with one line
+ * naming it; the photos' own derivatives are still there. */
+START_TEST(test_sheet_failure)
+{
+    char *pipeline = write_pipeline("contact-sheet=true\n");
+    char *library = path_in("library");
+    char *event = path_in("event.ini");
+    char *photo = path_in("photos/o6.jpg");
+    /* a folder where the sheet goes: the final rename cannot replace it */
+    char *blocker =
+        g_strdup_printf("%s/derived/web/contact-sheet.jpg/x", library);
+    dk_test_write(blocker, "x", 1);
+    const char *args[] = {"run",   "-q",     "--event", event, "-o",
+                          library, pipeline, photo,     NULL};
+    char *err = NULL;
+    int status = dk_test_dokpim(args, NULL, &err);
+    ck_assert_msg(status == 1, "exit %d: %s", status, err);
+    ck_assert_msg(strstr(err, "dokpim: error: stage [web] (transcode.photo): "
+                              "contact-sheet.jpg: "),
+                  "%s", err);
+    ck_assert_msg(strstr(err, "1 stage failed"), "%s", err);
+    g_free(err);
+    static const char *const outputs[] = {"web/o6.jpg", "thumbs/o6.jpg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(outputs); i++) {
+        char *out = g_strdup_printf("%s/derived/web/%s", library, outputs[i]);
+        ck_assert_msg(g_file_test(out, G_FILE_TEST_IS_REGULAR), "no %s", out);
+        g_free(out);
+    }
+    g_free(blocker);
+    g_free(photo);
+    g_free(event);
+    g_free(library);
+    g_free(pipeline);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("transcode.photo cli");
@@ -266,6 +302,7 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_event_batch);
     tcase_add_test(tc, test_options);
+    tcase_add_test(tc, test_sheet_failure);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
 }
