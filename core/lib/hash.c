@@ -63,6 +63,7 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
     if (sum)
         EVP_DigestInit_ex(sum, EVP_sha256(), NULL);
     unsigned char *buffer = g_malloc(COPY_CHUNK);
+    off_t written = 0;
     for (;;) {
         ssize_t n = read(in, buffer, COPY_CHUNK);
         if (n < 0 && errno == EINTR)
@@ -75,11 +76,18 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
             break;
         if (sum)
             EVP_DigestUpdate(sum, buffer, (size_t)n);
-        for (int i = 0; i < ndst && rc == 0; i++)
+        for (int i = 0; i < ndst && rc == 0; i++) {
             if (write_all(out[i], buffer, (size_t)n) != 0)
                 rc = dk_error_errno(err, DK_ERR_IO, "cannot write", dsts[i]);
+            /* Every copy is flushed before it is renamed into place: start
+             * the disk on this chunk now, while the next one is read and
+             * hashed, so the flush at the end waits for the tail only. */
+            else
+                sync_file_range(out[i], written, n, SYNC_FILE_RANGE_WRITE);
+        }
         if (rc)
             break;
+        written += n;
     }
     if (sum) {
         if (rc == 0)
