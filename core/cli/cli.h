@@ -28,9 +28,15 @@ void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Loads the plugins and warns about every module it refused. */
 dk_registry *cli_load_plugins(void);
 
-/* Parses argv with entries; on error prints it with the usage hint and
+/* Parses a command's argv with entries (usage: "PIPELINE INPUT...",
+ * summary: the --help text); on error prints it with the usage hint and
  * returns false. */
-bool cli_parse(GOptionContext *context, int *argc, char ***argv);
+bool cli_parse(int *argc, char ***argv, const char *usage, const char *summary,
+               const GOptionEntry *entries);
+
+/* The library folder: the one given, or ./dokpim-library/DATE_EVENT-SLUG,
+ * where `run` and `live` both put an event's files. g_free(). */
+char *cli_library_path(const char *given, const dk_event *event);
 
 /* Loads the event file (NULL: none) or prints why not. */
 bool cli_load_event(const char *path, dk_event **event);

@@ -18,14 +18,11 @@ int cmd_check(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
-    GOptionContext *context = g_option_context_new("PIPELINE");
-    g_option_context_set_summary(context,
-                                 "Validates a pipeline without touching any "
-                                 "file: plugins, option names,\ntypes, "
-                                 "ranges, templates and input files.");
-    g_option_context_add_main_entries(context, entries, NULL);
-    bool parsed = cli_parse(context, &argc, &argv);
-    g_option_context_free(context);
+    bool parsed = cli_parse(&argc, &argv, "PIPELINE",
+                            "Validates a pipeline without touching any "
+                            "file: plugins, option names,\ntypes, "
+                            "ranges, templates and input files.",
+                            entries);
     if (!parsed)
         return DK_EXIT_USAGE;
     if (!rest || !rest[0] || rest[1]) {

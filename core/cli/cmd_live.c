@@ -138,17 +138,6 @@ static bool open_control(const char *path, int *fd)
     return true;
 }
 
-static char *library_for(const char *given, const dk_event *event)
-{
-    if (given)
-        return g_canonicalize_filename(given, NULL);
-    /* the same folder `dokpim run` uses for this event */
-    g_autofree char *date = g_date_time_format(event->date, "%Y-%m-%d");
-    g_autofree char *name = g_strdup_printf("%s_%s", date, event->slug);
-    g_autofree char *cwd = g_get_current_dir();
-    return g_build_filename(cwd, "dokpim-library", name, NULL);
-}
-
 static void print_recordings(const dk_live *session)
 {
     const GPtrArray *files = dk_live_recordings(session);
@@ -270,9 +259,8 @@ int cmd_live(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
-    GOptionContext *context = g_option_context_new("PIPELINE");
-    g_option_context_set_summary(
-        context,
+    bool parsed = cli_parse(
+        &argc, &argv, "PIPELINE",
         "Goes live with the live stage of PIPELINE: capture, overlay, "
         "encode, push to the\n"
         "RTMP(S) ingests and record locally, until --duration, Ctrl-C or "
@@ -283,10 +271,8 @@ int cmd_live(int argc, char **argv)
         "  s, slate [on|off]         replace the camera with the slate\n"
         "  c, clock [on|off]         show or hide the clock\n"
         "  q, stop                   end the live (the recording is "
-        "finalised)");
-    g_option_context_add_main_entries(context, entries, NULL);
-    bool parsed = cli_parse(context, &argc, &argv);
-    g_option_context_free(context);
+        "finalised)",
+        entries);
     if (!parsed)
         return DK_EXIT_USAGE;
     if (!rest || !rest[0] || rest[1]) {
@@ -344,7 +330,7 @@ int cmd_live(int argc, char **argv)
     }
     if (control_path && !open_control(control_path, &control_fd))
         goto out;
-    library = library_for(library_path, event);
+    library = cli_library_path(library_path, event);
 
     cli.json = json;
     cli.tty = !json && isatty(STDERR_FILENO);

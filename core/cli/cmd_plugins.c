@@ -78,13 +78,11 @@ int cmd_plugins(int argc, char **argv)
     GOptionEntry entries[] = {{G_OPTION_REMAINING, 0, 0,
                                G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL},
                               {NULL}};
-    GOptionContext *context = g_option_context_new("[NAME]");
-    g_option_context_set_summary(
-        context, "Lists the plugins found on the plugin path, or shows one "
-                 "plugin's options\nwith their types, defaults and help.");
-    g_option_context_add_main_entries(context, entries, NULL);
-    bool parsed = cli_parse(context, &argc, &argv);
-    g_option_context_free(context);
+    bool parsed =
+        cli_parse(&argc, &argv, "[NAME]",
+                  "Lists the plugins found on the plugin path, or shows one "
+                  "plugin's options\nwith their types, defaults and help.",
+                  entries);
     if (!parsed)
         return DK_EXIT_USAGE;
     dk_registry *registry = cli_load_plugins();

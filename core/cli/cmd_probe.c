@@ -101,15 +101,13 @@ int cmd_probe(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
-    GOptionContext *context = g_option_context_new("FILE...");
-    g_option_context_set_summary(
-        context, "Shows what dokpim learns of each FILE: kind, size, hash, "
-                 "and what the ingest\nplugins read (capture time and its "
-                 "source, orientation, dimensions,\ncamera, duration, "
-                 "streams). Nothing is written.");
-    g_option_context_add_main_entries(context, entries, NULL);
-    bool parsed = cli_parse(context, &argc, &argv);
-    g_option_context_free(context);
+    bool parsed =
+        cli_parse(&argc, &argv, "FILE...",
+                  "Shows what dokpim learns of each FILE: kind, size, hash, "
+                  "and what the ingest\nplugins read (capture time and its "
+                  "source, orientation, dimensions,\ncamera, duration, "
+                  "streams). Nothing is written.",
+                  entries);
     if (!parsed)
         return DK_EXIT_USAGE;
     if (!rest || !rest[0]) {

@@ -110,16 +110,12 @@ int cmd_queue(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
-    GOptionContext *context =
-        g_option_context_new("list|show ID|retry ID|cancel ID|purge-done|work");
-    g_option_context_set_summary(
-        context,
+    bool parsed = cli_parse(
+        &argc, &argv, "list|show ID|retry ID|cancel ID|purge-done|work",
         "The upload queue of a library. Upload stages of `dokpim run` add\n"
         "jobs; `work` performs them (Ctrl-C stops after saving where each\n"
-        "upload is; the next `work` resumes it).");
-    g_option_context_add_main_entries(context, entries, NULL);
-    bool parsed = cli_parse(context, &argc, &argv);
-    g_option_context_free(context);
+        "upload is; the next `work` resumes it).",
+        entries);
     if (!parsed)
         return DK_EXIT_USAGE;
     const char *action = rest && rest[0] ? rest[0] : "list";

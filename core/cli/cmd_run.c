@@ -5,14 +5,6 @@
 
 #include <stdio.h>
 
-static char *default_library(const dk_event *event)
-{
-    g_autofree char *date = g_date_time_format(event->date, "%Y-%m-%d");
-    g_autofree char *name = g_strdup_printf("%s_%s", date, event->slug);
-    g_autofree char *cwd = g_get_current_dir();
-    return g_build_filename(cwd, "dokpim-library", name, NULL);
-}
-
 static void print_summary(const dk_run *run, const dk_library *library)
 {
     fprintf(stderr,
@@ -60,14 +52,12 @@ int cmd_run(int argc, char **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
-    GOptionContext *context = g_option_context_new("PIPELINE INPUT...");
-    g_option_context_set_summary(
-        context, "Runs every INPUT (files, or folders searched recursively) "
-                 "through the\nstages of PIPELINE, writing into the event's "
-                 "library folder.");
-    g_option_context_add_main_entries(context, entries, NULL);
-    bool parsed = cli_parse(context, &argc, &argv);
-    g_option_context_free(context);
+    bool parsed =
+        cli_parse(&argc, &argv, "PIPELINE INPUT...",
+                  "Runs every INPUT (files, or folders searched recursively) "
+                  "through the\nstages of PIPELINE, writing into the event's "
+                  "library folder.",
+                  entries);
     if (!parsed)
         return DK_EXIT_USAGE;
     if (!rest || !rest[0] || !rest[1]) {
@@ -98,8 +88,9 @@ int cmd_run(int argc, char **argv)
         cli_error("%s is a live pipeline: start it with dokpim live", rest[0]);
         goto out;
     }
-    if (!library_path)
-        library_path = default_library(event);
+    char *root = cli_library_path(library_path, event);
+    g_free(library_path);
+    library_path = root;
     if (dk_library_open(library_path, &library, &err) < 0) {
         cli_error("%s", err.message);
         goto out;

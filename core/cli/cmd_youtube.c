@@ -71,15 +71,12 @@ int cmd_youtube(int argc, char **argv)
     GOptionEntry entries[] = {{G_OPTION_REMAINING, 0, 0,
                                G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL},
                               {NULL}};
-    GOptionContext *context = g_option_context_new("auth CREDENTIALS");
-    g_option_context_set_summary(
-        context,
+    bool parsed = cli_parse(
+        &argc, &argv, "auth CREDENTIALS",
         "auth: asks Google for a refresh token with the device-code flow and\n"
         "writes it into CREDENTIALS (a JSON file with client_id and\n"
-        "client_secret, mode 0600) for the upload.youtube stage.");
-    g_option_context_add_main_entries(context, entries, NULL);
-    bool parsed = cli_parse(context, &argc, &argv);
-    g_option_context_free(context);
+        "client_secret, mode 0600) for the upload.youtube stage.",
+        entries);
     if (!parsed)
         return DK_EXIT_USAGE;
     if (!rest || !rest[0] || strcmp(rest[0], "auth") != 0 || !rest[1] ||

@@ -36,15 +36,30 @@ dk_registry *cli_load_plugins(void)
     return registry;
 }
 
-bool cli_parse(GOptionContext *context, int *argc, char ***argv)
+bool cli_parse(int *argc, char ***argv, const char *usage, const char *summary,
+               const GOptionEntry *entries)
 {
+    GOptionContext *context = g_option_context_new(usage);
+    g_option_context_set_summary(context, summary);
+    g_option_context_add_main_entries(context, entries, NULL);
     GError *error = NULL;
-    if (!g_option_context_parse(context, argc, argv, &error)) {
+    bool parsed = g_option_context_parse(context, argc, argv, &error);
+    if (!parsed) {
         cli_error("%s (see --help)", error->message);
         g_error_free(error);
-        return false;
     }
-    return true;
+    g_option_context_free(context);
+    return parsed;
+}
+
+char *cli_library_path(const char *given, const dk_event *event)
+{
+    if (given)
+        return g_canonicalize_filename(given, NULL);
+    g_autofree char *date = g_date_time_format(event->date, "%Y-%m-%d");
+    g_autofree char *name = g_strdup_printf("%s_%s", date, event->slug);
+    g_autofree char *cwd = g_get_current_dir();
+    return g_build_filename(cwd, "dokpim-library", name, NULL);
 }
 
 bool cli_load_event(const char *path, dk_event **event)
