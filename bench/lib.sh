@@ -2,6 +2,8 @@
 # after `set -euo pipefail`. A script defines die() (its own prefix) and,
 # where it uses them, $build, $dokpim and $work before calling these.
 # shellcheck shell=bash
+# The bench_* arrays are read by the scripts that source this file.
+# shellcheck disable=SC2034
 
 # bench_median_low: the lower middle of the numbers on stdin, one a line
 # (always one of the samples, so a run that really happened)
@@ -25,6 +27,29 @@ bench_sum() { awk -v a="$1" -v b="$2" 'BEGIN { print a + b }'; }
 
 # bench_ratio A B [FMT]: A / B, with printf FMT (default %.2f)
 bench_ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, a / b }'; }
+
+# bench_measure NAME PREP RUN: runs PREP (untimed), then RUN, $REPS times.
+# Keeps the lower medians of wall and CPU seconds (user + system of RUN and
+# its children, from bash's own `time`, so RUN may be a shell function) in
+# bench_wall[NAME] and bench_cpu[NAME], and every wall time in
+# bench_runs[NAME]. RUN's output goes to $work/log; a failure ends the
+# benchmark with its last lines. PREP may be `:`.
+declare -A bench_wall bench_cpu bench_runs
+bench_measure() {
+  local name=$1 prep=$2 run=$3 walls=() cpus=() r wall user sys
+  local TIMEFORMAT='%R %U %S'
+  for ((r = 0; r < REPS; r++)); do
+    "$prep"
+    { time "$run" >/dev/null 2>>"$work/log"; } 2>"$work/time" ||
+      die "$name failed: $(tail -3 "$work/log")"
+    read -r wall user sys <"$work/time"
+    walls+=("$wall")
+    cpus+=("$(bench_sum "$user" "$sys")")
+  done
+  bench_wall[$name]=$(printf '%s\n' "${walls[@]}" | bench_median_low)
+  bench_cpu[$name]=$(printf '%s\n' "${cpus[@]}" | bench_median_low)
+  bench_runs[$name]=${walls[*]}
+}
 
 # bench_need_tools TOOL...: die unless every tool is on the PATH
 bench_need_tools() {

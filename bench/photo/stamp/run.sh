@@ -122,37 +122,13 @@ run_ingest_j2() { run_dokpim ingest 2; }
 prep_stamp() { fresh "$work/st"; }
 run_stamp() { "$work/stamp_bench" "$work/st" "$work"/photos/*.jpg; }
 
-# CPU time (user + system, ms) the shell's children used so far: wall time
-# on a shared or slow-flushing machine says little without it. `times`
-# must run in this shell (a subshell counts only its own children).
-children_cpu_ms() {
-  times >"$work/times"
-  tail -1 "$work/times" | awk '{
-    split($1, u, /[ms]/); split($2, s, /[ms]/)
-    printf "%d", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }'
-}
-
-declare -A median
+per_photo_ms() { awk -v t="$1" -v n="$N" 'BEGIN { print t * 1000 / n }'; }
 measure() { # NAME PREP RUN
-  local name=$1 prep=$2 run=$3 times=() cpus=() r t0 t1 c0 c1
-  for ((r = 0; r < REPS; r++)); do
-    "$prep"
-    children_cpu_ms >"$work/c0"
-    t0=$(date +%s%N)
-    "$run" >/dev/null 2>>"$work/log" || die "$name failed: $(tail -3 "$work/log")"
-    t1=$(date +%s%N)
-    children_cpu_ms >"$work/c1"
-    c0=$(<"$work/c0") c1=$(<"$work/c1")
-    times+=($(((t1 - t0) / 1000000)))
-    cpus+=($((c1 - c0)))
-  done
-  median[$name]=$(printf '%s\n' "${times[@]}" | bench_median_low)
-  local cpu
-  cpu=$(printf '%s\n' "${cpus[@]}" | bench_median_low)
-  printf '  %-30s %7d ms %6.1f ms/photo  cpu %6.1f ms/photo  runs: %s\n' \
-    "$name" "${median[$name]}" \
-    "$(awk -v t="${median[$name]}" -v n="$N" 'BEGIN { print t / n }')" \
-    "$(awk -v t="$cpu" -v n="$N" 'BEGIN { print t / n }')" "${times[*]}"
+  bench_measure "$@"
+  printf '  %-30s %7.0f ms %6.1f ms/photo  cpu %6.1f ms/photo  runs (s): %s\n' \
+    "$1" "$(awk -v t="${bench_wall[$1]}" 'BEGIN { print t * 1000 }')" \
+    "$(per_photo_ms "${bench_wall[$1]}")" "$(per_photo_ms "${bench_cpu[$1]}")" \
+    "${bench_runs[$1]}"
 }
 
 cat "$work"/photos/*.jpg >/dev/null # page cache warm, as in the reference figures
@@ -183,7 +159,7 @@ if [ -x /usr/bin/time ]; then
       u * 1000 / n, s * 1000 / n }'
 fi
 
-ratio() { bench_ratio "${median[$1]}" "${median[$2]}"; }
+ratio() { bench_ratio "${bench_wall[$1]}" "${bench_wall[$2]}"; }
 echo "ratios:"
 echo "  exiftool / dokpim ingest+stamp -j 2   $(ratio 'exiftool, one process' 'dokpim ingest+stamp -j 2')x  (target >= 2.5)"
 echo "  dokpim ingest+stamp -j 2 / cp         $(ratio 'dokpim ingest+stamp -j 2' 'cp of the batch')x  (target <= 4)"

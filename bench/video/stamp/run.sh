@@ -105,22 +105,10 @@ run_dokpim_restamp() {
     --set "stamp.title=$title ($take)" "$clip"
 }
 
-TIMEFORMAT='%R %U %S' # bash's own time: wall, user, system (children too)
-declare -A median cpu
 measure() { # NAME PREP RUN
-  local name=$1 prep=$2 run=$3 walls=() cpus=() r
-  for ((r = 0; r < REPS; r++)); do
-    "$prep"
-    { time "$run" >/dev/null 2>>"$work/log"; } 2>"$work/time" ||
-      die "$name failed: $(tail -3 "$work/log")"
-    read -r wall user sys <"$work/time"
-    walls+=("$wall")
-    cpus+=("$(bench_sum "$user" "$sys")")
-  done
-  median[$name]=$(printf '%s\n' "${walls[@]}" | bench_median_low)
-  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | bench_median_low)
-  printf '  %-44s %6.2f s wall %6.2f s CPU   runs: %s\n' "$name" \
-    "${median[$name]}" "${cpu[$name]}" "${walls[*]}"
+  bench_measure "$@"
+  printf '  %-44s %6.2f s wall %6.2f s CPU   runs: %s\n' "$1" \
+    "${bench_wall[$1]}" "${bench_cpu[$1]}" "${bench_runs[$1]}"
 }
 
 cat "$clip" >/dev/null # page cache warm for every contender
@@ -143,7 +131,7 @@ streamable=$(mediainfo --Inform='General;%IsStreamable%' "$stamped" 2>/dev/null 
 got_title=$(ffprobe -v error -show_entries format_tags=title -of csv=p=0 "$stamped")
 echo "check: packets identical to the source (sha256 of every packet), moov first: $streamable, title: $got_title"
 
-ratio() { bench_ratio "${median[$1]}" "${median[$2]}"; }
+ratio() { bench_ratio "${bench_wall[$1]}" "${bench_wall[$2]}"; }
 echo "ratios (wall):"
 echo "  stamp stage alone / ffmpeg          $(ratio 'stamp stage alone (stamp_bench)' 'ffmpeg -c copy -metadata +faststart')x  (target <= 1.2)"
 echo "  dokpim re-stamp / ffmpeg            $(ratio 'dokpim run, re-stamp (title changed)' 'ffmpeg -c copy -metadata +faststart')x"

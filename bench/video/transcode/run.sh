@@ -26,7 +26,7 @@ bench_build_dir "${1:-$root/build}"
 event=$root/assets/sample-event/event.ini
 logo=$root/assets/logo/dokpim-logo.png
 
-bench_need_tools ffmpeg ffprobe gst-launch-1.0 gst-inspect-1.0 /usr/bin/time \
+bench_need_tools ffmpeg ffprobe gst-launch-1.0 gst-inspect-1.0 \
   /usr/bin/convert awk
 for element in gdkpixbufoverlay textoverlay x264enc avenc_aac mp4mux; do
   gst-inspect-1.0 "$element" >/dev/null 2>&1 ||
@@ -111,24 +111,10 @@ run_dokpim() {
     "$clip"
 }
 
-declare -A wall cpu
-# /usr/bin/time runs a program, not a shell function: export them to a
-# child bash
-export -f run_ffmpeg run_gst run_dokpim
-export clip work text dokpim event
 measure() { # NAME RUN
-  local name=$1 run=$2 walls=() cpus=() r
-  for ((r = 0; r < REPS; r++)); do
-    /usr/bin/time -f '%e %U %S' -o "$work/time" bash -c "$run" >/dev/null \
-      2>>"$work/log" || die "$name failed: $(tail -3 "$work/log")"
-    read -r w u s <"$work/time"
-    walls+=("$w")
-    cpus+=("$(bench_sum "$u" "$s")")
-  done
-  wall[$name]=$(printf '%s\n' "${walls[@]}" | bench_median_low)
-  cpu[$name]=$(printf '%s\n' "${cpus[@]}" | bench_median_low)
-  printf '  %-46s %6.2f s wall %6.2f CPU-s   wall runs: %s\n' "$name" \
-    "${wall[$name]}" "${cpu[$name]}" "${walls[*]}"
+  bench_measure "$1" : "$2"
+  printf '  %-46s %6.2f s wall %6.2f CPU-s   wall runs: %s\n' "$1" \
+    "${bench_wall[$1]}" "${bench_cpu[$1]}" "${bench_runs[$1]}"
 }
 
 cat "$clip" >/dev/null # page cache warm for every contender
@@ -166,6 +152,6 @@ f="ffmpeg overlay,drawtext + libx264"
 g="gst-launch gdkpixbufoverlay+textoverlay"
 d="dokpim ingest.video + transcode.video"
 echo "ratios:"
-echo "  dokpim / ffmpeg      wall $(ratio "${wall[$d]}" "${wall[$f]}")x  CPU $(ratio "${cpu[$d]}" "${cpu[$f]}")x  (target: wall <= 1.05)"
-echo "  gst-launch / ffmpeg  wall $(ratio "${wall[$g]}" "${wall[$f]}")x  CPU $(ratio "${cpu[$g]}" "${cpu[$f]}")x"
-echo "  dokpim / gst-launch  wall $(ratio "${wall[$d]}" "${wall[$g]}")x  CPU $(ratio "${cpu[$d]}" "${cpu[$g]}")x"
+echo "  dokpim / ffmpeg      wall $(ratio "${bench_wall[$d]}" "${bench_wall[$f]}")x  CPU $(ratio "${bench_cpu[$d]}" "${bench_cpu[$f]}")x  (target: wall <= 1.05)"
+echo "  gst-launch / ffmpeg  wall $(ratio "${bench_wall[$g]}" "${bench_wall[$f]}")x  CPU $(ratio "${bench_cpu[$g]}" "${bench_cpu[$f]}")x"
+echo "  dokpim / gst-launch  wall $(ratio "${bench_wall[$d]}" "${bench_wall[$g]}")x  CPU $(ratio "${bench_cpu[$d]}" "${bench_cpu[$g]}")x"
