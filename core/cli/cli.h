@@ -46,8 +46,10 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
                        const dk_event *event, char **overrides,
                        dk_pipeline **pipeline);
 
-/* Ctrl-C / SIGTERM: first asks the run to stop after the files in flight,
- * second ends the process at once. Call before starting threads. */
-void cli_install_signal_thread(void);
+/* Ctrl-C / SIGTERM: the first asks the command to stop (dk_cancel_request)
+ * and prints `stopping`, what that means for it ("stopping after the files
+ * in progress"); the second ends the process at once. Call before
+ * starting threads. */
+void cli_install_signal_thread(const char *stopping);
 
 #endif

@@ -338,7 +338,7 @@ int cmd_live(int argc, char **argv)
     dk_live_host host = {.status = on_status, .event = on_event};
     session = dk_live_new(&host, library, duration);
     cli.session = session;
-    cli_install_signal_thread();
+    cli_install_signal_thread("ending the live: closing the recording");
     /* Input threads are never joined: they sit in read() until the process
      * ends, and touch the session only under the lock while it is set. */
     g_thread_unref(g_thread_new("dokpim-stdin", input_thread,

@@ -97,7 +97,7 @@ int cmd_run(int argc, char **argv)
     }
     GPtrArray *inputs =
         dk_collect_inputs((const char *const *)rest + 1, library->root);
-    cli_install_signal_thread();
+    cli_install_signal_thread("stopping after the files in progress");
     cli_progress progress;
     progress_init(&progress, quiet);
     dk_run_options options = {

@@ -84,6 +84,6 @@ int cmd_youtube(int argc, char **argv)
         cli_error("usage: dokpim youtube auth CREDENTIALS");
         return DK_EXIT_USAGE;
     }
-    cli_install_signal_thread();
+    cli_install_signal_thread("stopping");
     return authorize(rest[1]);
 }

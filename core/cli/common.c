@@ -91,6 +91,9 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
     return rc == 0;
 }
 
+/* What the first Ctrl-C does, in the words of the command that runs. */
+static const char *stopping_note;
+
 static gpointer signal_thread(gpointer data)
 {
     sigset_t *set = data;
@@ -105,15 +108,16 @@ static gpointer signal_thread(gpointer data)
             (void)ignored;
             _exit(DK_EXIT_INTERRUPTED);
         }
-        fprintf(stderr, "\ndokpim: stopping after the files in progress "
-                        "(press Ctrl-C again to stop at once)\n");
+        fprintf(stderr, "\ndokpim: %s (press Ctrl-C again to stop at once)\n",
+                stopping_note);
         dk_cancel_request();
     }
     return NULL;
 }
 
-void cli_install_signal_thread(void)
+void cli_install_signal_thread(const char *stopping)
 {
+    stopping_note = stopping;
     static sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -93,7 +93,9 @@ int queue_work(dk_queue *queue, bool until_empty, bool json)
     const char *wait = g_getenv("DOKPIM_QUEUE_RETRY_WAIT");
     if (wait && g_ascii_strtod(wait, NULL) > 0)
         options.failure_wait = g_ascii_strtod(wait, NULL);
-    cli_install_signal_thread();
+    cli_install_signal_thread(
+        "stopping; an upload cut off now resumes from the "
+        "server's confirmed byte next time");
     dk_work_stats stats = {0};
     dk_error err = {0};
     int rc = dk_queue_work(queue, registry, &options, &stats, &err);

@@ -22,6 +22,11 @@ START_TEST(installed_tree_runs_an_out_of_tree_plugin)
         "export PKG_CONFIG_PATH=\"$LIBDIR\"\n"
         "FLAGS=$(pkg-config "
         "--cflags --libs dokpim)\n"
+        /* each subsystem library has its own module, and it resolves */
+        "for m in dokpim-overlay dokpim-queue dokpim-live; do\n"
+        "  pkg-config --libs \"$m\" | grep -q -- \"-l$m\"\n"
+        "  test -e \"$(pkg-config --variable=libdir \"$m\")/lib$m.so\"\n"
+        "done\n"
         "mkdir -p \"$T/thirdparty\"\n"
         "cc -std=c11 -Wall -Wextra -Werror -shared -fPIC %s "
         "-o \"$T/thirdparty/example.caption.so\" "
