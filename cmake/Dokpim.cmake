@@ -43,3 +43,21 @@ function(dk_add_check_test name)
       "ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0:fast_unwind_on_malloc=0")
   endif()
 endfunction()
+
+# dk_add_upload_test(NAME SOURCES ... [STORAGE] [LIBS ...] [DEPENDS ...]
+#                    [TIMEOUT s]): a Check suite that drives `dokpim run` and
+# `dokpim queue work` against the servers tests/servers starts on
+# loopback. STORAGE adds the suite the WebDAV and SFTP back ends share;
+# DEPENDS names the plugin targets the suite runs besides ingest.file.
+function(dk_add_upload_test name)
+  cmake_parse_arguments(T "STORAGE" "TIMEOUT" "SOURCES;LIBS;DEPENDS" ${ARGN})
+  set(rig ${PROJECT_SOURCE_DIR}/tests/servers)
+  set(sources ${T_SOURCES} ${rig}/dk_servers.c ${rig}/dk_upload_rig.c)
+  if(T_STORAGE)
+    list(APPEND sources ${rig}/dk_storage_suite.c)
+  endif()
+  dk_add_check_test(${name} SOURCES ${sources} LIBS ${T_LIBS}
+    TIMEOUT ${T_TIMEOUT})
+  target_include_directories(${name} PRIVATE ${rig})
+  add_dependencies(${name} plugin_ingest_file ${T_DEPENDS})
+endfunction()

@@ -100,6 +100,21 @@ class State:
             }
 
 
+# Fault rules answered with one of Google's JSON errors:
+# action -> (status, reason, message, domain); "error" takes its status from
+# the rule's "code".
+CANNED_ERRORS = {
+    "error": (500, "backendError", "Backend Error", "global"),
+    "unauthorized": (401, "authError", "Invalid Credentials", "global"),
+    "quota": (403, "quotaExceeded",
+              "The request cannot be completed because you have exceeded "
+              "your quota.", "youtube.quota"),
+    "upload_limit": (400, "uploadLimitExceeded",
+                     "The user has exceeded the number of videos they may "
+                     "upload.", "youtube.video"),
+}
+
+
 def google_error(code, reason, message, domain="youtube.api"):
     return {
         "error": {
@@ -171,6 +186,18 @@ class Handler(BaseHTTPRequestHandler):
                 401, "authError", "Invalid Credentials", "global"))
         return ok
 
+    def admit(self, kind):
+        """Applies the fault rule for this kind of request, then checks the
+        access token; returns the body when the handler goes on, None once
+        the request has been answered."""
+        if self.apply_common(self.state.fault(kind)):
+            return None
+        if not self.authorized():
+            self.read_body()
+            return None
+        body, _ = self.read_body()
+        return body
+
     def apply_common(self, rule):
         """Handles the actions every kind shares; True when answered."""
         if not rule:
@@ -183,32 +210,14 @@ class Handler(BaseHTTPRequestHandler):
             self.read_body()
             self.drop()
             return True
-        if action == "error":
+        if action in CANNED_ERRORS:
             self.read_body()
-            code = int(rule.get("code", 500))
-            self.send_json(code, google_error(
-                code, "backendError", "Backend Error", "global"))
-            return True
-        if action == "unauthorized":
-            self.read_body()
-            with self.state.lock:
-                self.state.tokens.clear()
-            self.send_json(401, google_error(
-                401, "authError", "Invalid Credentials", "global"))
-            return True
-        if action == "quota":
-            self.read_body()
-            self.send_json(403, google_error(
-                403, "quotaExceeded",
-                "The request cannot be completed because you have exceeded "
-                "your quota.", "youtube.quota"))
-            return True
-        if action == "upload_limit":
-            self.read_body()
-            self.send_json(400, google_error(
-                400, "uploadLimitExceeded",
-                "The user has exceeded the number of videos they may "
-                "upload.", "youtube.video"))
+            code, reason, message, domain = CANNED_ERRORS[action]
+            code = int(rule.get("code", code))
+            if action == "unauthorized":  # the access token was revoked
+                with self.state.lock:
+                    self.state.tokens.clear()
+            self.send_json(code, google_error(code, reason, message, domain))
             return True
         return False
 
@@ -317,13 +326,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- videos.insert, resumable ----
     def insert(self, query):
-        rule = self.state.fault("insert")
-        if self.apply_common(rule):
+        body = self.admit("insert")
+        if body is None:
             return
-        if not self.authorized():
-            self.read_body()
-            return
-        body, _ = self.read_body()
         if query.get("uploadType") != "resumable":
             return self.send_json(400, google_error(
                 400, "badRequest", "uploadType must be resumable"))
@@ -497,13 +502,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- after the upload ----
     def thumbnail(self, query):
-        rule = self.state.fault("thumbnail")
-        if self.apply_common(rule):
+        body = self.admit("thumbnail")
+        if body is None:
             return
-        if not self.authorized():
-            self.read_body()
-            return
-        body, _ = self.read_body()
         with self.state.lock:
             video = self.state.videos.get(query.get("videoId"))
             if video:
@@ -527,13 +528,9 @@ class Handler(BaseHTTPRequestHandler):
                              "items": items})
 
     def playlist_insert(self, query):
-        rule = self.state.fault("playlist_insert")
-        if self.apply_common(rule):
+        body = self.admit("playlist_insert")
+        if body is None:
             return
-        if not self.authorized():
-            self.read_body()
-            return
-        body, _ = self.read_body()
         snippet = json.loads(body or b"{}").get("snippet", {})
         playlist = snippet.get("playlistId")
         video = snippet.get("resourceId", {}).get("videoId")

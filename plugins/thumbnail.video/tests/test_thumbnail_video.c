@@ -182,19 +182,8 @@ START_TEST(test_overlay_region)
     int w, h;
     uint8_t *a = picture(marked, &w, &h);
     uint8_t *b = picture(plain, &w, &h);
-    dk_overlay_spec spec = {
-        .logo_path = logo,
-        .text = OVERLAY_TEXT,
-        .font = "Sans Bold",
-        .anchor = DK_ANCHOR_TOP_LEFT,
-        .width_fraction = 0.25,
-        .margin_fraction = 0.02,
-        .opacity = 0.85,
-    };
-    dk_overlay *mark = NULL;
-    dk_error err = {0};
-    ck_assert_msg(dk_overlay_render(&spec, 1280, 720, 1, &mark, &err) == 0,
-                  "%s", err.message);
+    dk_overlay *mark = video_clips_expected_mark(logo, OVERLAY_TEXT,
+                                                 DK_ANCHOR_TOP_LEFT, 1280, 720);
     video_clips_assert_mark(
         a, b, w, (int[4]){mark->x, mark->y, mark->width, mark->height}, 0,
         h / 2, w, h / 2);

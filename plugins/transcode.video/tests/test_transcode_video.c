@@ -176,26 +176,6 @@ START_TEST(test_rotation_direction)
 }
 END_TEST
 
-/* Where the shared renderer puts the mark on a 640x360 frame, asked
- * independently of the plugin. */
-static dk_overlay *expected_overlay(void)
-{
-    dk_overlay_spec spec = {
-        .logo_path = logo,
-        .text = OVERLAY_TEXT,
-        .font = "Sans Bold",
-        .anchor = DK_ANCHOR_BOTTOM_RIGHT,
-        .width_fraction = 0.25,
-        .margin_fraction = 0.02,
-        .opacity = 0.85,
-    };
-    dk_overlay *overlay = NULL;
-    dk_error err = {0};
-    ck_assert_msg(dk_overlay_render(&spec, 640, 360, 1, &overlay, &err) == 0,
-                  "%s", err.message);
-    return overlay;
-}
-
 /* Frame 45 (1.5 s, after the lower third) of source and output: they
  * differ inside the mark's rectangle and hardly anywhere else. */
 START_TEST(test_overlay_pixels)
@@ -207,7 +187,8 @@ START_TEST(test_overlay_pixels)
     uint8_t *b = video_clips_rgb_frame(out, 45, 0, 0, &ow, &oh);
     ck_assert_int_eq(ow, w);
     ck_assert_int_eq(oh, h);
-    dk_overlay *mark = expected_overlay();
+    dk_overlay *mark = video_clips_expected_mark(
+        logo, OVERLAY_TEXT, DK_ANCHOR_BOTTOM_RIGHT, 640, 360);
     /* the top half never has the mark */
     video_clips_assert_mark(
         a, b, w, (int[4]){mark->x, mark->y, mark->width, mark->height}, 0, 0, w,

@@ -303,6 +303,25 @@ void video_clips_assert_mark(const uint8_t *a, const uint8_t *b, int width,
                   outside);
 }
 
+dk_overlay *video_clips_expected_mark(char *logo, char *text, dk_anchor anchor,
+                                      int width, int height)
+{
+    dk_overlay_spec spec = {
+        .logo_path = logo,
+        .text = text,
+        .font = "Sans Bold",
+        .anchor = anchor,
+        .width_fraction = 0.25,
+        .margin_fraction = 0.02,
+        .opacity = 0.85,
+    };
+    dk_overlay *mark = NULL;
+    dk_error err = {0};
+    ck_assert_msg(dk_overlay_render(&spec, width, height, 1, &mark, &err) == 0,
+                  "%s", err.message);
+    return mark;
+}
+
 void video_clips_dokpim(video_clips_run *result, const char *root,
                         const char *name, const char *conf_text,
                         const char *clips, const char *const *inputs)

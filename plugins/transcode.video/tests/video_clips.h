@@ -4,6 +4,7 @@
 #ifndef VIDEO_CLIPS_H
 #define VIDEO_CLIPS_H
 
+#include <dokpim/overlay.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <stdbool.h>
@@ -59,6 +60,12 @@ double video_clips_mean_diff(const uint8_t *a, const uint8_t *b, int width,
  * (x, y, w, h) the mark never covers. */
 void video_clips_assert_mark(const uint8_t *a, const uint8_t *b, int width,
                              const int mark[4], int x, int y, int w, int h);
+
+/* Where the shared renderer puts the mark (logo + text, the plugins'
+ * default size, margin and opacity) on a width x height frame, asked
+ * independently of the plugin under test. dk_overlay_free(). */
+dk_overlay *video_clips_expected_mark(char *logo, char *text, dk_anchor anchor,
+                                      int width, int height);
 
 /* One `dokpim run` over clips. */
 typedef struct video_clips_run {
