@@ -5,6 +5,22 @@
 #include <dokpim/fileio.h>
 #include <turbojpeg.h>
 
+#include "jpeg_segments.h"
+
+/* Where the encoder's JFIF APP0 ends (just after SOI without one): the
+ * metadata segments go there. */
+static size_t after_encoder_jfif(const uint8_t *jpeg, size_t size)
+{
+    dk_jpeg_walk walk;
+    dk_jpeg_segment seg;
+    size_t at = 2;
+    dk_jpeg_walk_memory(&walk, jpeg, size);
+    if (dk_jpeg_walk_next(&walk, &seg, NULL) == 0 && seg.marker == DK_JPEG_APP0)
+        at = seg.end;
+    dk_jpeg_walk_clear(&walk);
+    return at;
+}
+
 int transcode_photo_write_jpeg(const char *path,
                                const transcode_photo_image *image, int quality,
                                const GByteArray *markers, dk_error *err)
@@ -26,11 +42,7 @@ int transcode_photo_write_jpeg(const char *path,
     tjDestroy(handle);
 
     /* SOI, then the JFIF APP0 the encoder wrote, then ours. */
-    size_t at = 2;
-    if (size > 6 && jpeg[2] == 0xFF && jpeg[3] == 0xE0)
-        at = 4 + ((size_t)jpeg[4] << 8 | jpeg[5]);
-    if (at > size)
-        at = 2;
+    size_t at = after_encoder_jfif(jpeg, size);
 
     dk_atomic *file = NULL;
     int rc = dk_atomic_open(path, &file, err);

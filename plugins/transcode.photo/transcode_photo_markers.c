@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "jpeg_segments.h"
+
 static const char EXIF_ID[] = "Exif\0"; /* + one more NUL */
 static const char XMP_ID[] = "http://ns.adobe.com/xap/1.0/";
 static const char XMP_EXT_ID[] = "http://ns.adobe.com/xmp/extension/";
@@ -31,6 +33,34 @@ int transcode_photo_metadata_from_name(const char *name)
     return -1;
 }
 
+/* Files one metadata segment (marker, payload) where it belongs. */
+static void sort_segment(uint8_t marker, transcode_photo_segment seg,
+                         transcode_photo_markers *m)
+{
+    const uint8_t *p = seg.payload;
+    size_t n = seg.size;
+    if (marker == DK_JPEG_APP1 && n >= 6 && memcmp(p, EXIF_ID, 6) == 0) {
+        if (!m->exif.payload) /* a second EXIF block is junk */
+            m->exif = seg;
+    } else if (marker == DK_JPEG_APP1 &&
+               has_id(p, n, XMP_ID, sizeof XMP_ID - 1)) {
+        if (!m->xmp.payload)
+            m->xmp = seg;
+    } else if (marker == DK_JPEG_APP1 &&
+               has_id(p, n, XMP_EXT_ID, sizeof XMP_EXT_ID - 1)) {
+        g_array_append_val(m->xmp_extended, seg);
+    } else if (marker == DK_JPEG_APP2 &&
+               has_id(p, n, ICC_ID, sizeof ICC_ID - 1)) {
+        g_array_append_val(m->icc, seg);
+    } else if (marker == DK_JPEG_APP13 &&
+               has_id(p, n, IPTC_ID, sizeof IPTC_ID - 1)) {
+        g_array_append_val(m->iptc, seg);
+    } else if (marker == DK_JPEG_APP14 && n >= 5 &&
+               memcmp(p, "Adobe", 5) == 0) {
+        m->adobe = true;
+    }
+}
+
 int transcode_photo_markers_scan(const uint8_t *data, size_t size,
                                  transcode_photo_markers *m, dk_error *err)
 {
@@ -45,57 +75,18 @@ int transcode_photo_markers_scan(const uint8_t *data, size_t size,
         return dk_error_set(err, DK_ERR_UNSUPPORTED,
                             "HEIF/HEIC photos are not supported here yet "
                             "(JPEG only)");
-    if (size < 2 || data[0] != 0xFF || data[1] != 0xD8)
-        return dk_error_set(err, DK_ERR_INVALID,
-                            "not a JPEG file (no SOI marker)");
-    size_t pos = 2;
-    for (;;) {
-        if (pos >= size)
-            return dk_error_set(err, DK_ERR_INVALID,
-                                "truncated JPEG data (no image scan)");
-        if (data[pos] != 0xFF)
-            return dk_error_set(err, DK_ERR_INVALID,
-                                "corrupt JPEG structure at byte %zu", pos);
-        while (pos < size && data[pos] == 0xFF) /* fill bytes */
-            pos++;
-        if (pos >= size)
-            continue;
-        uint8_t marker = data[pos++];
-        if (marker == 0xDA || marker == 0xD9) /* first scan, or EOI */
-            return 0;
-        if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01)
-            continue; /* no length */
-        if (size - pos < 2)
-            return dk_error_set(err, DK_ERR_INVALID,
-                                "truncated JPEG data (no image scan)");
-        size_t len = (size_t)data[pos] << 8 | data[pos + 1];
-        if (len < 2 || len > size - pos)
-            return dk_error_set(err, DK_ERR_INVALID,
-                                "truncated JPEG data (segment 0xFF%02X runs "
-                                "past the end)",
-                                marker);
-        transcode_photo_segment seg = {data + pos + 2, len - 2};
-        pos += len;
-        const uint8_t *p = seg.payload;
-        size_t n = seg.size;
-        if (marker == 0xE1 && n >= 6 && memcmp(p, EXIF_ID, 6) == 0) {
-            if (!m->exif.payload) /* a second EXIF block is junk */
-                m->exif = seg;
-        } else if (marker == 0xE1 && has_id(p, n, XMP_ID, sizeof XMP_ID - 1)) {
-            if (!m->xmp.payload)
-                m->xmp = seg;
-        } else if (marker == 0xE1 &&
-                   has_id(p, n, XMP_EXT_ID, sizeof XMP_EXT_ID - 1)) {
-            g_array_append_val(m->xmp_extended, seg);
-        } else if (marker == 0xE2 && has_id(p, n, ICC_ID, sizeof ICC_ID - 1)) {
-            g_array_append_val(m->icc, seg);
-        } else if (marker == 0xED &&
-                   has_id(p, n, IPTC_ID, sizeof IPTC_ID - 1)) {
-            g_array_append_val(m->iptc, seg);
-        } else if (marker == 0xEE && n >= 5 && memcmp(p, "Adobe", 5) == 0) {
-            m->adobe = true;
-        }
-    }
+    dk_jpeg_walk walk;
+    dk_jpeg_walk_memory(&walk, data, size);
+    dk_jpeg_segment found;
+    int rc;
+    /* up to the first scan, or an EOI without one (the decoder then says
+     * what is wrong with the image) */
+    while ((rc = dk_jpeg_walk_next(&walk, &found, err)) == 0 &&
+           found.marker != DK_JPEG_SOS && found.marker != DK_JPEG_EOI)
+        sort_segment(found.marker,
+                     (transcode_photo_segment){found.payload, found.length}, m);
+    dk_jpeg_walk_clear(&walk);
+    return rc;
 }
 
 void transcode_photo_markers_clear(transcode_photo_markers *m)

@@ -10,20 +10,7 @@
 #include <dokpim/dokpim.h>
 #include <dokpim/overlay.h>
 
-/* ---- JPEG segments (watermark_photo_segments.c) ---- */
-typedef struct watermark_photo_segment {
-    uint8_t marker; /* the byte after 0xFF */
-    size_t start;   /* offset of the 0xFF */
-    size_t size;    /* marker, length and payload */
-} watermark_photo_segment;
-
-/* Steps over the segment at *pos. Returns 1 with *segment filled and *pos
- * moved past it, 0 when *pos is at the first scan (SOS) or EOI, or
- * DK_ERR_INVALID when the structure is broken or runs past the end. */
-int watermark_photo_segment_next(const uint8_t *data, size_t size, size_t *pos,
-                                 watermark_photo_segment *segment,
-                                 dk_error *err);
-
+/* ---- JPEG metadata carried over (watermark_photo_segments.c) ---- */
 /* Writes a JPEG that is the encoder's output with its own APPn segments
  * replaced by the source's APP0 (JFIF), APP1 (EXIF, XMP), APP2 (ICC,
  * unless keep_icc is false) and APP13 (IPTC) segments, byte for byte and

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <turbojpeg.h>
 
+#include "jpeg_segments.h"
+
 /* 120 MP: larger than any camera, small enough that two workers' buffers
  * fit in memory. */
 #define WATERMARK_PHOTO_MAX_PIXELS (120u * 1000 * 1000)
@@ -131,7 +133,7 @@ int watermark_photo_full_size(const dk_overlay_spec *spec, const char *source,
         return rc;
     }
     const uint8_t *bytes = (const uint8_t *)data;
-    if (size < 2 || bytes[0] != 0xFF || bytes[1] != 0xD8) {
+    if (!dk_jpeg_starts_with_soi(bytes, size)) {
         g_free(data);
         return dk_error_set(err, DK_ERR_UNSUPPORTED,
                             "not a JPEG: the full-size watermark reads JPEG "

@@ -1,6 +1,7 @@
 /* The metadata carrier of watermark.photo on hand-made byte strings: which
  * segments come across, in what order, and what a broken structure gives. */
 #include "dk_test.h"
+#include "jpeg_segments.h"
 #include "watermark_photo.h"
 
 #include <check.h>
@@ -47,10 +48,13 @@ static GByteArray *splice(const GByteArray *src, const GByteArray *enc,
 static GString *marker_list(const GByteArray *b)
 {
     GString *s = g_string_new(NULL);
-    size_t pos = 2;
-    watermark_photo_segment seg;
-    while (watermark_photo_segment_next(b->data, b->len, &pos, &seg, NULL) == 1)
+    dk_jpeg_walk walk;
+    dk_jpeg_segment seg;
+    dk_jpeg_walk_memory(&walk, b->data, b->len);
+    while (dk_jpeg_walk_next(&walk, &seg, NULL) == 0 &&
+           seg.marker != DK_JPEG_SOS && seg.marker != DK_JPEG_EOI)
         g_string_append_printf(s, "%02X ", seg.marker);
+    dk_jpeg_walk_clear(&walk);
     return s;
 }
 
