@@ -19,6 +19,8 @@ static int authorize(const char *path)
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }
+    /* only now: a refusal above needs no thread */
+    cli_install_signal_thread("stopping");
     dk_http_client *client = dk_http_client_new();
     dk_oauth_device *device = NULL;
     char *refresh = NULL;
@@ -84,6 +86,5 @@ int cmd_youtube(int argc, char **argv)
         cli_error("usage: dokpim youtube auth CREDENTIALS");
         return DK_EXIT_USAGE;
     }
-    cli_install_signal_thread("stopping");
     return authorize(rest[1]);
 }
