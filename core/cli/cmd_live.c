@@ -341,11 +341,11 @@ int cmd_live(int argc, char **argv)
     cli_install_signal_thread("ending the live: closing the recording");
     /* Input threads are never joined: they sit in read() until the process
      * ends, and touch the session only under the lock while it is set. */
-    g_thread_unref(g_thread_new("dokpim-stdin", input_thread,
-                                GINT_TO_POINTER(dup(STDIN_FILENO))));
+    g_thread_unref(cli_thread_start("dokpim-stdin", input_thread,
+                                    GINT_TO_POINTER(dup(STDIN_FILENO))));
     if (control_fd >= 0)
-        g_thread_unref(g_thread_new("dokpim-control", input_thread,
-                                    GINT_TO_POINTER(control_fd)));
+        g_thread_unref(cli_thread_start("dokpim-control", input_thread,
+                                        GINT_TO_POINTER(control_fd)));
     status = run_live(pipeline->stages->pdata[0], session);
     const GPtrArray *recordings = dk_live_recordings(session);
     if (archive && recordings->len) {

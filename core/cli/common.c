@@ -94,19 +94,10 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
 /* What the first Ctrl-C does, in the words of the command that runs. */
 static const char *stopping_note;
 
-/* Set by the signal thread once it runs. */
-static GMutex started_lock;
-static GCond started_cond;
-static bool started;
-
 static gpointer signal_thread(gpointer data)
 {
     sigset_t *set = data;
     int signo = 0;
-    g_mutex_lock(&started_lock);
-    started = true;
-    g_cond_signal(&started_cond);
-    g_mutex_unlock(&started_lock);
     for (int count = 0;; count++) {
         if (sigwait(set, &signo) != 0)
             continue;
@@ -132,17 +123,43 @@ void cli_install_signal_thread(const char *stopping)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    /* A command that returns at once must not exit while the new thread is
-     * still starting: LeakSanitizer's exit-time scan then finds a thread
-     * half set up and fails the process with status 1 (seen in CI as
-     * `dokpim youtube auth` exiting 1 instead of 2). So the thread is
-     * waited for, and its reference kept for the life of the process. */
     static GThread *thread;
-    if (thread)
-        return;
-    thread = g_thread_new("dokpim-signals", signal_thread, &set);
-    g_mutex_lock(&started_lock);
-    while (!started)
-        g_cond_wait(&started_cond, &started_lock);
-    g_mutex_unlock(&started_lock);
+    if (!thread)
+        thread = cli_thread_start("dokpim-signals", signal_thread, &set);
+}
+
+/* What a thread started by cli_thread_start() runs first. */
+typedef struct thread_start {
+    GThreadFunc func;
+    gpointer data;
+    GMutex lock;
+    GCond cond;
+    bool running;
+} thread_start;
+
+static gpointer run_started(gpointer data)
+{
+    thread_start *start = data;
+    GThreadFunc func = start->func;
+    gpointer user = start->data;
+    g_mutex_lock(&start->lock);
+    start->running = true;
+    g_cond_signal(&start->cond);
+    g_mutex_unlock(&start->lock);
+    return func(user);
+}
+
+GThread *cli_thread_start(const char *name, GThreadFunc func, gpointer data)
+{
+    thread_start start = {.func = func, .data = data};
+    g_mutex_init(&start.lock);
+    g_cond_init(&start.cond);
+    GThread *thread = g_thread_new(name, run_started, &start);
+    g_mutex_lock(&start.lock);
+    while (!start.running)
+        g_cond_wait(&start.cond, &start.lock);
+    g_mutex_unlock(&start.lock);
+    g_cond_clear(&start.cond);
+    g_mutex_clear(&start.lock);
+    return thread;
 }
