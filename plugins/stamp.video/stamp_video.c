@@ -77,6 +77,7 @@ static int stamp_video_write(const dk_stage *stage, dk_item *item,
         .tags = tags,
         .fallback_creation_time = creation_time,
         .open_timeout = (double)dk_stage_int(stage, "timeout"),
+        .item = item,
     };
     stamp_video_report report = {.dropped = g_string_new(NULL)};
     ret = stamp_video_remux(&job, &report, err);

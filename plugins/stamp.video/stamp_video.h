@@ -30,6 +30,7 @@ typedef struct stamp_video_job {
     /* creation_time to write only when the source has none; or NULL */
     const char *fallback_creation_time;
     double open_timeout; /* seconds for opening and probing the input */
+    const dk_item *item; /* whose progress is reported; NULL: none */
 } stamp_video_job;
 
 typedef struct stamp_video_report {

@@ -10,6 +10,8 @@
 #include <libavcodec/avcodec.h>
 #include <string.h>
 
+#include <dokpim/progress.h>
+
 #include "ingest_video_boxes.h"
 #include "ingest_video_open.h"
 #include "stamp_video.h"
@@ -22,6 +24,7 @@ typedef struct remux_state {
     int *map;        /* input stream -> output stream, or -1 */
     int64_t shift;   /* subtracted from every timestamp, AV_TIME_BASE */
     int64_t in_size; /* bytes in the input file */
+    int shown;       /* percent last reported */
 } remux_state;
 
 const char *stamp_video_muxer_for(const char *output, const char *input)
@@ -258,6 +261,22 @@ static int remux_write_packet(remux_state *s, AVPacket *packet, dk_error *err)
     return 0;
 }
 
+/* How far the copy has read, by bytes: a remux costs what it moves, and
+ * the input position only ever grows (packet times jump between
+ * interleaved streams). At most one report per hundredth; a remux moves
+ * thousands of packets a second. */
+static void remux_report_progress(remux_state *s)
+{
+    if (!s->job->item || s->in_size <= 0 || !s->in->pb)
+        return;
+    int64_t at = avio_tell(s->in->pb);
+    int percent = at > 0 ? (int)(at * 100 / s->in_size) : 0;
+    if (percent <= s->shown || percent > 100)
+        return;
+    s->shown = percent;
+    dk_progress(s->job->item, percent / 100.0, "copying packets");
+}
+
 static int remux_copy_packets(remux_state *s, dk_error *err)
 {
     AVPacket *packet = av_packet_alloc();
@@ -294,6 +313,7 @@ static int remux_copy_packets(remux_state *s, dk_error *err)
         av_packet_unref(packet);
         if (ret < 0)
             break;
+        remux_report_progress(s);
     }
     av_packet_free(&packet);
     return ret;
@@ -308,7 +328,7 @@ static int64_t remux_file_size(const char *path)
 int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
                       dk_error *err)
 {
-    remux_state s = {.job = job, .report = report};
+    remux_state s = {.job = job, .report = report, .shown = -1};
     int ret = ingest_video_open(job->input, job->open_timeout, &s.in, err);
     if (ret < 0)
         return ret;
@@ -331,7 +351,10 @@ int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
     if (ret == 0 && report->packets == 0)
         ret = dk_error_set(err, DK_ERR_INVALID, "no packet to copy");
     if (ret == 0) {
-        /* writes the index and moves it in front (a second pass) */
+        /* writes the index and moves it in front: a second pass over the
+         * file, which libavformat does not report on */
+        if (job->item)
+            dk_progress(job->item, -1, "moving the index to the front");
         ret = av_write_trailer(s.out);
         if (ret < 0)
             ret = ret == AVERROR_EXIT

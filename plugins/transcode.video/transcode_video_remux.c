@@ -14,6 +14,7 @@ int transcode_video_remux(const transcode_video_job *job, dk_error *err)
         .output = job->output,
         .format = "mp4",
         .open_timeout = job->open_timeout,
+        .item = job->item,
     };
     stamp_video_report report = {.dropped = g_string_new(NULL)};
     int rc = stamp_video_remux(&copy, &report, err);

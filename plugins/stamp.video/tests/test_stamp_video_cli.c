@@ -240,12 +240,37 @@ START_TEST(test_rerun_is_idempotent)
 }
 END_TEST
 
+/* Without a terminal, progress comes as lines: the packet copy by the
+ * share of the input read (rising), then the second pass that moves the
+ * index, all before the clip is done. */
+START_TEST(test_progress_lines)
+{
+    const char *done = strstr(run_stderr, "done clip.mp4");
+    ck_assert_msg(done, "%s", run_stderr);
+    int copying = 0, last = -1;
+    for (const char *at = run_stderr;
+         (at = strstr(at, "dokpim: clip.mp4 ")) != NULL; at++) {
+        int percent = -1;
+        if (sscanf(at, "dokpim: clip.mp4 %d%% copying packets", &percent) != 1)
+            continue;
+        ck_assert_msg(at < done && percent > last && percent <= 100,
+                      "%d%% after %d%%: %s", percent, last, run_stderr);
+        last = percent;
+        copying++;
+    }
+    const char *moving =
+        strstr(run_stderr, "dokpim: clip.mp4 moving the index to the front");
+    ck_assert_msg(copying >= 1 && moving && moving < done, "%s", run_stderr);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("stamp.video cli");
     TCase *tc = tcase_create("batch");
     tcase_add_loop_test(tc, test_batch_row, 0, G_N_ELEMENTS(expect_rows));
     tcase_add_test(tc, test_dropped_note);
+    tcase_add_test(tc, test_progress_lines);
     tcase_add_test(tc, test_rerun_is_idempotent);
     suite_add_tcase(s, tc);
     return s;
