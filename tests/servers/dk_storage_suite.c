@@ -64,17 +64,12 @@ static void rig_down(rig *r)
 
 static void queue_input(rig *r)
 {
-    char *err = NULL;
-    int status = dk_rig_dokpim(NULL, &err, "run", "-q", r->pipeline, "--event",
-                               r->event, "-o", r->library, r->input, NULL);
-    ck_assert_msg(status == 0, "dokpim run: %s", err);
-    g_free(err);
+    dk_rig_queue(r->pipeline, r->event, r->library, r->input);
 }
 
 static int work(rig *r, char **err)
 {
-    return dk_rig_dokpim(NULL, err, "queue", "work", "-o", r->library,
-                         "--until-empty", NULL);
+    return dk_rig_work(r->library, err);
 }
 
 static char *part_path(const rig *r)

@@ -18,6 +18,22 @@ int dk_rig_dokpim(char **out, char **err, const char *first, ...)
     return status;
 }
 
+void dk_rig_queue(const char *pipeline, const char *event, const char *library,
+                  const char *input)
+{
+    char *err = NULL;
+    int status = dk_rig_dokpim(NULL, &err, "run", "-q", pipeline, "--event",
+                               event, "-o", library, input, NULL);
+    ck_assert_msg(status == 0, "dokpim run: %s", err);
+    g_free(err);
+}
+
+int dk_rig_work(const char *library, char **err)
+{
+    return dk_rig_dokpim(NULL, err, "queue", "work", "-o", library,
+                         "--until-empty", NULL);
+}
+
 JsonNode *dk_rig_parse(const char *text)
 {
     JsonParser *parser = json_parser_new();

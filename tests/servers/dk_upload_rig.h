@@ -9,6 +9,12 @@
  * be NULL; otherwise g_free() them. */
 int dk_rig_dokpim(char **out, char **err, const char *first, ...)
     __attribute__((sentinel));
+/* `dokpim run -q PIPELINE --event EVENT -o LIBRARY INPUT`, which must
+ * succeed: it queues INPUT's upload. */
+void dk_rig_queue(const char *pipeline, const char *event, const char *library,
+                  const char *input);
+/* `dokpim queue work -o LIBRARY --until-empty`; its exit status. */
+int dk_rig_work(const char *library, char **err);
 /* Parses JSON or fails the test; json_node_unref() the result. */
 JsonNode *dk_rig_parse(const char *text);
 /* Job number index (0-based) of `dokpim queue list --json -o library`;

@@ -128,17 +128,12 @@ static void rig_down(rig *r)
 
 static void queue_video(rig *r)
 {
-    char *err = NULL;
-    int status = dk_rig_dokpim(NULL, &err, "run", r->pipeline, "--event",
-                               r->event, "-o", r->library, video, NULL);
-    ck_assert_msg(status == 0, "dokpim run: %s", err);
-    g_free(err);
+    dk_rig_queue(r->pipeline, r->event, r->library, video);
 }
 
 static int work(rig *r, char **err)
 {
-    return dk_rig_dokpim(NULL, err, "queue", "work", "-o", r->library,
-                         "--until-empty", NULL);
+    return dk_rig_work(r->library, err);
 }
 
 /* queue work that must end with this status; shows its output if not */
