@@ -122,6 +122,9 @@ int dk_atomic_commit_as(dk_atomic **file, const char *final_path,
                         dk_error *err);
 
 /* ---- source cache (source_cache.c) ---- */
+/* The file as a stat tells it apart: device, inode, size, mtime and ctime
+ * (to the nanosecond). Equal strings: the same, unchanged file. g_free(). */
+char *dk_stat_identity(const struct stat *st);
 /* The sha256 a source had when it was last imported into root, if its
  * stat (device, inode, size, mtime, ctime) still matches. */
 bool dk_source_cache_lookup(const char *root, const char *source,

@@ -27,14 +27,21 @@ static char *entry_path(const char *root, const char *source)
     return g_build_filename(root, "sources", prefix, key, NULL);
 }
 
-static char *describe(const struct stat *st, const char hex[65])
+char *dk_stat_identity(const struct stat *st)
 {
-    return g_strdup_printf(
-        SOURCE_CACHE_VERSION " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64
-                             ".%09ld %" PRId64 ".%09ld %s\n",
-        (uint64_t)st->st_dev, (uint64_t)st->st_ino, (int64_t)st->st_size,
-        (int64_t)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-        (int64_t)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, hex ? hex : "");
+    return g_strdup_printf("%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64
+                           ".%09ld %" PRId64 ".%09ld",
+                           (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+                           (int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec,
+                           st->st_mtim.tv_nsec, (int64_t)st->st_ctim.tv_sec,
+                           st->st_ctim.tv_nsec);
+}
+
+/* "dokpim-source 1 <identity> " then the 64-digit hash and a newline */
+static char *entry_head(const struct stat *st)
+{
+    g_autofree char *identity = dk_stat_identity(st);
+    return g_strdup_printf(SOURCE_CACHE_VERSION " %s ", identity);
 }
 
 bool dk_source_cache_lookup(const char *root, const char *source,
@@ -43,12 +50,12 @@ bool dk_source_cache_lookup(const char *root, const char *source,
     g_autofree char *path = entry_path(root, source);
     g_autofree char *text = NULL;
     gsize length = 0;
-    if (!g_file_get_contents(path, &text, &length, NULL) || length < 66)
+    if (!g_file_get_contents(path, &text, &length, NULL))
         return false;
     /* the entry must be what this file's stat would write, plus a hash */
-    g_autofree char *expected = describe(st, NULL);
-    size_t prefix = strlen(expected) - 1; /* without the newline */
-    if (length != prefix + 65 || strncmp(text, expected, prefix) != 0 ||
+    g_autofree char *head = entry_head(st);
+    size_t prefix = strlen(head);
+    if (length != prefix + 65 || strncmp(text, head, prefix) != 0 ||
         text[length - 1] != '\n')
         return false;
     const char *sum = text + prefix;
@@ -72,7 +79,8 @@ void dk_source_cache_store(const char *root, const char *source,
     g_autofree char *dir = g_path_get_dirname(path);
     if (g_mkdir_with_parents(dir, 0755) != 0)
         return;
-    g_autofree char *text = describe(st, hex);
+    g_autofree char *head = entry_head(st);
+    g_autofree char *text = g_strconcat(head, hex, "\n", NULL);
     /* Written in place, unflushed: a torn entry fails the exact match in
      * lookup and only costs a hash. */
     g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_NONE, 0644,
