@@ -192,3 +192,31 @@ int dk_test_run_suite(Suite *suite)
     dk_test_cleanup_dirs();
     return failed ? 1 : 0;
 }
+
+int dk_test_progress_lines(const char *err, const char *file, const char *note,
+                           int *last)
+{
+    g_autofree char *done_line = g_strdup_printf("done %s", file);
+    g_autofree char *head = g_strdup_printf("dokpim: %s ", file);
+    const char *done = strstr(err, done_line);
+    ck_assert_msg(done, "no \"%s\" in: %s", done_line, err);
+    int lines = 0;
+    *last = -1;
+    for (const char *at = err; (at = strstr(at, head)) != NULL; at++) {
+        const char *rest = at + strlen(head);
+        char *end = NULL;
+        long percent = strtol(rest, &end, 10);
+        if (end == rest || end[0] != '%' || end[1] != ' ' ||
+            strncmp(end + 2, note, strlen(note)) != 0)
+            continue;
+        char after = end[2 + strlen(note)];
+        if (after != '\n' && after != '\0')
+            continue;
+        ck_assert_msg(at < done, "progress after the item was done: %s", err);
+        ck_assert_msg(percent > *last && percent <= 100, "%ld%% after %d%%: %s",
+                      percent, *last, err);
+        *last = (int)percent;
+        lines++;
+    }
+    return lines;
+}

@@ -42,4 +42,11 @@ void dk_test_lsan_suppress(const char *dir, const char *rules);
 typedef struct Suite Suite;
 int dk_test_run_suite(Suite *suite);
 
+/* The plain progress lines `dokpim run` printed on stderr for one file,
+ * "dokpim: FILE  NN% NOTE": fails the test unless each comes before the
+ * file's "done" line and the percentages rise, never past 100. Returns
+ * how many there were; *last gets the final percentage (-1: none). */
+int dk_test_progress_lines(const char *err, const char *file, const char *note,
+                           int *last);
+
 #endif

@@ -245,19 +245,10 @@ END_TEST
  * index, all before the clip is done. */
 START_TEST(test_progress_lines)
 {
+    int last = -1;
+    int copying = dk_test_progress_lines(run_stderr, "clip.mp4",
+                                         "copying packets", &last);
     const char *done = strstr(run_stderr, "done clip.mp4");
-    ck_assert_msg(done, "%s", run_stderr);
-    int copying = 0, last = -1;
-    for (const char *at = run_stderr;
-         (at = strstr(at, "dokpim: clip.mp4 ")) != NULL; at++) {
-        int percent = -1;
-        if (sscanf(at, "dokpim: clip.mp4 %d%% copying packets", &percent) != 1)
-            continue;
-        ck_assert_msg(at < done && percent > last && percent <= 100,
-                      "%d%% after %d%%: %s", percent, last, run_stderr);
-        last = percent;
-        copying++;
-    }
     const char *moving =
         strstr(run_stderr, "dokpim: clip.mp4 moving the index to the front");
     ck_assert_msg(copying >= 1 && moving && moving < done, "%s", run_stderr);

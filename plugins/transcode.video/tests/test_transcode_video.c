@@ -316,23 +316,9 @@ END_TEST
 START_TEST(test_progress_lines)
 {
     ck_assert_msg(run_progress.status == 0, "%s", run_progress.err);
-    const char *done = strstr(run_progress.err, "done long.mp4");
-    ck_assert_msg(done, "%s", run_progress.err);
-    int lines = 0, last = -1;
-    for (const char *at = run_progress.err;
-         (at = strstr(at, "dokpim: long.mp4 ")) != NULL; at++) {
-        int percent = -1;
-        char note[16] = "";
-        if (sscanf(at, "dokpim: long.mp4 %d%% %15s", &percent, note) != 2 ||
-            strcmp(note, "encoding") != 0)
-            continue;
-        ck_assert_msg(at < done, "progress after the item was done: %s",
-                      run_progress.err);
-        ck_assert_msg(percent > last && percent <= 100, "%d%% after %d%%: %s",
-                      percent, last, run_progress.err);
-        last = percent;
-        lines++;
-    }
+    int last = -1;
+    int lines =
+        dk_test_progress_lines(run_progress.err, "long.mp4", "encoding", &last);
     ck_assert_msg(lines >= 3 && last >= 50, "%d lines, last %d%%: %s", lines,
                   last, run_progress.err);
 }
