@@ -13,6 +13,13 @@ static void print_summary(const dk_run *run, const dk_library *library)
             run->results->len, run->results->len == 1 ? "" : "s",
             run->counts[DK_STATUS_DONE], run->counts[DK_STATUS_SKIPPED],
             run->counts[DK_STATUS_DUPLICATE], run->counts[DK_STATUS_FAILED]);
+    unsigned warned = 0;
+    for (guint i = 0; i < run->results->len; i++)
+        warned +=
+            ((const dk_result *)run->results->pdata[i])->item->warnings->len >
+            0;
+    if (warned)
+        fprintf(stderr, ", %u with warnings", warned);
     if (run->stage_errors->len)
         fprintf(stderr, ", %u stage%s failed", run->stage_errors->len,
                 run->stage_errors->len == 1 ? "" : "s");

@@ -110,6 +110,16 @@ static void add_item(JsonBuilder *builder, const dk_result *r)
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
+    json_builder_set_member_name(builder, "warnings");
+    json_builder_begin_array(builder);
+    for (guint i = 0; i < item->warnings->len; i++) {
+        const dk_warning *w = item->warnings->pdata[i];
+        json_builder_begin_object(builder);
+        add_string_or_null(builder, "stage", w->stage);
+        add_string_or_null(builder, "message", w->message);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
     json_builder_end_object(builder);
 }
 

@@ -63,6 +63,12 @@ static void clear_bar(const cli_progress *progress)
 static void report_line(const dk_result *r)
 {
     const char *path = r->item->source_path;
+    /* a salvaged item is done, but what was lost is said, one line each */
+    for (guint i = 0; i < r->item->warnings->len; i++) {
+        const dk_warning *w = r->item->warnings->pdata[i];
+        fprintf(stderr, "dokpim: warning: %s: %s: %s\n", path, w->stage,
+                w->message);
+    }
     if (r->status == DK_STATUS_FAILED) {
         if (r->stage)
             fprintf(stderr, "dokpim: error: %s: %s: %s\n", path, r->stage,

@@ -88,6 +88,11 @@ typedef struct dk_derivative {
     char *path; /* absolute */
 } dk_derivative;
 
+typedef struct dk_warning {
+    char *stage;
+    char *message;
+} dk_warning;
+
 struct dk_library;
 
 struct dk_item {
@@ -99,6 +104,7 @@ struct dk_item {
     int seq;
     dk_meta *meta;
     GPtrArray *derivatives; /* dk_derivative */
+    GPtrArray *warnings;    /* dk_warning, in the order they were raised */
     struct dk_library *library;
     const char *running_stage;    /* name of the stage in process() */
     GHashTable *previous_outputs; /* paths this item wrote in earlier runs */
@@ -108,6 +114,9 @@ dk_item *dk_item_new(const char *source_path, int seq,
                      struct dk_library *library);
 void dk_item_free(dk_item **item);
 void dk_derivative_free(gpointer derivative);
+/* Adds a warning under an explicit stage name (the manifest restores
+ * them); the cap of DK_ITEM_WARNINGS_MAX per stage applies. */
+void dk_item_add_warning(dk_item *item, const char *stage, const char *message);
 
 /* ---- files ---- */
 /* mkdir -p */

@@ -2,8 +2,17 @@
 #include "dk_internal.h"
 
 #include <glib/gstdio.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+
+static void warning_free(gpointer data)
+{
+    dk_warning *w = data;
+    g_free(w->stage);
+    g_free(w->message);
+    g_free(w);
+}
 
 dk_item *dk_item_new(const char *source_path, int seq,
                      struct dk_library *library)
@@ -14,6 +23,7 @@ dk_item *dk_item_new(const char *source_path, int seq,
     item->kind = DK_KIND_FILE;
     item->meta = dk_meta_new();
     item->derivatives = g_ptr_array_new_with_free_func(dk_derivative_free);
+    item->warnings = g_ptr_array_new_with_free_func(warning_free);
     item->library = library;
     return item;
 }
@@ -38,6 +48,7 @@ void dk_item_free(dk_item **item)
     g_free(it->current_path);
     dk_meta_free(&it->meta);
     g_ptr_array_free(it->derivatives, TRUE);
+    g_ptr_array_free(it->warnings, TRUE);
     if (it->previous_outputs)
         g_hash_table_destroy(it->previous_outputs);
     g_free(it);
@@ -238,4 +249,54 @@ int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
         item->current_path = g_strdup(path);
     }
     return 0;
+}
+
+static unsigned warnings_of_stage(const dk_item *item, const char *stage)
+{
+    unsigned n = 0;
+    for (guint i = 0; i < item->warnings->len; i++) {
+        const dk_warning *w = item->warnings->pdata[i];
+        n += strcmp(w->stage, stage) == 0;
+    }
+    return n;
+}
+
+void dk_item_add_warning(dk_item *item, const char *stage, const char *message)
+{
+    unsigned n = warnings_of_stage(item, stage);
+    if (n > DK_ITEM_WARNINGS_MAX)
+        return;
+    dk_warning *w = g_new0(dk_warning, 1);
+    w->stage = g_strdup(stage);
+    /* a file that breaks in a thousand places must not flood the report:
+     * the last kept line says that more were left out */
+    w->message = n < DK_ITEM_WARNINGS_MAX
+                     ? g_strdup(message)
+                     : g_strdup("further warnings left out");
+    g_ptr_array_add(item->warnings, w);
+}
+
+void dk_item_warn(dk_item *item, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    g_autofree char *message = g_strdup_vprintf(fmt, args);
+    va_end(args);
+    dk_item_add_warning(item, item->running_stage ? item->running_stage : "",
+                        message);
+}
+
+unsigned dk_item_warning_count(const dk_item *item)
+{
+    return item->warnings->len;
+}
+
+const char *dk_item_warning(const dk_item *item, unsigned n, const char **stage)
+{
+    if (n >= item->warnings->len)
+        return NULL;
+    const dk_warning *w = item->warnings->pdata[n];
+    if (stage)
+        *stage = w->stage;
+    return w->message;
 }

@@ -148,6 +148,14 @@ bool dk_manifest_restore(const dk_manifest *m, const char *stage,
         g_free(item->current_path);
         item->current_path = dk_library_absolute(m->library, current);
     }
+    int warnings = g_key_file_get_integer(m->file, group, "warnings", NULL);
+    for (int i = 0; i < warnings; i++) {
+        g_autofree char *key = g_strdup_printf("warning.%d", i);
+        g_autofree char *text =
+            g_key_file_get_string(m->file, group, key, NULL);
+        if (text)
+            dk_item_add_warning(item, stage, text);
+    }
     gchar **keys = g_key_file_get_keys(m->file, group, NULL, NULL);
     dk_meta_free(&item->meta);
     item->meta = dk_meta_new();
@@ -183,6 +191,16 @@ void dk_manifest_record(dk_manifest *m, const char *stage,
         item->current_path ? dk_library_relative(m->library, item->current_path)
                            : g_strdup("");
     g_key_file_set_string(m->file, group, "current", current);
+    int warnings = 0;
+    for (guint i = 0; i < item->warnings->len; i++) {
+        const dk_warning *w = item->warnings->pdata[i];
+        if (strcmp(w->stage, stage) != 0)
+            continue;
+        g_autofree char *key = g_strdup_printf("warning.%d", warnings++);
+        g_key_file_set_string(m->file, group, key, w->message);
+    }
+    if (warnings)
+        g_key_file_set_integer(m->file, group, "warnings", warnings);
     GList *keys = dk_meta_sorted_keys(item->meta);
     for (GList *k = keys; k; k = k->next) {
         g_autofree char *key = g_strdup_printf("meta.%s", (char *)k->data);

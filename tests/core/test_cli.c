@@ -226,6 +226,64 @@ START_TEST(bad_items_are_set_aside_and_the_batch_goes_on)
 }
 END_TEST
 
+static JsonObject *item_of(JsonObject *root, const char *input)
+{
+    JsonArray *items = json_object_get_array_member(root, "items");
+    for (guint i = 0; i < json_array_get_length(items); i++) {
+        JsonObject *item = json_array_get_object_element(items, i);
+        if (strcmp(json_object_get_string_member(item, "input"), input) == 0)
+            return item;
+    }
+    ck_abort_msg("no item for %s", input);
+    return NULL;
+}
+
+/* A stage that salvaged something leaves the item done, but says so on
+ * stderr (one line per warning, naming file and stage), in --json and in
+ * the manifest, so a re-run that skips the stage says it again. */
+START_TEST(warnings_are_reported_kept_and_repeated)
+{
+    g_autofree char *warned = g_build_filename(input_dir, "warn-me.txt", NULL);
+    dk_test_write(warned, "w", 1);
+    g_autofree char *lib = library("lib");
+    for (int pass = 0; pass < 2; pass++) {
+        char *out = NULL, *err = NULL;
+        ck_assert_int_eq(run(lib, "2", NULL, &out, &err), 0);
+        g_autofree char *line = g_strdup_printf(
+            "dokpim: warning: %s: t: salvaged warn-me.txt on purpose\n",
+            warned);
+        ck_assert_msg(strstr(err, line), "pass %d stderr: %s", pass, err);
+        g_autofree char *line2 =
+            g_strdup_printf("dokpim: warning: %s: t: second note\n", warned);
+        ck_assert_msg(strstr(err, line2), "pass %d stderr: %s", pass, err);
+        ck_assert_msg(strstr(err, "0 failed, 1 with warnings\n"), "%s", err);
+        /* only the warned item warns */
+        ck_assert_msg(!strstr(strstr(err, line2) + strlen(line2), "warning:"),
+                      "%s", err);
+        JsonParser *parser;
+        JsonObject *root = parse(out, &parser);
+        JsonObject *item = item_of(root, warned);
+        ck_assert_str_eq(json_object_get_string_member(item, "status"),
+                         pass ? "skipped" : "done");
+        JsonArray *warnings = json_object_get_array_member(item, "warnings");
+        ck_assert_int_eq(json_array_get_length(warnings), 2);
+        JsonObject *first = json_array_get_object_element(warnings, 0);
+        ck_assert_str_eq(json_object_get_string_member(first, "stage"), "t");
+        ck_assert_str_eq(json_object_get_string_member(first, "message"),
+                         "salvaged warn-me.txt on purpose");
+        JsonObject *other = json_array_get_object_element(
+            json_object_get_array_member(root, "items"), 0);
+        if (other != item)
+            ck_assert_int_eq(json_array_get_length(json_object_get_array_member(
+                                 other, "warnings")),
+                             0);
+        g_object_unref(parser);
+        g_free(out);
+        g_free(err);
+    }
+}
+END_TEST
+
 /* A stage whose end-of-run work fails gets one error line naming it, a
  * mention in the summary and the JSON, and exit status 1, while every item
  * is still done. */
@@ -509,6 +567,7 @@ int main(void)
     tcase_add_test(tc, version_help_and_plugins);
     tcase_add_test(tc, check_names_the_typo);
     tcase_add_test(tc, bad_items_are_set_aside_and_the_batch_goes_on);
+    tcase_add_test(tc, warnings_are_reported_kept_and_repeated);
     tcase_add_test(tc, failed_finish_fails_the_run_and_names_the_stage);
     tcase_add_test(tc, jobs_do_not_change_outputs);
     tcase_add_test(tc, rerun_skips_done_work_and_redoes_changed_stages);

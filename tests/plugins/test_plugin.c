@@ -27,7 +27,8 @@ __attribute__((unused)) static const dk_option test_options[] = {
 };
 
 /* Writes the caption to the output; fails on purpose for files whose name
- * contains "fail", so tests can see a batch go on past a bad item. */
+ * contains "fail", so tests can see a batch go on past a bad item, and
+ * warns for names containing "warn", as a stage that salvaged something. */
 static int test_process(const dk_stage *stage, void *state, dk_item *item,
                         dk_error *err)
 {
@@ -54,6 +55,10 @@ static int test_process(const dk_stage *stage, void *state, dk_item *item,
     }
     if (rc == 0)
         rc = dk_item_add_derivative(item, "out", path, true, err);
+    if (rc == 0 && strstr(name, "warn")) {
+        dk_item_warn(item, "salvaged %s on purpose", name);
+        dk_item_warn(item, "second note");
+    }
     return rc;
 }
 

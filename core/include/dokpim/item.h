@@ -81,6 +81,23 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
 int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
                            bool main_line, dk_error *err);
 
+/* Records that the running stage succeeded only by salvaging, shortening
+ * or dropping something (tags of a corrupt EXIF block, a caption cut to
+ * what a format carries, the unplayable tail of a cut-off clip). The item
+ * still counts as done; the warning is printed as one line naming the
+ * file and the stage, listed under "warnings" in --json and kept in the
+ * item's manifest, so a re-run that skips the stage reports it again.
+ * One call per problem: at most DK_ITEM_WARNINGS_MAX per stage are kept,
+ * and one more says how many were left out. */
+#define DK_ITEM_WARNINGS_MAX 32
+void dk_item_warn(dk_item *item, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The number of warnings on the item, and the n-th (stage name and text,
+ * owned by the item), for plugins and tests that look at them. */
+unsigned dk_item_warning_count(const dk_item *item);
+const char *dk_item_warning(const dk_item *item, unsigned n,
+                            const char **stage);
+
 #ifdef __cplusplus
 }
 #endif
