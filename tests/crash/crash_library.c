@@ -3,9 +3,11 @@
 #include "crash_trials.h"
 
 #include <dokpim/fileio.h>
+#include <glib/gstdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dk_test.h"
 
@@ -150,6 +152,13 @@ static bool original_matches_name(const char *library, const char *relative)
     return sha && strcmp(sha, base) == 0;
 }
 
+/* By its mode bits: access(2) says yes to root whatever they are. */
+static bool writable(const char *path)
+{
+    GStatBuf st;
+    return g_stat(path, &st) != 0 || (st.st_mode & 0222) != 0;
+}
+
 static bool manifest_parses(const char *path)
 {
     g_autoptr(GKeyFile) file = g_key_file_new();
@@ -183,6 +192,8 @@ static int check_folder(const char *library, const char *reference,
                    !original_matches_name(library, relative)) {
             crash_fail(tally, trial, "original %s does not hold its hash",
                        relative);
+        } else if (!strcmp(sub, "originals") && writable(mine)) {
+            crash_fail(tally, trial, "original %s is writable", relative);
         } else if (!crash_same_output(mine, theirs)) {
             crash_fail(tally, trial, "%s differs from the uninterrupted run",
                        relative);

@@ -46,7 +46,8 @@ void crash_fail(crash_tally *tally, const char *trial, const char *fmt, ...)
 GHashTable *crash_hash_tree(const char *dir);
 
 /* After a kill: every original under LIBRARY/originals that is not a temp
- * file holds the content its name says and is the reference's; every file
+ * file holds the content its name says, is read-only and is the
+ * reference's; every file
  * under LIBRARY/derived that is not a temp file equals the reference's
  * file of that name (crash_same_output); every manifest parses. Returns
  * the number of temp files found (the kill landed mid-write). */

@@ -165,8 +165,8 @@ START_TEST(test_run_killed_at_random_moments)
     g_autofree char *reference = g_build_filename(b.root, "reference", NULL);
     double seconds = run_to_end(&b, reference);
     ck_assert_msg(seconds > 0, "the uninterrupted run failed");
-    /* a second uninterrupted run shows what differs legitimately: only
-     * the MP4 times crash_same_output ignores */
+    /* a second uninterrupted run shows that nothing differs but what
+     * crash_same_output ignores (MP4 times, XMP line order) */
     g_autofree char *second = g_build_filename(b.root, "second", NULL);
     ck_assert_msg(run_to_end(&b, second) > 0, "the second run failed");
     crash_check_finished(second, reference, &tally, "second uninterrupted run");
