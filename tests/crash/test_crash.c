@@ -472,8 +472,8 @@ START_TEST(test_upload_killed_at_random_moments)
                   -1);
     /* sizes and the stand-in's pace keep one upload near a second */
     target targets[] = {
-        {.name = "webdav", .script = "nginx-dav.sh", .size = 48 << 20},
-        {.name = "sftp", .script = "sshd-user.sh", .size = 48 << 20},
+        {.name = "webdav", .script = "nginx-dav.sh", .size = 32 << 20},
+        {.name = "sftp", .script = "sshd-user.sh", .size = 24 << 20},
         {.name = "youtube",
          .script = "youtube-standin.sh",
          .server_args = {"--throttle", "8000000", NULL},
