@@ -18,7 +18,9 @@ die() { echo "bench/crash: $*" >&2; exit 2; }
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
 
-[ $# -ge 1 ] && [[ $1 =~ ^[0-9]+$ ]] || die "usage: $0 N [BUILD_DIR] (N >= 100 for a long run)"
+if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
+  die "usage: $0 N [BUILD_DIR] (N >= 100 for a long run)"
+fi
 trials=$1
 bench_build_dir "${2:-$root/build}"
 bench_need_dokpim
