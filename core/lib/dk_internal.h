@@ -149,6 +149,7 @@ typedef struct dk_library {
     GMutex lock;
     GHashTable *claimed;  /* sha256 -> first source path in this run */
     GHashTable *reserved; /* output path -> owning item */
+    GHashTable *listed;   /* outputs any manifest names; read when needed */
 } dk_library;
 
 /* Creates the folder layout, takes the library lock (one dokpim at a time)

@@ -1,5 +1,6 @@
 /* The event library folder: layout, lock, hash claims and output names. */
 #include "dk_internal.h"
+#include "manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +82,8 @@ void dk_library_free(dk_library **library)
     close(lib->lock_fd);
     g_hash_table_destroy(lib->claimed);
     g_hash_table_destroy(lib->reserved);
+    if (lib->listed)
+        g_hash_table_destroy(lib->listed);
     g_mutex_clear(&lib->lock);
     g_free(lib->root);
     g_free(lib);
@@ -113,6 +116,22 @@ static char *numbered_name(const char *path, int n)
     return g_build_filename(dir, name, NULL);
 }
 
+/* Whether an existing file belongs to some item. Only a file no manifest
+ * names is free to take: an output a killed run renamed into place before
+ * its manifest was saved. Writing it again under the same name keeps an
+ * interrupted run's names those of an uninterrupted one (it was NAME_2).
+ * Read once, on the first such file, under the library lock; an output
+ * recorded later in this run is in `reserved` already. */
+static bool listed_in_a_manifest(dk_library *library, const char *path)
+{
+    if (!library->listed) {
+        library->listed =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        dk_manifest_collect_library_outputs(library, library->listed);
+    }
+    return g_hash_table_contains(library->listed, path);
+}
+
 int dk_library_reserve(dk_library *library, const dk_item *item,
                        const char *candidate, char **chosen, dk_error *err)
 {
@@ -123,9 +142,10 @@ int dk_library_reserve(dk_library *library, const dk_item *item,
         const dk_item *owner = g_hash_table_lookup(library->reserved, name);
         bool ours_before = item->previous_outputs &&
                            g_hash_table_contains(item->previous_outputs, name);
-        bool taken =
-            (owner && owner != item) ||
-            (!owner && !ours_before && g_file_test(name, G_FILE_TEST_EXISTS));
+        bool taken = owner ? owner != item
+                           : !ours_before &&
+                                 g_file_test(name, G_FILE_TEST_EXISTS) &&
+                                 listed_in_a_manifest(library, name);
         if (taken) {
             g_free(name);
             continue;

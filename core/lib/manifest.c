@@ -95,6 +95,25 @@ void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths)
     g_strfreev(groups);
 }
 
+void dk_manifest_collect_library_outputs(const dk_library *library,
+                                         GHashTable *paths)
+{
+    g_autofree char *items = g_build_filename(library->root, "items", NULL);
+    GDir *dir = g_dir_open(items, 0, NULL);
+    if (!dir)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(dir))) {
+        if (!g_str_has_suffix(name, ".ini") || dk_is_temp_name(name))
+            continue;
+        g_autofree char *sha256 = g_strndup(name, strlen(name) - 4);
+        dk_manifest *m = dk_manifest_load(library, sha256);
+        dk_manifest_collect_outputs(m, paths);
+        dk_manifest_free(&m);
+    }
+    g_dir_close(dir);
+}
+
 bool dk_manifest_has_stage(const dk_manifest *m, const char *stage,
                            const char *fingerprint)
 {

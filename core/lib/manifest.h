@@ -14,6 +14,9 @@ void dk_manifest_add_source(dk_manifest *m, const char *source);
 void dk_manifest_set_item(dk_manifest *m, const dk_item *item);
 /* Adds every output path recorded for any stage to paths (absolute). */
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths);
+/* Adds the outputs every manifest in the library names to paths. */
+void dk_manifest_collect_library_outputs(const dk_library *library,
+                                         GHashTable *paths);
 /* True when the stage is recorded with this fingerprint. */
 bool dk_manifest_has_stage(const dk_manifest *m, const char *stage,
                            const char *fingerprint);

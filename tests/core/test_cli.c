@@ -442,6 +442,37 @@ START_TEST(killed_run_leaves_whole_files_and_rerun_finishes)
 }
 END_TEST
 
+/* A kill between an output's rename and the manifest save leaves a whole
+ * file that no manifest names yet; the re-run must write it again under
+ * the same name, not beside it as NAME_2 (found by tests/crash). Each row
+ * is one way the record of finished work can be missing. */
+static const struct lost_record {
+    const char *what;
+    const char *shell; /* run in the library folder */
+} lost_records[] = {
+    {"manifest never written", "rm items/*.ini"},
+    {"stage not recorded yet",
+     "for m in items/*.ini; do sed -i '/^\\[stage:t\\]/,$d' \"$m\"; done"},
+};
+
+START_TEST(output_left_unrecorded_keeps_its_name)
+{
+    const struct lost_record *row = &lost_records[_i];
+    g_autofree char *lib = library("lib");
+    ck_assert_int_eq(run(lib, "2", NULL, NULL, NULL), 0);
+    g_autofree char *before = listing(lib);
+    g_autofree char *cmd = g_strdup_printf("cd '%s' && %s", lib, row->shell);
+    ck_assert_int_eq(dk_test_sh(cmd, NULL, NULL), 0);
+    ck_assert_int_eq(run(lib, "2", NULL, NULL, NULL), 0);
+    g_autofree char *after = listing(lib);
+    if (strcmp(before, after) != 0)
+        fprintf(stderr, "%s: before\n%s\nafter\n%s", row->what, before, after);
+    ck_assert_msg(
+        strcmp(before, after) == 0, "%s: outputs changed (%s)", row->what,
+        strstr(after, "_2.txt") ? "NAME_2 beside them" : "see stderr");
+}
+END_TEST
+
 START_TEST(ctrl_c_stops_cleanly_with_status_130)
 {
     g_autofree char *lib = library("lib");
@@ -572,6 +603,8 @@ int main(void)
     tcase_add_test(tc, jobs_do_not_change_outputs);
     tcase_add_test(tc, rerun_skips_done_work_and_redoes_changed_stages);
     tcase_add_test(tc, killed_run_leaves_whole_files_and_rerun_finishes);
+    tcase_add_loop_test(tc, output_left_unrecorded_keeps_its_name, 0,
+                        G_N_ELEMENTS(lost_records));
     tcase_add_test(tc, ctrl_c_stops_cleanly_with_status_130);
     tcase_add_test(tc, inputs_stay_untouched_and_library_is_not_reingested);
     tcase_add_test(tc, ingest_only_pipeline_counts_and_records_ingest);

@@ -152,6 +152,41 @@ START_TEST(library_sweeps_temp_files_and_numbers_names)
 }
 END_TEST
 
+/* An existing output is another item's only when a manifest names it; a
+ * file nobody recorded (a killed run's last rename) is free to take. */
+START_TEST(existing_name_is_taken_only_when_recorded)
+{
+    char *dir = dk_test_tmpdir("taken");
+    g_autofree char *recorded =
+        g_build_filename(dir, "derived", "s", "r.jpg", NULL);
+    g_autofree char *orphan =
+        g_build_filename(dir, "derived", "s", "o.jpg", NULL);
+    dk_test_write(recorded, "r", 1);
+    dk_test_write(orphan, "o", 1);
+    g_autofree char *manifest = g_build_filename(dir, "items", "ab.ini", NULL);
+    dk_test_write(manifest,
+                  "[item]\nsha256=ab\n[stage:s]\nfingerprint=f\n"
+                  "derivatives=1\nrole.0=main\npath.0=derived/s/r.jpg\n",
+                  -1);
+    dk_library *library = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_library_open(dir, &library, &err), 0);
+    dk_item *item = dk_item_new("/in/c.jpg", 3, library);
+    const char *cases[][2] = {{recorded, "r_2.jpg"}, {orphan, "o.jpg"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *chosen = NULL;
+        ck_assert_int_eq(
+            dk_library_reserve(library, item, cases[i][0], &chosen, &err), 0);
+        ck_assert_msg(g_str_has_suffix(chosen, cases[i][1]), "%s for %s",
+                      chosen, cases[i][0]);
+        g_free(chosen);
+    }
+    dk_item_free(&item);
+    dk_library_free(&library);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(import_is_content_addressed_and_read_only)
 {
     char *dir = dk_test_tmpdir("import");
@@ -390,6 +425,7 @@ int main(void)
     tcase_add_test(tc, atomic_open_fails_cleanly_in_readonly_folder);
     tcase_add_test(tc, hash_matches_known_vector);
     tcase_add_test(tc, library_sweeps_temp_files_and_numbers_names);
+    tcase_add_test(tc, existing_name_is_taken_only_when_recorded);
     tcase_add_test(tc, import_is_content_addressed_and_read_only);
     tcase_add_test(tc, import_remembers_unchanged_sources_only);
     tcase_add_test(tc, retry_waits_grow_cap_and_stop);
