@@ -85,7 +85,7 @@ static const remux_row remux_rows[] = {
     {"subtitles.mkv", .dropped = "stream 1 (subtitle, subrip)"},
     {"pcm-audio.avi", .error = "mp4 cannot carry the audio stream 1"},
     {"garbage.mp4", .error = "not a recognised media container"},
-    {"truncated.mp4", .error = "no moov atom"},
+    {"truncated.mp4", .error = "truncated: no index (moov)"},
 };
 
 static const char *const title = "Rapat Paripurna DPRD — Sidang I";

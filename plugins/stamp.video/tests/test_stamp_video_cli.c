@@ -44,7 +44,7 @@ static const struct {
     /* file-time capture (2023): the event's date, no creation time made */
     {"subtitles.mkv", NULL, NULL, VIDEO_CORPUS_DATE, NULL},
     {"garbage.mp4", "ingest", "not a recognised media container"},
-    {"truncated.mp4", "ingest", "no moov atom"},
+    {"truncated.mp4", "ingest", "truncated: no index (moov)"},
     {"empty.mp4", "ingest", "empty file"},
     {"pcm-audio.avi", "stamp", "mp4 cannot carry the audio stream 1"},
     {"audio-only.mp4", "ingest", "no video stream"},
