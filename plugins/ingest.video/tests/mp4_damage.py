@@ -8,6 +8,9 @@ ones, each with exactly the defect named, by walking top-level boxes.
                                          fragmented MP4 (N from 1)
   mp4_damage.py cut-box IN OUT TYPE PCT  cut PCT % into the first TYPE box
                                          (power lost while writing it)
+  mp4_damage.py open-mdat IN OUT PCT     the first mdat marked "to the end of
+                                         the file" (size 0), then cut PCT %
+                                         into it: no box runs past the end
   mp4_damage.py fourcc IN OUT OLD NEW    rename the sample entry OLD in stsd
   mp4_damage.py garbage OUT SIZE SEED    SIZE pseudo-random bytes
   mp4_damage.py flip IN OUT SEED COUNT   COUNT random bytes of the moov box
@@ -57,6 +60,10 @@ def main(argv):
             sys.exit("no %s box" % argv[4])
         offset, size, _ = found[0]
         data = data[:offset + size * int(argv[5]) // 100]
+    elif command == "open-mdat":
+        offset, size, _ = nth_mdat(data, 1)
+        data = (data[:offset] + b"\0\0\0\0" +
+                data[offset + 4:offset + size * int(argv[4]) // 100])
     elif command == "cut-fragment":
         offset, size, _ = nth_mdat(data, int(argv[4]))
         data = data[:offset + size // 2]

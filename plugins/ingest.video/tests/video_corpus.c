@@ -48,6 +48,11 @@ const video_case video_cases[] = {
      "$FF -i _base.mp4 -c copy -movflags +faststart _fast.mp4 && "
      "$DAMAGE cut-box _fast.mp4 cut-faststart.mp4 mdat 70",
      NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true},
+    /* the same with its mdat sized "to the end of the file", as some
+     * recorders write it before they know the size: only the index
+     * tells that samples are missing */
+    {"cut-open-mdat.mp4", "$DAMAGE open-mdat _fast.mp4 cut-open-mdat.mp4 70",
+     NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true},
     {"VID-20240902-WA0003.mp4",
      "$FF -i _base.mp4 -c copy -map_metadata -1 VID-20240902-WA0003.mp4", NULL,
      "filename", "2024-09-02T00:00:00+08:00"},

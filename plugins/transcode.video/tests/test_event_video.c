@@ -20,6 +20,7 @@
 static char *root;  /* test folder */
 static char *clips; /* generated inputs */
 static video_clips_run run_event;
+static video_clips_run run_direct; /* transcode straight from the cut file */
 static JsonParser *summary;
 
 static const char *const event_inputs[] = {"cut-fast.mp4",  "cut-early.mp4",
@@ -220,6 +221,27 @@ START_TEST(test_cut_kept)
 }
 END_TEST
 
+/* Without a stamp in between, GStreamer reads the cut original itself:
+ * the same playable part, a clean file. */
+START_TEST(test_cut_transcoded_directly)
+{
+    ck_assert_msg(run_direct.status == 0, "exit %d: %s", run_direct.status,
+                  run_direct.err);
+    ck_assert_msg(strstr(run_direct.err, "cut-fast.mp4: ingest: truncated: "),
+                  "%s", run_direct.err);
+    char *out =
+        video_clips_output(&run_direct, "transcode", "cut-fast.mp4", ".mp4");
+    assert_clean_file(out);
+    char *source = g_build_filename(clips, "cut-fast.mp4", NULL);
+    double playable = complete_video_frames(source) / 30.0;
+    double video = stream_duration(out, "video");
+    ck_assert_msg(fabs(video - playable) <= 2.0 / 30 + 1e-3,
+                  "video %g s, %g s playable", video, playable);
+    g_free(source);
+    g_free(out);
+}
+END_TEST
+
 /* A third of a second of three: refused with what the index describes
  * and what the file holds, nothing derived. */
 START_TEST(test_cut_refused)
@@ -333,9 +355,15 @@ START_TEST(test_full_disk_row)
     char *library = g_strdup_printf("%s/lib-%s", root, name);
     g_mkdir_with_parents(library, 0755);
     char *quoted = g_shell_quote(library);
-    /* the original is ~280 KB; its copy or encode does not fit beside it */
+    /* room for the original and half as much again: its copy or its
+     * encode at crf 5 does not fit beside it */
+    char *source = g_build_filename(clips, "tiny-hd.mp4", NULL);
+    GStatBuf st;
+    ck_assert_int_eq(g_stat(source, &st), 0);
+    g_free(source);
     char *mount =
-        g_strdup_printf("mount -t tmpfs -o size=400k tmpfs %s", quoted);
+        g_strdup_printf("mount -t tmpfs -o size=%lldk tmpfs %s",
+                        (long long)st.st_size * 3 / 2 / 1024 + 16, quoted);
     char *err = NULL;
     if (dk_test_sh(mount, NULL, &err) != 0) {
         fprintf(stderr, "test_full_disk_row: skipped, cannot mount: %s\n", err);
@@ -396,6 +424,10 @@ static void build_everything(void)
     video_clips_dokpim_file(&run_event, root, "event", conf, clips,
                             event_inputs);
     g_free(conf);
+    const char *cut[] = {"cut-fast.mp4", NULL};
+    video_clips_dokpim_stage(&run_direct, root, "direct", "transcode",
+                             "transcode.video", "{original.stem}.mp4",
+                             "preset=ultrafast\ntext=", clips, cut);
     summary = json_parser_new();
     ck_assert_msg(json_parser_load_from_data(summary, run_event.out, -1, NULL),
                   "no JSON summary (exit %d): %s", run_event.status,
@@ -409,6 +441,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_unchecked_fixture(tc, build_everything, NULL);
     tcase_add_test(tc, test_cut_kept);
+    tcase_add_test(tc, test_cut_transcoded_directly);
     tcase_add_test(tc, test_cut_refused);
     tcase_add_loop_test(tc, test_pcm_row, 0, G_N_ELEMENTS(pcm_rows));
     tcase_add_loop_test(tc, test_full_disk_row, 0, G_N_ELEMENTS(full_rows));
