@@ -53,6 +53,11 @@ const video_case video_cases[] = {
      * tells that samples are missing */
     {"cut-open-mdat.mp4", "$DAMAGE open-mdat _fast.mp4 cut-open-mdat.mp4 70",
      NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true},
+    /* moov last, cut in its last 1 %: the user data (tags), after the
+     * tracks */
+    {"cut-moov-tags.mp4", "$DAMAGE cut-box _base.mp4 cut-moov-tags.mp4 moov 99",
+     NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true,
+     .tags_cut = true},
     {"VID-20240902-WA0003.mp4",
      "$FF -i _base.mp4 -c copy -map_metadata -1 VID-20240902-WA0003.mp4", NULL,
      "filename", "2024-09-02T00:00:00+08:00"},
