@@ -75,8 +75,20 @@ int dk_stage_expand(const dk_stage *stage, const char *option,
     return expand_option(stage, option, item, DK_TEMPLATE_TEXT, out, err);
 }
 
-int dk_stage_output_path(const dk_stage *stage, const char *option,
-                         const dk_item *item, char **out, dk_error *err)
+/* name with its extension (after the last dot of the file name, if any)
+ * replaced by extension. */
+static char *replace_extension(const char *name, const char *extension)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    const char *dot = strrchr(base, '.');
+    size_t keep = dot && dot != base ? (size_t)(dot - name) : strlen(name);
+    return g_strdup_printf("%.*s.%s", (int)keep, name, extension);
+}
+
+int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
+                             const dk_item *item, const char *extension,
+                             char **out, dk_error *err)
 {
     *out = NULL;
     if (!item->library)
@@ -87,9 +99,20 @@ int dk_stage_output_path(const dk_stage *stage, const char *option,
         expand_option(stage, option, item, DK_TEMPLATE_PATH, &relative, err);
     if (rc < 0)
         return rc;
+    if (extension) {
+        char *renamed = replace_extension(relative, extension);
+        g_free(relative);
+        relative = renamed;
+    }
     g_autofree char *candidate = g_build_filename(
         item->library->root, "derived", stage->name, relative, NULL);
     return dk_library_reserve(item->library, item, candidate, out, err);
+}
+
+int dk_stage_output_path(const dk_stage *stage, const char *option,
+                         const dk_item *item, char **out, dk_error *err)
+{
+    return dk_stage_output_path_ext(stage, option, item, NULL, out, err);
 }
 
 const char *dk_stage_event(const dk_stage *stage, const char *field)

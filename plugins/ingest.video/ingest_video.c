@@ -7,13 +7,15 @@
  *   timeout = 60
  *
  * Broken files are refused with one line ("empty file", "no video stream",
- * "truncated or unfinished recording: no moov atom ..."); a cut fragmented
- * recording is kept with video.truncated = true. */
+ * "truncated: no index (moov) ..."); a cut recording that still plays for
+ * a second or more is kept with video.truncated = true and a warning on
+ * the item (ingest_video_duration.c). */
 #include <string.h>
 
 #include <dokpim/dokpim.h>
 
 #include "ingest_video.h"
+#include "ingest_video_boxes.h"
 #include "ingest_video_open.h"
 
 static const dk_option ingest_video_options[] = {
@@ -39,7 +41,7 @@ static bool ingest_video_accepts(const char *path)
 }
 
 int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
-                         dk_meta *meta, dk_error *err)
+                         dk_meta *meta, char **warning, dk_error *err)
 {
     AVFormatContext *ctx = NULL;
     int ret = ingest_video_open(path, timeout_s, &ctx, err);
@@ -48,12 +50,23 @@ int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
     int video = ingest_video_main_stream(ctx);
     if (video < 0) {
         ingest_video_close(&ctx);
+        /* a moov cut before its video track lists only the audio */
+        ingest_video_boxes boxes;
+        int cut =
+            ingest_video_boxes_scan(path, &boxes, NULL) == 0 && boxes.truncated
+                ? ingest_video_boxes_cut_error(&boxes, err)
+                : 0;
+        if (cut < 0)
+            return cut;
         return dk_error_set(err, DK_ERR_UNSUPPORTED, "no video stream");
     }
-    ret = ingest_video_read_streams(ctx, video, meta, err);
+    /* first: a cut file's other faults follow from the cut */
+    ingest_video_cut cut;
+    ret = ingest_video_check_cut(ctx, video, path, &cut, warning, err);
     if (ret == 0)
-        ret = ingest_video_read_duration(ctx, video, path, meta, err);
+        ret = ingest_video_read_streams(ctx, video, meta, err);
     if (ret == 0) {
+        ingest_video_read_duration(ctx, video, &cut, meta);
         dk_meta_set_string(meta, "video.container", ctx->iformat->name);
         ingest_video_read_tags(ctx, meta);
         ingest_video_read_capture(ctx, path, tz, meta);
@@ -64,19 +77,30 @@ int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
     return ret;
 }
 
+static int ingest_video_examine_for(const dk_stage *stage, const char *path,
+                                    dk_meta *meta, char **warning,
+                                    dk_error *err)
+{
+    return ingest_video_examine(path, (double)dk_stage_int(stage, "timeout"),
+                                dk_stage_timezone(stage), meta, warning, err);
+}
+
 static int ingest_video_probe(const dk_stage *stage, const char *path,
                               dk_meta *meta, dk_error *err)
 {
-    return ingest_video_examine(path, (double)dk_stage_int(stage, "timeout"),
-                                dk_stage_timezone(stage), meta, err);
+    return ingest_video_examine_for(stage, path, meta, NULL, err);
 }
 
 static int ingest_video_process(const dk_stage *stage, void *state,
                                 dk_item *item, dk_error *err)
 {
     (void)state;
-    int ret = ingest_video_probe(stage, dk_item_source_path(item),
-                                 dk_item_meta(item), err);
+    char *warning = NULL;
+    int ret = ingest_video_examine_for(stage, dk_item_source_path(item),
+                                       dk_item_meta(item), &warning, err);
+    if (ret == 0 && warning)
+        dk_item_warn(item, "%s", warning);
+    g_free(warning);
     if (ret < 0)
         return ret;
     dk_item_set_kind(item, DK_KIND_VIDEO);

@@ -12,9 +12,11 @@
 /* Everything ingest learns about path, in the order a reader would ask:
  * opens it (bounded by timeout_s), checks it is a video we can decode,
  * then records streams, frame rate, duration, tags and the capture time
- * (read in tz). Used by both probe() and process(). */
+ * (read in tz). Used by both probe() and process(). A cut recording that
+ * is kept sets *warning (when warning is not NULL; caller g_free()s) to
+ * the line the item should carry. */
 int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
-                         dk_meta *meta, dk_error *err);
+                         dk_meta *meta, char **warning, dk_error *err);
 
 /* ---- ingest_video_streams.c ---- */
 /* The stream a viewer sees: the largest video stream that is not cover
@@ -36,11 +38,27 @@ int ingest_video_read_rate(AVFormatContext *ctx, int video_index, dk_meta *meta,
                            dk_error *err);
 
 /* ---- ingest_video_duration.c ---- */
-/* video.duration, and for an MP4/MOV that was cut off (an interrupted
- * recording) video.truncated plus the duration of the part that is
- * actually in the file. */
-int ingest_video_read_duration(AVFormatContext *ctx, int video_index,
-                               const char *path, dk_meta *meta, dk_error *err);
+/* What a file's index (MP4/MOV) says and what the file holds. */
+typedef struct ingest_video_cut {
+    bool indexed;     /* MP4/MOV: there is an index to compare with */
+    bool truncated;   /* the file holds less than the index describes */
+    double described; /* seconds the index lists (when truncated) */
+    double held;      /* seconds of it in the file (when truncated) */
+} ingest_video_cut;
+
+/* Compares, for each stream, the samples the index lists with the file's
+ * size. Refuses a cut file when less than a second of it plays (or its
+ * index is cut and lists samples past the end); a cut file that is kept
+ * sets *warning (when not NULL; caller g_free()s) to what the item should
+ * say. Writes no metadata, so a later refusal leaves none behind. */
+int ingest_video_check_cut(AVFormatContext *ctx, int video_index,
+                           const char *path, ingest_video_cut *out,
+                           char **warning, dk_error *err);
+/* video.duration (for a cut file the playable part), video.truncated for
+ * MP4/MOV and video.indexed_duration (what the index describes) for a cut
+ * one. */
+void ingest_video_read_duration(const AVFormatContext *ctx, int video_index,
+                                const ingest_video_cut *cut, dk_meta *meta);
 
 /* ---- ingest_video_tags.c ---- */
 /* gps.* from an ISO 6709 location tag and camera.make / camera.model from

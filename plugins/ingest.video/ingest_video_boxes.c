@@ -1,6 +1,7 @@
 #include "ingest_video_boxes.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -105,5 +106,28 @@ int ingest_video_boxes_scan(const char *path, ingest_video_boxes *out,
         offset += (int64_t)size;
     }
     fclose(file);
+    return 0;
+}
+
+int ingest_video_boxes_cut_error(const ingest_video_boxes *boxes, dk_error *err)
+{
+    if (!boxes->iso_bmff)
+        return 0;
+    if (!boxes->has_moov && boxes->cut_type[0])
+        return dk_error_set(
+            err, DK_ERR_INVALID,
+            "truncated: no index (moov) — the recording was not finalised "
+            "(the file ends at byte %" PRId64 " inside '%s')",
+            boxes->file_size, boxes->cut_type);
+    if (!boxes->has_moov)
+        return dk_error_set(err, DK_ERR_INVALID,
+                            "truncated: no index (moov) — the recording was "
+                            "not finalised (the file ends at byte %" PRId64 ")",
+                            boxes->file_size);
+    if (boxes->truncated && strcmp(boxes->cut_type, "moov") == 0)
+        return dk_error_set(err, DK_ERR_INVALID,
+                            "truncated: the index (moov) is cut off at byte "
+                            "%" PRId64 " — the recording was not finalised",
+                            boxes->file_size);
     return 0;
 }

@@ -28,4 +28,11 @@ typedef struct ingest_video_boxes {
 int ingest_video_boxes_scan(const char *path, ingest_video_boxes *out,
                             dk_error *err);
 
+/* For a walk that shows a recording that was never finalised — no moov
+ * box at all, or the moov itself cut off — records the one-line reason
+ * ("truncated: no index (moov) — ...") and returns DK_ERR_INVALID;
+ * otherwise returns 0 and leaves err alone. */
+int ingest_video_boxes_cut_error(const ingest_video_boxes *boxes,
+                                 dk_error *err);
+
 #endif

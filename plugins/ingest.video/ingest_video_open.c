@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libavutil/log.h>
+#include <string.h>
 
 #include <dokpim/plugin.h>
 
@@ -85,21 +86,11 @@ int ingest_video_interrupted_error(AVFormatContext *ctx, const char *doing,
 static int video_open_failure(const char *path, int averr, dk_error *err)
 {
     ingest_video_boxes boxes;
-    if (ingest_video_boxes_scan(path, &boxes, NULL) == 0 && boxes.iso_bmff &&
-        !boxes.has_moov) {
-        if (boxes.cut_type[0])
-            return dk_error_set(
-                err, DK_ERR_INVALID,
-                "truncated or unfinished recording: no moov atom (the file "
-                "ends at byte %" G_GINT64_FORMAT
-                " inside '%s'; the camera stopped before writing its index)",
-                boxes.file_size, boxes.cut_type);
-        return dk_error_set(err, DK_ERR_INVALID,
-                            "truncated or unfinished recording: no moov atom "
-                            "(the file ends at byte %" G_GINT64_FORMAT
-                            " before the index was written)",
-                            boxes.file_size);
-    }
+    if (ingest_video_boxes_scan(path, &boxes, NULL) < 0)
+        memset(&boxes, 0, sizeof boxes);
+    int cut = ingest_video_boxes_cut_error(&boxes, err);
+    if (cut < 0)
+        return cut;
     if (boxes.iso_bmff && boxes.has_moov)
         return dk_error_set(err, DK_ERR_INVALID,
                             "damaged MP4/MOV index (moov): %s",

@@ -17,8 +17,8 @@
  * with DK_ERR_TIMEOUT, or at once with DK_ERR_CANCELLED when the run is
  * being stopped. On failure *out is NULL and err says what is wrong with
  * the file: "empty file", "not a recognised media container",
- * "truncated or unfinished recording: no moov atom ...". The context is the
- * caller's to free with ingest_video_close(). */
+ * "truncated: no index (moov) — the recording was not finalised ...". The
+ * context is the caller's to free with ingest_video_close(). */
 int ingest_video_open(const char *path, double timeout_s, AVFormatContext **out,
                       dk_error *err);
 

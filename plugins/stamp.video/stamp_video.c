@@ -8,7 +8,9 @@
  *   title = {event.title}
  *
  * The output's extension picks the muxer (.mov: QuickTime, .mp4/.m4v:
- * MP4); `output = ..._{seq:04}.{original.ext}` keeps each clip's own. */
+ * MP4); `output = ..._{seq:04}.{original.ext}` keeps each clip's own. A
+ * clip MP4 cannot carry (a camera MOV's PCM sound) is written as QuickTime
+ * under the same name with .mov, every sample kept as it is. */
 #include <dokpim/dokpim.h>
 
 #include "stamp_video.h"
@@ -16,7 +18,8 @@
 static const dk_option stamp_video_options[] = {
     {"output", DK_OPT_PATH_TEMPLATE, "{date:%Y%m%d}_{event.slug}_{seq:04}.mp4",
      "file name of the stamped clip; .mov writes QuickTime (tags as "
-     "metadata keys), else MP4"},
+     "metadata keys), else MP4 — or QuickTime and .mov when MP4 cannot "
+     "carry the sound (PCM)"},
     {"title", DK_OPT_TEMPLATE, "{event.title}", "title tag (©nam)"},
     {"artist", DK_OPT_TEMPLATE, "{event.photographer}", "artist tag (©ART)"},
     {"comment", DK_OPT_TEMPLATE,
@@ -61,8 +64,8 @@ static char *stamp_video_creation_time(const dk_stage *stage,
 }
 
 static int stamp_video_write(const dk_stage *stage, dk_item *item,
-                             const char *path, const AVDictionary *tags,
-                             dk_error *err)
+                             const char *path, const char *format,
+                             const AVDictionary *tags, dk_error *err)
 {
     dk_atomic *file = NULL;
     int ret = dk_atomic_open(path, &file, err);
@@ -73,7 +76,8 @@ static int stamp_video_write(const dk_stage *stage, dk_item *item,
     stamp_video_job job = {
         .input = input,
         .output = dk_atomic_temp_path(file),
-        .format = stamp_video_muxer_for(path, input),
+        .output_name = path,
+        .format = format,
         .tags = tags,
         .fallback_creation_time = creation_time,
         .open_timeout = (double)dk_stage_int(stage, "timeout"),
@@ -97,6 +101,26 @@ static int stamp_video_write(const dk_stage *stage, dk_item *item,
     return ret;
 }
 
+/* The output's name and muxer. The name's extension picks the muxer, and
+ * follows it when the clip needs QuickTime: a camera's PCM sound in an
+ * .mp4-named batch gives a .mov, so a mixed batch needs no per-file names.
+ * (The .mp4 name stays reserved for this item for the run: harmless.) */
+static int stamp_video_output(const dk_stage *stage, const dk_item *item,
+                              char **path, const char **format, dk_error *err)
+{
+    int ret = dk_stage_output_path(stage, "output", item, path, err);
+    if (ret < 0)
+        return ret;
+    const char *input = dk_item_current_path(item);
+    const char *wanted = stamp_video_muxer_for(*path, input);
+    ret = stamp_video_fit_muxer(
+        input, wanted, (double)dk_stage_int(stage, "timeout"), format, err);
+    if (ret < 0 || *format == wanted)
+        return ret;
+    g_free(*path);
+    return dk_stage_output_path_ext(stage, "output", item, *format, path, err);
+}
+
 static int stamp_video_process(const dk_stage *stage, void *state,
                                dk_item *item, dk_error *err)
 {
@@ -106,9 +130,10 @@ static int stamp_video_process(const dk_stage *stage, void *state,
     if (ret < 0)
         return ret;
     char *path = NULL;
-    ret = dk_stage_output_path(stage, "output", item, &path, err);
+    const char *format = NULL;
+    ret = stamp_video_output(stage, item, &path, &format, err);
     if (ret == 0)
-        ret = stamp_video_write(stage, item, path, tags, err);
+        ret = stamp_video_write(stage, item, path, format, tags, err);
     if (ret == 0)
         ret = dk_item_add_derivative(item, "stamped", path, true, err);
     av_dict_free(&tags);

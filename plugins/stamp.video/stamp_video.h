@@ -25,6 +25,7 @@ char *stamp_video_iso6709(double latitude, double longitude, double altitude,
 typedef struct stamp_video_job {
     const char *input;        /* read only, never written */
     const char *output;       /* the temp file the muxer writes */
+    const char *output_name;  /* its final name, for errors; NULL: output */
     const char *format;       /* "mp4" or "mov" */
     const AVDictionary *tags; /* set on the container, over the source's */
     /* creation_time to write only when the source has none; or NULL */
@@ -50,5 +51,13 @@ int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
 /* "mov" for a .mov output name, "mp4" for .mp4/.m4v; otherwise "mov" when
  * the source is a .mov and "mp4" for everything else. */
 const char *stamp_video_muxer_for(const char *output, const char *input);
+
+/* *chosen = the muxer input needs instead of wanted: "mov" when wanted is
+ * "mp4" and one of its video or audio streams only QuickTime carries (a
+ * camera's pcm_s16le / pcm_s24le / twos sound), else wanted. Opens input
+ * (bounded by open_timeout seconds) to look. */
+int stamp_video_fit_muxer(const char *input, const char *wanted,
+                          double open_timeout, const char **chosen,
+                          dk_error *err);
 
 #endif

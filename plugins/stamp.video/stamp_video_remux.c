@@ -39,6 +39,59 @@ const char *stamp_video_muxer_for(const char *output, const char *input)
     return dot && g_ascii_strcasecmp(dot, ".mov") == 0 ? "mov" : "mp4";
 }
 
+/* Whether the muxer can store this stream as it is. */
+static bool remux_can_carry(const AVOutputFormat *muxer,
+                            const AVCodecParameters *par)
+{
+    if (par->codec_type != AVMEDIA_TYPE_VIDEO &&
+        par->codec_type != AVMEDIA_TYPE_AUDIO &&
+        par->codec_type != AVMEDIA_TYPE_SUBTITLE)
+        return false;
+    return avformat_query_codec(muxer, par->codec_id, FF_COMPLIANCE_NORMAL) ==
+           1;
+}
+
+/* The muxer a clip needs: wanted, unless that is MP4 and it cannot carry
+ * one of the clip's video or audio streams while QuickTime can (the PCM
+ * sound cameras record). Keeping QuickTime keeps every sample as it is;
+ * converting the sound instead would not be the lossless copy a stamped
+ * archive copy must be. */
+static const char *remux_fitting_muxer(const AVFormatContext *in,
+                                       const char *wanted)
+{
+    const AVOutputFormat *mp4 = av_guess_format("mp4", NULL, NULL);
+    const AVOutputFormat *mov = av_guess_format("mov", NULL, NULL);
+    if (strcmp(wanted, "mp4") != 0 || !mp4 || !mov)
+        return wanted;
+    bool needs_mov = false;
+    for (unsigned i = 0; i < in->nb_streams; i++) {
+        const AVCodecParameters *par = in->streams[i]->codecpar;
+        if (par->codec_type != AVMEDIA_TYPE_VIDEO &&
+            par->codec_type != AVMEDIA_TYPE_AUDIO)
+            continue;
+        if (remux_can_carry(mp4, par))
+            continue;
+        if (!remux_can_carry(mov, par))
+            return wanted; /* neither does: the remux says which stream */
+        needs_mov = true;
+    }
+    return needs_mov ? "mov" : wanted;
+}
+
+int stamp_video_fit_muxer(const char *input, const char *wanted,
+                          double open_timeout, const char **chosen,
+                          dk_error *err)
+{
+    AVFormatContext *in = NULL;
+    *chosen = wanted;
+    int ret = ingest_video_open(input, open_timeout, &in, err);
+    if (ret < 0)
+        return ret;
+    *chosen = remux_fitting_muxer(in, wanted);
+    ingest_video_close(&in);
+    return 0;
+}
+
 static void remux_note_dropped(remux_state *s, unsigned index,
                                const AVCodecParameters *par)
 {
@@ -57,18 +110,6 @@ static void remux_note_dropped(remux_state *s, unsigned index,
         g_string_append(s->report->dropped, "; ");
     g_string_append_printf(s->report->dropped, "stream %u (%s, %s)", index,
                            type ? type : "unknown", codec);
-}
-
-/* Whether the muxer can store this stream as it is. */
-static bool remux_can_carry(const AVOutputFormat *muxer,
-                            const AVCodecParameters *par)
-{
-    if (par->codec_type != AVMEDIA_TYPE_VIDEO &&
-        par->codec_type != AVMEDIA_TYPE_AUDIO &&
-        par->codec_type != AVMEDIA_TYPE_SUBTITLE)
-        return false;
-    return avformat_query_codec(muxer, par->codec_id, FF_COMPLIANCE_NORMAL) ==
-           1;
 }
 
 /* Keeps the source's codec tag when the muxer knows it for the same codec
@@ -126,8 +167,7 @@ static int remux_add_stream(remux_state *s, unsigned index, dk_error *err)
         if (par->codec_type == AVMEDIA_TYPE_VIDEO ||
             par->codec_type == AVMEDIA_TYPE_AUDIO)
             return dk_error_set(err, DK_ERR_UNSUPPORTED,
-                                "%s cannot carry the %s stream %u (%s); "
-                                "choose a .mov output name",
+                                "%s cannot carry the %s stream %u (%s)",
                                 s->job->format,
                                 av_get_media_type_string(par->codec_type),
                                 index, avcodec_get_name(par->codec_id));
@@ -168,6 +208,16 @@ static int remux_set_tags(remux_state *s)
     return 0;
 }
 
+/* A write failed (a full disk, a pulled drive): the file a person knows
+ * and the OS's reason. */
+static int remux_write_error(const remux_state *s, int averr, dk_error *err)
+{
+    const char *name =
+        s->job->output_name ? s->job->output_name : s->job->output;
+    return dk_error_set(err, DK_ERR_IO, "cannot write %s: %s", name,
+                        av_err2str(averr));
+}
+
 static int remux_open_output(remux_state *s, dk_error *err)
 {
     char *url = ingest_video_file_url(s->job->output);
@@ -200,8 +250,7 @@ static int remux_open_output(remux_state *s, dk_error *err)
                      &s->out->interrupt_callback, NULL);
     g_free(url);
     if (ret < 0)
-        return dk_error_set(err, DK_ERR_IO, "cannot write: %s",
-                            av_err2str(ret));
+        return remux_write_error(s, ret, err);
     AVDictionary *options = NULL;
     /* QuickTime's user-data box has no grouping, description, keywords or
      * location: in a .mov every tag goes into metadata keys instead
@@ -255,8 +304,7 @@ static int remux_write_packet(remux_state *s, AVPacket *packet, dk_error *err)
     if (ret == AVERROR_EXIT)
         return ingest_video_interrupted_error(s->in, "copying", err);
     if (ret < 0)
-        return dk_error_set(err, DK_ERR_IO, "cannot write packet: %s",
-                            av_err2str(ret));
+        return remux_write_error(s, ret, err);
     s->report->packets++;
     return 0;
 }
@@ -359,8 +407,7 @@ int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
         if (ret < 0)
             ret = ret == AVERROR_EXIT
                       ? ingest_video_interrupted_error(s.in, "finishing", err)
-                      : dk_error_set(err, DK_ERR_IO, "cannot finish: %s",
-                                     av_err2str(ret));
+                      : remux_write_error(&s, ret, err);
     }
     /* after a failure the output is thrown away: freeing the context
      * releases the muxer's queued packets without writing a trailer */

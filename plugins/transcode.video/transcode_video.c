@@ -157,6 +157,7 @@ static int run_job(const dk_stage *stage, dk_item *item,
     }
     char *scratch = g_strconcat(dk_atomic_temp_path(file), ".mdat", NULL);
     job->output = dk_atomic_temp_path(file);
+    job->output_name = path;
     job->scratch = scratch;
     rc = remux ? transcode_video_remux(job, err)
                : transcode_video_encode(job, err);

@@ -16,6 +16,7 @@
 typedef struct transcode_video_job {
     const char *input;        /* file to read */
     const char *output;       /* temp file the muxer writes */
+    const char *output_name;  /* its final name, for errors */
     const char *scratch;      /* mp4mux's fast-start scratch file */
     const video_probe *probe; /* what the input holds */
     const dk_item *item;      /* whose progress is reported */

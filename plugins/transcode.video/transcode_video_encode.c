@@ -341,6 +341,7 @@ int transcode_video_encode(const transcode_video_job *job, dk_error *err)
                             job->probe->duration);
     g_mutex_init(&ctx.lock);
     ctx.pipeline = gst_pipeline_new("transcode");
+    video_gst_name_output(ctx.pipeline, job->output_name);
     int rc = build(&ctx, err);
     if (!rc)
         rc = video_gst_play_to_end(ctx.pipeline, job->deadline, &ctx.progress,

@@ -12,6 +12,7 @@ int transcode_video_remux(const transcode_video_job *job, dk_error *err)
     stamp_video_job copy = {
         .input = job->input,
         .output = job->output,
+        .output_name = job->output_name,
         .format = "mp4",
         .open_timeout = job->open_timeout,
         .item = job->item,

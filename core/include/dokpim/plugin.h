@@ -173,6 +173,13 @@ int dk_stage_expand(const dk_stage *stage, const char *option,
  * to g_free(); write to it through dk_atomic_* only. */
 int dk_stage_output_path(const dk_stage *stage, const char *option,
                          const dk_item *item, char **out, dk_error *err);
+/* dk_stage_output_path with the file name's extension replaced by
+ * extension ("mov", no dot; NULL keeps the template's): for an output
+ * whose format follows the content, such as a stamped clip whose sound
+ * only QuickTime can carry. */
+int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
+                             const dk_item *item, const char *extension,
+                             char **out, dk_error *err);
 
 /* Value of an event field ("title", "city", ...), or NULL. */
 const char *dk_stage_event(const dk_stage *stage, const char *field);

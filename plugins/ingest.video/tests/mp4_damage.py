@@ -6,6 +6,11 @@ ones, each with exactly the defect named, by walking top-level boxes.
                                          (a recording stopped before moov)
   mp4_damage.py cut-fragment IN OUT N    cut halfway into the Nth mdat of a
                                          fragmented MP4 (N from 1)
+  mp4_damage.py cut-box IN OUT TYPE PCT  cut PCT % into the first TYPE box
+                                         (power lost while writing it)
+  mp4_damage.py open-mdat IN OUT PCT     the first mdat marked "to the end of
+                                         the file" (size 0), then cut PCT %
+                                         into it: no box runs past the end
   mp4_damage.py fourcc IN OUT OLD NEW    rename the sample entry OLD in stsd
   mp4_damage.py garbage OUT SIZE SEED    SIZE pseudo-random bytes
   mp4_damage.py flip IN OUT SEED COUNT   COUNT random bytes of the moov box
@@ -49,6 +54,16 @@ def main(argv):
         if any(b[2] == "moov" and b[0] < offset for b in boxes(data)):
             sys.exit("moov comes before mdat: nothing to cut")
         data = data[:offset + size // 2]
+    elif command == "cut-box":
+        found = [b for b in boxes(data) if b[2] == argv[4]]
+        if not found:
+            sys.exit("no %s box" % argv[4])
+        offset, size, _ = found[0]
+        data = data[:offset + size * int(argv[5]) // 100]
+    elif command == "open-mdat":
+        offset, size, _ = nth_mdat(data, 1)
+        data = (data[:offset] + b"\0\0\0\0" +
+                data[offset + 4:offset + size * int(argv[4]) // 100])
     elif command == "cut-fragment":
         offset, size, _ = nth_mdat(data, int(argv[4]))
         data = data[:offset + size // 2]

@@ -42,6 +42,22 @@ const video_case video_cases[] = {
      "-g 15 -movflags +frag_keyframe+empty_moov _frag.mp4 && "
      "$DAMAGE cut-fragment _frag.mp4 interrupted.mp4 3",
      NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true},
+    /* a fast-start clip (moov first) whose power went at 70 % of its
+     * media data: the index lists 2 s, 1.4 s are in the file */
+    {"cut-faststart.mp4",
+     "$FF -i _base.mp4 -c copy -movflags +faststart _fast.mp4 && "
+     "$DAMAGE cut-box _fast.mp4 cut-faststart.mp4 mdat 70",
+     NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true},
+    /* the same with its mdat sized "to the end of the file", as some
+     * recorders write it before they know the size: only the index
+     * tells that samples are missing */
+    {"cut-open-mdat.mp4", "$DAMAGE open-mdat _fast.mp4 cut-open-mdat.mp4 70",
+     NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true},
+    /* moov last, cut in its last 1 %: the user data (tags), after the
+     * tracks */
+    {"cut-moov-tags.mp4", "$DAMAGE cut-box _base.mp4 cut-moov-tags.mp4 moov 99",
+     NULL, "file-time", "2023-05-06T15:08:09+08:00", .truncated = true,
+     .tags_cut = true},
     {"VID-20240902-WA0003.mp4",
      "$FF -i _base.mp4 -c copy -map_metadata -1 VID-20240902-WA0003.mp4", NULL,
      "filename", "2024-09-02T00:00:00+08:00"},
@@ -96,9 +112,25 @@ const video_case video_cases[] = {
     {"garbage.mp4", "$DAMAGE garbage garbage.mp4 200000 5",
      "not a recognised media container"},
     {"truncated.mp4", "$DAMAGE cut-mdat _base.mp4 truncated.mp4",
-     "truncated or unfinished recording: no moov atom"},
+     "truncated: no index (moov) — the recording was not finalised (the "
+     "file ends at byte"},
     {"cut-header.mp4", "head -c 20 _base.mp4 > cut-header.mp4",
-     "truncated or unfinished recording: no moov atom"},
+     "truncated: no index (moov) — the recording was not finalised"},
+    /* fast start cut after 20 % of the media data: a third of a second
+     * is no clip */
+    {"cut-early.mp4", "$DAMAGE cut-box _fast.mp4 cut-early.mp4 mdat 20",
+     "truncated: the index describes 2.0 s, the file holds 0."},
+    /* the index itself cut: moov first (no media yet), moov last (the
+     * media whole, its index not) halfway and before the first track
+     * (libav then sees no stream at all) */
+    {"cut-moov-first.mp4",
+     "$DAMAGE cut-box _fast.mp4 cut-moov-first.mp4 moov 60",
+     "truncated: the index (moov) is cut off at byte"},
+    {"cut-moov-last.mp4", "$DAMAGE cut-box _base.mp4 cut-moov-last.mp4 moov 60",
+     "truncated: the index (moov) is cut off at byte"},
+    {"cut-moov-early.mp4",
+     "$DAMAGE cut-box _base.mp4 cut-moov-early.mp4 moov 5",
+     "truncated: the index (moov) is cut off at byte"},
     {"audio-only.mp4", "$FF " SRC_A("1") "-c:a aac audio-only.mp4",
      "no video stream"},
     {"unknown-codec.mp4",

@@ -18,6 +18,8 @@ typedef struct video_case {
     const char *capture_time;   /* expected capture.time, in the event zone */
     bool vfr;                   /* expected video.vfr */
     bool truncated;             /* an interrupted recording */
+    bool tags_cut;              /* only the end of its moov (the tags) is
+                                   cut: every sample is in the file */
     bool rotated;               /* has a display matrix turning it */
     bool has_gps;               /* carries an ISO 6709 location tag */
 } video_case;

@@ -55,6 +55,31 @@ START_TEST(test_muxer_row)
 }
 END_TEST
 
+/* ---- the muxer a clip needs ---- */
+
+static const struct {
+    const char *file, *wanted, *chosen;
+} fit_rows[] = {
+    {"pcm-audio.avi", "mp4", "mov"}, /* PCM sound: only QuickTime */
+    {"pcm-audio.avi", "mov", "mov"}, {"clip.mp4", "mp4", "mp4"},
+    {"iphone.mov", "mp4", "mp4"},    /* HEVC + AAC fit in MP4 */
+    {"subtitles.mkv", "mp4", "mp4"}, /* a subtitle is dropped, not kept */
+    {"web.webm", "mp4", "mp4"},
+};
+
+START_TEST(test_fit_muxer_row)
+{
+    char *in = g_build_filename(corpus_dir, fit_rows[_i].file, NULL);
+    const char *chosen = NULL;
+    dk_error err = {0};
+    ck_assert_msg(
+        stamp_video_fit_muxer(in, fit_rows[_i].wanted, 30, &chosen, &err) == 0,
+        "%s: %s", fit_rows[_i].file, err.message);
+    ck_assert_str_eq(chosen, fit_rows[_i].chosen);
+    g_free(in);
+}
+END_TEST
+
 /* ---- remuxing the corpus ---- */
 
 typedef struct remux_row {
@@ -85,7 +110,7 @@ static const remux_row remux_rows[] = {
     {"subtitles.mkv", .dropped = "stream 1 (subtitle, subrip)"},
     {"pcm-audio.avi", .error = "mp4 cannot carry the audio stream 1"},
     {"garbage.mp4", .error = "not a recognised media container"},
-    {"truncated.mp4", .error = "no moov atom"},
+    {"truncated.mp4", .error = "truncated: no index (moov)"},
 };
 
 static const char *const title = "Rapat Paripurna DPRD — Sidang I";
@@ -496,6 +521,7 @@ static Suite *stamp_video_suite(void)
     suite_add_tcase(s, pure);
     TCase *remux = tcase_create("remux");
     tcase_add_loop_test(remux, test_remux_row, 0, G_N_ELEMENTS(remux_rows));
+    tcase_add_loop_test(remux, test_fit_muxer_row, 0, G_N_ELEMENTS(fit_rows));
     tcase_add_test(remux, test_keeps_source_times);
     tcase_add_test(remux, test_mov_output);
     tcase_add_loop_test(remux, test_flipped_row, 0, VIDEO_CORPUS_FLIPS);

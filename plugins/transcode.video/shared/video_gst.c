@@ -1,6 +1,7 @@
 /* GStreamer plumbing shared by the video plugins; see video_gst.h. */
 #include "video_gst.h"
 
+#include <errno.h>
 #include <gst/pbutils/pbutils.h>
 #include <stdarg.h>
 #include <string.h>
@@ -168,27 +169,80 @@ static int error_code(const GError *error)
     return DK_ERR_INVALID;
 }
 
+#define VIDEO_GST_OUTPUT_KEY "dokpim-output-name"
+
+void video_gst_name_output(GstElement *pipeline, const char *path)
+{
+    g_object_set_data_full(G_OBJECT(pipeline), VIDEO_GST_OUTPUT_KEY,
+                           g_strdup(path), g_free);
+}
+
+static bool is_write_error(const GError *error)
+{
+    if (error->domain != GST_RESOURCE_ERROR)
+        return false;
+    switch (error->code) {
+    case GST_RESOURCE_ERROR_WRITE:
+    case GST_RESOURCE_ERROR_OPEN_WRITE:
+    case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
+    case GST_RESOURCE_ERROR_NO_SPACE_LEFT:
+    case GST_RESOURCE_ERROR_SYNC:
+    case GST_RESOURCE_ERROR_CLOSE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Why a write failed: elements that hit an OS error (mp4mux's "Failed to
+ * write to temporary file") put strerror in the debug text as GStreamer's
+ * GST_ERROR_SYSTEM does, "...: system error: No space left on device";
+ * the message alone does not say. NULL when it is not there. */
+static char *system_reason(const GError *error, const char *debug)
+{
+    const char *at = debug ? strstr(debug, "system error: ") : NULL;
+    if (at) {
+        char *reason = g_strdup(at + strlen("system error: "));
+        reason[strcspn(reason, "\r\n")] = '\0';
+        return reason;
+    }
+    if (error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT)
+        return g_strdup(g_strerror(ENOSPC));
+    return NULL;
+}
+
 /* One line: GStreamer's message, plus which decoder was missing when a
  * missing-plugin message came first, since "missing a plug-in" alone does
- * not tell the crew that the camera used an unusual codec. */
-static int report_error(GstMessage *message, const char *missing, dk_error *err)
+ * not tell the crew that the camera used an unusual codec; for a failed
+ * write, the file (output, when the pipeline was given one) and the OS's
+ * reason. */
+static int report_error(GstMessage *message, const char *missing,
+                        const char *output, dk_error *err)
 {
     GError *error = NULL;
-    gst_message_parse_error(message, &error, NULL);
+    char *debug = NULL;
+    gst_message_parse_error(message, &error, &debug);
     int code = error_code(error);
     char *text = g_strdup(error->message);
     g_strchomp(text);
     size_t len = strlen(text);
     if (len && text[len - 1] == '.')
         text[len - 1] = '\0';
+    const char *element = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+    char *reason = is_write_error(error) ? system_reason(error, debug) : NULL;
     if (missing)
         dk_error_set(err, DK_ERR_UNSUPPORTED, "no decoder for %s", missing);
     else if (error->domain == video_gst_quark())
         dk_error_set(err, code, "%s", text);
+    else if (is_write_error(error) && output)
+        dk_error_set(err, code, "cannot write %s: %s%s%s (%s)", output, text,
+                     reason ? ": " : "", reason ? reason : "", element);
     else
-        dk_error_set(err, code, "%s (%s)", text,
-                     GST_OBJECT_NAME(GST_MESSAGE_SRC(message)));
+        dk_error_set(err, code, "%s%s%s (%s)", text, reason ? ": " : "",
+                     reason ? reason : "", element);
+    g_free(reason);
     g_free(text);
+    g_free(debug);
     g_error_free(error);
     return missing ? DK_ERR_UNSUPPORTED : code;
 }
@@ -276,7 +330,10 @@ int video_gst_wait(GstElement *pipeline, GstMessageType until, gint64 deadline,
             continue;
         }
         if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
-            rc = report_error(message, missing, err);
+            rc = report_error(
+                message, missing,
+                g_object_get_data(G_OBJECT(pipeline), VIDEO_GST_OUTPUT_KEY),
+                err);
         } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ELEMENT) {
             if (gst_is_missing_plugin_message(message) && !missing)
                 missing = gst_missing_plugin_message_get_description(message);

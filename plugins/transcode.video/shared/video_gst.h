@@ -53,6 +53,11 @@ const char *video_gst_flip_method(int rotation);
 void video_gst_post_error(GstElement *element, int code, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 
+/* The file the pipeline writes, as the user knows it (the final name,
+ * not the temp file): an error writing it (a full disk) then says
+ * "cannot write PATH: ...: No space left on device (element)". */
+void video_gst_name_output(GstElement *pipeline, const char *path);
+
 /* Seconds of wall time a file of `duration` seconds may take when the user
  * gave no timeout: generous (10x + 60 s), but finite. */
 double video_gst_default_timeout(double duration);

@@ -85,6 +85,43 @@ const video_clip video_clips[] = {
      "-c:v libx264 -pix_fmt yuv420p t.mp4 && head -c 20000 t.mp4 "
      "> truncated.mp4 && rm t.mp4",
      0, 0, false, false},
+    /* a fast-start clip (moov first) whose camera lost power: 3 s in the
+     * index, the file cut at 70 % (kept, shorter) or 20 % (refused) */
+    {"cut-fast.mp4",
+     FF "-f lavfi -i testsrc2=size=640x360:rate=30 "
+     "-f lavfi -i sine=sample_rate=48000 -t 3 -c:v libx264 -pix_fmt yuv420p "
+     "-g 30 -c:a aac -ac 2 -movflags +faststart f.mp4 && "
+     "head -c $(($(stat -c %s f.mp4) * 70 / 100)) f.mp4 > cut-fast.mp4 && "
+     "rm f.mp4",
+     640, 360, true, false},
+    {"cut-early.mp4",
+     FF "-f lavfi -i testsrc2=size=640x360:rate=30 "
+     "-f lavfi -i sine=sample_rate=48000 -t 3 -c:v libx264 -pix_fmt yuv420p "
+     "-g 30 -c:a aac -ac 2 -movflags +faststart f.mp4 && "
+     "head -c $(($(stat -c %s f.mp4) * 20 / 100)) f.mp4 > cut-early.mp4 && "
+     "rm f.mp4",
+     640, 360, true, false},
+    /* camera MOVs with uncompressed sound, which MP4 cannot carry */
+    {"pcm-s16le.mov",
+     FF "-f lavfi -i testsrc2=size=640x360:rate=25 "
+     "-f lavfi -i sine=sample_rate=48000 -t 2 -c:v libx264 -pix_fmt yuv420p "
+     "-c:a pcm_s16le -ac 2 pcm-s16le.mov",
+     640, 360, true, false},
+    {"pcm-s24le.mov",
+     FF "-f lavfi -i testsrc2=size=640x360:rate=25 "
+     "-f lavfi -i sine=sample_rate=48000 -t 2 -c:v libx264 -pix_fmt yuv420p "
+     "-c:a pcm_s24le -ac 2 pcm-s24le.mov",
+     640, 360, true, false},
+    {"pcm-twos.mov",
+     FF "-f lavfi -i testsrc2=size=640x360:rate=25 "
+     "-f lavfi -i sine=sample_rate=48000 -t 2 -c:v libx264 -pix_fmt yuv420p "
+     "-c:a pcm_s16be -ac 2 pcm-twos.mov",
+     640, 360, true, false},
+    /* small on disk (crf 45), big once encoded at crf 5: fills a disk */
+    {"tiny-hd.mp4",
+     FF "-f lavfi -i testsrc2=size=1280x720:rate=30 -t 3 -c:v libx264 "
+     "-preset ultrafast -crf 45 -pix_fmt yuv420p tiny-hd.mp4",
+     1280, 720, false, false},
 };
 /* clang-format on */
 const size_t video_clip_count = G_N_ELEMENTS(video_clips);
@@ -322,27 +359,35 @@ dk_overlay *video_clips_expected_mark(char *logo, char *text, dk_anchor anchor,
     return mark;
 }
 
-void video_clips_dokpim(video_clips_run *result, const char *root,
-                        const char *name, const char *conf_text,
-                        const char *clips, const char *const *inputs)
+void video_clips_dokpim_file(video_clips_run *result, const char *root,
+                             const char *name, const char *conf,
+                             const char *clips, const char *const *inputs)
 {
-    char *conf = g_strdup_printf("%s/%s.conf", root, name);
-    dk_test_write(conf, conf_text, -1);
     char *event = dk_test_source_path("assets/sample-event/event.ini");
     result->library = g_strdup_printf("%s/lib-%s", root, name);
     GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
-    const char *fixed[] = {"run", "-e", event, "-o", result->library, conf};
+    const char *fixed[] = {"run", "--json",        "-e", event,
+                           "-o",  result->library, conf};
     for (size_t i = 0; i < G_N_ELEMENTS(fixed); i++)
         g_ptr_array_add(args, g_strdup(fixed[i]));
     for (const char *const *in = inputs; *in; in++)
         g_ptr_array_add(args, g_build_filename(clips, *in, NULL));
     g_ptr_array_add(args, NULL);
     gint64 start = g_get_monotonic_time();
-    result->status =
-        dk_test_dokpim((const char *const *)args->pdata, NULL, &result->err);
+    result->status = dk_test_dokpim((const char *const *)args->pdata,
+                                    &result->out, &result->err);
     result->seconds = (g_get_monotonic_time() - start) / 1e6;
     g_ptr_array_free(args, TRUE);
     g_free(event);
+}
+
+void video_clips_dokpim(video_clips_run *result, const char *root,
+                        const char *name, const char *conf_text,
+                        const char *clips, const char *const *inputs)
+{
+    char *conf = g_strdup_printf("%s/%s.conf", root, name);
+    dk_test_write(conf, conf_text, -1);
+    video_clips_dokpim_file(result, root, name, conf, clips, inputs);
     g_free(conf);
 }
 

@@ -71,15 +71,21 @@ dk_overlay *video_clips_expected_mark(char *logo, char *text, dk_anchor anchor,
 typedef struct video_clips_run {
     char *library; /* LIBRARY folder it wrote */
     int status;    /* exit status */
+    char *out;     /* its stdout: the --json summary */
     char *err;     /* its stderr */
     double seconds;
 } video_clips_run;
 
-/* Writes conf_text to root/name.conf and runs it with the sample event on
- * the named inputs from the clips folder, into root/lib-name. */
+/* Writes conf_text to root/name.conf and runs it (--json) with the sample
+ * event on the named inputs from the clips folder, into root/lib-name. */
 void video_clips_dokpim(video_clips_run *result, const char *root,
                         const char *name, const char *conf_text,
                         const char *clips, const char *const *inputs);
+
+/* The same with a pipeline file (pipelines/event-video.conf). */
+void video_clips_dokpim_file(video_clips_run *result, const char *root,
+                             const char *name, const char *conf,
+                             const char *clips, const char *const *inputs);
 
 /* video_clips_dokpim on the pipeline ingest.video then one group `stage`
  * of `plugin` writing `output` ("{original.stem}.mp4"); extra are
