@@ -3,9 +3,9 @@
 #include "exif_load.h"
 
 #include <libexif/exif-tag.h>
+#include <libexif/exif-utils.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <libexif/exif-utils.h>
 #include <string.h>
 
 /* The IFDs in libexif's order (ExifIfd), so one index serves both. */
@@ -116,7 +116,8 @@ static void walk_ifd(ifd_walk *w, ExifIfd ifd, uint32_t at)
     unsigned count = exif_get_short(w->tiff + at, w->order);
     unsigned fit = (unsigned)((w->size - at - 2) / 12);
     if (count > fit)
-        warn(w, "%s claims %u entries, only %u %s in the %s; the rest were "
+        warn(w,
+             "%s claims %u entries, only %u %s in the %s; the rest were "
              "dropped",
              ifd_names[ifd], count, fit, fit == 1 ? "fits" : "fit",
              w->container);

@@ -135,9 +135,8 @@ static const struct exif_time_tags {
 
 /* Warns about a capture time no camera with a set clock writes; the time
  * is kept (it still orders the camera's photos), the warning says so. */
-static void check_plausible(const struct exif_time_tags *tags,
-                            const char *text, GDateTime *when,
-                            ingest_photo_exif *out)
+static void check_plausible(const struct exif_time_tags *tags, const char *text,
+                            GDateTime *when, ingest_photo_exif *out)
 {
     GDateTime *now = g_date_time_new_now_utc();
     GDateTime *tomorrow = g_date_time_add_days(now, 1);
@@ -198,9 +197,8 @@ static GDateTime *parse_exif_time(ExifData *data,
         }
     }
     if (!result)
-        add_warning(out,
-                    g_strdup_printf("EXIF: %s \"%s\" is not a valid time",
-                                    tags->name, text));
+        add_warning(out, g_strdup_printf("EXIF: %s \"%s\" is not a valid time",
+                                         tags->name, text));
     else
         check_plausible(tags, text, result, out);
     return result;
@@ -220,8 +218,8 @@ static void read_orientation(ExifData *data, ExifByteOrder order,
     if (value >= 1 && value <= 8)
         out->orientation = (int)value;
     else
-        add_warning(out,
-                    g_strdup_printf("EXIF: Orientation %u is out of range", value));
+        add_warning(out, g_strdup_printf("EXIF: Orientation %u is out of range",
+                                         value));
 }
 
 /* One coordinate of the GPS IFD. */

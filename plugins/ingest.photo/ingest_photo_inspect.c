@@ -202,8 +202,8 @@ int ingest_photo_inspect(const char *path, GTimeZone *tz,
     if (rc == 0) {
         store_facts(&facts, meta);
         store_capture_time(path, &st, tz, &facts, clocks, meta);
-        for (guint i = 0; warnings && facts.exif.warnings &&
-                          i < facts.exif.warnings->len;
+        for (guint i = 0;
+             warnings && facts.exif.warnings && i < facts.exif.warnings->len;
              i++)
             g_ptr_array_add(warnings, g_strdup(facts.exif.warnings->pdata[i]));
     }

@@ -22,7 +22,8 @@ static void load_source(ExifData *ed, const uint8_t *source, size_t size,
     if (dk_exif_load(ed, source + STAMP_EXIF_EXIF_ID_LEN,
                      size - STAMP_EXIF_EXIF_ID_LEN, "APP1 segment", warnings,
                      &err) < 0) {
-        stamp_exif_warn(warnings, "%s; the block was dropped and a fresh one "
+        stamp_exif_warn(warnings,
+                        "%s; the block was dropped and a fresh one "
                         "written",
                         err.message);
         exif_data_set_data_type(ed, EXIF_DATA_TYPE_COMPRESSED);
@@ -285,8 +286,7 @@ int stamp_exif_build_exif(const uint8_t *source, size_t source_size,
                                     &kept);
     if (rc == 0)
         stamp_exif_warn_cut(warnings, "caption", "EXIF",
-                            fields->caption ? strlen(fields->caption) : 0,
-                            kept,
+                            fields->caption ? strlen(fields->caption) : 0, kept,
                             "ImageDescription and UserComment share one "
                             "65533-byte APP1 segment; the full text is in XMP");
     if (rc == DK_ERR_UNSUPPORTED)

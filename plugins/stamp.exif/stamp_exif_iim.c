@@ -137,9 +137,9 @@ static int replace_text(IptcData *data, IptcRecord record,
     if (!stamp_exif_has(field->text))
         return 0;
     remove_all(data, record, field->tag);
-    size_t length = fit_text(field->option, field->dataset,
-                             iim_max(record, field->tag), field->text,
-                             warnings);
+    size_t length =
+        fit_text(field->option, field->dataset, iim_max(record, field->tag),
+                 field->text, warnings);
     return add_bytes(data, record, field->tag, field->text, length, err);
 }
 
@@ -155,8 +155,8 @@ static bool has_value(IptcData *data, IptcRecord record, IptcTag tag,
     return false;
 }
 
-static int merge_keywords(IptcData *data, char **keywords,
-                          GPtrArray *warnings, dk_error *err)
+static int merge_keywords(IptcData *data, char **keywords, GPtrArray *warnings,
+                          dk_error *err)
 {
     size_t max = iim_max(IPTC_RECORD_APP_2, IPTC_TAG_KEYWORDS);
     for (char **k = keywords; k && *k; k++) {

@@ -233,7 +233,8 @@ static int try_caption(void *context, size_t length)
 static char *packet_problem(const uint8_t *source, size_t size)
 {
     /* writers pad the packet with spaces, some with NULs */
-    while (size > 0 && (source[size - 1] == '\0' || g_ascii_isspace(source[size - 1])))
+    while (size > 0 &&
+           (source[size - 1] == '\0' || g_ascii_isspace(source[size - 1])))
         size--;
     if (g_strstr_len((const char *)source, (gssize)size, "<!DOCTYPE") ||
         g_strstr_len((const char *)source, (gssize)size, "<!ENTITY"))
@@ -246,8 +247,8 @@ static char *packet_problem(const uint8_t *source, size_t size)
     if (!g_markup_parse_context_parse(context, (const char *)source,
                                       (gssize)size, &error) ||
         !g_markup_parse_context_end_parse(context, &error)) {
-        problem = g_strdup_printf("it is not well-formed XML (%s)",
-                                  error->message);
+        problem =
+            g_strdup_printf("it is not well-formed XML (%s)", error->message);
         g_error_free(error);
     }
     g_markup_parse_context_free(context);
@@ -297,8 +298,7 @@ int stamp_exif_build_xmp(const uint8_t *source, size_t source_size,
                                     &kept);
     if (rc == 0)
         stamp_exif_warn_cut(warnings, "caption", "XMP",
-                            fields->caption ? strlen(fields->caption) : 0,
-                            kept,
+                            fields->caption ? strlen(fields->caption) : 0, kept,
                             "the packet must fit one APP1 segment; extended "
                             "XMP is not written");
     if (rc == DK_ERR_UNSUPPORTED)

@@ -34,7 +34,6 @@ void stamp_exif_xmp_terminate(void);
  * caption (extended XMP is not written). */
 int stamp_exif_build_xmp(const uint8_t *source, size_t source_size,
                          const stamp_exif_fields *fields, uint8_t **out,
-                         size_t *out_size, GPtrArray *warnings,
-                         dk_error *err);
+                         size_t *out_size, GPtrArray *warnings, dk_error *err);
 
 #endif

@@ -164,7 +164,8 @@ static int count_json_warnings(JsonObject *item, const char *text)
     for (guint i = 0; warnings && i < json_array_get_length(warnings); i++) {
         JsonObject *w = json_array_get_object_element(warnings, i);
         if (!strcmp(json_object_get_string_member(w, "stage"), "ingest") &&
-            (!text || strstr(json_object_get_string_member(w, "message"), text)))
+            (!text ||
+             strstr(json_object_get_string_member(w, "message"), text)))
             n++;
     }
     return n;

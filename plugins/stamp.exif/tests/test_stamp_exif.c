@@ -2,6 +2,7 @@
  * stamp_exif_stamp_file(), judged by exiftool and by the test's own look at
  * the bytes. */
 #include <check.h>
+#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -499,10 +500,10 @@ START_TEST(test_iim_limits)
     assert_member(o, "IPTC:By-line", limit_rows[_i].byline);
     assert_member(o, "XMP-dc:Creator", f.artist);
     assert_member(o, "IFD0:Artist", f.artist);
-    char *cut = g_strdup_printf("IPTC By-line: artist cut from %zu to %zu "
-                                "bytes (the IIM limit of By-line is 32 bytes",
-                                strlen(f.artist),
-                                strlen(limit_rows[_i].byline));
+    char *cut =
+        g_strdup_printf("IPTC By-line: artist cut from %zu to %zu "
+                        "bytes (the IIM limit of By-line is 32 bytes",
+                        strlen(f.artist), strlen(limit_rows[_i].byline));
     assert_warned(cut);
     g_free(cut);
     ck_assert_int_eq(warnings->len, 1);
@@ -740,8 +741,7 @@ static const struct salvaged {
      "written",
      NULL, NULL},
     {"EXIF IFD outside block", h_exif_ifd_outside,
-     "EXIF: IFD0 offset 2147483632 lies outside the 12-byte block", NULL,
-     NULL},
+     "EXIF: IFD0 offset 2147483632 lies outside the 12-byte block", NULL, NULL},
     {"EXIF entry count past end", h_exif_count_past_end,
      "EXIF: IFD0 claims 32767 entries, only 0 fit in the APP1 segment", NULL,
      NULL},
@@ -871,6 +871,27 @@ START_TEST(test_split_photoshop_block)
 }
 END_TEST
 
+/* A full disk: the error names the output and the reason. */
+START_TEST(test_disk_full)
+{
+    const char *full = dk_test_full_disk();
+    if (!full)
+        return;
+    char *out = g_build_filename(full, "stamped.jpg", NULL);
+    stamp_exif_fields f;
+    fill_default(&f);
+    dk_error err = {0};
+    int rc = stamp_exif_stamp_file(sources[SAMPLE_CAMERA], out, &f, NULL, &err);
+    ck_assert_int_eq(rc, DK_ERR_IO);
+    ck_assert_msg(strstr(err.message, out) &&
+                      strstr(err.message, g_strerror(ENOSPC)),
+                  "message: %s", err.message);
+    ck_assert(!g_file_test(out, G_FILE_TEST_EXISTS));
+    stamp_exif_fields_clear(&f);
+    g_free(out);
+}
+END_TEST
+
 static void teardown(void)
 {
     if (warnings)
@@ -994,14 +1015,21 @@ static Suite *stamp_exif_suite(void)
     tcase_add_test(bytes, test_restamp_merges);
     tcase_add_test(bytes, test_split_photoshop_block);
     tcase_add_test(bytes, test_mpf_index_follows);
+
     suite_add_tcase(s, bytes);
 
     TCase *hostile = tcase_create("hostile");
     tcase_add_checked_fixture(hostile, NULL, teardown);
     tcase_add_loop_test(hostile, test_hostile, 0, G_N_ELEMENTS(hostile_rows));
-    tcase_add_loop_test(hostile, test_salvaged, 0,
-                        G_N_ELEMENTS(salvaged_rows));
+    tcase_add_loop_test(hostile, test_salvaged, 0, G_N_ELEMENTS(salvaged_rows));
     suite_add_tcase(s, hostile);
+
+    TCase *full = tcase_create("full disk");
+    tcase_add_unchecked_fixture(full, dk_test_full_disk_mount,
+                                dk_test_full_disk_release);
+    tcase_add_checked_fixture(full, NULL, teardown);
+    tcase_add_test(full, test_disk_full);
+    suite_add_tcase(s, full);
     return s;
 }
 

@@ -131,8 +131,8 @@ START_TEST(test_batch)
      * every photo (the whole name is in XMP, checked below) */
     const char *all[] = {camera_name, whatsapp_name, phone_name, broken_name};
     for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
-        char *said = g_strdup_printf("%s: stamp: IPTC Credit: credit cut from",
-                                     all[i]);
+        char *said =
+            g_strdup_printf("%s: stamp: IPTC Credit: credit cut from", all[i]);
         ck_assert_msg(strstr(err, said), "no Credit warning for %s", all[i]);
         g_free(said);
     }
@@ -271,8 +271,9 @@ static const struct {
     {"title", NULL,
      "[stamp]: caption: 102464 bytes after expansion, more than the 65 000 "
      "bytes an APP1 XMP packet can carry"},
-    {NULL, "caption", "[stamp]: caption: 102400 bytes after expansion, more "
-                      "than the 65 000 bytes an APP1 XMP packet can carry"},
+    {NULL, "caption",
+     "[stamp]: caption: 102400 bytes after expansion, more "
+     "than the 65 000 bytes an APP1 XMP packet can carry"},
     {"agency", NULL, "[stamp]: credit: 102400 bytes after expansion"},
 };
 
@@ -291,14 +292,15 @@ START_TEST(test_too_long_refused)
     g_key_file_unref(copy);
     /* {seq} needs a file: only the option's own text counts */
     char *set = too_long_rows[_i].set
-                    ? g_strdup_printf("stamp.%s={seq}%s",
-                                      too_long_rows[_i].set, long_text)
+                    ? g_strdup_printf("stamp.%s={seq}%s", too_long_rows[_i].set,
+                                      long_text)
                     : g_strdup("stamp.keep-gps=true");
     const char *args[] = {"run",   pipeline, "--event", long_event, "-o",
                           library, "--set",  set,       inputs,     NULL};
     char *err = NULL;
     ck_assert_int_eq(dk_test_dokpim(args, NULL, &err), 2);
-    ck_assert_msg(strstr(err, pipeline) && strstr(err, too_long_rows[_i].message),
+    ck_assert_msg(strstr(err, pipeline) &&
+                      strstr(err, too_long_rows[_i].message),
                   "stderr: %.300s", err);
     ck_assert(!g_file_test(library, G_FILE_TEST_EXISTS) ||
               !g_file_test(g_build_filename(library, "items", NULL),
