@@ -265,3 +265,11 @@ void dk_test_full_disk_release(void)
     g_free(full_disk);
     full_disk = NULL;
 }
+
+TCase *dk_test_full_disk_tcase(void)
+{
+    TCase *tc = tcase_create("full disk");
+    tcase_add_unchecked_fixture(tc, dk_test_full_disk_mount,
+                                dk_test_full_disk_release);
+    return tc;
+}

@@ -46,6 +46,10 @@ void dk_test_lsan_suppress(const char *dir, const char *rules);
 void dk_test_full_disk_mount(void);
 const char *dk_test_full_disk(void);
 void dk_test_full_disk_release(void);
+/* A TCase named "full disk" with that unchecked fixture, for the tests
+ * that call dk_test_full_disk(). */
+typedef struct TCase TCase;
+TCase *dk_test_full_disk_tcase(void);
 
 /* Runs every test of suite (check.h's Suite), removes the suite's temp
  * folders, and returns main()'s exit status: 0 when all passed. */

@@ -544,22 +544,26 @@ static void make_exif_bad_datetime(const char *dir, const char *path)
 }
 
 /* Capture times no camera with a set clock writes. */
+static void save_with_time(const char *dir, const char *path,
+                           const char *datetime)
+{
+    tiff_block t = standard_block(false, 1, datetime, 1);
+    save_with_block(dir, path, &t, 0);
+}
+
 static void make_exif_1970(const char *dir, const char *path)
 {
-    tiff_block t = standard_block(false, 1, "1970:01:01 00:03:12", 1);
-    save_with_block(dir, path, &t, 0);
+    save_with_time(dir, path, "1970:01:01 00:03:12");
 }
 
 static void make_exif_placeholder_time(const char *dir, const char *path)
 {
-    tiff_block t = standard_block(false, 1, "0000:00:00 00:00:00", 1);
-    save_with_block(dir, path, &t, 0);
+    save_with_time(dir, path, "0000:00:00 00:00:00");
 }
 
 static void make_exif_future(const char *dir, const char *path)
 {
-    tiff_block t = standard_block(false, 1, "2099:09:02 14:11:22", 1);
-    save_with_block(dir, path, &t, 0);
+    save_with_time(dir, path, "2099:09:02 14:11:22");
 }
 
 /* Positions no photo was taken at: no fix, and off the globe. */

@@ -1024,9 +1024,7 @@ static Suite *stamp_exif_suite(void)
     tcase_add_loop_test(hostile, test_salvaged, 0, G_N_ELEMENTS(salvaged_rows));
     suite_add_tcase(s, hostile);
 
-    TCase *full = tcase_create("full disk");
-    tcase_add_unchecked_fixture(full, dk_test_full_disk_mount,
-                                dk_test_full_disk_release);
+    TCase *full = dk_test_full_disk_tcase();
     tcase_add_checked_fixture(full, NULL, teardown);
     tcase_add_test(full, test_disk_full);
     suite_add_tcase(s, full);

@@ -867,9 +867,7 @@ static Suite *transcode_photo_suite(void)
         tcase_add_loop_test(tc, cases[i].test, 0, cases[i].rows);
         suite_add_tcase(s, tc);
     }
-    TCase *full = tcase_create("full disk");
-    tcase_add_unchecked_fixture(full, dk_test_full_disk_mount,
-                                dk_test_full_disk_release);
+    TCase *full = dk_test_full_disk_tcase();
     tcase_add_checked_fixture(full, setup, teardown);
     tcase_add_test(full, test_disk_full);
     suite_add_tcase(s, full);
