@@ -264,11 +264,11 @@ static bool read_coordinate(ExifData *data, ExifByteOrder order,
 static void read_gps(ExifData *data, ExifByteOrder order,
                      ingest_photo_exif *out)
 {
-    if (!find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_LATITUDE) &&
-        !find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_LONGITUDE))
-        return;
+    bool has_position = find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_LATITUDE) ||
+                        find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_LONGITUDE);
     double lat = 0, lon = 0;
-    bool ok = read_coordinate(data, order, &gps_axes[0], out, &lat) &&
+    bool ok = has_position &&
+              read_coordinate(data, order, &gps_axes[0], out, &lat) &&
               read_coordinate(data, order, &gps_axes[1], out, &lon);
     /* cameras without a fix write zeros; no event is held at 0°N 0°E */
     if (ok && lat == 0 && lon == 0)
