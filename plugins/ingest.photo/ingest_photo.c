@@ -51,7 +51,7 @@ static int ingest_photo_probe(const dk_stage *stage, const char *path,
                                        &clocks, err);
     if (rc == 0)
         rc = ingest_photo_inspect(path, (GTimeZone *)dk_stage_timezone(stage),
-                                  clocks, meta, err);
+                                  clocks, meta, NULL, err);
     ingest_photo_clocks_free(&clocks);
     return rc;
 }
@@ -76,8 +76,12 @@ static int ingest_photo_process(const dk_stage *stage, void *state,
 {
     ingest_photo_state *s = state;
     GTimeZone *tz = (GTimeZone *)dk_stage_timezone(stage);
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
     int rc = ingest_photo_inspect(dk_item_source_path(item), tz, s->clocks,
-                                  dk_item_meta(item), err);
+                                  dk_item_meta(item), warnings, err);
+    for (guint i = 0; rc == 0 && i < warnings->len; i++)
+        dk_item_warn(item, "%s", (const char *)warnings->pdata[i]);
+    g_ptr_array_unref(warnings);
     if (rc < 0)
         return rc;
     dk_item_set_kind(item, DK_KIND_PHOTO);

@@ -66,13 +66,17 @@ typedef struct ingest_photo_exif {
     double latitude, longitude; /* decimal degrees, south/west negative */
     bool has_altitude;
     double altitude; /* metres; below sea level negative */
-    char *warning;   /* first problem found, one line, or NULL */
+    /* every problem found, one line each ("EXIF: ..."), or NULL */
+    GPtrArray *warnings;
 } ingest_photo_exif;
 
 /* Reads a TIFF-structured EXIF block (starting at the "II"/"MM" byte-order
- * mark). Times without an offset tag are read in tz. Never fails: what
- * cannot be read is left unset and explained in out->warning. */
-void ingest_photo_exif_read(const uint8_t *tiff, size_t size, GTimeZone *tz,
+ * mark) held in container ("APP1 segment", "EXIF block": for messages).
+ * Times without an offset tag are read in tz. Never fails: what cannot be
+ * read, or is implausible (a 1970 clock, GPS 0/0), is left unset or kept as
+ * the README says and explained in out->warnings. */
+void ingest_photo_exif_read(const uint8_t *tiff, size_t size,
+                            const char *container, GTimeZone *tz,
                             ingest_photo_exif *out);
 void ingest_photo_exif_clear(ingest_photo_exif *exif);
 
@@ -105,9 +109,11 @@ bool ingest_photo_clocks_lookup(const ingest_photo_clocks *clocks,
 /* ---- the whole inspection ---- */
 /* Validates the photo at path and stores what it learned in meta (the keys
  * are listed in README.md). tz reads times that carry no offset; clocks
- * may be NULL. The file is only read. */
+ * may be NULL. What was salvaged or is implausible is appended to warnings
+ * (g_strdup'd lines; NULL: only the first goes to meta's exif.warning).
+ * The file is only read. */
 int ingest_photo_inspect(const char *path, GTimeZone *tz,
                          const ingest_photo_clocks *clocks, dk_meta *meta,
-                         dk_error *err);
+                         GPtrArray *warnings, dk_error *err);
 
 #endif

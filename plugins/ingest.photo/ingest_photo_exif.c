@@ -1,59 +1,29 @@
 /* The EXIF facts ingest needs, read with libexif. A photo with unreadable
- * EXIF is still a photo: nothing here fails, problems become a warning.
- * libexif bounds-checks offsets and counts and stops IFD recursion; we
- * additionally check every entry's format and size before reading it. */
+ * EXIF is still a photo: nothing here fails, problems become warnings.
+ * The block is loaded through the shared dk_exif_load(), which names every
+ * entry or IFD a damaged block loses; we additionally check every entry's
+ * format and size before reading it. */
 #include "ingest_photo.h"
 
 #include <libexif/exif-data.h>
-#include <libexif/exif-log.h>
 #include <string.h>
 
-/* libexif reports the damage it routes around (IFD loops, counts and
- * offsets past the end) only as debug messages; these phrases (libexif
- * 0.6.22 to 0.6.24) mark the ones that mean the block is damaged. */
-static const char *const exif_damage_phrases[] = {
-    "Short data",       "past end of buffer", "Recursive entry",
-    "multiple times",   "Deep recursion",     "Bogus",
-    "Unknown encoding", "too short",
-};
+#include "exif_load.h"
 
-static bool exif_message_is_damage(ExifLogCode code, const char *format)
+/* Takes message (one problem) into out->warnings. */
+static void add_warning(ingest_photo_exif *out, char *message)
 {
-    if (code == EXIF_LOG_CODE_CORRUPT_DATA || code == EXIF_LOG_CODE_NO_MEMORY)
-        return true;
-    for (size_t i = 0; i < G_N_ELEMENTS(exif_damage_phrases); i++)
-        if (strstr(format, exif_damage_phrases[i]))
-            return true;
-    return false;
-}
-
-/* Keeps the first damage report libexif logs. */
-static void exif_log_first(ExifLog *log, ExifLogCode code, const char *domain,
-                           const char *format, va_list args, void *data)
-{
-    (void)log;
-    (void)domain;
-    char **first = data;
-    if (*first || !format || !exif_message_is_damage(code, format))
+    if (!message)
         return;
-    char *message = g_strdup_vprintf(format, args);
-    *first = g_strconcat("damaged EXIF: ", message, NULL);
-    g_free(message);
-}
-
-static void set_warning(ingest_photo_exif *out, char *message)
-{
-    if (out->warning || !message) {
-        g_free(message);
-        return;
-    }
     /* one line of valid UTF-8, whatever the file put into it */
     char *valid = g_utf8_make_valid(message, -1);
     g_free(message);
     for (char *c = valid; *c; c++)
         if ((unsigned char)*c < 0x20)
             *c = ' ';
-    out->warning = g_strstrip(valid);
+    if (!out->warnings)
+        out->warnings = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(out->warnings, g_strstrip(valid));
 }
 
 static ExifEntry *find_entry(ExifData *data, ExifIfd ifd, ExifTag tag)
@@ -159,16 +129,48 @@ static const struct exif_time_tags {
      EXIF_TAG_SUB_SEC_TIME_DIGITIZED, "DateTimeDigitized"},
 };
 
+/* A camera whose clock was never set starts it at its epoch (1970, 2000,
+ * ...); no digital camera took a photo before 1990. */
+#define PLAUSIBLE_YEAR_MIN 1990
+
+/* Warns about a capture time no camera with a set clock writes; the time
+ * is kept (it still orders the camera's photos), the warning says so. */
+static void check_plausible(const struct exif_time_tags *tags, const char *text,
+                            GDateTime *when, ingest_photo_exif *out)
+{
+    GDateTime *now = g_date_time_new_now_utc();
+    GDateTime *tomorrow = g_date_time_add_days(now, 1);
+    if (g_date_time_get_year(when) < PLAUSIBLE_YEAR_MIN)
+        add_warning(out, g_strdup_printf(
+                             "EXIF: %s %s is before %d: the camera clock was "
+                             "likely unset; the time is kept",
+                             tags->name, text, PLAUSIBLE_YEAR_MIN));
+    else if (g_date_time_compare(when, tomorrow) > 0)
+        add_warning(out, g_strdup_printf(
+                             "EXIF: %s %s is more than a day in the future: "
+                             "the camera clock is wrong; the time is kept",
+                             tags->name, text));
+    g_date_time_unref(tomorrow);
+    g_date_time_unref(now);
+}
+
 /* "YYYY:MM:DD HH:MM:SS" (separators not checked: some writers use '-').
- * Blank or all-zero values mean "unknown" and are no error. */
+ * A blank value means "unknown" and is no error; the all-zero placeholder
+ * of a camera whose clock was never set is unknown too, but said. */
 static GDateTime *parse_exif_time(ExifData *data,
                                   const struct exif_time_tags *tags,
                                   GTimeZone *tz, ingest_photo_exif *out)
 {
     g_autofree char *text =
         entry_text(find_entry(data, EXIF_IFD_EXIF, tags->datetime));
-    if (!text || strspn(text, "0: -") == strlen(text))
+    if (!text || strspn(text, ": -") == strlen(text))
         return NULL;
+    if (strspn(text, "0: -") == strlen(text)) {
+        add_warning(out, g_strdup_printf("EXIF: %s is the placeholder \"%s\" "
+                                         "(camera clock never set); not used",
+                                         tags->name, text));
+        return NULL;
+    }
     int f[6] = {-1, -1, -1, -1, -1, -1};
     static const size_t at[6] = {0, 5, 8, 11, 14, 17};
     static const size_t width[6] = {4, 2, 2, 2, 2, 2};
@@ -195,8 +197,10 @@ static GDateTime *parse_exif_time(ExifData *data,
         }
     }
     if (!result)
-        set_warning(out, g_strdup_printf("%s \"%s\" is not a valid time",
+        add_warning(out, g_strdup_printf("EXIF: %s \"%s\" is not a valid time",
                                          tags->name, text));
+    else
+        check_plausible(tags, text, result, out);
     return result;
 }
 
@@ -207,52 +211,73 @@ static void read_orientation(ExifData *data, ExifByteOrder order,
     if (!entry)
         return;
     if (entry->format != EXIF_FORMAT_SHORT || entry->size < 2 || !entry->data) {
-        set_warning(out, g_strdup("Orientation has the wrong type"));
+        add_warning(out, g_strdup("EXIF: Orientation has the wrong type"));
         return;
     }
     unsigned value = exif_get_short(entry->data, order);
     if (value >= 1 && value <= 8)
         out->orientation = (int)value;
     else
-        set_warning(out,
-                    g_strdup_printf("Orientation %u is out of range", value));
+        add_warning(out, g_strdup_printf("EXIF: Orientation %u is out of range",
+                                         value));
 }
 
-/* Degrees from the three degree/minute/second rationals and N/S/E/W. */
+/* One coordinate of the GPS IFD. */
+static const struct gps_axis {
+    ExifTag ref, tag;
+    double limit;
+    const char *name;
+} gps_axes[2] = {
+    {EXIF_TAG_GPS_LATITUDE_REF, EXIF_TAG_GPS_LATITUDE, 90, "latitude"},
+    {EXIF_TAG_GPS_LONGITUDE_REF, EXIF_TAG_GPS_LONGITUDE, 180, "longitude"},
+};
+
+/* Degrees from the three degree/minute/second rationals and N/S/E/W;
+ * false, with a warning, when they cannot be read or lie off the globe. */
 static bool read_coordinate(ExifData *data, ExifByteOrder order,
-                            ExifTag ref_tag, ExifTag tag, double limit,
-                            double *out)
+                            const struct gps_axis *axis, ingest_photo_exif *out,
+                            double *degrees_out)
 {
     double dms[3];
-    g_autofree char *ref = entry_text(find_entry(data, EXIF_IFD_GPS, ref_tag));
-    if (!ref ||
-        !entry_rationals(find_entry(data, EXIF_IFD_GPS, tag), order, dms, 3))
+    g_autofree char *ref =
+        entry_text(find_entry(data, EXIF_IFD_GPS, axis->ref));
+    if (!ref || !entry_rationals(find_entry(data, EXIF_IFD_GPS, axis->tag),
+                                 order, dms, 3)) {
+        add_warning(out, g_strdup_printf("EXIF: GPS %s is unreadable; the "
+                                         "position is not used",
+                                         axis->name));
         return false;
+    }
     double degrees = dms[0] + dms[1] / 60.0 + dms[2] / 3600.0;
-    if (degrees > limit)
+    if (dms[0] < 0 || dms[1] < 0 || dms[2] < 0 || degrees > axis->limit) {
+        add_warning(out, g_strdup_printf("EXIF: GPS %s %.6f is out of range "
+                                         "(at most %.0f degrees); the position "
+                                         "is not used",
+                                         axis->name, degrees, axis->limit));
         return false;
+    }
     char hemisphere = g_ascii_toupper(ref[0]);
-    *out = hemisphere == 'S' || hemisphere == 'W' ? -degrees : degrees;
+    *degrees_out = hemisphere == 'S' || hemisphere == 'W' ? -degrees : degrees;
     return true;
 }
 
 static void read_gps(ExifData *data, ExifByteOrder order,
                      ingest_photo_exif *out)
 {
-    if (!data->ifd[EXIF_IFD_GPS] || data->ifd[EXIF_IFD_GPS]->count == 0)
-        return;
+    bool has_position = find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_LATITUDE) ||
+                        find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_LONGITUDE);
     double lat = 0, lon = 0;
-    bool ok = read_coordinate(data, order, EXIF_TAG_GPS_LATITUDE_REF,
-                              EXIF_TAG_GPS_LATITUDE, 90, &lat) &&
-              read_coordinate(data, order, EXIF_TAG_GPS_LONGITUDE_REF,
-                              EXIF_TAG_GPS_LONGITUDE, 180, &lon);
+    bool ok = has_position &&
+              read_coordinate(data, order, &gps_axes[0], out, &lat) &&
+              read_coordinate(data, order, &gps_axes[1], out, &lon);
     /* cameras without a fix write zeros; no event is held at 0°N 0°E */
-    if (ok && (lat != 0 || lon != 0)) {
+    if (ok && lat == 0 && lon == 0)
+        add_warning(out, g_strdup("EXIF: GPS position is 0, 0 (the camera "
+                                  "had no fix); not used"));
+    else if (ok) {
         out->has_position = true;
         out->latitude = lat;
         out->longitude = lon;
-    } else if (find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_LATITUDE)) {
-        set_warning(out, g_strdup("GPS position is unreadable"));
     }
     double altitude;
     if (entry_rationals(find_entry(data, EXIF_IFD_GPS, EXIF_TAG_GPS_ALTITUDE),
@@ -266,59 +291,34 @@ static void read_gps(ExifData *data, ExifByteOrder order,
     }
 }
 
-static bool exif_is_empty(ExifData *data)
-{
-    for (int i = 0; i < EXIF_IFD_COUNT; i++)
-        if (data->ifd[i] && data->ifd[i]->count > 0)
-            return false;
-    return true;
-}
-
-void ingest_photo_exif_read(const uint8_t *tiff, size_t size, GTimeZone *tz,
+void ingest_photo_exif_read(const uint8_t *tiff, size_t size,
+                            const char *container, GTimeZone *tz,
                             ingest_photo_exif *out)
 {
     memset(out, 0, sizeof *out);
     /* an APP1 segment holds at most 64 KiB; anything larger is not EXIF */
-    if (!tiff || size < 8 || size > 0xFFFF) {
-        set_warning(out, g_strdup("EXIF block has an impossible size"));
+    if (!tiff || size > 0xFFFF) {
+        add_warning(out, g_strdup_printf("EXIF: a %zu-byte block is no EXIF "
+                                         "block; ignored",
+                                         size));
         return;
     }
-    /* libexif wants the "Exif\0\0" header in front of the TIFF data */
-    uint8_t *block = g_malloc(size + 6);
-    memcpy(block, "Exif\0\0", 6);
-    memcpy(block + 6, tiff, size);
-
-    char *first_problem = NULL;
-    ExifLog *log = exif_log_new();
-    exif_log_set_func(log, exif_log_first, &first_problem);
+    GPtrArray *repairs = g_ptr_array_new_with_free_func(g_free);
     ExifData *data = exif_data_new();
-    exif_data_log(data, log);
-    /* Read what is there, as it is: "following the specification" makes
-     * libexif invent mandatory tags, and unknown-tag filtering would drop
-     * tags newer than this libexif. */
-    exif_data_unset_option(data, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
-    exif_data_unset_option(data, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
-    exif_data_load_data(data, block, (unsigned)(size + 6));
-    g_free(block);
-
-    if (exif_is_empty(data)) {
-        set_warning(out, first_problem ? first_problem
-                                       : g_strdup("EXIF block is unreadable"));
-        first_problem = NULL;
-    } else {
-        ExifByteOrder order = exif_data_get_byte_order(data);
-        for (size_t i = 0; i < G_N_ELEMENTS(exif_time_tags) && !out->capture;
-             i++)
-            out->capture = parse_exif_time(data, &exif_time_tags[i], tz, out);
-        out->make = entry_text(find_entry(data, EXIF_IFD_0, EXIF_TAG_MAKE));
-        out->model = entry_text(find_entry(data, EXIF_IFD_0, EXIF_TAG_MODEL));
-        read_orientation(data, order, out);
-        read_gps(data, order, out);
-        set_warning(out, first_problem);
-        first_problem = NULL;
-    }
+    dk_error err = {0};
+    if (dk_exif_load(data, tiff, size, container, repairs, &err) < 0)
+        add_warning(out, g_strdup_printf("%s; ignored", err.message));
+    for (guint i = 0; i < repairs->len; i++)
+        add_warning(out, g_strdup(repairs->pdata[i]));
+    g_ptr_array_unref(repairs);
+    ExifByteOrder order = exif_data_get_byte_order(data);
+    for (size_t i = 0; i < G_N_ELEMENTS(exif_time_tags) && !out->capture; i++)
+        out->capture = parse_exif_time(data, &exif_time_tags[i], tz, out);
+    out->make = entry_text(find_entry(data, EXIF_IFD_0, EXIF_TAG_MAKE));
+    out->model = entry_text(find_entry(data, EXIF_IFD_0, EXIF_TAG_MODEL));
+    read_orientation(data, order, out);
+    read_gps(data, order, out);
     exif_data_unref(data);
-    exif_log_unref(log);
 }
 
 void ingest_photo_exif_clear(ingest_photo_exif *exif)
@@ -329,6 +329,7 @@ void ingest_photo_exif_clear(ingest_photo_exif *exif)
         g_date_time_unref(exif->capture);
     g_free(exif->make);
     g_free(exif->model);
-    g_free(exif->warning);
+    if (exif->warnings)
+        g_ptr_array_unref(exif->warnings);
     memset(exif, 0, sizeof *exif);
 }

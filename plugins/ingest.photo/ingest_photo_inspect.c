@@ -45,10 +45,14 @@ static int read_jpeg(int fd, uint64_t size, GTimeZone *tz, photo_facts *facts,
     facts->has_exif_block = true;
     uint8_t *block = g_malloc(jpeg.exif_size);
     ssize_t got = pread(fd, block, jpeg.exif_size, (off_t)jpeg.exif_offset);
-    if (got == (ssize_t)jpeg.exif_size)
-        ingest_photo_exif_read(block, jpeg.exif_size, tz, &facts->exif);
-    else
-        facts->exif.warning = g_strdup("EXIF block could not be read");
+    if (got == (ssize_t)jpeg.exif_size) {
+        ingest_photo_exif_read(block, jpeg.exif_size, "APP1 segment", tz,
+                               &facts->exif);
+    } else {
+        facts->exif.warnings = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(facts->exif.warnings,
+                        g_strdup("EXIF: the block could not be read"));
+    }
     g_free(block);
     return 0;
 }
@@ -69,7 +73,8 @@ static int read_heif(const char *path, GTimeZone *tz, photo_facts *facts,
     facts->display_height = heif.display_height;
     if (heif.exif) {
         facts->has_exif_block = true;
-        ingest_photo_exif_read(heif.exif, heif.exif_size, tz, &facts->exif);
+        ingest_photo_exif_read(heif.exif, heif.exif_size, "EXIF block", tz,
+                               &facts->exif);
     }
     ingest_photo_heif_clear(&heif);
     return 0;
@@ -168,13 +173,13 @@ static void store_facts(const photo_facts *facts, dk_meta *meta)
     }
     if (exif->has_altitude)
         dk_meta_set_double(meta, "gps.altitude", exif->altitude);
-    if (exif->warning)
-        dk_meta_set_string(meta, "exif.warning", exif->warning);
+    if (exif->warnings)
+        dk_meta_set_string(meta, "exif.warning", exif->warnings->pdata[0]);
 }
 
 int ingest_photo_inspect(const char *path, GTimeZone *tz,
                          const ingest_photo_clocks *clocks, dk_meta *meta,
-                         dk_error *err)
+                         GPtrArray *warnings, dk_error *err)
 {
     /* O_NONBLOCK: a FIFO given as input must not hang the worker; it has
      * no effect on regular files */
@@ -197,6 +202,10 @@ int ingest_photo_inspect(const char *path, GTimeZone *tz,
     if (rc == 0) {
         store_facts(&facts, meta);
         store_capture_time(path, &st, tz, &facts, clocks, meta);
+        for (guint i = 0;
+             warnings && facts.exif.warnings && i < facts.exif.warnings->len;
+             i++)
+            g_ptr_array_add(warnings, g_strdup(facts.exif.warnings->pdata[i]));
     }
     ingest_photo_exif_clear(&facts.exif);
     return rc;

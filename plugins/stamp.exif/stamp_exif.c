@@ -125,6 +125,85 @@ static int collect_fields(const dk_stage *stage, const dk_item *item,
     return rc;
 }
 
+/* The text options and how often each is written into the XMP packet,
+ * the one format that keeps every value whole (EXIF and IPTC may cut). */
+static const struct {
+    const char *option;
+    int xmp_copies;
+} stamp_exif_xmp_texts[] = {
+    {"artist", 1},   {"copyright", 1}, {"caption", 1},
+    {"headline", 1}, {"credit", 1},    {"city", 1},
+    {"location", 1}, {"event", 2}, /* dc:title and Iptc4xmpExt:Event */
+    {"keywords", 1},
+};
+
+/* Bytes of a template outside its {variables} ("{{" and "}}" count one):
+ * what every expansion has at least. */
+static size_t literal_bytes(const char *template_text)
+{
+    size_t n = 0;
+    for (const char *c = template_text; c && *c; c++) {
+        if ((c[0] == '{' && c[1] == '{') || (c[0] == '}' && c[1] == '}')) {
+            c++;
+        } else if (*c == '{') {
+            const char *end = strchr(c, '}');
+            if (!end)
+                break;
+            c = end;
+            continue;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* The bytes option will write at least: its expansion when that needs no
+ * file, else its fixed text. */
+static size_t least_bytes(const dk_stage *stage, const char *option)
+{
+    char *text = NULL;
+    dk_error ignored = {0};
+    if (dk_stage_expand(stage, option, NULL, &text, &ignored) < 0) {
+        g_free(text);
+        return literal_bytes(dk_stage_string(stage, option));
+    }
+    size_t n = strlen(g_strstrip(text));
+    g_free(text);
+    return n;
+}
+
+/* A value too long for the XMP packet could only fail or be cut on every
+ * photo: refused here, before any file is touched. Shorter ones that only
+ * EXIF or IPTC cannot carry are cut per photo, with a warning. */
+static int stamp_exif_check(const dk_stage *stage, dk_error *err)
+{
+    const size_t max = STAMP_EXIF_XMP_VALUES_MAX;
+    size_t total = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(stamp_exif_xmp_texts); i++) {
+        const char *option = stamp_exif_xmp_texts[i].option;
+        int copies = stamp_exif_xmp_texts[i].xmp_copies;
+        size_t bytes = least_bytes(stage, option);
+        total += bytes * (size_t)copies;
+        if (bytes * (size_t)copies > max)
+            return dk_error_set(
+                err, DK_ERR_CONFIG,
+                "%s: %zu bytes after expansion%s, more than the %zu %03zu "
+                "bytes an APP1 XMP packet can carry",
+                option, bytes,
+                copies > 1 ? " (written twice: dc:title, Iptc4xmpExt:Event)"
+                           : "",
+                max / 1000, max % 1000);
+    }
+    if (total > max)
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "artist, copyright, caption, headline, credit, "
+                            "city, location, event and keywords: %zu bytes "
+                            "together after expansion, more than the %zu %03zu "
+                            "bytes an APP1 XMP packet can carry",
+                            total, max / 1000, max % 1000);
+    return 0;
+}
+
 static int stamp_exif_open(const dk_stage *stage, void **state, dk_error *err)
 {
     (void)stage;
@@ -155,9 +234,13 @@ static int stamp_exif_process(const dk_stage *stage, void *state, dk_item *item,
     int rc = collect_fields(stage, item, &fields, err);
     if (rc == 0)
         rc = dk_stage_output_path(stage, "output", item, &output, err);
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
     if (rc == 0)
         rc = stamp_exif_stamp_file(dk_item_current_path(item), output, &fields,
-                                   err);
+                                   warnings, err);
+    for (guint i = 0; rc == 0 && i < warnings->len; i++)
+        dk_item_warn(item, "%s", (const char *)warnings->pdata[i]);
+    g_ptr_array_unref(warnings);
     if (rc == 0)
         rc = dk_item_add_derivative(item, "stamped", output, true, err);
     g_free(output);
@@ -172,6 +255,7 @@ DK_PLUGIN_DEFINE(stamp_exif) = {
     .stage = DK_STAGE_STAMP,
     .kinds = DK_KIND_PHOTO,
     .options = stamp_exif_options,
+    .check = stamp_exif_check,
     .open = stamp_exif_open,
     .process = stamp_exif_process,
     .close = stamp_exif_close,

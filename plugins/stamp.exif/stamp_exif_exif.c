@@ -4,85 +4,30 @@
 
 #include <glib.h>
 #include <libexif/exif-data.h>
-#include <libexif/exif-log.h>
 #include <libexif/exif-utils.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exif_load.h"
 #include "stamp_exif_jpeg.h"
 
-/* Why libexif refused a block: it logs instead of returning errors. */
-typedef struct corrupt_log {
-    char first[160];
-    int count;
-} corrupt_log;
-
-static void log_corrupt(ExifLog *log, ExifLogCode code, const char *domain,
-                        const char *format, va_list args, void *data)
+/* A damaged camera block is salvaged, not refused: dk_exif_load() keeps
+ * the tags that can be read and names what it dropped; a block with
+ * nothing readable in it is replaced by a fresh one. Either way the item
+ * is stamped and the warnings say what was lost. */
+static void load_source(ExifData *ed, const uint8_t *source, size_t size,
+                        GPtrArray *warnings)
 {
-    (void)log;
-    (void)domain;
-    corrupt_log *seen = data;
-    if (code != EXIF_LOG_CODE_CORRUPT_DATA && code != EXIF_LOG_CODE_NO_MEMORY)
-        return;
-    if (seen->count++ == 0)
-        vsnprintf(seen->first, sizeof(seen->first), format, args);
-}
-
-/* libexif reads whatever it can from a broken block; check first that the
- * TIFF header and the first IFD are where the header says, so garbage is
- * reported instead of silently replaced by an empty block. */
-static int check_tiff_header(const uint8_t *tiff, size_t size, dk_error *err)
-{
-    if (size < 8)
-        return dk_error_set(err, DK_ERR_INVALID,
-                            "corrupt EXIF: block is only %zu bytes", size);
-    bool big = memcmp(tiff, "MM\0*", 4) == 0;
-    if (!big && memcmp(tiff, "II*\0", 4) != 0)
-        return dk_error_set(err, DK_ERR_INVALID,
-                            "corrupt EXIF: no TIFF header (II*/MM*)");
-    ExifByteOrder order =
-        big ? EXIF_BYTE_ORDER_MOTOROLA : EXIF_BYTE_ORDER_INTEL;
-    uint32_t ifd0 = exif_get_long(tiff + 4, order);
-    if (ifd0 < 8 || ifd0 > size - 2)
-        return dk_error_set(err, DK_ERR_INVALID,
-                            "corrupt EXIF: first IFD offset %u is outside the "
-                            "%zu-byte block",
-                            ifd0, size);
-    uint16_t count = exif_get_short(tiff + ifd0, order);
-    if ((size_t)count * 12 > size - ifd0 - 2)
-        return dk_error_set(err, DK_ERR_INVALID,
-                            "corrupt EXIF: first IFD claims %u entries, past "
-                            "the end of the block",
-                            count);
-    return 0;
-}
-
-static int load_source(ExifData *ed, const uint8_t *source, size_t size,
-                       dk_error *err)
-{
-    int rc = check_tiff_header(source + STAMP_EXIF_EXIF_ID_LEN,
-                               size - STAMP_EXIF_EXIF_ID_LEN, err);
-    if (rc)
-        return rc;
-    corrupt_log seen = {0};
-    ExifLog *log = exif_log_new();
-    if (!log)
-        return dk_error_set(err, DK_ERR_NOMEM, "out of memory");
-    exif_log_set_func(log, log_corrupt, &seen);
-    exif_data_log(ed, log);
-    exif_data_load_data(ed, source, (unsigned int)size);
-    exif_data_log(ed, NULL);
-    exif_log_unref(log);
-    /* a camera block with a few odd entries is normal; one that yields
-     * nothing readable is not */
-    if (seen.count && ed->ifd[EXIF_IFD_0]->count == 0 &&
-        ed->ifd[EXIF_IFD_EXIF]->count == 0)
-        return dk_error_set(err, DK_ERR_INVALID, "corrupt EXIF: %s",
-                            g_strchomp(seen.first));
-    return 0;
+    dk_error err = {0};
+    if (dk_exif_load(ed, source + STAMP_EXIF_EXIF_ID_LEN,
+                     size - STAMP_EXIF_EXIF_ID_LEN, "APP1 segment", warnings,
+                     &err) < 0) {
+        stamp_exif_warn(warnings,
+                        "%s; the block was dropped and a fresh one "
+                        "written",
+                        err.message);
+        exif_data_set_data_type(ed, EXIF_DATA_TYPE_COMPRESSED);
+    }
 }
 
 /* Replaces tag in ifd with a fresh entry holding bytes. */
@@ -314,7 +259,7 @@ static int try_caption(void *context, size_t length)
 int stamp_exif_build_exif(const uint8_t *source, size_t source_size,
                           const stamp_exif_fields *fields, int width,
                           int height, uint8_t **out, size_t *out_size,
-                          dk_error *err)
+                          GPtrArray *warnings, dk_error *err)
 {
     *out = NULL;
     *out_size = 0;
@@ -325,18 +270,25 @@ int stamp_exif_build_exif(const uint8_t *source, size_t source_size,
      * does not know and "fix" the rest to its idea of the standard */
     exif_data_unset_option(ed, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
     exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
-    if (!source)
+    if (source)
+        load_source(ed, source, source_size, warnings);
+    else
         exif_data_set_data_type(ed, EXIF_DATA_TYPE_COMPRESSED);
-    int rc = source ? load_source(ed, source, source_size, err) : 0;
-    if (rc == 0)
-        rc = add_required(ed, width, height, err);
+    int rc = add_required(ed, width, height, err);
     if (rc == 0 && !fields->keep_gps)
         drop_gps(ed);
     /* The caption is written twice, once as UTF-16: a long one may not fit
      * one segment, and is then shortened at a character boundary. */
     exif_attempt attempt = {.ed = ed, .fields = fields, .err = err};
+    size_t kept = 0;
     if (rc == 0)
-        rc = stamp_exif_fit_caption(fields->caption, try_caption, &attempt);
+        rc = stamp_exif_fit_caption(fields->caption, try_caption, &attempt,
+                                    &kept);
+    if (rc == 0)
+        stamp_exif_warn_cut(warnings, "caption", "EXIF",
+                            fields->caption ? strlen(fields->caption) : 0, kept,
+                            "ImageDescription and UserComment share one "
+                            "65533-byte APP1 segment; the full text is in XMP");
     if (rc == DK_ERR_UNSUPPORTED)
         dk_error_set(err, rc,
                      "EXIF block is %u bytes, more than one JPEG segment "

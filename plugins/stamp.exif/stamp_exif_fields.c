@@ -3,6 +3,7 @@
 
 #include <dokpim/error.h>
 #include <glib.h>
+#include <stdarg.h>
 #include <string.h>
 
 void stamp_exif_fields_clear(stamp_exif_fields *fields)
@@ -96,10 +97,30 @@ size_t stamp_exif_utf8_fit_words(const char *text, size_t max_bytes)
     return cut;
 }
 
+void stamp_exif_warn(GPtrArray *warnings, const char *fmt, ...)
+{
+    if (!warnings)
+        return;
+    va_list args;
+    va_start(args, fmt);
+    g_ptr_array_add(warnings, g_strdup_vprintf(fmt, args));
+    va_end(args);
+}
+
+void stamp_exif_warn_cut(GPtrArray *warnings, const char *field,
+                         const char *format, size_t whole, size_t kept,
+                         const char *why)
+{
+    if (kept < whole)
+        stamp_exif_warn(warnings, "%s: %s cut from %zu to %zu bytes (%s)",
+                        format, field, whole, kept, why);
+}
+
 int stamp_exif_fit_caption(const char *caption, stamp_exif_try_fn try_length,
-                           void *context)
+                           void *context, size_t *kept)
 {
     size_t whole = caption ? strlen(caption) : 0;
+    *kept = whole;
     int fits = try_length(context, whole);
     if (fits != 0)
         return fits < 0 ? fits : 0;
@@ -120,5 +141,6 @@ int stamp_exif_fit_caption(const char *caption, stamp_exif_try_fn try_length,
             bad = mid;
     }
     fits = try_length(context, good);
+    *kept = good;
     return fits < 0 ? fits : 0;
 }

@@ -3,6 +3,7 @@
 #ifndef STAMP_EXIF_FIELDS_H
 #define STAMP_EXIF_FIELDS_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -57,10 +58,23 @@ typedef int (*stamp_exif_try_fn)(void *context, size_t caption_length);
 /* Calls try with the whole caption, and when that is too large finds the
  * longest caption prefix (cut by stamp_exif_utf8_fit) that fits, by
  * bisection, ending with a call for that length so the caller keeps its
- * result. DK_ERR_UNSUPPORTED (no message) when even an empty caption does
- * not fit. */
+ * result; *kept is that length. DK_ERR_UNSUPPORTED (no message) when even
+ * an empty caption does not fit. */
 int stamp_exif_fit_caption(const char *caption, stamp_exif_try_fn try_length,
-                           void *context);
+                           void *context, size_t *kept);
+
+/* Appends one warning line (printf-style) to warnings, which may be NULL:
+ * the plugin hands each to dk_item_warn(). */
+void stamp_exif_warn(GPtrArray *warnings, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Warns that what ended up as field, cut to kept bytes for format (e.g.
+ * "IPTC Credit", 32), was longer (whole bytes); nothing when it was not
+ * cut; why says what limits format ("the IIM limit; the full text is in
+ * XMP"). */
+void stamp_exif_warn_cut(GPtrArray *warnings, const char *field,
+                         const char *format, size_t whole, size_t kept,
+                         const char *why);
 
 /* True when text is non-empty. */
 static inline bool stamp_exif_has(const char *text)

@@ -97,23 +97,50 @@ static IptcDataSet *find(IptcData *data, IptcRecord record, IptcTag tag)
     return NULL;
 }
 
-/* Writes text cut to the dataset's IIM maximum, at a word where it can. */
-static int add_text(IptcData *data, IptcRecord record, IptcTag tag,
-                    const char *text, dk_error *err)
+/* The IIM maximum of a dataset, in bytes. */
+static size_t iim_max(IptcRecord record, IptcTag tag)
 {
     const IptcTagInfo *info = iptc_tag_get_info(record, tag);
-    size_t max = info && info->maxbytes ? info->maxbytes : 2000;
-    return add_bytes(data, record, tag, text,
-                     stamp_exif_utf8_fit_words(text, max), err);
+    return info && info->maxbytes ? info->maxbytes : 2000;
 }
 
-static int replace_text(IptcData *data, IptcRecord record, IptcTag tag,
-                        const char *text, dk_error *err)
+/* Where the event's text goes, and what the warnings call it. */
+typedef struct iim_field {
+    IptcTag tag;
+    const char *text;
+    const char *option;  /* the stamp.exif option, NULL for our own */
+    const char *dataset; /* the name exiftool shows */
+} iim_field;
+
+/* How long text may be in the dataset: its IIM maximum, cut at a word
+ * where it can; a cut is a warning naming the option and the dataset. */
+static size_t fit_text(const char *option, const char *dataset, size_t max,
+                       const char *text, GPtrArray *warnings)
 {
-    if (!stamp_exif_has(text))
+    size_t length = stamp_exif_utf8_fit_words(text, max);
+    char *why = g_strdup_printf("the IIM limit of %s is %zu bytes; the full "
+                                "text is in XMP",
+                                dataset, max);
+    char *format = g_strdup_printf("IPTC %s", dataset);
+    if (option)
+        stamp_exif_warn_cut(warnings, option, format, strlen(text), length,
+                            why);
+    g_free(format);
+    g_free(why);
+    return length;
+}
+
+static int replace_text(IptcData *data, IptcRecord record,
+                        const iim_field *field, GPtrArray *warnings,
+                        dk_error *err)
+{
+    if (!stamp_exif_has(field->text))
         return 0;
-    remove_all(data, record, tag);
-    return add_text(data, record, tag, text, err);
+    remove_all(data, record, field->tag);
+    size_t length =
+        fit_text(field->option, field->dataset, iim_max(record, field->tag),
+                 field->text, warnings);
+    return add_bytes(data, record, field->tag, field->text, length, err);
 }
 
 static bool has_value(IptcData *data, IptcRecord record, IptcTag tag,
@@ -128,13 +155,12 @@ static bool has_value(IptcData *data, IptcRecord record, IptcTag tag,
     return false;
 }
 
-static int merge_keywords(IptcData *data, char **keywords, dk_error *err)
+static int merge_keywords(IptcData *data, char **keywords, GPtrArray *warnings,
+                          dk_error *err)
 {
-    const IptcTagInfo *info =
-        iptc_tag_get_info(IPTC_RECORD_APP_2, IPTC_TAG_KEYWORDS);
+    size_t max = iim_max(IPTC_RECORD_APP_2, IPTC_TAG_KEYWORDS);
     for (char **k = keywords; k && *k; k++) {
-        size_t length =
-            stamp_exif_utf8_fit_words(*k, info ? info->maxbytes : 64);
+        size_t length = fit_text("keywords", "Keywords", max, *k, warnings);
         if (has_value(data, IPTC_RECORD_APP_2, IPTC_TAG_KEYWORDS, *k, length))
             continue;
         int rc = add_bytes(data, IPTC_RECORD_APP_2, IPTC_TAG_KEYWORDS, *k,
@@ -198,40 +224,40 @@ static int set_created(IptcData *data, const char *iso, dk_error *err)
         return 0;
     char *date = g_date_time_format(time, "%Y%m%d");
     char *clock = g_date_time_format(time, "%H%M%S%z");
-    int rc =
-        replace_text(data, IPTC_RECORD_APP_2, IPTC_TAG_DATE_CREATED, date, err);
-    if (rc == 0)
-        rc = replace_text(data, IPTC_RECORD_APP_2, IPTC_TAG_TIME_CREATED, clock,
-                          err);
+    const iim_field created[] = {
+        {IPTC_TAG_DATE_CREATED, date, NULL, "DateCreated"},
+        {IPTC_TAG_TIME_CREATED, clock, NULL, "TimeCreated"},
+    };
+    int rc = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(created) && rc == 0; i++)
+        rc = replace_text(data, IPTC_RECORD_APP_2, &created[i], NULL, err);
     g_free(date);
     g_free(clock);
     g_date_time_unref(time);
     return rc;
 }
 
-static int set_fields(IptcData *data, const stamp_exif_fields *f, dk_error *err)
+static int set_fields(IptcData *data, const stamp_exif_fields *f,
+                      GPtrArray *warnings, dk_error *err)
 {
-    struct {
-        IptcTag tag;
-        const char *text;
-    } const texts[] = {
-        {IPTC_TAG_OBJECT_NAME, f->event},
-        {IPTC_TAG_BYLINE, f->artist},
-        {IPTC_TAG_CITY, f->city},
-        {IPTC_TAG_SUBLOCATION, f->location},
-        {IPTC_TAG_HEADLINE, f->headline},
-        {IPTC_TAG_CREDIT, f->credit},
-        {IPTC_TAG_COPYRIGHT_NOTICE, f->copyright},
-        {IPTC_TAG_CAPTION, f->caption},
+    const iim_field texts[] = {
+        {IPTC_TAG_OBJECT_NAME, f->event, "event", "ObjectName"},
+        {IPTC_TAG_BYLINE, f->artist, "artist", "By-line"},
+        {IPTC_TAG_CITY, f->city, "city", "City"},
+        {IPTC_TAG_SUBLOCATION, f->location, "location", "Sub-location"},
+        {IPTC_TAG_HEADLINE, f->headline, "headline", "Headline"},
+        {IPTC_TAG_CREDIT, f->credit, "credit", "Credit"},
+        {IPTC_TAG_COPYRIGHT_NOTICE, f->copyright, "copyright",
+         "CopyrightNotice"},
+        {IPTC_TAG_CAPTION, f->caption, "caption", "Caption-Abstract"},
     };
     int rc = mark_utf8(data, err);
     if (rc == 0)
         rc = ensure_version(data, IPTC_RECORD_APP_2, err);
     for (size_t i = 0; i < G_N_ELEMENTS(texts) && rc == 0; i++)
-        rc = replace_text(data, IPTC_RECORD_APP_2, texts[i].tag, texts[i].text,
-                          err);
+        rc = replace_text(data, IPTC_RECORD_APP_2, &texts[i], warnings, err);
     if (rc == 0)
-        rc = merge_keywords(data, f->keywords, err);
+        rc = merge_keywords(data, f->keywords, warnings, err);
     if (rc == 0)
         rc = set_created(data, f->capture_time, err);
     return rc;
@@ -239,7 +265,7 @@ static int set_fields(IptcData *data, const stamp_exif_fields *f, dk_error *err)
 
 int stamp_exif_build_iim(const uint8_t *source, size_t source_size,
                          const stamp_exif_fields *fields, uint8_t **out,
-                         size_t *out_size, dk_error *err)
+                         size_t *out_size, GPtrArray *warnings, dk_error *err)
 {
     *out = NULL;
     *out_size = 0;
@@ -253,7 +279,7 @@ int stamp_exif_build_iim(const uint8_t *source, size_t source_size,
     if (valid && iptc_data_load(data, source, (unsigned)valid) < 0)
         rc = dk_error_set(err, DK_ERR_INVALID, "corrupt IPTC block");
     if (rc == 0)
-        rc = set_fields(data, fields, err);
+        rc = set_fields(data, fields, warnings, err);
     unsigned char *bytes = NULL;
     unsigned size = 0;
     if (rc == 0 && iptc_data_save(data, &bytes, &size) < 0)

@@ -68,7 +68,7 @@ static const uint8_t *joined_photoshop(const stamp_exif_layout *layout,
 
 static int build_photoshop(const stamp_exif_layout *layout,
                            const stamp_exif_fields *fields, blocks *b,
-                           dk_error *err)
+                           GPtrArray *warnings, dk_error *err)
 {
     GByteArray *joined = g_byte_array_new();
     size_t size = 0;
@@ -82,7 +82,7 @@ static int build_photoshop(const stamp_exif_layout *layout,
             : 0;
     if (rc == 0)
         rc = stamp_exif_build_iim(old_iim, old_iim_size, fields, &iim,
-                                  &iim_size, err);
+                                  &iim_size, warnings, err);
     if (rc == 0) {
         b->photoshop = g_byte_array_new();
         stamp_exif_irb_replace_iim(irb, size, iim, iim_size, b->photoshop);
@@ -94,7 +94,7 @@ static int build_photoshop(const stamp_exif_layout *layout,
 
 static int build_blocks(const stamp_exif_layout *layout,
                         const stamp_exif_fields *fields, blocks *b,
-                        dk_error *err)
+                        GPtrArray *warnings, dk_error *err)
 {
     const stamp_exif_segment *exif = first_of(layout, STAMP_EXIF_SEG_EXIF);
     const stamp_exif_segment *xmp = first_of(layout, STAMP_EXIF_SEG_XMP);
@@ -102,13 +102,13 @@ static int build_blocks(const stamp_exif_layout *layout,
     int rc = stamp_exif_build_exif(
         exif ? exif->payload - exif->header_size : NULL,
         exif ? exif->payload_size + exif->header_size : 0, fields,
-        layout->width, layout->height, &b->exif, &b->exif_size, err);
+        layout->width, layout->height, &b->exif, &b->exif_size, warnings, err);
     if (rc == 0)
-        rc = build_photoshop(layout, fields, b, err);
+        rc = build_photoshop(layout, fields, b, warnings, err);
     if (rc == 0)
         rc = stamp_exif_build_xmp(xmp ? xmp->payload : NULL,
                                   xmp ? xmp->payload_size : 0, fields, &b->xmp,
-                                  &b->xmp_size, err);
+                                  &b->xmp_size, warnings, err);
     return rc;
 }
 
@@ -208,10 +208,10 @@ static GByteArray *assemble(const uint8_t *data,
 /* The image data, from the input file to the output file: in the kernel
  * when it can (copy_file_range), from the mapping otherwise. */
 static int copy_tail(int in, const uint8_t *data, size_t from, size_t to,
-                     FILE *stream, dk_error *err)
+                     FILE *stream, const char *output, dk_error *err)
 {
     if (fflush(stream) != 0)
-        return dk_error_set(err, DK_ERR_IO, "cannot write: %s",
+        return dk_error_set(err, DK_ERR_IO, "cannot write %s: %s", output,
                             g_strerror(errno));
     int out = fileno(stream);
     loff_t at = (loff_t)from;
@@ -222,7 +222,7 @@ static int copy_tail(int in, const uint8_t *data, size_t from, size_t to,
     }
     if ((size_t)at < to &&
         fwrite(data + at, 1, to - (size_t)at, stream) != to - (size_t)at)
-        return dk_error_set(err, DK_ERR_IO, "cannot write: %s",
+        return dk_error_set(err, DK_ERR_IO, "cannot write %s: %s", output,
                             g_strerror(errno));
     return 0;
 }
@@ -237,10 +237,11 @@ static int write_output(const char *output, int in, const uint8_t *data,
     if (rc == 0) {
         FILE *stream = dk_atomic_stream(file);
         if (fwrite(header->data, 1, header->len, stream) != header->len)
-            rc = dk_error_set(err, DK_ERR_IO, "cannot write: %s",
+            rc = dk_error_set(err, DK_ERR_IO, "cannot write %s: %s", output,
                               g_strerror(errno));
         if (rc == 0)
-            rc = copy_tail(in, data, layout->scan_offset, size, stream, err);
+            rc = copy_tail(in, data, layout->scan_offset, size, stream, output,
+                           err);
         if (rc == 0)
             rc = dk_atomic_commit(&file, err);
         dk_atomic_abort(&file);
@@ -258,7 +259,8 @@ static bool same_file(const struct stat *in, const char *output)
 }
 
 int stamp_exif_stamp_file(const char *input, const char *output,
-                          const stamp_exif_fields *fields, dk_error *err)
+                          const stamp_exif_fields *fields, GPtrArray *warnings,
+                          dk_error *err)
 {
     int in = open(input, O_RDONLY | O_CLOEXEC);
     if (in < 0)
@@ -290,7 +292,7 @@ int stamp_exif_stamp_file(const char *input, const char *output,
     blocks b = {0};
     rc = stamp_exif_jpeg_scan(data, size, &layout, err);
     if (rc == 0)
-        rc = build_blocks(&layout, fields, &b, err);
+        rc = build_blocks(&layout, fields, &b, warnings, err);
     if (rc == 0)
         rc = write_output(output, in, data, size, &layout, &b, err);
     blocks_clear(&b);

@@ -226,25 +226,81 @@ static int try_caption(void *context, size_t length)
     return fits;
 }
 
+/* Why the packet cannot be parsed, checked before exempi sees it: exempi
+ * prints its own "XML parsing failure" on stderr, naming no file, and the
+ * XMP toolkit refuses any DOCTYPE (entity expansion attacks). NULL when the
+ * packet is well-formed XML. */
+static char *packet_problem(const uint8_t *source, size_t size)
+{
+    /* writers pad the packet with spaces, some with NULs */
+    while (size > 0 &&
+           (source[size - 1] == '\0' || g_ascii_isspace(source[size - 1])))
+        size--;
+    if (g_strstr_len((const char *)source, (gssize)size, "<!DOCTYPE") ||
+        g_strstr_len((const char *)source, (gssize)size, "<!ENTITY"))
+        return g_strdup("it declares a DOCTYPE, which XMP forbids");
+    static const GMarkupParser no_callbacks = {0};
+    GMarkupParseContext *context =
+        g_markup_parse_context_new(&no_callbacks, 0, NULL, NULL);
+    GError *error = NULL;
+    char *problem = NULL;
+    if (!g_markup_parse_context_parse(context, (const char *)source,
+                                      (gssize)size, &error) ||
+        !g_markup_parse_context_end_parse(context, &error)) {
+        problem =
+            g_strdup_printf("it is not well-formed XML (%s)", error->message);
+        g_error_free(error);
+    }
+    g_markup_parse_context_free(context);
+    return problem;
+}
+
+/* The packet to merge into: the photo's own, or a fresh one when it has
+ * none or its own cannot be read (then the warning says it was dropped). */
+static XmpPtr open_packet(const uint8_t *source, size_t size,
+                          GPtrArray *warnings)
+{
+    if (!source)
+        return xmp_new_empty();
+    char *problem = packet_problem(source, size);
+    XmpPtr xmp = problem ? NULL : xmp_new((const char *)source, size);
+    if (!xmp && !problem)
+        problem = g_strdup_printf("it is not valid RDF/XML (exempi error %d)",
+                                  xmp_get_error());
+    if (problem) {
+        stamp_exif_warn(warnings,
+                        "XMP: the photo's packet was dropped and a fresh one "
+                        "written: %s",
+                        problem);
+        g_free(problem);
+        xmp = xmp_new_empty();
+    }
+    return xmp;
+}
+
 int stamp_exif_build_xmp(const uint8_t *source, size_t source_size,
                          const stamp_exif_fields *fields, uint8_t **out,
-                         size_t *out_size, dk_error *err)
+                         size_t *out_size, GPtrArray *warnings, dk_error *err)
 {
     *out = NULL;
     *out_size = 0;
-    XmpPtr xmp =
-        source ? xmp_new((const char *)source, source_size) : xmp_new_empty();
+    XmpPtr xmp = open_packet(source, source_size, warnings);
     if (!xmp)
-        return dk_error_set(err, source ? DK_ERR_INVALID : DK_ERR_NOMEM,
-                            source ? "corrupt XMP: the packet is not valid "
-                                     "RDF/XML (exempi error %d)"
-                                   : "cannot create an XMP packet (%d)",
+        return dk_error_set(err, DK_ERR_NOMEM,
+                            "cannot create an XMP packet (%d)",
                             xmp_get_error());
     int rc = set_fields(xmp, fields, err);
     /* only a caption can be long enough not to fit one segment */
     xmp_attempt attempt = {.xmp = xmp, .caption = fields->caption, .err = err};
+    size_t kept = 0;
     if (rc == 0)
-        rc = stamp_exif_fit_caption(fields->caption, try_caption, &attempt);
+        rc = stamp_exif_fit_caption(fields->caption, try_caption, &attempt,
+                                    &kept);
+    if (rc == 0)
+        stamp_exif_warn_cut(warnings, "caption", "XMP",
+                            fields->caption ? strlen(fields->caption) : 0, kept,
+                            "the packet must fit one APP1 segment; extended "
+                            "XMP is not written");
     if (rc == DK_ERR_UNSUPPORTED)
         dk_error_set(err, rc,
                      "XMP packet is %zu bytes, more than one APP1 segment "

@@ -2,6 +2,7 @@
 #ifndef STAMP_EXIF_XMP_H
 #define STAMP_EXIF_XMP_H
 
+#include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,12 +19,21 @@
 int stamp_exif_xmp_init(dk_error *err);
 void stamp_exif_xmp_terminate(void);
 
+/* What the event's values may take of one APP1 XMP packet, all fields
+ * together: the segment (65 504 bytes after the identifier) less the
+ * wrapper, the namespaces and the camera's own properties. stamp.exif's
+ * check() refuses values that could never fit. */
+#define STAMP_EXIF_XMP_VALUES_MAX 65000
+
 /* Builds the new packet (UTF-8, with its xpacket wrapper, without the APP1
  * identifier) into *out (g_free), merged into the existing packet when
- * source is not NULL. Errors when the existing packet does not parse or
- * the result does not fit one APP1 segment (extended XMP is not written). */
+ * source is not NULL. An existing packet that does not parse (or declares
+ * a DOCTYPE) is dropped for a fresh one, and a caption too long for one
+ * APP1 segment is shortened: each is a line appended to warnings (may be
+ * NULL). Errors when the result does not fit one segment even without a
+ * caption (extended XMP is not written). */
 int stamp_exif_build_xmp(const uint8_t *source, size_t source_size,
                          const stamp_exif_fields *fields, uint8_t **out,
-                         size_t *out_size, dk_error *err);
+                         size_t *out_size, GPtrArray *warnings, dk_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include "transcode_photo.h"
 
 #include <dokpim/fileio.h>
+#include <errno.h>
 #include <turbojpeg.h>
 
 #include "jpeg_segments.h"
@@ -51,14 +52,25 @@ int transcode_photo_write_jpeg(const char *path,
         return rc;
     }
     FILE *stream = dk_atomic_stream(file);
-    fwrite(jpeg, 1, at, stream);
-    if (markers && markers->len)
-        fwrite(markers->data, 1, markers->len, stream);
-    fwrite(jpeg + at, 1, size - at, stream);
+    /* the first failed write's errno says why (a full disk, a quota) */
+    int failure = 0;
+    const struct {
+        const uint8_t *data;
+        size_t size;
+    } parts[] = {
+        {jpeg, at},
+        {markers ? markers->data : NULL, markers ? markers->len : 0},
+        {jpeg + at, size - at},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(parts) && !failure; i++)
+        if (parts[i].size &&
+            fwrite(parts[i].data, 1, parts[i].size, stream) != parts[i].size)
+            failure = errno ? errno : EIO;
     tjFree(jpeg);
-    if (ferror(stream)) {
+    if (failure) {
         dk_atomic_abort(&file);
-        return dk_error_set(err, DK_ERR_IO, "cannot write %s", path);
+        return dk_error_set(err, DK_ERR_IO, "cannot write %s: %s", path,
+                            g_strerror(failure));
     }
     return dk_atomic_commit(&file, err);
 }

@@ -220,3 +220,56 @@ int dk_test_progress_lines(const char *err, const char *file, const char *note,
     }
     return lines;
 }
+
+static char *full_disk;
+
+const char *dk_test_full_disk(void)
+{
+    if (!full_disk)
+        fprintf(stderr, "skipped: mounting a full tmpfs needs root\n");
+    return full_disk;
+}
+
+void dk_test_full_disk_mount(void)
+{
+    if (geteuid() != 0)
+        return;
+    dk_test_full_disk_release();
+    char *dir = g_dir_make_tmp("dokpim-full-XXXXXX", NULL);
+    char *q = dir ? g_shell_quote(dir) : NULL;
+    char *mount =
+        dir ? g_strdup_printf("mount -t tmpfs -o size=200k tmpfs %s", q) : NULL;
+    if (!dir || dk_test_sh(mount, NULL, NULL) != 0) {
+        fprintf(stderr, "cannot mount a tmpfs on %s\n", dir ? dir : "?");
+        abort();
+    }
+    full_disk = dir;
+    /* dd stops at ENOSPC: the disk is full */
+    char *fill = g_strdup_printf(
+        "dd if=/dev/zero of=%s/filler bs=4096 2>/dev/null; true", q);
+    dk_test_sh(fill, NULL, NULL);
+    g_free(fill);
+    g_free(mount);
+    g_free(q);
+}
+
+void dk_test_full_disk_release(void)
+{
+    if (!full_disk)
+        return;
+    char *q = g_shell_quote(full_disk);
+    char *cmd = g_strdup_printf("umount %s && rmdir %s", q, q);
+    dk_test_sh(cmd, NULL, NULL);
+    g_free(cmd);
+    g_free(q);
+    g_free(full_disk);
+    full_disk = NULL;
+}
+
+TCase *dk_test_full_disk_tcase(void)
+{
+    TCase *tc = tcase_create("full disk");
+    tcase_add_unchecked_fixture(tc, dk_test_full_disk_mount,
+                                dk_test_full_disk_release);
+    return tc;
+}

@@ -37,6 +37,20 @@ char *dk_test_sha256(const char *path); /* g_free() */
  * dokpim children a suite starts under ASan ignore them too. */
 void dk_test_lsan_suppress(const char *dir, const char *rules);
 
+/* A full disk: a 200 KiB tmpfs mounted on a fresh folder and filled to
+ * the last block, for tests of what a write that finds no space says.
+ * Call both from a TCase's unchecked fixture (it runs in the parent, so a
+ * failed test in its forked child still leaves nothing mounted). The
+ * folder is the suite's; NULL when the tests must skip: mounting needs
+ * root. */
+void dk_test_full_disk_mount(void);
+const char *dk_test_full_disk(void);
+void dk_test_full_disk_release(void);
+/* A TCase named "full disk" with that unchecked fixture, for the tests
+ * that call dk_test_full_disk(). */
+typedef struct TCase TCase;
+TCase *dk_test_full_disk_tcase(void);
+
 /* Runs every test of suite (check.h's Suite), removes the suite's temp
  * folders, and returns main()'s exit status: 0 when all passed. */
 typedef struct Suite Suite;

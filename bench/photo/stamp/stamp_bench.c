@@ -41,7 +41,7 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         char *base = g_path_get_basename(argv[i]);
         char *out = g_build_filename(argv[1], base, NULL);
-        if (stamp_exif_stamp_file(argv[i], out, &f, &err) != 0) {
+        if (stamp_exif_stamp_file(argv[i], out, &f, NULL, &err) != 0) {
             fprintf(stderr, "%s: %s\n", argv[i], err.message);
             failed++;
         }

@@ -244,6 +244,14 @@ static void rational(tiff_block *shape, guint8 *to, uint32_t num, uint32_t den)
     g_byte_array_free(tmp, TRUE);
 }
 
+/* Degrees, minutes, seconds of the standard block's position; variants
+ * that need another point it elsewhere while they build. */
+typedef struct gps_point {
+    uint32_t lat[3], lon[3];
+} gps_point;
+static const gps_point badung = {{8, 35, 0}, {115, 10, 30}};
+static const gps_point *standard_point = &badung;
+
 /* Make, Model, Orientation; DateTimeOriginal; GPS 8°35'S 115°10'E 35 m.
  * datetime and gps_den let variants break those two on purpose. */
 static tiff_block standard_block(bool big_endian, int orientation,
@@ -255,12 +263,10 @@ static tiff_block standard_block(bool big_endian, int orientation,
     put(&shape, tmp, (uint32_t)orientation, 2);
     memcpy(v.orientation, tmp->data, 2);
     g_byte_array_free(tmp, TRUE);
-    rational(&shape, v.latitude, 8, gps_den);
-    rational(&shape, v.latitude + 8, 35, gps_den);
-    rational(&shape, v.latitude + 16, 0, gps_den);
-    rational(&shape, v.longitude, 115, gps_den);
-    rational(&shape, v.longitude + 8, 10, gps_den);
-    rational(&shape, v.longitude + 16, 30, gps_den);
+    for (int i = 0; i < 3; i++) {
+        rational(&shape, v.latitude + 8 * i, standard_point->lat[i], gps_den);
+        rational(&shape, v.longitude + 8 * i, standard_point->lon[i], gps_den);
+    }
     rational(&shape, v.altitude, 35, gps_den);
     v.altitude_ref[0] = 0;
     const tiff_field ifd0[] = {
@@ -537,6 +543,57 @@ static void make_exif_bad_datetime(const char *dir, const char *path)
     save_with_block(dir, path, &t, 0);
 }
 
+/* Capture times no camera with a set clock writes. */
+static void save_with_time(const char *dir, const char *path,
+                           const char *datetime)
+{
+    tiff_block t = standard_block(false, 1, datetime, 1);
+    save_with_block(dir, path, &t, 0);
+}
+
+static void make_exif_1970(const char *dir, const char *path)
+{
+    save_with_time(dir, path, "1970:01:01 00:03:12");
+}
+
+static void make_exif_placeholder_time(const char *dir, const char *path)
+{
+    save_with_time(dir, path, "0000:00:00 00:00:00");
+}
+
+static void make_exif_future(const char *dir, const char *path)
+{
+    save_with_time(dir, path, "2099:09:02 14:11:22");
+}
+
+/* Positions no photo was taken at: no fix, and off the globe. */
+static void save_with_point(const char *dir, const char *path,
+                            const gps_point *point)
+{
+    standard_point = point;
+    tiff_block t = standard_block(false, 1, STANDARD_TIME, 1);
+    standard_point = &badung;
+    save_with_block(dir, path, &t, 0);
+}
+
+static void make_exif_gps_zero(const char *dir, const char *path)
+{
+    static const gps_point zero = {{0, 0, 0}, {0, 0, 0}};
+    save_with_point(dir, path, &zero);
+}
+
+static void make_exif_gps_latitude_95(const char *dir, const char *path)
+{
+    static const gps_point off = {{95, 30, 0}, {115, 10, 30}};
+    save_with_point(dir, path, &off);
+}
+
+static void make_exif_gps_longitude_200(const char *dir, const char *path)
+{
+    static const gps_point off = {{8, 35, 0}, {200, 0, 0}};
+    save_with_point(dir, path, &off);
+}
+
 static void make_exif_gps_zero_denominator(const char *dir, const char *path)
 {
     tiff_block t = standard_block(false, 1, STANDARD_TIME, 0);
@@ -703,11 +760,16 @@ static void make_png_as_heic(const char *dir, const char *path)
 
 #define GOOD(file, make, source, warn, trusted)                                \
     {                                                                          \
-        file, make, 0, NULL, source, warn, trusted                             \
+        file, make, 0, NULL, source, warn, trusted, NULL                       \
+    }
+/* accepted with a warning on the item that contains text */
+#define WARNED(file, make, source, trusted, text)                              \
+    {                                                                          \
+        file, make, 0, NULL, source, true, trusted, text                       \
     }
 #define BAD(file, make, code, message)                                         \
     {                                                                          \
-        file, make, code, message, NULL, false, false                          \
+        file, make, code, message, NULL, false, false, NULL                    \
     }
 
 const photo_case photo_cases[] = {
@@ -736,23 +798,44 @@ const photo_case photo_cases[] = {
     GOOD("orientation-8.jpg", make_orientation_8, "exif", false, true),
     GOOD("phone.heic", make_heic, "exif", false, true),
     /* hostile EXIF: the photo is still accepted */
-    GOOD("exif-ifd-loop.jpg", make_exif_ifd_loop, "exif", true, false),
-    GOOD("exif-subifd-loop.jpg", make_exif_subifd_loop, "file-time", true,
-         false),
-    GOOD("exif-count-past-end.jpg", make_exif_count_past_end, "exif", true,
-         false),
-    GOOD("exif-offset-past-end.jpg", make_exif_offset_past_end, "exif", true,
-         false),
-    GOOD("exif-value-count-huge.jpg", make_exif_value_count_huge, "exif", true,
-         false),
-    GOOD("exif-ifd0-past-end.jpg", make_exif_ifd0_past_end, "file-time", true,
-         false),
-    GOOD("exif-truncated.jpg", make_exif_truncated, "file-time", true, false),
-    GOOD("exif-garbage.jpg", make_exif_garbage, "file-time", true, false),
-    GOOD("exif-bad-datetime.jpg", make_exif_bad_datetime, "file-time", true,
-         false),
-    GOOD("exif-gps-zero-denominator.jpg", make_exif_gps_zero_denominator,
-         "exif", true, false),
+    WARNED("exif-ifd-loop.jpg", make_exif_ifd_loop, "exif", false,
+           "EXIF: IFD1 loops back to IFD0; the loop was cut"),
+    WARNED("exif-subifd-loop.jpg", make_exif_subifd_loop, "file-time", false,
+           "EXIF: ExifIFD loops back to IFD0; the loop was cut"),
+    WARNED("exif-count-past-end.jpg", make_exif_count_past_end, "exif", false,
+           "EXIF: IFD0 claims 65535 entries, only"),
+    WARNED("exif-offset-past-end.jpg", make_exif_offset_past_end, "exif", false,
+           "EXIF: IFD0 entry 0x010f (Make) points past the end of the APP1 "
+           "segment; dropped"),
+    WARNED("exif-value-count-huge.jpg", make_exif_value_count_huge, "exif",
+           false,
+           "EXIF: IFD0 entry 0x0110 (Model) points past the end of the APP1 "
+           "segment; dropped"),
+    WARNED("exif-ifd0-past-end.jpg", make_exif_ifd0_past_end, "file-time",
+           false, "EXIF: IFD0 offset 4294967280 lies outside"),
+    WARNED("exif-truncated.jpg", make_exif_truncated, "file-time", false,
+           "EXIF: IFD0 claims 5 entries, only 1 fits in the APP1 segment"),
+    WARNED("exif-garbage.jpg", make_exif_garbage, "file-time", false,
+           "EXIF: no TIFF header"),
+    WARNED("exif-bad-datetime.jpg", make_exif_bad_datetime, "file-time", false,
+           "is not a valid time"),
+    WARNED("exif-gps-zero-denominator.jpg", make_exif_gps_zero_denominator,
+           "exif", false, "EXIF: GPS latitude is unreadable"),
+    /* implausible but readable: kept (the time) or dropped (the place) */
+    WARNED("exif-1970.jpg", make_exif_1970, "exif", true,
+           "EXIF: DateTimeOriginal 1970:01:01 00:03:12 is before 1990: the "
+           "camera clock was likely unset; the time is kept"),
+    WARNED("exif-placeholder-time.jpg", make_exif_placeholder_time, "file-time",
+           false,
+           "EXIF: DateTimeOriginal is the placeholder \"0000:00:00 00:00:00\""),
+    WARNED("exif-future.jpg", make_exif_future, "exif", true,
+           "more than a day in the future"),
+    WARNED("exif-gps-zero.jpg", make_exif_gps_zero, "exif", false,
+           "EXIF: GPS position is 0, 0 (the camera had no fix); not used"),
+    WARNED("exif-gps-latitude-95.jpg", make_exif_gps_latitude_95, "exif", false,
+           "EXIF: GPS latitude 95.500000 is out of range"),
+    WARNED("exif-gps-longitude-200.jpg", make_exif_gps_longitude_200, "exif",
+           false, "EXIF: GPS longitude 200.000000 is out of range"),
     /* broken: one clear error each */
     BAD("empty.jpg", make_empty, DK_ERR_INVALID, "empty file"),
     BAD("truncated-half.jpg", make_truncated_half, DK_ERR_INVALID,

@@ -18,6 +18,8 @@ typedef struct photo_case {
     const char *source; /* expected capture.source */
     bool exif_warning;  /* exif.warning must be set */
     bool exif_trusted;  /* EXIF facts must agree with exiftool's */
+    /* a warning on the item must contain this text (NULL: no warning) */
+    const char *warning;
 } photo_case;
 
 extern const photo_case photo_cases[];

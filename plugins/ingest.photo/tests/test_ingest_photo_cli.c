@@ -5,6 +5,7 @@
 #include <check.h>
 #include <dokpim/error.h>
 #include <json-glib/json-glib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dk_test.h"
@@ -138,6 +139,38 @@ static int count_error_lines(const char *text, const char *file)
     return n;
 }
 
+/* Warning lines of the ingest stage naming file (a whole path component)
+ * and containing text (NULL: any). */
+static int count_warning_lines(const char *stderr_text, const char *file,
+                               const char *text)
+{
+    int n = 0;
+    char *needle = g_strdup_printf("/%s: ingest: ", file);
+    char **lines = g_strsplit(stderr_text, "\n", -1);
+    for (char **l = lines; *l; l++)
+        if (g_str_has_prefix(*l, "dokpim: warning: ") && strstr(*l, needle) &&
+            (!text || strstr(*l, text)))
+            n++;
+    g_strfreev(lines);
+    g_free(needle);
+    return n;
+}
+
+/* Warnings of one summary entry containing text (NULL: any). */
+static int count_json_warnings(JsonObject *item, const char *text)
+{
+    JsonArray *warnings = json_object_get_array_member(item, "warnings");
+    int n = 0;
+    for (guint i = 0; warnings && i < json_array_get_length(warnings); i++) {
+        JsonObject *w = json_array_get_object_element(warnings, i);
+        if (!strcmp(json_object_get_string_member(w, "stage"), "ingest") &&
+            (!text ||
+             strstr(json_object_get_string_member(w, "message"), text)))
+            n++;
+    }
+    return n;
+}
+
 /* The summary's entry for one input. */
 static JsonObject *summary_item(JsonObject *summary, const char *input)
 {
@@ -210,8 +243,8 @@ START_TEST(test_run_mixed_batch)
         char *path = corpus_path(c->file);
         char *sha = dk_test_sha256(path);
         int lines = count_error_lines(err, c->file);
-        const char *state = json_object_get_string_member(
-            summary_item(summary, path), "status");
+        JsonObject *entry = summary_item(summary, path);
+        const char *state = json_object_get_string_member(entry, "status");
         if (c->code == 0) {
             valid++;
             ck_assert_msg(g_hash_table_contains(in_library, sha),
@@ -222,6 +255,18 @@ START_TEST(test_run_mixed_batch)
                           err);
             ck_assert_msg(!strcmp(state, "done") || !strcmp(state, "duplicate"),
                           "%s: %s", c->file, state);
+            /* what was salvaged or is implausible is said, on stderr and
+             * in the summary; sound photos get no warning */
+            int said = count_warning_lines(err, c->file, c->warning);
+            int any = count_warning_lines(err, c->file, NULL);
+            if (c->warning ? said != 1 : any != 0)
+                fprintf(stderr, "stderr of the run:\n%s", err);
+            ck_assert_msg(c->warning ? said == 1 : any == 0,
+                          "%s: %d warning lines with \"%s\"", c->file,
+                          c->warning ? said : any,
+                          c->warning ? c->warning : "");
+            ck_assert_int_eq(count_json_warnings(entry, c->warning),
+                             c->warning ? 1 : 0);
         } else {
             broken++;
             ck_assert_msg(lines == 1, "%s named on %d error lines:\n%s",
@@ -264,6 +309,24 @@ START_TEST(test_run_mixed_batch)
         g_key_file_get_string(kf, "stage:caption", "meta.capture.time", NULL);
     ck_assert_str_eq(offset, "i:330");
     ck_assert_str_eq(when, "s:2024-09-02T14:16:52.25+07:00");
+
+    /* the manifest keeps a salvage's warning for later runs */
+    char *damaged = corpus_path("exif-offset-past-end.jpg");
+    char *damaged_sha = dk_test_sha256(damaged);
+    char *damaged_name = g_strdup_printf("%s.ini", damaged_sha);
+    char *damaged_manifest =
+        g_build_filename(library, "items", damaged_name, NULL);
+    GKeyFile *dkf = g_key_file_new();
+    ck_assert(g_key_file_load_from_file(dkf, damaged_manifest, 0, NULL));
+    char *kept = g_key_file_get_string(dkf, "stage:ingest", "warning.0", NULL);
+    ck_assert_msg(kept && strstr(kept, "(Make) points past the end"),
+                  "manifest warning: %s", kept ? kept : "(none)");
+    g_free(kept);
+    g_key_file_free(dkf);
+    g_free(damaged_manifest);
+    g_free(damaged_name);
+    g_free(damaged_sha);
+    g_free(damaged);
 
     g_free(when);
     g_free(offset);

@@ -2,6 +2,7 @@
  * stamp_exif_stamp_file(), judged by exiftool and by the test's own look at
  * the bytes. */
 #include <check.h>
+#include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -58,13 +59,44 @@ static void fill_default(stamp_exif_fields *f)
     fill(f, &text_rows[0]);
 }
 
+/* The warnings of the last stamp(); one run per forked test. */
+static GPtrArray *warnings;
+
+/* True when exactly one of the last stamp()'s warnings contains text. */
+static bool warned_once(const char *text)
+{
+    int n = 0;
+    for (guint i = 0; warnings && i < warnings->len; i++)
+        n += strstr(warnings->pdata[i], text) != NULL;
+    return n == 1;
+}
+
+static char *all_warnings(void)
+{
+    GString *all = g_string_new(NULL);
+    for (guint i = 0; warnings && i < warnings->len; i++)
+        g_string_append_printf(all, "[%s] ", (char *)warnings->pdata[i]);
+    return g_string_free(all, FALSE);
+}
+
+static void assert_warned(const char *text)
+{
+    char *all = all_warnings();
+    ck_assert_msg(warned_once(text), "no single warning with \"%s\": %s", text,
+                  all);
+    g_free(all);
+}
+
 /* Stamps source into a fresh folder; returns the output path (g_free). */
 static char *stamp(const char *source, const stamp_exif_fields *f)
 {
     char *dir = dk_test_tmpdir("stamp-out");
     char *out = g_build_filename(dir, "stamped.jpg", NULL);
     dk_error err = {0};
-    int rc = stamp_exif_stamp_file(source, out, f, &err);
+    if (warnings)
+        g_ptr_array_unref(warnings);
+    warnings = g_ptr_array_new_with_free_func(g_free);
+    int rc = stamp_exif_stamp_file(source, out, f, warnings, &err);
     ck_assert_msg(rc == 0, "stamping %s failed: %s", source, err.message);
     g_free(dir);
     return out;
@@ -412,6 +444,21 @@ START_TEST(test_long_caption)
     ck_assert(is_prefix_on_boundary(f.caption, iim));
     /* XMP has no such limit until the segment is full */
     ck_assert(is_prefix_on_boundary(f.caption, xmp));
+    /* each cut is said, with the field, the format and the sizes */
+    char *cut = g_strdup_printf("EXIF: caption cut from %zu to %zu bytes",
+                                strlen(f.caption), strlen(exif));
+    assert_warned(cut);
+    g_free(cut);
+    cut = g_strdup_printf("IPTC Caption-Abstract: caption cut from %zu to %zu "
+                          "bytes (the IIM limit of Caption-Abstract is 2000 "
+                          "bytes; the full text is in XMP)",
+                          strlen(f.caption), strlen(iim));
+    assert_warned(cut);
+    g_free(cut);
+    cut = g_strdup_printf("XMP: caption cut from %zu to %zu bytes",
+                          strlen(f.caption), strlen(xmp));
+    assert_warned(cut);
+    g_free(cut);
     g_free(exif);
     g_free(comment);
     g_free(iim);
@@ -453,6 +500,13 @@ START_TEST(test_iim_limits)
     assert_member(o, "IPTC:By-line", limit_rows[_i].byline);
     assert_member(o, "XMP-dc:Creator", f.artist);
     assert_member(o, "IFD0:Artist", f.artist);
+    char *cut =
+        g_strdup_printf("IPTC By-line: artist cut from %zu to %zu "
+                        "bytes (the IIM limit of By-line is 32 bytes",
+                        strlen(f.artist), strlen(limit_rows[_i].byline));
+    assert_warned(cut);
+    g_free(cut);
+    ck_assert_int_eq(warnings->len, 1);
     json_object_unref(o);
     g_free(out);
     stamp_exif_fields_clear(&f);
@@ -623,10 +677,6 @@ static const struct hostile {
     {"PNG named .jpg", h_png, "not a JPEG"},
     {"APP1 length past EOF", h_app1_past_eof, "past the end of the file"},
     {"segment length 1", h_length_one, "impossible length"},
-    {"garbage EXIF", h_garbage_exif, "corrupt EXIF"},
-    {"EXIF IFD outside block", h_exif_ifd_outside, "corrupt EXIF"},
-    {"EXIF entry count past end", h_exif_count_past_end, "corrupt EXIF"},
-    {"garbage XMP", h_garbage_xmp, "corrupt XMP"},
     {"IIM length wraps", h_iim_wrapping_length, "corrupt IPTC"},
     {"8BIM resource too big", h_irb_huge_resource, "corrupt Photoshop"},
     {"8BIM bad signature", h_irb_bad_signature, "corrupt Photoshop"},
@@ -634,6 +684,110 @@ static const struct hostile {
     {"no frame header", h_no_frame, "no frame header"},
     {"EOI before image", h_eoi_first, "EOI marker"},
 };
+
+/* Little-endian TIFF: IFD0 at 8 with Make ("dokpim", its value at 38)
+ * and Model ("Cam", inline), then next_ifd as IFD0's link to IFD1. */
+static GByteArray *small_exif(guint32 make_at, guint32 next_ifd)
+{
+    guint8 tiff[45] = "II*\0\x08\0\0\0"
+                      "\x02\0"
+                      "\x0f\x01\x02\0\x07\0\0\0\0\0\0\0"
+                      "\x10\x01\x02\0\x04\0\0\0Cam\0"
+                      "\0\0\0\0"
+                      "dokpim";
+    for (int i = 0; i < 4; i++) {
+        tiff[18 + i] = (guint8)(make_at >> (8 * i));
+        tiff[34 + i] = (guint8)(next_ifd >> (8 * i));
+    }
+    GByteArray *payload = g_byte_array_new();
+    g_byte_array_append(payload, (const guint8 *)"Exif\0\0", 6);
+    g_byte_array_append(payload, tiff, sizeof(tiff));
+    GByteArray *b = with_segment(0xE1, payload->data, payload->len);
+    g_byte_array_unref(payload);
+    return b;
+}
+
+static GByteArray *h_exif_ifd1_loop(void)
+{
+    return small_exif(38, 8);
+}
+
+static GByteArray *h_exif_make_past_end(void)
+{
+    return small_exif(0xFFFFFF00u, 0);
+}
+
+static GByteArray *h_doctype_xmp(void)
+{
+    static const char xmp[] =
+        "http://ns.adobe.com/xap/1.0/\0"
+        "<?xml version='1.0'?><!DOCTYPE lol [<!ENTITY lol 'lol'>]>"
+        "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF "
+        "xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/>"
+        "</x:xmpmeta>";
+    return with_segment(0xE1, xmp, sizeof(xmp) - 1);
+}
+
+/* Damaged blocks are salvaged: the photo is stamped, what could be read
+ * is kept, and a warning names what was dropped. */
+static const struct salvaged {
+    const char *name;
+    GByteArray *(*make)(void);
+    const char *warning;
+    const char *kept_tag, *kept_value; /* NULL: nothing to check */
+} salvaged_rows[] = {
+    {"garbage EXIF", h_garbage_exif,
+     "EXIF: no TIFF header (II*/MM*); the block was dropped and a fresh one "
+     "written",
+     NULL, NULL},
+    {"EXIF IFD outside block", h_exif_ifd_outside,
+     "EXIF: IFD0 offset 2147483632 lies outside the 12-byte block", NULL, NULL},
+    {"EXIF entry count past end", h_exif_count_past_end,
+     "EXIF: IFD0 claims 32767 entries, only 0 fit in the APP1 segment", NULL,
+     NULL},
+    {"EXIF IFD1 loops to IFD0", h_exif_ifd1_loop,
+     "EXIF: IFD1 loops back to IFD0; the loop was cut", "IFD0:Make", "dokpim"},
+    {"EXIF Make past the end", h_exif_make_past_end,
+     "EXIF: IFD0 entry 0x010f (Make) points past the end of the APP1 "
+     "segment; dropped",
+     "IFD0:Model", "Cam"},
+    {"garbage XMP", h_garbage_xmp,
+     "XMP: the photo's packet was dropped and a fresh one written: it is not "
+     "well-formed XML",
+     NULL, NULL},
+    {"DOCTYPE XMP", h_doctype_xmp,
+     "XMP: the photo's packet was dropped and a fresh one written: it "
+     "declares a DOCTYPE",
+     NULL, NULL},
+};
+
+START_TEST(test_salvaged)
+{
+    const struct salvaged *row = &salvaged_rows[_i];
+    char *dir = dk_test_tmpdir("stamp-salvage");
+    char *in = g_build_filename(dir, "input.jpg", NULL);
+    GByteArray *bytes = row->make();
+    dk_test_write(in, bytes->data, bytes->len);
+    g_byte_array_unref(bytes);
+    stamp_exif_fields f;
+    fill_default(&f);
+    char *out = stamp(in, &f);
+    assert_warned(row->warning);
+    assert_validates(out);
+    JsonObject *o = stamp_exif_exiftool(out);
+    assert_member(o, "XMP-dc:Description", f.caption);
+    assert_member(o, "IFD0:Artist", f.artist);
+    if (row->kept_tag)
+        assert_member(o, row->kept_tag, row->kept_value);
+    /* a loop is cut, not copied into an invented IFD1 */
+    assert_member(o, "IFD1:Make", "");
+    json_object_unref(o);
+    stamp_exif_fields_clear(&f);
+    g_free(out);
+    g_free(in);
+    g_free(dir);
+}
+END_TEST
 
 START_TEST(test_hostile)
 {
@@ -650,7 +804,7 @@ START_TEST(test_hostile)
     stamp_exif_fields f;
     fill_default(&f);
     dk_error err = {0};
-    int rc = stamp_exif_stamp_file(in, out, &f, &err);
+    int rc = stamp_exif_stamp_file(in, out, &f, NULL, &err);
     ck_assert_msg(rc < 0, "%s: accepted", row->name);
     ck_assert_int_eq(rc, err.code);
     ck_assert_msg(strstr(err.message, row->message), "%s: message '%s'",
@@ -717,8 +871,32 @@ START_TEST(test_split_photoshop_block)
 }
 END_TEST
 
+/* A full disk: the error names the output and the reason. */
+START_TEST(test_disk_full)
+{
+    const char *full = dk_test_full_disk();
+    if (!full)
+        return;
+    char *out = g_build_filename(full, "stamped.jpg", NULL);
+    stamp_exif_fields f;
+    fill_default(&f);
+    dk_error err = {0};
+    int rc = stamp_exif_stamp_file(sources[SAMPLE_CAMERA], out, &f, NULL, &err);
+    ck_assert_int_eq(rc, DK_ERR_IO);
+    ck_assert_msg(strstr(err.message, out) &&
+                      strstr(err.message, g_strerror(ENOSPC)),
+                  "message: %s", err.message);
+    ck_assert(!g_file_test(out, G_FILE_TEST_EXISTS));
+    stamp_exif_fields_clear(&f);
+    g_free(out);
+}
+END_TEST
+
 static void teardown(void)
 {
+    if (warnings)
+        g_ptr_array_unref(warnings);
+    warnings = NULL;
     dk_test_cleanup_dirs();
 }
 
@@ -837,12 +1015,19 @@ static Suite *stamp_exif_suite(void)
     tcase_add_test(bytes, test_restamp_merges);
     tcase_add_test(bytes, test_split_photoshop_block);
     tcase_add_test(bytes, test_mpf_index_follows);
+
     suite_add_tcase(s, bytes);
 
     TCase *hostile = tcase_create("hostile");
     tcase_add_checked_fixture(hostile, NULL, teardown);
     tcase_add_loop_test(hostile, test_hostile, 0, G_N_ELEMENTS(hostile_rows));
+    tcase_add_loop_test(hostile, test_salvaged, 0, G_N_ELEMENTS(salvaged_rows));
     suite_add_tcase(s, hostile);
+
+    TCase *full = dk_test_full_disk_tcase();
+    tcase_add_checked_fixture(full, NULL, teardown);
+    tcase_add_test(full, test_disk_full);
+    suite_add_tcase(s, full);
     return s;
 }
 

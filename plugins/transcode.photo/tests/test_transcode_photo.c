@@ -9,6 +9,7 @@
 #include "transcode_photo_sheet.h"
 
 #include <check.h>
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
@@ -808,6 +809,34 @@ START_TEST(test_contact_sheet)
 }
 END_TEST
 
+/* A full disk: the error names the derivative and the reason. */
+START_TEST(test_disk_full)
+{
+    const char *full = dk_test_full_disk();
+    if (!full)
+        return;
+    transcode_photo_image image = {0};
+    dk_error err = {0};
+    ck_assert_int_eq(transcode_photo_image_alloc(&image, 400, 300, &err), 0);
+    /* noise: far larger encoded than stdio's buffer, so the write fails */
+    guint32 x = 1;
+    for (int y = 0; y < image.height; y++)
+        for (size_t i = 0; i < (size_t)image.width * 3; i++) {
+            x = x * 1103515245u + 12345u;
+            image.pixels[(size_t)y * image.stride + i] = (uint8_t)(x >> 16);
+        }
+    char *out = g_build_filename(full, "web.jpg", NULL);
+    int rc = transcode_photo_write_jpeg(out, &image, 90, NULL, &err);
+    ck_assert_int_eq(rc, DK_ERR_IO);
+    ck_assert_msg(strstr(err.message, out) &&
+                      strstr(err.message, g_strerror(ENOSPC)),
+                  "message: %s", err.message);
+    ck_assert(!g_file_test(out, G_FILE_TEST_EXISTS));
+    g_free(out);
+    transcode_photo_image_clear(&image);
+}
+END_TEST
+
 static Suite *transcode_photo_suite(void)
 {
     Suite *s = suite_create("transcode.photo");
@@ -838,6 +867,10 @@ static Suite *transcode_photo_suite(void)
         tcase_add_loop_test(tc, cases[i].test, 0, cases[i].rows);
         suite_add_tcase(s, tc);
     }
+    TCase *full = dk_test_full_disk_tcase();
+    tcase_add_checked_fixture(full, setup, teardown);
+    tcase_add_test(full, test_disk_full);
+    suite_add_tcase(s, full);
     return s;
 }
 
