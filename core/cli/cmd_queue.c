@@ -138,7 +138,7 @@ int cmd_queue(int argc, char **argv)
         g_canonicalize_filename(library ? library : ".", NULL);
     dk_queue *queue = NULL;
     dk_error err = {0};
-    if (dk_queue_open(root, false, &queue, &err) < 0) {
+    if (dk_queue_open_existing(root, &queue, &err) < 0) {
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }

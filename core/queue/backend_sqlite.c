@@ -623,6 +623,42 @@ static int sqlite_purge_done(void *handle, int *count, dk_error *err)
     return rc;
 }
 
+static int sqlite_targets(void *handle, const char *sha256, GPtrArray *out,
+                          dk_error *err)
+{
+    sqlite3 *db = handle;
+    sqlite3_stmt *stmt = prepare(db,
+                                 "SELECT target FROM jobs WHERE sha256 = ?1"
+                                 " UNION SELECT target FROM ledger"
+                                 " WHERE sha256 = ?1",
+                                 err);
+    if (!stmt)
+        return DK_ERR_IO;
+    bind_text(stmt, 1, sha256);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+        g_ptr_array_add(out, column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return step == SQLITE_DONE ? 0 : db_error(db, err, "read");
+}
+
+static int sqlite_rows(void *handle, int64_t *count, dk_error *err)
+{
+    sqlite3 *db = handle;
+    *count = 0;
+    sqlite3_stmt *stmt = prepare(db,
+                                 "SELECT (SELECT count(*) FROM jobs) +"
+                                 " (SELECT count(*) FROM ledger)",
+                                 err);
+    if (!stmt)
+        return DK_ERR_IO;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *count = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return step == SQLITE_ROW ? 0 : db_error(db, err, "read");
+}
+
 static int sqlite_next_wakeup(void *handle, int64_t *when, dk_error *err)
 {
     sqlite3 *db = handle;
@@ -657,5 +693,7 @@ const queue_backend queue_sqlite_backend = {
     .retry = sqlite_retry,
     .cancel = sqlite_cancel,
     .purge_done = sqlite_purge_done,
+    .targets = sqlite_targets,
+    .rows = sqlite_rows,
     .next_wakeup = sqlite_next_wakeup,
 };

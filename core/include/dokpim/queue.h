@@ -72,8 +72,9 @@ typedef struct dk_enqueue_request {
  * same content and target exists already (and was not cancelled), or the
  * ledger says the content reached that target before, no second job is
  * made: *id gets the existing job and *added is false. id and added may be
- * NULL. */
-int dk_queue_enqueue(const dk_stage *stage, const dk_item *item,
+ * NULL. The job is recorded on the item too (its manifest keeps it), so a
+ * re-run that finds the job gone from the queue queues it again. */
+int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
                      const dk_enqueue_request *request, int64_t *id,
                      bool *added, dk_error *err);
 
