@@ -106,7 +106,10 @@ int cmd_queue(int argc, char **argv)
         {"force", 0, 0, G_OPTION_ARG_NONE, &force,
          "retry: send the file again even though it was sent", NULL},
         {"until-empty", 0, 0, G_OPTION_ARG_NONE, &until_empty,
-         "work: stop when no job is ready instead of waiting for more", NULL},
+         "work: stop when no job is ready instead of waiting for more; exit "
+         "3 when jobs remain deferred (quota day, network), 1 when any "
+         "failed",
+         NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL,
          NULL},
         {NULL}};

@@ -92,6 +92,9 @@ typedef struct queue_backend {
     /* 0 charged, 1 over the allowance. */
     int (*quota_charge)(void *db, const char *bucket, const char *day,
                         int64_t cost, int64_t allowance, dk_error *err);
+    /* Takes back cost charged before (never below zero). */
+    int (*quota_refund)(void *db, const char *bucket, const char *day,
+                        int64_t cost, dk_error *err);
     int (*quota_exhaust)(void *db, const char *bucket, const char *day,
                          int64_t allowance, dk_error *err);
 

@@ -147,6 +147,10 @@ int dk_job_step_finish(dk_job *job, const char *step, bool ok,
  * 1 when the charge would pass allowance (nothing charged), or an error. */
 int dk_job_quota_charge(dk_job *job, const char *bucket, const char *day,
                         int64_t cost, int64_t allowance, dk_error *err);
+/* Gives back units charged for a request that never reached the provider
+ * (no connection, say): only what the provider received counts. */
+int dk_job_quota_refund(dk_job *job, const char *bucket, const char *day,
+                        int64_t cost, dk_error *err);
 /* The provider said the quota is spent: no more charges today. */
 int dk_job_quota_exhaust(dk_job *job, const char *bucket, const char *day,
                          int64_t allowance, dk_error *err);

@@ -413,6 +413,59 @@ START_TEST(test_lost_jobs_queued_again)
 }
 END_TEST
 
+/* ---- credential files others may read: refused before any file ----
+ * by `check` and `run`, with one line naming the file and the fix. */
+static const struct {
+    const char *plugin;
+    const char *lines; /* %s: the secret file */
+} secret_rows[] = {
+    {"upload.youtube", "credentials=%s\n"},
+    {"upload.webdav", "url=http://127.0.0.1:9/dav/\nnetrc=%s\n"},
+    {"upload.sftp", "url=sftp://127.0.0.1:9/srv/\nkey=%s\n"},
+};
+
+START_TEST(test_readable_secret_refused_by_check_and_run)
+{
+    char *dir = dk_test_tmpdir("secret");
+    g_autofree char *secret = g_build_filename(dir, "secret", NULL);
+    dk_test_write(secret, "{}", -1);
+    chmod(secret, 0644);
+    g_autofree char *event = g_build_filename(dir, "event.ini", NULL);
+    dk_test_write(event, "[event]\ntitle=Rapat\ndate=2024-09-02\n", -1);
+    g_autofree char *lines = g_strdup_printf(secret_rows[_i].lines, secret);
+    g_autofree char *conf = g_strdup_printf(
+        "[pipeline]\nstages=ingest;up\n[ingest]\nplugin=ingest.file\n"
+        "[up]\nplugin=%s\n%s",
+        secret_rows[_i].plugin, lines);
+    g_autofree char *pipeline = g_build_filename(dir, "p.conf", NULL);
+    dk_test_write(pipeline, conf, -1);
+    g_autofree char *input = g_build_filename(dir, "a.txt", NULL);
+    dk_test_write(input, "dokpim", -1);
+    g_autofree char *lib = g_build_filename(dir, "library", NULL);
+    const char *check[] = {"check", pipeline, NULL};
+    const char *run[] = {"run", pipeline, "--event", event,
+                         "-o",  lib,      input,     NULL};
+    for (int w = 0; w < 2; w++) {
+        char *err = NULL;
+        int status = dk_test_dokpim(w ? run : check, NULL, &err);
+        ck_assert_msg(status == 2, "%s %s: exit %d: %s", secret_rows[_i].plugin,
+                      w ? "run" : "check", status, err);
+        ck_assert_msg(strstr(err, secret) && strstr(err, "chmod 600") &&
+                          count_lines_with(err, "\n") == 1,
+                      "%s: %s", secret_rows[_i].plugin, err);
+        g_free(err);
+    }
+    g_autofree char *queue_db = g_build_filename(lib, "queue.db", NULL);
+    ck_assert(!g_file_test(queue_db, G_FILE_TEST_EXISTS));
+    chmod(secret, 0600);
+    char *err = NULL;
+    ck_assert_msg(dk_test_dokpim(check, NULL, &err) == 0, "%s", err);
+    g_free(err);
+    g_free(dir);
+    dk_test_cleanup_dirs();
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("queue");
@@ -431,6 +484,8 @@ int main(void)
     tcase_set_timeout(lost, 60);
     tcase_add_loop_test(lost, test_lost_jobs_queued_again, 0,
                         G_N_ELEMENTS(loss_rows));
+    tcase_add_loop_test(lost, test_readable_secret_refused_by_check_and_run, 0,
+                        G_N_ELEMENTS(secret_rows));
     suite_add_tcase(suite, lost);
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);
