@@ -10,6 +10,7 @@ enum {
     DK_EXIT_OK = 0,
     DK_EXIT_ITEMS_FAILED = 1,
     DK_EXIT_USAGE = 2,
+    DK_EXIT_DEFERRED = 3, /* queue work --until-empty: jobs wait for later */
     DK_EXIT_INTERRUPTED = 130,
 };
 

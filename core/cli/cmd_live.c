@@ -11,6 +11,7 @@
  * file pipeline (ingest.video + upload.youtube queues it for the channel)
  * as soon as the live ends. */
 #include "cli.h"
+#include "dk_queue.h"
 #include "live_host.h"
 #include "progress.h"
 #include "runner.h"
@@ -175,7 +176,8 @@ static int archive_recordings(dk_pipeline *archive, const char *library_path,
     cli_progress progress;
     progress_init(&progress, false);
     dk_run_options options = {.on_result = progress_on_result,
-                              .user = &progress};
+                              .user = &progress,
+                              .upload_queued = dk_queue_upload_known};
     dk_run *run = NULL;
     int rc = dk_run_pipeline(archive, library, inputs, &options, &run, &err);
     progress_finish(&progress);

@@ -106,7 +106,10 @@ int cmd_queue(int argc, char **argv)
         {"force", 0, 0, G_OPTION_ARG_NONE, &force,
          "retry: send the file again even though it was sent", NULL},
         {"until-empty", 0, 0, G_OPTION_ARG_NONE, &until_empty,
-         "work: stop when no job is ready instead of waiting for more", NULL},
+         "work: stop when no job is ready instead of waiting for more; exit "
+         "3 when jobs remain deferred (quota day, network), 1 when any "
+         "failed",
+         NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
@@ -138,7 +141,7 @@ int cmd_queue(int argc, char **argv)
         g_canonicalize_filename(library ? library : ".", NULL);
     dk_queue *queue = NULL;
     dk_error err = {0};
-    if (dk_queue_open(root, false, &queue, &err) < 0) {
+    if (dk_queue_open_existing(root, &queue, &err) < 0) {
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }

@@ -1,5 +1,6 @@
 /* dokpim run PIPELINE --event EVENT [-o LIBRARY] [-j N] [--set ...] INPUT... */
 #include "cli.h"
+#include "dk_queue.h"
 #include "json.h"
 #include "progress.h"
 
@@ -107,8 +108,10 @@ int cmd_run(int argc, char **argv)
     cli_install_signal_thread("stopping after the files in progress");
     cli_progress progress;
     progress_init(&progress, quiet);
-    dk_run_options options = {
-        .jobs = jobs, .on_result = progress_on_result, .user = &progress};
+    dk_run_options options = {.jobs = jobs,
+                              .on_result = progress_on_result,
+                              .user = &progress,
+                              .upload_queued = dk_queue_upload_known};
     int rc = dk_run_pipeline(pipeline, library, inputs, &options, &run, &err);
     progress_finish(&progress);
     g_ptr_array_free(inputs, TRUE);

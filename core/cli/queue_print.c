@@ -37,6 +37,8 @@ static char *job_note(const queue_record *r)
                                r->remote_status ? r->remote_status : "");
     case DK_JOB_DEFERRED: {
         g_autofree char *at = when(r->not_before);
+        if (r->last_error && g_str_has_prefix(r->last_error, "network: "))
+            return g_strdup_printf("%s, retrying at %s", r->last_error, at);
         return g_strdup_printf("until %s: %s", at,
                                r->last_error ? r->last_error : "");
     }

@@ -76,6 +76,38 @@ static void on_end(void *user, const dk_job *job, dk_job_state state,
             message ? message : "");
 }
 
+/* An empty queue and one whose jobs all wait are not the same end of
+ * work: says how many wait and until when; true when any do. */
+static bool report_deferred(dk_queue *queue)
+{
+    GPtrArray *records =
+        g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
+    dk_error err = {0};
+    int deferred = 0;
+    int64_t first = 0;
+    if (dk_queue_list(queue, records, &err) == 0) {
+        for (guint i = 0; i < records->len; i++) {
+            const queue_record *r = records->pdata[i];
+            if (r->state != DK_JOB_DEFERRED)
+                continue;
+            deferred++;
+            if (!first || r->not_before < first)
+                first = r->not_before;
+        }
+    }
+    g_ptr_array_free(records, TRUE);
+    if (deferred) {
+        GDateTime *t = g_date_time_new_from_unix_local(first);
+        g_autofree char *at = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
+        g_date_time_unref(t);
+        fprintf(stderr,
+                "dokpim: %d job%s deferred, the first until %s; run queue "
+                "work again then\n",
+                deferred, deferred == 1 ? "" : "s", at);
+    }
+    return deferred > 0;
+}
+
 int queue_work(dk_queue *queue, bool until_empty, bool json)
 {
     dk_registry *registry = cli_load_plugins();
@@ -115,5 +147,8 @@ int queue_work(dk_queue *queue, bool until_empty, bool json)
     }
     if (dk_cancelled())
         return DK_EXIT_INTERRUPTED;
-    return stats.failed ? DK_EXIT_ITEMS_FAILED : DK_EXIT_OK;
+    if (stats.failed)
+        return DK_EXIT_ITEMS_FAILED;
+    return until_empty && report_deferred(queue) ? DK_EXIT_DEFERRED
+                                                 : DK_EXIT_OK;
 }

@@ -93,6 +93,15 @@ typedef struct dk_warning {
     char *message;
 } dk_warning;
 
+/* A job an upload stage queued (or found queued) for the item. The key
+ * finds the job again (see dk_queue_upload_key); the manifest keeps it so
+ * that a re-run can ask the queue whether the job is still there. */
+typedef struct dk_queued {
+    char *stage;
+    char *key;
+    bool added; /* a new job to send, not one the queue or ledger had */
+} dk_queued;
+
 struct dk_library;
 
 struct dk_item {
@@ -105,6 +114,7 @@ struct dk_item {
     dk_meta *meta;
     GPtrArray *derivatives; /* dk_derivative */
     GPtrArray *warnings;    /* dk_warning, in the order they were raised */
+    GPtrArray *queued;      /* dk_queued, jobs queued in this run */
     struct dk_library *library;
     const char *running_stage;    /* name of the stage in process() */
     GHashTable *previous_outputs; /* paths this item wrote in earlier runs */
@@ -117,6 +127,9 @@ void dk_derivative_free(gpointer derivative);
 /* Adds a warning under an explicit stage name (the manifest restores
  * them); the cap of DK_ITEM_WARNINGS_MAX per stage applies. */
 void dk_item_add_warning(dk_item *item, const char *stage, const char *message);
+/* Records a job the stage queued for the item (dk_queue_enqueue). */
+void dk_item_add_queued(dk_item *item, const char *stage, const char *key,
+                        bool added);
 
 /* ---- files ---- */
 /* mkdir -p */

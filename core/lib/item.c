@@ -14,6 +14,14 @@ static void warning_free(gpointer data)
     g_free(w);
 }
 
+static void queued_free(gpointer data)
+{
+    dk_queued *q = data;
+    g_free(q->stage);
+    g_free(q->key);
+    g_free(q);
+}
+
 dk_item *dk_item_new(const char *source_path, int seq,
                      struct dk_library *library)
 {
@@ -24,6 +32,7 @@ dk_item *dk_item_new(const char *source_path, int seq,
     item->meta = dk_meta_new();
     item->derivatives = g_ptr_array_new_with_free_func(dk_derivative_free);
     item->warnings = g_ptr_array_new_with_free_func(warning_free);
+    item->queued = g_ptr_array_new_with_free_func(queued_free);
     item->library = library;
     return item;
 }
@@ -49,6 +58,7 @@ void dk_item_free(dk_item **item)
     dk_meta_free(&it->meta);
     g_ptr_array_free(it->derivatives, TRUE);
     g_ptr_array_free(it->warnings, TRUE);
+    g_ptr_array_free(it->queued, TRUE);
     if (it->previous_outputs)
         g_hash_table_destroy(it->previous_outputs);
     g_free(it);
@@ -274,6 +284,16 @@ void dk_item_add_warning(dk_item *item, const char *stage, const char *message)
                      ? g_strdup(message)
                      : g_strdup("further warnings left out");
     g_ptr_array_add(item->warnings, w);
+}
+
+void dk_item_add_queued(dk_item *item, const char *stage, const char *key,
+                        bool added)
+{
+    dk_queued *q = g_new0(dk_queued, 1);
+    q->stage = g_strdup(stage);
+    q->key = g_strdup(key);
+    q->added = added;
+    g_ptr_array_add(item->queued, q);
 }
 
 void dk_item_warn(dk_item *item, const char *fmt, ...)

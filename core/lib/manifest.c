@@ -220,6 +220,17 @@ void dk_manifest_record(dk_manifest *m, const char *stage,
     }
     if (warnings)
         g_key_file_set_integer(m->file, group, "warnings", warnings);
+    GPtrArray *queued = g_ptr_array_new();
+    for (guint i = 0; i < item->queued->len; i++) {
+        const dk_queued *q = item->queued->pdata[i];
+        if (strcmp(q->stage, stage) == 0)
+            g_ptr_array_add(queued, q->key);
+    }
+    if (queued->len)
+        g_key_file_set_string_list(m->file, group, "queued",
+                                   (const char *const *)queued->pdata,
+                                   queued->len);
+    g_ptr_array_free(queued, TRUE);
     GList *keys = dk_meta_sorted_keys(item->meta);
     for (GList *k = keys; k; k = k->next) {
         g_autofree char *key = g_strdup_printf("meta.%s", (char *)k->data);
@@ -228,6 +239,45 @@ void dk_manifest_record(dk_manifest *m, const char *stage,
         g_key_file_set_string(m->file, group, key, encoded);
     }
     g_list_free(keys);
+}
+
+char **dk_manifest_queued(const dk_manifest *m, const char *stage)
+{
+    g_autofree char *group = group_of(stage);
+    return g_key_file_get_string_list(m->file, group, "queued", NULL, NULL);
+}
+
+static bool records_queued(const char *path)
+{
+    GKeyFile *file = g_key_file_new();
+    bool found = false;
+    if (g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, NULL)) {
+        gchar **groups = g_key_file_get_groups(file, NULL);
+        for (int g = 0; groups[g] && !found; g++)
+            found = g_str_has_prefix(groups[g], "stage:") &&
+                    g_key_file_has_key(file, groups[g], "queued", NULL);
+        g_strfreev(groups);
+    }
+    g_key_file_free(file);
+    return found;
+}
+
+int dk_manifest_count_queued(const char *library_root)
+{
+    g_autofree char *items = g_build_filename(library_root, "items", NULL);
+    GDir *dir = g_dir_open(items, 0, NULL);
+    if (!dir)
+        return 0;
+    int count = 0;
+    const char *name;
+    while ((name = g_dir_read_name(dir))) {
+        if (!g_str_has_suffix(name, ".ini"))
+            continue;
+        g_autofree char *path = g_build_filename(items, name, NULL);
+        count += records_queued(path);
+    }
+    g_dir_close(dir);
+    return count;
 }
 
 int dk_manifest_save(const dk_manifest *m, dk_error *err)

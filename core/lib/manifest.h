@@ -28,6 +28,11 @@ bool dk_manifest_restore(const dk_manifest *m, const char *stage,
 void dk_manifest_record(dk_manifest *m, const char *stage,
                         const char *fingerprint, const dk_item *item,
                         guint first_derivative);
+/* The keys of the jobs the stage queued when it was recorded
+ * (g_strfreev), or NULL when it recorded none. */
+char **dk_manifest_queued(const dk_manifest *m, const char *stage);
+/* How many item manifests of the library record a queued job. */
+int dk_manifest_count_queued(const char *library_root);
 int dk_manifest_save(const dk_manifest *m, dk_error *err);
 
 #endif

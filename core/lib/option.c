@@ -89,9 +89,13 @@ int dk_option_validate(const dk_option *o, const char *text,
             g_free(path);
             return rc;
         }
-        *resolved = g_canonicalize_filename(path, NULL);
+        int rc = o->flags & DK_OPTION_PRIVATE_FILE
+                     ? dk_check_private_file(path, err)
+                     : 0;
+        if (rc == 0)
+            *resolved = g_canonicalize_filename(path, NULL);
         g_free(path);
-        return 0;
+        return rc;
     }
     case DK_OPT_BOOL: {
         bool b;

@@ -9,6 +9,8 @@ typedef struct {
     const char *path;
     const dk_keyfile_lines *lines;
     GPtrArray *problems;
+    /* "STAGE\nOPTION" of values refused: not also "required, not set" */
+    GHashTable *refused;
 } load_ctx;
 
 static void problem(load_ctx *ctx, const char *group, const char *key,
@@ -100,6 +102,8 @@ static void set_option(dk_stage *stage, const char *key, const char *text,
     if (dk_option_validate(option, text, base_dir, event, &resolved, &err) <
         0) {
         problem(ctx, stage->name, key, "%s%s", origin, err.message);
+        g_hash_table_add(ctx->refused,
+                         g_strconcat(stage->name, "\n", key, NULL));
         return;
     }
     dk_option_value *value = g_new0(dk_option_value, 1);
@@ -117,7 +121,8 @@ static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
         if (g_hash_table_contains(stage->values, o->name))
             continue;
         if (!o->default_value || (o->flags & DK_OPTION_REQUIRED)) {
-            if (ctx)
+            g_autofree char *id = g_strconcat(stage->name, "\n", o->name, NULL);
+            if (ctx && !g_hash_table_contains(ctx->refused, id))
                 problem(ctx, stage->name, o->name,
                         "required option of %s is not set: %s",
                         stage->plugin->name, o->help ? o->help : "");
@@ -310,7 +315,9 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
         g_ptr_array_add(problems, g_strdup(err.message));
         return DK_ERR_CONFIG;
     }
-    load_ctx ctx = {path, lines, problems};
+    load_ctx ctx = {
+        path, lines, problems,
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
     guint before = problems->len;
     dk_pipeline *pipeline = g_new0(dk_pipeline, 1);
     pipeline->path = g_strdup(path);
@@ -376,6 +383,7 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
 
     dk_keyfile_lines_free(lines);
     g_key_file_free(file);
+    g_hash_table_destroy(ctx.refused);
     if (problems->len > before) {
         dk_pipeline_free(&pipeline);
         return DK_ERR_CONFIG;

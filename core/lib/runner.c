@@ -110,6 +110,37 @@ static int run_stage(dk_stage *stage, dk_item *item, dk_error *err)
     return rc;
 }
 
+/* A recorded upload stage still holds while the queue has every job it
+ * queued: queue.db deleted or emptied must not make a re-run skip the
+ * upload for good. A manifest from before jobs were recorded runs the
+ * stage once more (enqueueing finds the existing job). */
+static bool upload_still_queued(const run_ctx *ctx, const dk_manifest *m,
+                                const dk_stage *stage)
+{
+    if (stage->plugin->stage != DK_STAGE_UPLOAD || !ctx->options ||
+        !ctx->options->upload_queued)
+        return true;
+    gchar **keys = dk_manifest_queued(m, stage->name);
+    bool held = keys != NULL;
+    for (int i = 0; held && keys[i]; i++) {
+        dk_error err = {0};
+        held =
+            ctx->options->upload_queued(ctx->library->root, keys[i], &err) == 1;
+    }
+    g_strfreev(keys);
+    return held;
+}
+
+static bool requeued(const dk_item *item, const dk_stage *stage)
+{
+    for (guint i = 0; i < item->queued->len; i++) {
+        const dk_queued *q = item->queued->pdata[i];
+        if (q->added && strcmp(q->stage, stage->name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Later stages: skip what a previous run finished with the same settings,
  * run the rest, record each in the manifest as it completes. */
 static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
@@ -133,7 +164,9 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
             g_compute_checksum_for_string(G_CHECKSUM_SHA256, joined, -1);
         g_free(chain);
         chain = next;
-        if (dk_manifest_restore(m, stage->name, chain, item))
+        bool recorded = dk_manifest_has_stage(m, stage->name, chain);
+        if (recorded && upload_still_queued(ctx, m, stage) &&
+            dk_manifest_restore(m, stage->name, chain, item))
             continue;
         guint first = item->derivatives->len;
         dk_error err = {0};
@@ -148,6 +181,11 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
         }
         r->stages_run++;
         dk_manifest_record(m, stage->name, chain, item, first);
+        /* after recording: this run's news, not repeated by later runs */
+        if (recorded && requeued(item, stage))
+            dk_item_add_warning(item, stage->name,
+                                "re-queued: the queue had no job for this "
+                                "upload");
         if (dk_manifest_save(m, &err) < 0) {
             fail(r, stage->name, err.message);
             return;

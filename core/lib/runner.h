@@ -32,6 +32,12 @@ typedef struct dk_run_options {
     void (*on_result)(void *user, const dk_result *result, int finished,
                       int total);
     void *user;
+    /* Optional: whether the queue still has the job (or the ledger entry)
+     * behind a key an upload stage recorded: 1 yes, 0 no, < 0 cannot
+     * tell. An upload stage recorded done whose job is gone runs again,
+     * which queues the job again. NULL: the manifest is trusted. */
+    int (*upload_queued)(const char *library_root, const char *key,
+                         dk_error *err);
 } dk_run_options;
 
 typedef struct dk_run {

@@ -548,6 +548,15 @@ static int sqlite_quota_charge(void *handle, const char *bucket,
     return rc < 0 ? rc : over ? 1 : 0;
 }
 
+static int sqlite_quota_refund(void *handle, const char *bucket,
+                               const char *day, int64_t cost, dk_error *err)
+{
+    return run(handle,
+               "UPDATE quota SET used = max(0, used - ?) WHERE bucket = ? AND"
+               " day = ?",
+               err, "iss", cost, bucket, day);
+}
+
 static int sqlite_quota_exhaust(void *handle, const char *bucket,
                                 const char *day, int64_t allowance,
                                 dk_error *err)
@@ -623,18 +632,52 @@ static int sqlite_purge_done(void *handle, int *count, dk_error *err)
     return rc;
 }
 
-static int sqlite_next_wakeup(void *handle, int64_t *when, dk_error *err)
+static int sqlite_targets(void *handle, const char *sha256, GPtrArray *out,
+                          dk_error *err)
 {
     sqlite3 *db = handle;
-    *when = 0;
-    sqlite3_stmt *stmt =
-        prepare(db, "SELECT min(not_before) FROM jobs WHERE state = 4", err);
+    sqlite3_stmt *stmt = prepare(db,
+                                 "SELECT target FROM jobs WHERE sha256 = ?1"
+                                 " UNION SELECT target FROM ledger"
+                                 " WHERE sha256 = ?1",
+                                 err);
     if (!stmt)
         return DK_ERR_IO;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        *when = sqlite3_column_int64(stmt, 0);
+    bind_text(stmt, 1, sha256);
+    int step;
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW)
+        g_ptr_array_add(out, column_text(stmt, 0));
     sqlite3_finalize(stmt);
-    return 0;
+    return step == SQLITE_DONE ? 0 : db_error(db, err, "read");
+}
+
+/* The one number a query answers (NULL reads as 0). */
+static int query_int(sqlite3 *db, const char *sql, int64_t *value,
+                     dk_error *err)
+{
+    *value = 0;
+    sqlite3_stmt *stmt = prepare(db, sql, err);
+    if (!stmt)
+        return DK_ERR_IO;
+    int step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW)
+        *value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return step == SQLITE_ROW ? 0 : db_error(db, err, "read");
+}
+
+static int sqlite_rows(void *handle, int64_t *count, dk_error *err)
+{
+    return query_int(handle,
+                     "SELECT (SELECT count(*) FROM jobs) +"
+                     " (SELECT count(*) FROM ledger)",
+                     count, err);
+}
+
+static int sqlite_next_wakeup(void *handle, int64_t *when, dk_error *err)
+{
+    return query_int(handle, "SELECT min(not_before) FROM jobs WHERE state = 4",
+                     when, err);
 }
 
 const queue_backend queue_sqlite_backend = {
@@ -653,9 +696,12 @@ const queue_backend queue_sqlite_backend = {
     .step_plan = sqlite_step_plan,
     .step_finish = sqlite_step_finish,
     .quota_charge = sqlite_quota_charge,
+    .quota_refund = sqlite_quota_refund,
     .quota_exhaust = sqlite_quota_exhaust,
     .retry = sqlite_retry,
     .cancel = sqlite_cancel,
     .purge_done = sqlite_purge_done,
+    .targets = sqlite_targets,
+    .rows = sqlite_rows,
     .next_wakeup = sqlite_next_wakeup,
 };

@@ -18,6 +18,21 @@ typedef struct dk_queue {
 int dk_queue_open(const char *library_root, bool create, dk_queue **out,
                   dk_error *err);
 void dk_queue_close(dk_queue **queue);
+/* dk_queue_open without creating, for `dokpim queue`: a missing or empty
+ * queue.db while item manifests say uploads were queued is an error (the
+ * jobs were lost), not an empty queue. */
+int dk_queue_open_existing(const char *library_root, dk_queue **out,
+                           dk_error *err);
+
+/* What an item manifest keeps of a queued upload to find it again: the
+ * content hash and a hash of the target (a target may be a URL with a
+ * login in it; manifests are not private). Caller g_free()s. */
+char *dk_queue_upload_key(const char *sha256, const char *target);
+/* Whether the library's queue has a job or a ledger entry for the key:
+ * 1 yes, 0 no (also when there is no queue.db), or an error. Fits
+ * dk_run_options.upload_queued. */
+int dk_queue_upload_known(const char *library_root, const char *key,
+                          dk_error *err);
 
 int dk_queue_list(dk_queue *queue, GPtrArray *records, dk_error *err);
 int dk_queue_get(dk_queue *queue, int64_t id, queue_record **out,

@@ -85,7 +85,7 @@ static int describe_file(const dk_item *item, const char *path,
     return rc;
 }
 
-int dk_queue_enqueue(const dk_stage *stage, const dk_item *item,
+int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
                      const dk_enqueue_request *request, int64_t *id,
                      bool *added, dk_error *err)
 {
@@ -142,6 +142,13 @@ int dk_queue_enqueue(const dk_stage *stage, const dk_item *item,
         *id = record->id;
     if (rc == 0 && added)
         *added = was_added;
+    if (rc == 0) {
+        /* found in the ledger: recorded as sent, nothing to send */
+        g_autofree char *key =
+            dk_queue_upload_key(record->sha256, record->target);
+        dk_item_add_queued(item, stage->name, key,
+                           was_added && record->state != DK_JOB_DONE);
+    }
     dk_queue_close(&queue);
     g_hash_table_destroy(meta);
     queue_record_free(record);

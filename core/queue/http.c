@@ -11,6 +11,7 @@
 
 struct dk_http_client {
     CURL *easy;
+    bool sent; /* the last request reached the server */
 };
 
 static gpointer global_init(gpointer unused)
@@ -172,6 +173,37 @@ static int transport_error(CURLcode code, const char *errbuf, const transfer *t,
     return dk_error_set(err, rc, "%s: %s", safe, detail);
 }
 
+/* Whether a failed request may have reached the server. Failures before
+ * a connection stood (name lookup, connect, TLS handshake, a timeout
+ * with no request byte out) did not; anything later might have. */
+static bool reached_server(CURL *easy, CURLcode code)
+{
+    switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+        return false;
+    case CURLE_OPERATION_TIMEDOUT: {
+        long request_bytes = 0;
+        curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_bytes);
+        return request_bytes > 0;
+    }
+    default:
+        return true;
+    }
+}
+
+bool dk_http_request_sent(const dk_http_client *client)
+{
+    return client->sent;
+}
+
 static void set_method(CURL *easy, const dk_http_request *r, bool has_file)
 {
     const char *method = r->method;
@@ -251,10 +283,12 @@ int dk_http_perform(dk_http_client *client, const dk_http_request *r,
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 
     int rc = 0;
+    client->sent = false;
     if (r->setup)
         rc = r->setup(easy, r->setup_user, err);
     if (rc == 0) {
         CURLcode code = curl_easy_perform(easy);
+        client->sent = code == CURLE_OK || reached_server(easy, code);
         if (code != CURLE_OK) {
             rc = transport_error(code, errbuf, &t, r->url, err);
         } else {

@@ -249,3 +249,10 @@ int dk_job_quota_exhaust(dk_job *job, const char *bucket, const char *day,
     return job->queue->backend->quota_exhaust(job->queue->db, bucket, day,
                                               allowance, err);
 }
+
+int dk_job_quota_refund(dk_job *job, const char *bucket, const char *day,
+                        int64_t cost, dk_error *err)
+{
+    return job->queue->backend->quota_refund(job->queue->db, bucket, day, cost,
+                                             err);
+}

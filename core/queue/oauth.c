@@ -72,15 +72,8 @@ int dk_oauth_load(const char *path, bool need_refresh_token,
                   dk_oauth_credentials **out, dk_error *err)
 {
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return dk_error_set(err, DK_ERR_CONFIG,
-                            "credentials file %s does not exist", path);
-    if (st.st_mode & 077)
-        return dk_error_set(err, DK_ERR_CONFIG,
-                            "credentials file %s may be read by others (mode "
-                            "%04o); run: chmod 600 %s",
-                            path, (unsigned)(st.st_mode & 07777), path);
+    if (dk_check_private_file(path, err) < 0)
+        return dk_error_prefix(err, "credentials file ");
     g_autofree char *text = NULL;
     gsize length = 0;
     if (!g_file_get_contents(path, &text, &length, NULL))

@@ -1,6 +1,7 @@
 /* The queue handle: which back end holds the jobs, and who we are when we
  * take one (the lease owner name). */
 #include "dk_queue.h"
+#include "manifest.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -39,6 +40,78 @@ void dk_queue_close(dk_queue **queue)
     g_free(q->owner);
     g_free(q);
     *queue = NULL;
+}
+
+int dk_queue_open_existing(const char *library_root, dk_queue **out,
+                           dk_error *err)
+{
+    *out = NULL;
+    g_autofree char *path = g_build_filename(library_root, "queue.db", NULL);
+    bool exists = g_file_test(path, G_FILE_TEST_EXISTS);
+    dk_queue *queue = NULL;
+    int64_t rows = 0;
+    if (exists) {
+        int rc = dk_queue_open(library_root, false, &queue, err);
+        if (rc == 0)
+            rc = queue->backend->rows(queue->db, &rows, err);
+        if (rc < 0) {
+            dk_queue_close(&queue);
+            return rc;
+        }
+        if (rows > 0) {
+            *out = queue;
+            return 0;
+        }
+    }
+    int lost = dk_manifest_count_queued(library_root);
+    if (lost > 0) {
+        dk_queue_close(&queue);
+        return dk_error_set(err, DK_ERR_NOT_FOUND,
+                            "%s: queue.db is %s, but %d item%s of this "
+                            "library queued uploads; run the pipeline again "
+                            "with -o %s to queue them again",
+                            library_root, exists ? "empty" : "missing", lost,
+                            lost == 1 ? "" : "s", library_root);
+    }
+    if (queue) {
+        *out = queue;
+        return 0;
+    }
+    return dk_queue_open(library_root, false, out, err);
+}
+
+char *dk_queue_upload_key(const char *sha256, const char *target)
+{
+    g_autofree char *target_hash =
+        g_compute_checksum_for_string(G_CHECKSUM_SHA256, target, -1);
+    return g_strconcat(sha256, " ", target_hash, NULL);
+}
+
+int dk_queue_upload_known(const char *library_root, const char *key,
+                          dk_error *err)
+{
+    const char *space = strchr(key, ' ');
+    if (!space)
+        return 0; /* not a key this version writes: queue it again */
+    g_autofree char *sha256 = g_strndup(key, space - key);
+    g_autofree char *path = g_build_filename(library_root, "queue.db", NULL);
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return 0;
+    dk_queue *queue = NULL;
+    int rc = dk_queue_open(library_root, false, &queue, err);
+    if (rc < 0)
+        return rc;
+    GPtrArray *targets = g_ptr_array_new_with_free_func(g_free);
+    rc = queue->backend->targets(queue->db, sha256, targets, err);
+    bool known = false;
+    for (guint i = 0; rc == 0 && i < targets->len && !known; i++) {
+        g_autofree char *candidate =
+            dk_queue_upload_key(sha256, targets->pdata[i]);
+        known = strcmp(candidate, key) == 0;
+    }
+    g_ptr_array_free(targets, TRUE);
+    dk_queue_close(&queue);
+    return rc < 0 ? rc : known;
 }
 
 bool dk_queue_owner_alive(const char *owner)

@@ -92,6 +92,9 @@ typedef struct queue_backend {
     /* 0 charged, 1 over the allowance. */
     int (*quota_charge)(void *db, const char *bucket, const char *day,
                         int64_t cost, int64_t allowance, dk_error *err);
+    /* Takes back cost charged before (never below zero). */
+    int (*quota_refund)(void *db, const char *bucket, const char *day,
+                        int64_t cost, dk_error *err);
     int (*quota_exhaust)(void *db, const char *bucket, const char *day,
                          int64_t allowance, dk_error *err);
 
@@ -101,6 +104,11 @@ typedef struct queue_backend {
     int (*retry)(void *db, int64_t id, bool force, dk_error *err);
     int (*cancel)(void *db, int64_t id, dk_error *err);
     int (*purge_done)(void *db, int *count, dk_error *err);
+    /* The targets of every job (any state) and ledger entry for this
+     * content, into out (char *, caller frees). */
+    int (*targets)(void *db, const char *sha256, GPtrArray *out, dk_error *err);
+    /* Rows of the jobs and ledger tables together: 0 for a new queue. */
+    int (*rows)(void *db, int64_t *count, dk_error *err);
     /* Earliest not_before among deferred jobs, 0 when none. */
     int (*next_wakeup)(void *db, int64_t *when, dk_error *err);
 } queue_backend;

@@ -180,8 +180,8 @@ dk_http_request dk_storage_put_request(dk_job *job, const char *url,
     };
 }
 
-int dk_storage_enqueue(const dk_stage *stage, const dk_item *item,
-                       const char *scheme, const char *name, dk_error *err)
+int dk_storage_enqueue(const dk_stage *stage, dk_item *item, const char *scheme,
+                       const char *name, dk_error *err)
 {
     g_autofree char *target =
         g_strconcat(scheme, ":", dk_stage_string(stage, "url"), " ",

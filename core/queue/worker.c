@@ -89,11 +89,14 @@ static void settle(dk_job *job, int rc, const dk_error *err,
         r->state = DK_JOB_DEFERRED;
         double wait = options->failure_wait * pow(2.0, r->failures - 1);
         r->not_before = now + (int64_t)fmin(wait, 6 * 3600.0);
-        r->last_error = g_strdup(err->message);
+        /* said apart from a quota wait in `queue list` */
+        r->last_error = g_strconcat("network: ", err->message, NULL);
     } else {
-        r->failures += rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT;
+        bool network = rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT;
+        r->failures += network;
         r->state = DK_JOB_FAILED;
-        r->last_error = g_strdup(err->message);
+        r->last_error =
+            g_strconcat(network ? "network: " : "", err->message, NULL);
     }
 }
 

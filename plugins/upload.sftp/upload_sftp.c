@@ -26,7 +26,7 @@ static const dk_option upload_sftp_options[] = {
     {"user", DK_OPT_STRING, "", "login name (empty: the current user)"},
     {"key", DK_OPT_PATH, NULL,
      "private key file for the login (mode 0600; KEY.pub beside it)",
-     .flags = DK_OPTION_REQUIRED},
+     .flags = DK_OPTION_REQUIRED | DK_OPTION_PRIVATE_FILE},
     {"known-hosts", DK_OPT_PATH, "",
      "known_hosts file the server's key must be in (empty: "
      "~/.ssh/known_hosts)"},
@@ -202,12 +202,8 @@ static int upload_sftp_open(const dk_stage *stage, void **state, dk_error *err)
         return dk_error_set(err, DK_ERR_CONFIG,
                             "url '%s' is not sftp://HOST/absolute/path/", url);
     const char *key = dk_stage_string(stage, "key");
-    struct stat st;
-    if (stat(key, &st) != 0 || (st.st_mode & 077))
-        return dk_error_set(err, DK_ERR_CONFIG,
-                            "key %s may be read by others or is missing; "
-                            "run: chmod 600 %s",
-                            key, key);
+    if (dk_check_private_file(key, err) < 0)
+        return dk_error_prefix(err, "key ");
     return 0;
 }
 

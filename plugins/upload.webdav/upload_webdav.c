@@ -23,7 +23,8 @@ static const dk_option upload_webdav_options[] = {
      "WebDAV folder the files go under (http:// or https://, ending in /)",
      .flags = DK_OPTION_REQUIRED},
     {"netrc", DK_OPT_PATH, "",
-     "netrc file with the server's login (mode 0600); empty: no login"},
+     "netrc file with the server's login (mode 0600); empty: no login",
+     .flags = DK_OPTION_PRIVATE_FILE},
     DK_STORAGE_OPTIONS,
     {NULL},
 };
@@ -40,12 +41,8 @@ static int webdav_setup(void *curl, void *user, dk_error *err)
     const char *netrc = dk_stage_string(c->stage, "netrc");
     if (!netrc || !*netrc)
         return 0;
-    struct stat st;
-    if (stat(netrc, &st) != 0 || (st.st_mode & 077))
-        return dk_error_set(err, DK_ERR_CONFIG,
-                            "netrc file %s may be read by others or is "
-                            "missing; run: chmod 600 %s",
-                            netrc, netrc);
+    if (dk_check_private_file(netrc, err) < 0)
+        return dk_error_prefix(err, "netrc file ");
     curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
     curl_easy_setopt(curl, CURLOPT_NETRC_FILE, netrc);
     return 0;

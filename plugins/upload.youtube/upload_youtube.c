@@ -19,7 +19,8 @@
 static const dk_option upload_youtube_options[] = {
     {"credentials", DK_OPT_PATH, "",
      "JSON file with client_id, client_secret, refresh_token (mode 0600; "
-     "make it with `dokpim youtube auth`); needed to run, not to check"},
+     "make it with `dokpim youtube auth`); needed to run, not to check",
+     .flags = DK_OPTION_PRIVATE_FILE},
     {"api-base", DK_OPT_STRING, "https://www.googleapis.com",
      "where the YouTube Data API answers"},
     {"privacy", DK_OPT_ENUM, "private", "who may watch once processed",

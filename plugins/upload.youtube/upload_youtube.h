@@ -39,6 +39,7 @@ typedef struct youtube_reply {
     char *reason;       /* error.errors[0].reason */
     char *message;      /* error.message */
     youtube_verdict verdict;
+    bool sent; /* the request (some attempt of it) reached the API */
 } youtube_reply;
 
 void youtube_reply_clear(youtube_reply *reply);
@@ -53,6 +54,11 @@ void youtube_client_clear(youtube_client *c);
  * returns DK_ERR_CONFIG. */
 int youtube_send(youtube_client *c, const dk_http_request *request,
                  youtube_reply *reply, dk_error *err);
+/* youtube_send, again after a wait (the core policy) while the network
+ * fails or the API answers RETRY; a network failure that outlasts the
+ * policy returns DK_ERR_NETWORK. reply->sent covers every attempt. */
+int youtube_send_retried(youtube_client *c, const dk_http_request *request,
+                         youtube_reply *reply, dk_error *err);
 /* youtube_send for small API calls: retries RETRY answers and network
  * failures with the core policy; quota answers defer the job. */
 int youtube_call(youtube_client *c, const char *method, const char *url,
@@ -78,11 +84,22 @@ char *youtube_video_json(const dk_stage *stage, const dk_job *job);
 char **youtube_split_tags(const char *tags);
 
 /* ---- quota (youtube_quota.c) ---- */
+/* What one request was charged, to give back if it never got there. */
+typedef struct youtube_charge {
+    char *day; /* the quota day charged */
+    int64_t units;
+    bool upload; /* one taken from the uploads bucket */
+} youtube_charge;
+
 /* Charges cost to the day's units (and, for an insert, the day's uploads
- * bucket); 0 when charged, 1 when the job was deferred to the next quota
- * day, or an error. */
+ * bucket), recorded in charge; 0 when charged, 1 when the job was
+ * deferred to the next quota day, or an error. */
 int youtube_quota_take(youtube_client *c, int64_t cost, bool insert,
-                       dk_error *err);
+                       youtube_charge *charge, dk_error *err);
+/* After the request: only what reached the API costs quota, so a charge
+ * for a request that never left (offline, refused, DNS, TLS) is given
+ * back. Clears charge. */
+void youtube_quota_settle(youtube_client *c, youtube_charge *charge, bool sent);
 /* The server said the quota is spent: mark the day and defer the job. */
 int youtube_quota_spent(youtube_client *c, bool uploads, const char *why,
                         dk_error *err);

@@ -193,14 +193,18 @@ int youtube_send(youtube_client *c, const dk_http_request *request,
                  youtube_reply *reply, dk_error *err)
 {
     youtube_reply_clear(reply);
+    bool sent = false;
     for (int pass = 0; pass < 2; pass++) {
         if (!c->token || c->token_expires - 60 < (int64_t)time(NULL)) {
             int rc = refresh_token(c, err);
+            reply->sent = sent; /* a failed refresh sent no API request */
             if (rc < 0)
                 return rc;
         }
         youtube_reply_clear(reply);
         int rc = send_once(c, request, reply, err);
+        sent = sent || rc == 0 || dk_http_request_sent(c->http);
+        reply->sent = sent;
         if (rc < 0)
             return rc;
         if (reply->http.status != 401)
@@ -224,6 +228,31 @@ int youtube_send(youtube_client *c, const dk_http_request *request,
     return 0;
 }
 
+int youtube_send_retried(youtube_client *c, const dk_http_request *request,
+                         youtube_reply *reply, dk_error *err)
+{
+    dk_retry retry;
+    dk_retry_init(&retry, &c->policy);
+    bool sent = false;
+    for (;;) {
+        int rc = youtube_send(c, request, reply, err);
+        sent = sent || reply->sent;
+        reply->sent = sent;
+        g_autofree char *why = NULL;
+        if (rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT)
+            why = g_strdup(err->message);
+        else if (rc < 0)
+            return rc;
+        else if (reply->verdict == YOUTUBE_RETRY)
+            why = youtube_reply_error(reply);
+        else
+            return 0;
+        rc = dk_retry_wait(&retry, why, err);
+        if (rc < 0)
+            return rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
+    }
+}
+
 int youtube_call(youtube_client *c, const char *method, const char *url,
                  const char *json_body, youtube_reply *reply, dk_error *err)
 {
@@ -238,27 +267,13 @@ int youtube_call(youtube_client *c, const char *method, const char *url,
         .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
         .timeout_seconds = 300,
     };
-    dk_retry retry;
-    dk_retry_init(&retry, &c->policy);
-    for (;;) {
-        int rc = youtube_send(c, &request, reply, err);
-        g_autofree char *why = NULL;
-        if (rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT)
-            why = g_strdup(err->message);
-        else if (rc < 0)
-            return rc;
-        else if (reply->verdict == YOUTUBE_RETRY)
-            why = youtube_reply_error(reply);
-        else if (reply->verdict == YOUTUBE_QUOTA ||
-                 reply->verdict == YOUTUBE_UPLOAD_LIMIT) {
-            g_autofree char *text = youtube_reply_error(reply);
-            youtube_quota_spent(c, reply->verdict == YOUTUBE_UPLOAD_LIMIT, text,
-                                err);
-            return dk_error_set(err, DK_ERR_UNSUPPORTED, "%s", text);
-        } else
-            return 0;
-        rc = dk_retry_wait(&retry, why, err);
-        if (rc < 0)
-            return rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
+    int rc = youtube_send_retried(c, &request, reply, err);
+    if (rc == 0 && (reply->verdict == YOUTUBE_QUOTA ||
+                    reply->verdict == YOUTUBE_UPLOAD_LIMIT)) {
+        g_autofree char *text = youtube_reply_error(reply);
+        youtube_quota_spent(c, reply->verdict == YOUTUBE_UPLOAD_LIMIT, text,
+                            err);
+        return dk_error_set(err, DK_ERR_UNSUPPORTED, "%s", text);
     }
+    return rc;
 }

@@ -33,9 +33,15 @@ static int defer(youtube_client *c, const char *why, dk_error *err)
     return dk_job_defer_until(c->job, when + 60, why, err);
 }
 
-int youtube_quota_take(youtube_client *c, int64_t cost, bool insert,
-                       dk_error *err)
+static char *uploads_bucket(const youtube_client *c)
 {
+    return g_strconcat(c->bucket, ":uploads", NULL);
+}
+
+int youtube_quota_take(youtube_client *c, int64_t cost, bool insert,
+                       youtube_charge *charge, dk_error *err)
+{
+    *charge = (youtube_charge){0};
     g_autofree char *day = NULL;
     youtube_next_quota_day(&day);
     int64_t daily = dk_stage_int(c->stage, "quota-daily");
@@ -43,21 +49,43 @@ int youtube_quota_take(youtube_client *c, int64_t cost, bool insert,
     if (insert) {
         /* with no count configured this still sees a day that YouTube
          * ended early with uploadLimitExceeded */
-        g_autofree char *bucket = g_strconcat(c->bucket, ":uploads", NULL);
+        g_autofree char *bucket = uploads_bucket(c);
         int rc =
             dk_job_quota_charge(c->job, bucket, day, uploads > 0, uploads, err);
         if (rc != 0) {
             if (rc > 0)
-                defer(c, "the day's uploads are used up", err);
+                defer(c, "quota: the day's uploads are used up", err);
             return rc;
         }
+        charge->upload = uploads > 0;
     }
+    charge->day = g_strdup(day);
     if (daily <= 0 || cost <= 0)
         return 0;
     int rc = dk_job_quota_charge(c->job, c->bucket, day, cost, daily, err);
     if (rc > 0)
-        defer(c, "the day's API quota is used up", err);
+        defer(c, "quota: the day's API quota is used up", err);
+    if (rc == 0)
+        charge->units = cost;
+    else
+        youtube_quota_settle(c, charge, false);
     return rc;
+}
+
+void youtube_quota_settle(youtube_client *c, youtube_charge *charge, bool sent)
+{
+    if (!sent && charge->day) {
+        /* best effort: a refund lost costs a little quota, not the job */
+        if (charge->units > 0)
+            dk_job_quota_refund(c->job, c->bucket, charge->day, charge->units,
+                                NULL);
+        if (charge->upload) {
+            g_autofree char *bucket = uploads_bucket(c);
+            dk_job_quota_refund(c->job, bucket, charge->day, 1, NULL);
+        }
+    }
+    g_free(charge->day);
+    *charge = (youtube_charge){0};
 }
 
 int youtube_quota_spent(youtube_client *c, bool uploads, const char *why,
@@ -65,8 +93,7 @@ int youtube_quota_spent(youtube_client *c, bool uploads, const char *why,
 {
     g_autofree char *day = NULL;
     youtube_next_quota_day(&day);
-    g_autofree char *bucket = uploads ? g_strconcat(c->bucket, ":uploads", NULL)
-                                      : g_strdup(c->bucket);
+    g_autofree char *bucket = uploads ? uploads_bucket(c) : g_strdup(c->bucket);
     int64_t allowance =
         dk_stage_int(c->stage, uploads ? "uploads-daily" : "quota-daily");
     int rc = dk_job_quota_exhaust(c->job, bucket, day, allowance, err);
@@ -74,5 +101,6 @@ int youtube_quota_spent(youtube_client *c, bool uploads, const char *why,
         return rc;
     dk_job_note(c->job, "quota used up (%s); waiting for the next quota day",
                 why);
-    return defer(c, why, err);
+    g_autofree char *reason = g_strconcat("quota: ", why, NULL);
+    return defer(c, reason, err);
 }

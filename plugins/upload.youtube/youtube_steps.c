@@ -56,8 +56,9 @@ static int set_thumbnail(youtube_client *c, const char *path, dk_error *err)
                             "thumbnail %s has %zu bytes; YouTube takes 2 MB",
                             path, (size_t)length);
     }
+    youtube_charge charge;
     int rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-call-cost"),
-                                false, err);
+                                false, &charge, err);
     if (rc != 0)
         return rc < 0 ? rc : 0;
     g_autofree char *id = dk_http_escape(dk_job_remote_id(c->job));
@@ -74,24 +75,9 @@ static int set_thumbnail(youtube_client *c, const char *path, dk_error *err)
                                .body = data,
                                .body_length = length,
                                .timeout_seconds = 300};
-    dk_retry retry;
-    dk_retry_init(&retry, &c->policy);
     youtube_reply reply = {0};
-    for (;;) {
-        rc = youtube_send(c, &request, &reply, err);
-        g_autofree char *why = rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT
-                                   ? g_strdup(err->message)
-                               : rc == 0 && reply.verdict == YOUTUBE_RETRY
-                                   ? youtube_reply_error(&reply)
-                                   : NULL;
-        if (!why)
-            break;
-        rc = dk_retry_wait(&retry, why, err);
-        if (rc < 0) {
-            rc = rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
-            break;
-        }
-    }
+    rc = youtube_send_retried(c, &request, &reply, err);
+    youtube_quota_settle(c, &charge, reply.sent);
     if (rc == 0)
         rc = conclude(c, "thumbnail", &reply, "set", err);
     youtube_reply_clear(&reply);
@@ -120,8 +106,9 @@ static int add_to_playlist(youtube_client *c, const char *playlist,
     youtube_reply_clear(&reply);
     if (rc != 0)
         return rc;
+    youtube_charge charge;
     rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-call-cost"), false,
-                            err);
+                            &charge, err);
     if (rc != 0)
         return rc < 0 ? rc : 0;
     g_autofree char *url = g_strdup_printf(
@@ -149,6 +136,7 @@ static int add_to_playlist(youtube_client *c, const char *playlist,
     g_object_unref(generator);
     g_object_unref(b);
     rc = youtube_call(c, "POST", url, body, &reply, err);
+    youtube_quota_settle(c, &charge, reply.sent);
     if (rc == 0)
         rc = conclude(c, "playlist", &reply, playlist, err);
     youtube_reply_clear(&reply);
@@ -230,9 +218,12 @@ static int watch_processing(youtube_client *c, dk_error *err)
     dk_retry_init(&pause, &even);
     for (;;) {
         youtube_reply reply = {0};
-        int rc = youtube_quota_take(c, 1, false, err);
-        if (rc == 0)
+        youtube_charge charge;
+        int rc = youtube_quota_take(c, 1, false, &charge, err);
+        if (rc == 0) {
             rc = youtube_call(c, "GET", url, NULL, &reply, err);
+            youtube_quota_settle(c, &charge, reply.sent);
+        }
         bool finished = false;
         if (rc == 0 && reply.verdict != YOUTUBE_OK)
             rc = conclude(c, "processing", &reply, NULL, err);

@@ -57,8 +57,9 @@ static int64_t confirmed_from(const youtube_reply *reply)
 /* Opens a session; the URI is saved before anything else happens. */
 static int start_session(youtube_client *c, dk_error *err)
 {
+    youtube_charge charge;
     int rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-insert-cost"),
-                                true, err);
+                                true, &charge, err);
     if (rc != 0)
         return rc < 0 ? rc : 0; /* 1: deferred to the next quota day */
     g_autofree char *url = g_strdup_printf(
@@ -78,26 +79,9 @@ static int start_session(youtube_client *c, dk_error *err)
         .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
         .timeout_seconds = 300,
     };
-    dk_retry retry;
-    dk_retry_init(&retry, &c->policy);
     youtube_reply reply = {0};
-    for (;;) {
-        rc = youtube_send(c, &request, &reply, err);
-        g_autofree char *why = NULL;
-        if (rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT)
-            why = g_strdup(err->message);
-        else if (rc < 0)
-            break;
-        else if (reply.verdict == YOUTUBE_RETRY)
-            why = youtube_reply_error(&reply);
-        if (!why)
-            break;
-        rc = dk_retry_wait(&retry, why, err);
-        if (rc < 0) {
-            rc = rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
-            break;
-        }
-    }
+    rc = youtube_send_retried(c, &request, &reply, err);
+    youtube_quota_settle(c, &charge, reply.sent);
     const char *location =
         rc == 0 ? dk_http_header(&reply.http, "location") : NULL;
     if (rc < 0) {

@@ -196,7 +196,11 @@ START_TEST(test_server_down_defers)
     rig_up(&r, 100 * 1000, NULL);
     queue_input(&r);
     dk_server_stop(&r.server);
-    ck_assert_int_eq(work(&r, NULL), 0);
+    char *err = NULL;
+    /* --until-empty: exit 3 and a line saying the job waits */
+    ck_assert_int_eq(work(&r, &err), 3);
+    ck_assert_msg(strstr(err, "1 job deferred"), "%s", err);
+    g_free(err);
     JsonNode *keep = NULL;
     JsonObject *job = dk_rig_job(r.library, 0, &keep);
     ck_assert_str_eq(dk_rig_text(job, "state"), "deferred");

@@ -33,9 +33,10 @@ kind (1-based; "every": true fires on each). ACTIONS:
   expire        404: the upload session is forgotten
   slow          wait "seconds" before answering normally
 Other options: --throttle BYTES_PER_S slows reading chunks (to kill a
-worker mid-upload), --force-private locks videos private (unaudited API
-project), --processing-polls N answers "uploaded" to N status polls before
-"processed", --reject REASON rejects every video.
+worker mid-upload), --port N listens on N instead of a free port (the
+server back after a test took it away), --force-private locks videos
+private (unaudited API project), --processing-polls N answers
+"uploaded" to N status polls before "processed", --reject REASON rejects every video.
 """
 import argparse
 import hashlib
@@ -574,6 +575,8 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--port-file", required=True)
+    p.add_argument("--port", type=int, default=0,
+                   help="listen here (a test bringing the server back)")
     p.add_argument("--data", required=True)
     p.add_argument("--faults")
     p.add_argument("--client-id", default="test-client.apps")
@@ -585,7 +588,7 @@ def main():
     p.add_argument("--reject")
     p.add_argument("--verbose", action="store_true")
     args = p.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.state = State(args)
     tmp = args.port_file + ".tmp"

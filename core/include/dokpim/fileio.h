@@ -40,6 +40,12 @@ int dk_atomic_copy_file(const char *src, const char *final_path, dk_error *err);
 /* Lower-case hex sha256 of a file into hex[65]. */
 int dk_hash_file(const char *path, char hex[65], dk_error *err);
 
+/* Files that hold secrets (OAuth tokens, logins, private keys) must be
+ * their owner's alone: 0 for a regular file no one else may read or write
+ * (mode 0600 or stricter), else DK_ERR_CONFIG with one line naming the
+ * file and the fix (chmod 600). */
+int dk_check_private_file(const char *path, dk_error *err);
+
 /* True for names the atomic writer uses for its temp files. */
 bool dk_is_temp_name(const char *name);
 

@@ -53,6 +53,9 @@ typedef enum dk_option_type {
 enum {
     DK_OPTION_REQUIRED = 1 << 0, /* no default: the config must set it */
     DK_OPTION_SECRET = 1 << 1,   /* value is never printed */
+    /* DK_OPT_PATH to a file holding secrets (credentials, a key): refused
+     * by check and run when others may read it (dk_check_private_file) */
+    DK_OPTION_PRIVATE_FILE = 1 << 2,
 };
 
 /* One row of a plugin's option table; the table ends with a row whose name

@@ -72,8 +72,9 @@ typedef struct dk_enqueue_request {
  * same content and target exists already (and was not cancelled), or the
  * ledger says the content reached that target before, no second job is
  * made: *id gets the existing job and *added is false. id and added may be
- * NULL. */
-int dk_queue_enqueue(const dk_stage *stage, const dk_item *item,
+ * NULL. The job is recorded on the item too (its manifest keeps it), so a
+ * re-run that finds the job gone from the queue queues it again. */
+int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
                      const dk_enqueue_request *request, int64_t *id,
                      bool *added, dk_error *err);
 
@@ -146,6 +147,10 @@ int dk_job_step_finish(dk_job *job, const char *step, bool ok,
  * 1 when the charge would pass allowance (nothing charged), or an error. */
 int dk_job_quota_charge(dk_job *job, const char *bucket, const char *day,
                         int64_t cost, int64_t allowance, dk_error *err);
+/* Gives back units charged for a request that never reached the provider
+ * (no connection, say): only what the provider received counts. */
+int dk_job_quota_refund(dk_job *job, const char *bucket, const char *day,
+                        int64_t cost, dk_error *err);
 /* The provider said the quota is spent: no more charges today. */
 int dk_job_quota_exhaust(dk_job *job, const char *bucket, const char *day,
                          int64_t allowance, dk_error *err);

@@ -6,8 +6,10 @@
 
 #include <check.h>
 #include <sqlite3.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static char *library;
 static dk_queue *queue;
@@ -291,6 +293,179 @@ START_TEST(test_stage_rebuild)
 }
 END_TEST
 
+/* ---- the item manifests and the queue agree ----
+ * Two files queued for WebDAV by `dokpim run` (nothing is sent: queueing
+ * needs no server), then the queue loses jobs in one of these ways. */
+typedef enum { LOSE_NOTHING, LOSE_FILE, LOSE_CONTENT, LOSE_ONE_JOB } loss;
+
+static const struct {
+    const char *name;
+    loss how;
+    bool list_fails; /* queue list / work refuse, naming the library */
+    const char *says;
+    int requeued; /* items the next run warns about */
+} loss_rows[] = {
+    {"intact", LOSE_NOTHING, false, NULL, 0},
+    {"queue.db deleted", LOSE_FILE, true, "missing", 2},
+    {"queue.db emptied", LOSE_CONTENT, true, "empty", 2},
+    {"one job deleted", LOSE_ONE_JOB, false, NULL, 1},
+};
+
+static void lose(const char *lib, loss how)
+{
+    g_autofree char *db = g_build_filename(lib, "queue.db", NULL);
+    g_autofree char *wal = g_strconcat(db, "-wal", NULL);
+    g_autofree char *shm = g_strconcat(db, "-shm", NULL);
+    if (how == LOSE_ONE_JOB) {
+        sqlite3 *handle = NULL;
+        ck_assert_int_eq(sqlite3_open(db, &handle), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_exec(handle, "DELETE FROM jobs WHERE id = 1",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+        sqlite3_close(handle);
+        return;
+    }
+    if (how == LOSE_NOTHING)
+        return;
+    unlink(wal);
+    unlink(shm);
+    unlink(db);
+    if (how == LOSE_CONTENT)
+        dk_test_write(db, "", 0);
+}
+
+static int count_lines_with(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; p && (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+START_TEST(test_lost_jobs_queued_again)
+{
+    char *dir = dk_test_tmpdir("lost");
+    g_autofree char *lib = g_build_filename(dir, "library", NULL);
+    g_autofree char *event = g_build_filename(dir, "event.ini", NULL);
+    dk_test_write(event, "[event]\ntitle=Rapat\ndate=2024-09-02\n", -1);
+    g_autofree char *pipeline = g_build_filename(dir, "p.conf", NULL);
+    dk_test_write(pipeline,
+                  "[pipeline]\nstages=ingest;archive\n"
+                  "[ingest]\nplugin=ingest.file\n"
+                  "[archive]\nplugin=upload.webdav\n"
+                  "url=http://127.0.0.1:9/dav/\n",
+                  -1);
+    g_autofree char *inputs = g_build_filename(dir, "in", NULL);
+    g_mkdir_with_parents(inputs, 0755);
+    g_autofree char *a = g_build_filename(inputs, "a.txt", NULL);
+    g_autofree char *b = g_build_filename(inputs, "b.txt", NULL);
+    dk_test_write(a, "first", -1);
+    dk_test_write(b, "second", -1);
+    const char *run[] = {"run", pipeline, "--event", event,
+                         "-o",  lib,      inputs,    NULL};
+    char *err = NULL;
+    ck_assert_msg(dk_test_dokpim(run, NULL, &err) == 0, "%s", err);
+    g_free(err);
+
+    lose(lib, loss_rows[_i].how);
+    const char *list[] = {"queue", "list", "-o", lib, NULL};
+    const char *work[] = {"queue", "work", "--until-empty", "-o", lib, NULL};
+    for (int w = 0; w < 2; w++) {
+        if (!loss_rows[_i].list_fails && w == 1)
+            break; /* working would try the (closed) server */
+        err = NULL;
+        int status = dk_test_dokpim(w ? work : list, NULL, &err);
+        if (loss_rows[_i].list_fails) {
+            ck_assert_msg(status != 0, "%s: %s exit 0: %s", loss_rows[_i].name,
+                          w ? "work" : "list", err);
+            ck_assert_msg(strstr(err, lib) && strstr(err, loss_rows[_i].says) &&
+                              count_lines_with(err, "\n") == 1,
+                          "%s: %s", loss_rows[_i].name, err);
+        } else {
+            ck_assert_msg(status == 0, "%s: %s", loss_rows[_i].name, err);
+        }
+        g_free(err);
+    }
+
+    err = NULL;
+    ck_assert_msg(dk_test_dokpim(run, NULL, &err) == 0, "%s", err);
+    ck_assert_msg(count_lines_with(err, "re-queued: the queue had no job") ==
+                      loss_rows[_i].requeued,
+                  "%s: %s", loss_rows[_i].name, err);
+    g_free(err);
+    /* every upload has its job again, once */
+    dk_error e = {0};
+    dk_queue *q = NULL;
+    ck_assert_int_eq(dk_queue_open_existing(lib, &q, &e), 0);
+    GPtrArray *records =
+        g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
+    ck_assert_int_eq(dk_queue_list(q, records, &e), 0);
+    ck_assert_uint_eq(records->len, 2);
+    g_ptr_array_free(records, TRUE);
+    dk_queue_close(&q);
+    /* and a third run has nothing to say */
+    err = NULL;
+    ck_assert_msg(dk_test_dokpim(run, NULL, &err) == 0, "%s", err);
+    ck_assert_msg(!strstr(err, "re-queued"), "%s", err);
+    g_free(err);
+    g_free(dir);
+    dk_test_cleanup_dirs();
+}
+END_TEST
+
+/* ---- credential files others may read: refused before any file ----
+ * by `check` and `run`, with one line naming the file and the fix. */
+static const struct {
+    const char *plugin;
+    const char *lines; /* %s: the secret file */
+} secret_rows[] = {
+    {"upload.youtube", "credentials=%s\n"},
+    {"upload.webdav", "url=http://127.0.0.1:9/dav/\nnetrc=%s\n"},
+    {"upload.sftp", "url=sftp://127.0.0.1:9/srv/\nkey=%s\n"},
+};
+
+START_TEST(test_readable_secret_refused_by_check_and_run)
+{
+    char *dir = dk_test_tmpdir("secret");
+    g_autofree char *secret = g_build_filename(dir, "secret", NULL);
+    dk_test_write(secret, "{}", -1);
+    chmod(secret, 0644);
+    g_autofree char *event = g_build_filename(dir, "event.ini", NULL);
+    dk_test_write(event, "[event]\ntitle=Rapat\ndate=2024-09-02\n", -1);
+    g_autofree char *lines = g_strdup_printf(secret_rows[_i].lines, secret);
+    g_autofree char *conf = g_strdup_printf(
+        "[pipeline]\nstages=ingest;up\n[ingest]\nplugin=ingest.file\n"
+        "[up]\nplugin=%s\n%s",
+        secret_rows[_i].plugin, lines);
+    g_autofree char *pipeline = g_build_filename(dir, "p.conf", NULL);
+    dk_test_write(pipeline, conf, -1);
+    g_autofree char *input = g_build_filename(dir, "a.txt", NULL);
+    dk_test_write(input, "dokpim", -1);
+    g_autofree char *lib = g_build_filename(dir, "library", NULL);
+    const char *check[] = {"check", pipeline, NULL};
+    const char *run[] = {"run", pipeline, "--event", event,
+                         "-o",  lib,      input,     NULL};
+    for (int w = 0; w < 2; w++) {
+        char *err = NULL;
+        int status = dk_test_dokpim(w ? run : check, NULL, &err);
+        ck_assert_msg(status == 2, "%s %s: exit %d: %s", secret_rows[_i].plugin,
+                      w ? "run" : "check", status, err);
+        ck_assert_msg(strstr(err, secret) && strstr(err, "chmod 600") &&
+                          count_lines_with(err, "\n") == 1,
+                      "%s: %s", secret_rows[_i].plugin, err);
+        g_free(err);
+    }
+    g_autofree char *queue_db = g_build_filename(lib, "queue.db", NULL);
+    ck_assert(!g_file_test(queue_db, G_FILE_TEST_EXISTS));
+    chmod(secret, 0600);
+    char *err = NULL;
+    ck_assert_msg(dk_test_dokpim(check, NULL, &err) == 0, "%s", err);
+    g_free(err);
+    g_free(dir);
+    dk_test_cleanup_dirs();
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("queue");
@@ -305,6 +480,13 @@ int main(void)
     tcase_add_test(tc, test_retry_resets_failed_steps_only);
     tcase_add_loop_test(tc, test_stage_rebuild, 0, G_N_ELEMENTS(rebuild_rows));
     suite_add_tcase(suite, tc);
+    TCase *lost = tcase_create("lost");
+    tcase_set_timeout(lost, 60);
+    tcase_add_loop_test(lost, test_lost_jobs_queued_again, 0,
+                        G_N_ELEMENTS(loss_rows));
+    tcase_add_loop_test(lost, test_readable_secret_refused_by_check_and_run, 0,
+                        G_N_ELEMENTS(secret_rows));
+    suite_add_tcase(suite, lost);
     SRunner *runner = srunner_create(suite);
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);

@@ -187,7 +187,7 @@ typedef struct fault_case {
     const char *faults;
     const char *server_args;
     const char *options;
-    int exit_status;           /* of queue work */
+    int exit_status;           /* of queue work (3: jobs deferred) */
     const char *job_state;     /* queue list --json */
     int videos;                /* on the server */
     int sessions;              /* resumable sessions opened */
@@ -231,14 +231,14 @@ static const fault_case fault_cases[] = {
      "[{\"on\":\"chunk\",\"nth\":2,\"do\":\"slow\",\"seconds\":3}]", NULL,
      "stall-timeout=1", 0, "done", 1, 1, NULL, NULL},
     {"quotaExceeded defers", "[{\"on\":\"insert\",\"nth\":1,\"do\":\"quota\"}]",
-     NULL, NULL, 0, "deferred", 0, 0, NULL, "quota"},
+     NULL, NULL, 3, "deferred", 0, 0, NULL, "quota"},
     {"uploadLimitExceeded defers",
-     "[{\"on\":\"insert\",\"nth\":1,\"do\":\"upload_limit\"}]", NULL, NULL, 0,
+     "[{\"on\":\"insert\",\"nth\":1,\"do\":\"upload_limit\"}]", NULL, NULL, 3,
      "deferred", 0, 0, NULL, "number of videos"},
-    {"local quota count defers", NULL, NULL, "quota-daily=1000", 0, "deferred",
+    {"local quota count defers", NULL, NULL, "quota-daily=1000", 3, "deferred",
      0, 0, NULL, "quota"},
     {"revoked refresh token defers",
-     "[{\"on\":\"token\",\"nth\":1,\"do\":\"invalid_grant\"}]", NULL, NULL, 0,
+     "[{\"on\":\"token\",\"nth\":1,\"do\":\"invalid_grant\"}]", NULL, NULL, 3,
      "deferred", 0, 0, NULL, "dokpim youtube auth"},
     {"400 is final",
      "[{\"on\":\"insert\",\"nth\":1,\"do\":\"error\","
@@ -246,7 +246,7 @@ static const fault_case fault_cases[] = {
      NULL, NULL, 1, "failed", 0, 0, NULL, "HTTP 400"},
     {"5xx past the retries waits for later",
      "[{\"on\":\"chunk\",\"every\":true,\"do\":\"error\",\"code\":503}]", NULL,
-     NULL, 0, "deferred", 0, 1, NULL, "gave up"},
+     NULL, 3, "deferred", 0, 1, NULL, "gave up"},
     {"unaudited project forces private", NULL, "--force-private",
      "privacy=public", 0, "done", 1, 1, "private (forced", NULL},
     {"rejected by YouTube", NULL, "--reject duplicate", NULL, 0, "done", 1, 1,
@@ -263,6 +263,10 @@ START_TEST(test_fault)
     int status = work(&r, &err);
     ck_assert_msg(status == c->exit_status, "%s: exit %d: %s", c->name, status,
                   err);
+    /* --until-empty with jobs waiting says so, and until when */
+    if (c->exit_status == 3)
+        ck_assert_msg(strstr(err, "1 job deferred, the first until "), "%s: %s",
+                      c->name, err);
     /* nothing secret reaches the output */
     ck_assert_msg(!strstr(err, "test-refresh-token") && !strstr(err, "ya29.") &&
                       !strstr(err, "upload_id") && !strstr(err, "test-secret"),
@@ -307,7 +311,7 @@ START_TEST(test_quota_waits_for_pacific_midnight)
     rig r;
     rig_up(&r, "[{\"on\":\"insert\",\"nth\":1,\"do\":\"quota\"}]", NULL, NULL);
     queue_video(&r);
-    work_expect(&r, 0);
+    work_expect(&r, 3);
     JsonNode *keep = NULL;
     JsonObject *j = job(&r, 0, &keep);
     int64_t not_before = json_object_get_int_member(j, "not_before");
@@ -611,6 +615,126 @@ START_TEST(test_device_code_auth)
 }
 END_TEST
 
+/* ---- offline: only what reaches the API costs quota ---- */
+static int64_t quota_used(rig *r)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "sqlite3 '%s/queue.db' 'SELECT coalesce(sum(used), 0) FROM quota'",
+        r->library);
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
+    int64_t used = g_ascii_strtoll(out, NULL, 10);
+    g_free(out);
+    return used;
+}
+
+static char *closed_port_url(const char *scheme)
+{
+    g_autofree char *script = dk_test_source_path("tests/servers/free-port.sh");
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(script, &out, NULL), 0);
+    g_strstrip(out);
+    char *url = g_strdup_printf("%s://127.0.0.1:%s", scheme, out);
+    g_free(out);
+    return url;
+}
+
+typedef enum { OFF_SERVER_DOWN, OFF_API_REFUSED, OFF_DNS, OFF_TLS } offline_way;
+
+static const struct {
+    const char *name;
+    offline_way how;
+} offline_rows[] = {
+    {"server down (token refresh refused)", OFF_SERVER_DOWN},
+    {"API port closed", OFF_API_REFUSED},
+    {"API host unknown", OFF_DNS},
+    {"TLS handshake fails", OFF_TLS},
+};
+
+/* Each way the request cannot reach the API leaves the day's quota
+ * untouched and the job waiting for the network, said as such. */
+START_TEST(test_offline_charges_no_quota)
+{
+    rig r;
+    rig_up(&r, NULL, NULL, "processing-wait=0");
+    g_autofree char *api = NULL;
+    switch (offline_rows[_i].how) {
+    case OFF_SERVER_DOWN:
+        api = g_strdup(r.server.base);
+        break;
+    case OFF_API_REFUSED:
+        api = closed_port_url("http");
+        break;
+    case OFF_DNS:
+        api = g_strdup("http://dokpim-offline.invalid");
+        break;
+    case OFF_TLS: /* the stand-in speaks plain HTTP */
+        api = g_strdup_printf("https://127.0.0.1:%d", r.server.port);
+        break;
+    }
+    g_autofree char *set = g_strconcat("youtube.api-base=", api, NULL);
+    char *err = NULL;
+    ck_assert_msg(dk_rig_dokpim(NULL, &err, "run", "-q", r.pipeline, "--event",
+                                r.event, "-o", r.library, "--set", set, video,
+                                NULL) == 0,
+                  "%s", err);
+    g_free(err);
+    if (offline_rows[_i].how == OFF_SERVER_DOWN)
+        dk_server_stop(&r.server);
+    err = NULL;
+    work(&r, &err);
+    g_free(err);
+    ck_assert_msg(quota_used(&r) == 0, "%s: %" G_GINT64_FORMAT " units spent",
+                  offline_rows[_i].name, quota_used(&r));
+    JsonNode *keep = NULL;
+    JsonObject *j = job(&r, 0, &keep);
+    ck_assert_str_eq(dk_rig_text(j, "state"), "deferred");
+    ck_assert_msg(g_str_has_prefix(dk_rig_text(j, "last_error"), "network: "),
+                  "%s: %s", offline_rows[_i].name,
+                  dk_rig_text(j, "last_error"));
+    json_node_unref(keep);
+    char *out = NULL;
+    ck_assert_int_eq(
+        dk_rig_dokpim(&out, NULL, "queue", "list", "-o", r.library, NULL), 0);
+    ck_assert_msg(strstr(out, "network: ") && strstr(out, "retrying at"), "%s",
+                  out);
+    g_free(out);
+    rig_down(&r);
+}
+END_TEST
+
+/* The symptom: with a day's quota of one insert, attempts while offline
+ * used to spend it, so the upload waited for the next quota day once the
+ * network was back. Now it goes as soon as it can. */
+START_TEST(test_back_online_uploads_at_once)
+{
+    rig r;
+    rig_up(&r, NULL, NULL, "processing-wait=0\nquota-daily=1600");
+    queue_video(&r);
+    int port = r.server.port;
+    dk_server_stop(&r.server);
+    char *err = NULL;
+    work(&r, &err);
+    g_free(err);
+    g_autofree char *port_arg = g_strdup_printf("%d", port);
+    const char *args[] = {"--port", port_arg, NULL};
+    dk_server_start(&r.server, "youtube-standin.sh", args);
+    ck_assert_int_eq(r.server.port, port);
+    ck_assert_int_eq(
+        dk_rig_dokpim(NULL, NULL, "queue", "retry", "1", "-o", r.library, NULL),
+        0);
+    work_expect(&r, 0);
+    JsonNode *keep = NULL;
+    JsonObject *j = job(&r, 0, &keep);
+    ck_assert_msg(!strcmp(dk_rig_text(j, "state"), "done"), "job %s: %s",
+                  dk_rig_text(j, "state"), dk_rig_text(j, "last_error"));
+    assert_one_true_video(&r, dk_rig_text(j, "remote_id"));
+    json_node_unref(keep);
+    ck_assert_int_eq(quota_used(&r), 1600);
+    rig_down(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("upload.youtube");
@@ -626,6 +750,12 @@ int main(void)
     tcase_add_test(crash, test_quota_waits_for_pacific_midnight);
     tcase_add_test(crash, test_thumbnail_set);
     suite_add_tcase(suite, crash);
+    TCase *offline = tcase_create("offline");
+    tcase_set_timeout(offline, 120);
+    tcase_add_loop_test(offline, test_offline_charges_no_quota, 0,
+                        G_N_ELEMENTS(offline_rows));
+    tcase_add_test(offline, test_back_online_uploads_at_once);
+    suite_add_tcase(suite, offline);
     TCase *refuse = tcase_create("refuse");
     tcase_set_timeout(refuse, 60);
     tcase_add_test(refuse, test_credentials_readable_by_others);

@@ -69,6 +69,11 @@ typedef struct dk_http_response {
 int dk_http_perform(dk_http_client *client, const dk_http_request *request,
                     dk_http_response *response, dk_error *err);
 void dk_http_response_clear(dk_http_response *response);
+/* Whether the client's last dk_http_perform() reached the server: false
+ * when it failed before any of the request left (no name lookup, refused
+ * connection, failed TLS handshake, timeout before sending), so the
+ * server cannot have acted on it (or counted it against a quota). */
+bool dk_http_request_sent(const dk_http_client *client);
 /* A header of the final response (name in any case), or NULL. */
 const char *dk_http_header(const dk_http_response *response, const char *name);
 

@@ -73,8 +73,8 @@ typedef struct dk_storage_target {
  * remote-path (frozen for the item). The ledger target is scheme + url +
  * the naming rule: the same content sent by the same rule to the same
  * folder is sent once. name is what the worker shows ("WebDAV"). */
-int dk_storage_enqueue(const dk_stage *stage, const dk_item *item,
-                       const char *scheme, const char *name, dk_error *err);
+int dk_storage_enqueue(const dk_stage *stage, dk_item *item, const char *scheme,
+                       const char *name, dk_error *err);
 
 /* perform() of a storage plugin: the shared options read into a target
  * for the job's frozen remote-path, then dk_storage_send(). */
