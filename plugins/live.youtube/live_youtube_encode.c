@@ -120,13 +120,6 @@ static bool build_video(GstElement *pipeline, const live_youtube_config *c,
     if (!queue || !convert || !rate || !raw || !enc || !h264 || !parse || !tee)
         return false;
     g_object_set(convert, "add-borders", TRUE, NULL);
-    /* videorate evens out a camera's rate and jitter by repeating frames;
-     * a longer gap is one the leaky queue made because the encoder is
-     * behind, and filling it would ask the encoder for every frame it
-     * could not take: the live would drift seconds behind, and the end
-     * of stream with it. So a gap over 2.5 frames stays a gap. */
-    g_object_set(rate, "max-duplication-time",
-                 (guint64)(2.5 * GST_SECOND / c->fps), NULL);
     g_object_set(tee, "allow-not-linked", TRUE, NULL);
     if (!chain(GST_BIN(pipeline), err, queue, convert, rate, raw, enc, h264,
                parse, tee, NULL))
