@@ -164,6 +164,7 @@ typedef struct live_youtube_encode {
     GstElement *source;
     live_youtube_counter capture_video;
     gint frames; /* atomic: frames out of the encoder */
+    gint ending; /* atomic: the capture queues drop what they hold */
     GstElement *videorate;
 } live_youtube_encode;
 
@@ -173,6 +174,10 @@ int live_youtube_encode_build(GstElement *pipeline,
                               const live_youtube_config *config,
                               live_youtube_overlay *overlay,
                               live_youtube_encode *encode, dk_error *err);
+/* Ends the live: the source sends its end of stream, and the frames still
+ * waiting for the encoder are dropped so that it reaches the muxers at
+ * once, however far behind the encoder is. */
+void live_youtube_encode_end(live_youtube_encode *encode);
 uint64_t live_youtube_encode_dropped(const live_youtube_encode *encode);
 
 /* ---- recording (live_youtube_record.c) ---- */

@@ -10,7 +10,14 @@
  *
  * The leaky queues are the only place frames may be lost before encoding:
  * when the machine cannot keep up, old frames go instead of the live
- * drifting behind; they are counted and shown as dropped. */
+ * drifting behind; they are counted and shown as dropped.
+ *
+ * At the end of a live the same queues let go of what they still hold: on
+ * a starved machine that is up to a second of frames the encoder would
+ * need seconds for, and the end of stream behind them would reach the
+ * recording's muxer only after the stop deadline, leaving the file without
+ * its index (and its duration). Dropping them costs the last second of a
+ * live the machine could not keep up with; everything encoded is kept. */
 #include "live_youtube.h"
 
 #include <stdarg.h>
@@ -48,6 +55,25 @@ static GstPadProbeReturn count_frame(GstPad *pad, GstPadProbeInfo *info,
     (void)info;
     g_atomic_int_inc((gint *)data);
     return GST_PAD_PROBE_OK;
+}
+
+/* On the capture queues' way out, once the live is ending. */
+static GstPadProbeReturn drop_when_ending(GstPad *pad, GstPadProbeInfo *info,
+                                          gpointer data)
+{
+    (void)pad;
+    (void)info;
+    return g_atomic_int_get((gint *)data) ? GST_PAD_PROBE_DROP
+                                          : GST_PAD_PROBE_OK;
+}
+
+static void drop_backlog_at_end(live_youtube_encode *encode,
+                                GstElement *element, const char *pad_name)
+{
+    GstPad *pad = gst_element_get_static_pad(element, pad_name);
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, drop_when_ending,
+                      &encode->ending, NULL);
+    gst_object_unref(pad);
 }
 
 static GstElement *x264(const live_youtube_config *c, dk_error *err)
@@ -99,6 +125,10 @@ static bool build_video(GstElement *pipeline, const live_youtube_config *c,
                parse, tee, NULL))
         return false;
     live_youtube_counter_attach(&encode->capture_video, queue);
+    drop_backlog_at_end(encode, queue, "src");
+    /* and before the overlay: videorate fills the gap to its last input
+     * with copies the encoder would need as long for */
+    drop_backlog_at_end(encode, raw, "sink");
     GstPad *frames = gst_element_get_static_pad(raw, "src");
     live_youtube_overlay_attach(overlay, frames);
     gst_object_unref(frames);
@@ -138,6 +168,7 @@ static bool build_audio(GstElement *pipeline, const live_youtube_config *c,
     if (!chain(GST_BIN(pipeline), err, queue, convert, resample, raw, volume,
                enc, parse, tee, NULL))
         return false;
+    drop_backlog_at_end(encode, queue, "src");
     if (!gst_element_link_pads(encode->source, "audio", queue, "sink"))
         return !dk_error_set(err, DK_ERR_INTERNAL,
                              "cannot link the source's audio");
@@ -156,6 +187,12 @@ int live_youtube_encode_build(GstElement *pipeline,
         !build_audio(pipeline, config, encode, err))
         return err && err->code ? err->code : DK_ERR_INTERNAL;
     return 0;
+}
+
+void live_youtube_encode_end(live_youtube_encode *encode)
+{
+    g_atomic_int_set(&encode->ending, 1);
+    live_youtube_source_end(encode->source);
 }
 
 uint64_t live_youtube_encode_dropped(const live_youtube_encode *encode)

@@ -157,6 +157,36 @@ static GstPad *link_tee(GstElement *tee, GstElement *bin, const char *name,
     return tee_pad;
 }
 
+/* The gate closes when the error is posted, but the failure can also come
+ * back as a flow return: the sink's error stored in the push queue, a
+ * flushing queue while the bin is torn down, racing the message. Returned
+ * to the tee, it would stop the encoder's thread, and with it the
+ * recording. Whatever happens to a push is its own business: the tee
+ * always hears OK. */
+static GstFlowReturn ingest_chain(GstPad *pad, GstObject *parent,
+                                  GstBuffer *buffer)
+{
+    gst_proxy_pad_chain_default(pad, parent, buffer);
+    return GST_FLOW_OK;
+}
+
+static GstFlowReturn ingest_chain_list(GstPad *pad, GstObject *parent,
+                                       GstBufferList *list)
+{
+    gst_proxy_pad_chain_list_default(pad, parent, list);
+    return GST_FLOW_OK;
+}
+
+static void add_input(GstElement *bin, GstElement *queue, const char *name)
+{
+    GstPad *target = gst_element_get_static_pad(queue, "sink");
+    GstPad *ghost = gst_ghost_pad_new(name, target);
+    gst_object_unref(target);
+    gst_pad_set_chain_function(ghost, ingest_chain);
+    gst_pad_set_chain_list_function(ghost, ingest_chain_list);
+    gst_element_add_pad(bin, ghost);
+}
+
 static GstElement *make_sink(live_youtube_ingest *ingest, dk_error *err)
 {
     const live_youtube_target *t = ingest->target;
@@ -195,12 +225,8 @@ static int build(live_youtube_ingest *ingest, dk_error *err)
         return dk_error_set(err, DK_ERR_INTERNAL, "cannot build the %s push",
                             ingest->target->name);
     }
-    GstPad *pad = gst_element_get_static_pad(vq, "sink");
-    gst_element_add_pad(bin, gst_ghost_pad_new("video", pad));
-    gst_object_unref(pad);
-    pad = gst_element_get_static_pad(aq, "sink");
-    gst_element_add_pad(bin, gst_ghost_pad_new("audio", pad));
-    gst_object_unref(pad);
+    add_input(bin, vq, "video");
+    add_input(bin, aq, "audio");
     g_object_set_data(G_OBJECT(bin), INGEST_KEY, ingest);
     g_object_set_data(G_OBJECT(bin), GENERATION_KEY,
                       GINT_TO_POINTER(generation));

@@ -130,7 +130,7 @@ static void begin_stop(live_run *run)
         live_youtube_feed_stop(run->feed);
     /* EOS from the source: it flows through the encoders to the muxers,
      * which write their indexes and close the files */
-    live_youtube_source_end(run->encode.source);
+    live_youtube_encode_end(&run->encode);
 }
 
 static void apply_command(live_run *run, const dk_live_command *command)

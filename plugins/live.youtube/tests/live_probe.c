@@ -61,6 +61,11 @@ GArray *probe_keyframes(const char *path)
     return video_packets(path, true);
 }
 
+GArray *probe_video_packets(const char *path)
+{
+    return video_packets(path, false);
+}
+
 static int compare_double(gconstpointer a, gconstpointer b)
 {
     double x = *(const double *)a, y = *(const double *)b;

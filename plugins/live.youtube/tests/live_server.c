@@ -193,6 +193,19 @@ char *live_proc_stdout(const live_proc *proc)
     return text ? text : g_strdup("");
 }
 
+bool live_proc_wait_output(const live_proc *proc, const char *text,
+                           int timeout_s)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * 1000000;
+    do {
+        g_autofree char *out = live_proc_stdout(proc);
+        if (strstr(out, text))
+            return true;
+        g_usleep(20000);
+    } while (g_get_monotonic_time() < deadline);
+    return false;
+}
+
 char *live_proc_output(const live_proc *proc)
 {
     g_autofree char *out = live_proc_stdout(proc);

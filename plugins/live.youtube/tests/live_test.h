@@ -48,15 +48,27 @@ void live_proc_start(live_proc *proc, const char *dir, const char *const *args);
  * *seconds: how long it ran, when not NULL. */
 int live_proc_wait(live_proc *proc, int timeout_s, double *seconds);
 void live_proc_signal(live_proc *proc, int signo);
+/* Waits up to timeout_s for text on its stdout; false if it did not
+ * come. */
+bool live_proc_wait_output(const live_proc *proc, const char *text,
+                           int timeout_s);
 /* Everything it printed (both streams); g_free. */
 char *live_proc_output(const live_proc *proc);
 char *live_proc_stdout(const live_proc *proc);
 void live_proc_clear(live_proc *proc);
 
+/* ---- CPU pressure (live_hog.c) ---- */
+/* Starts per_core busy loops per core, each ending by itself after at most
+ * seconds; the pids, for live_hog_stop(). */
+GArray *live_hog_start(int per_core, unsigned seconds);
+/* Kills and reaps them; NULL is fine. */
+void live_hog_stop(GArray **hogs);
+
 /* ---- ffprobe (live_probe.c) ---- */
 double probe_duration(const char *path);          /* format duration, s */
 char *probe_codecs(const char *path);             /* "h264,aac"; g_free */
 GArray *probe_keyframes(const char *path);        /* video keyframe times */
+GArray *probe_video_packets(const char *path);    /* every video packet's */
 double probe_largest_video_gap(const char *path); /* between packets, s */
 /* Mean luma of the frame at `at` seconds, 0..255; -1 on failure. */
 double probe_mean_luma(const char *path, double at);
