@@ -12,6 +12,9 @@
 
 #include "answers.h"
 
+/* The longest lifetime an answer may give a token or a code: a year. */
+#define ANSWER_SECONDS_MAX (366LL * 24 * 3600)
+
 static char *member_string(JsonObject *object, const char *name)
 {
     if (!object || !json_object_has_member(object, name))
@@ -24,7 +27,11 @@ static char *member_string(JsonObject *object, const char *name)
     return text && *text ? g_strdup(text) : NULL;
 }
 
-static int64_t member_int(JsonObject *object, const char *name, int64_t def)
+/* A count of seconds (a JSON number or a numeric string) within [0, max];
+ * def when it is absent or anything else: the answer comes from a server,
+ * and the caller adds it to the clock. */
+static int64_t member_seconds(JsonObject *object, const char *name, int64_t def,
+                              int64_t max)
 {
     if (!object || !json_object_has_member(object, name))
         return def;
@@ -32,12 +39,20 @@ static int64_t member_int(JsonObject *object, const char *name, int64_t def)
     if (!JSON_NODE_HOLDS_VALUE(node))
         return def;
     GType type = json_node_get_value_type(node);
-    if (type == G_TYPE_INT64)
-        return json_node_get_int(node);
-    if (type == G_TYPE_DOUBLE)
-        return (int64_t)json_node_get_double(node);
-    if (type == G_TYPE_STRING)
-        return g_ascii_strtoll(json_node_get_string(node), NULL, 10);
+    if (type == G_TYPE_INT64) {
+        int64_t value = json_node_get_int(node);
+        return value >= 0 && value <= max ? value : def;
+    }
+    if (type == G_TYPE_DOUBLE) {
+        double value = json_node_get_double(node);
+        /* false for NaN too */
+        return value >= 0 && value <= (double)max ? (int64_t)value : def;
+    }
+    guint64 value = 0;
+    if (type == G_TYPE_STRING &&
+        g_ascii_string_to_unsigned(json_node_get_string(node), 10, 0,
+                                   (guint64)max, &value, NULL))
+        return (int64_t)value;
     return def;
 }
 
@@ -207,7 +222,8 @@ int dk_oauth_read_token_answer(const dk_oauth_credentials *c, long status,
     if (status == 200 && object &&
         (*token = member_string(object, "access_token"))) {
         *expires_at =
-            (int64_t)time(NULL) + member_int(object, "expires_in", 3600);
+            (int64_t)time(NULL) +
+            member_seconds(object, "expires_in", 3600, ANSWER_SECONDS_MAX);
     } else if (code && (strcmp(code, "invalid_grant") == 0 ||
                         strcmp(code, "unauthorized_client") == 0)) {
         *revoked = true;
@@ -272,9 +288,10 @@ int dk_oauth_read_device_answer(long status, const char *answer, size_t length,
     d->verification_url = member_string(object, "verification_url");
     if (!d->verification_url)
         d->verification_url = member_string(object, "verification_uri");
-    d->interval = (int)member_int(object, "interval", 5);
+    d->interval = (int)member_seconds(object, "interval", 5, 600);
     d->expires_at =
-        (int64_t)time(NULL) + member_int(object, "expires_in", 1800);
+        (int64_t)time(NULL) +
+        member_seconds(object, "expires_in", 1800, ANSWER_SECONDS_MAX);
     int rc = 0;
     if (status != 200 || !d->device_code || !d->user_code ||
         !d->verification_url) {

@@ -46,9 +46,10 @@ void youtube_reply_clear(youtube_reply *reply);
 /* Parses reply->http (status, headers, body) into object, reason, message
  * and verdict. */
 void youtube_reply_read(youtube_reply *reply);
-/* The bytes a 308 answer's Range header ("bytes=0-12345") says the server
- * holds; 0 without one. */
-int64_t youtube_reply_confirmed(const youtube_reply *reply);
+/* The bytes of a total-byte file that a 308 answer's Range header
+ * ("bytes=0-12345") says the server holds; 0 without one, -1 when the
+ * header is malformed or names bytes past the file's end. */
+int64_t youtube_reply_confirmed(const youtube_reply *reply, int64_t total);
 /* The "id" of a finished upload's video resource, or NULL; owned by the
  * reply. */
 const char *youtube_reply_video_id(const youtube_reply *reply);

@@ -103,15 +103,20 @@ void youtube_reply_read(youtube_reply *reply)
     reply->verdict = judge(reply);
 }
 
-int64_t youtube_reply_confirmed(const youtube_reply *reply)
+int64_t youtube_reply_confirmed(const youtube_reply *reply, int64_t total)
 {
     const char *range = dk_http_header(&reply->http, "range");
     if (!range)
         return 0;
-    const char *dash = strchr(range, '-');
-    if (!dash)
-        return 0;
-    return g_ascii_strtoll(dash + 1, NULL, 10) + 1;
+    /* the server holds a prefix of the file: anything but bytes=0-LAST
+     * with LAST inside it names bytes that were never sent */
+    static const char prefix[] = "bytes=0-";
+    guint64 last = 0;
+    if (total <= 0 || !g_str_has_prefix(range, prefix) ||
+        !g_ascii_string_to_unsigned(range + strlen(prefix), 10, 0,
+                                    (guint64)total - 1, &last, NULL))
+        return -1;
+    return (int64_t)last + 1;
 }
 
 const char *youtube_reply_video_id(const youtube_reply *reply)

@@ -161,18 +161,26 @@ static int send_chunks(youtube_client *c, bool ask_first, bool *expired,
             rc = finish(c, &reply, err);
             break;
         } else if (reply.verdict == YOUTUBE_INCOMPLETE) {
-            int64_t confirmed = youtube_reply_confirmed(&reply);
-            rc = dk_job_save_session(c->job, dk_job_session(c->job), confirmed,
-                                     err);
-            if (rc < 0)
-                break;
-            if (confirmed > first || asked) {
-                if (confirmed > first)
-                    dk_retry_reset(&retry);
-                continue;
+            int64_t confirmed = youtube_reply_confirmed(&reply, total);
+            if (confirmed < 0) {
+                /* what arrived is unknown: wait, then ask again */
+                why = g_strdup_printf("the server confirmed an impossible "
+                                      "byte range of a %" G_GINT64_FORMAT
+                                      "-byte file",
+                                      total);
+            } else {
+                rc = dk_job_save_session(c->job, dk_job_session(c->job),
+                                         confirmed, err);
+                if (rc < 0)
+                    break;
+                if (confirmed > first || asked) {
+                    if (confirmed > first)
+                        dk_retry_reset(&retry);
+                    continue;
+                }
+                /* a chunk went out and nothing was kept: not a loop */
+                why = g_strdup("the server kept none of the chunk");
             }
-            /* a chunk went out and nothing was kept: not a loop */
-            why = g_strdup("the server kept none of the chunk");
         } else if (reply.verdict == YOUTUBE_GONE) {
             *expired = true;
             break;

@@ -32,6 +32,6 @@ void fuzz_answer_read(const uint8_t *data, size_t size,
         first = false;
         at = end;
     }
-    response->body = g_string_new_len((const char *)data + at,
-                                      (gssize)(size - at));
+    response->body =
+        g_string_new_len((const char *)data + at, (gssize)(size - at));
 }

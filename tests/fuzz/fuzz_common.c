@@ -41,8 +41,8 @@ static void remove_scratch(void)
 static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
                                   gsize count, gpointer user)
 {
-    GLogWriterOutput out = g_log_writer_standard_streams(level, fields, count,
-                                                         user);
+    GLogWriterOutput out =
+        g_log_writer_standard_streams(level, fields, count, user);
     if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
         abort();
     return out;
@@ -109,8 +109,7 @@ void fuzz_split(const uint8_t *data, size_t size, const char *separator,
                 const uint8_t **tail, size_t *head_size, size_t *tail_size)
 {
     size_t n = strlen(separator);
-    const uint8_t *at =
-        size >= n ? memmem(data, size, separator, n) : NULL;
+    const uint8_t *at = size >= n ? memmem(data, size, separator, n) : NULL;
     if (!at) {
         *head_size = size;
         *tail = data + size;
@@ -150,8 +149,9 @@ const struct dk_event *fuzz_sample_event(void)
     static dk_event *event;
     if (event)
         return event;
-    g_autofree char *path = fuzz_write_file(
-        "sample-event.ini", (const uint8_t *)sample_event, strlen(sample_event));
+    g_autofree char *path =
+        fuzz_write_file("sample-event.ini", (const uint8_t *)sample_event,
+                        strlen(sample_event));
     dk_error err = {0};
     if (dk_event_load(path, &event, &err) < 0)
         fuzz_fail(__FILE__, __LINE__, err.message);

@@ -49,7 +49,6 @@ void fuzz_split(const uint8_t *data, size_t size, const char *separator,
     } while (0)
 G_NORETURN void fuzz_fail(const char *file, int line, const char *what);
 
-
 /* The sample event (assets/sample-event/event.ini) loaded once, as an
  * opaque dk_event * (dk_internal.h). */
 struct dk_event;

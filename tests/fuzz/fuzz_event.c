@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_init();
     static dk_item *item;
     if (!item) {
-        item = dk_item_new("/media/card/DCIM/PXL_20250314_021500123.jpg", 1,
-                           NULL);
+        item =
+            dk_item_new("/media/card/DCIM/PXL_20250314_021500123.jpg", 1, NULL);
         dk_meta_set_string(item->meta, "capture.time",
                            "2025-03-14T10:15:00+08:00");
     }

@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         FUZZ_CHECK(out && out_size <= STAMP_EXIF_SEGMENT_MAX);
         FUZZ_CHECK(out_size > STAMP_EXIF_EXIF_ID_LEN &&
-                   memcmp(out, STAMP_EXIF_EXIF_ID, STAMP_EXIF_EXIF_ID_LEN) == 0);
+                   memcmp(out, STAMP_EXIF_EXIF_ID, STAMP_EXIF_EXIF_ID_LEN) ==
+                       0);
         ingest_photo_exif again;
         ingest_photo_exif_read(out + STAMP_EXIF_EXIF_ID_LEN,
                                out_size - STAMP_EXIF_EXIF_ID_LEN, tz, &again);

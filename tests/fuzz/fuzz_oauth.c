@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         &token, &expires_at, &revoked, &err);
     FUZZ_CHECK(rc == 0 ? token && *token && !revoked
                        : !token && err.message[0] != '\0');
+    FUZZ_CHECK(rc != 0 || expires_at >= (int64_t)time(NULL) - 1);
     FUZZ_CHECK(!revoked || rc == DK_ERR_CONFIG);
     g_free(token);
 
@@ -40,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc == 0 ? device && device->device_code && device->user_code &&
                              device->verification_url
                        : !device);
+    FUZZ_CHECK(!device || (device->interval >= 0 &&
+                           device->expires_at >= (int64_t)time(NULL) - 1));
     dk_oauth_device fallback = {.interval = 5,
                                 .expires_at = (int64_t)time(NULL) + 600};
     char *refresh = NULL;

@@ -110,9 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
     dk_pipeline *pipeline = NULL;
-    int rc = dk_pipeline_load(path, registry, fuzz_sample_event(),
-                              (const char *const *)overrides, &pipeline,
-                              problems);
+    int rc =
+        dk_pipeline_load(path, registry, fuzz_sample_event(),
+                         (const char *const *)overrides, &pipeline, problems);
     if (rc == 0) {
         FUZZ_CHECK(pipeline && problems->len == 0);
         for (guint i = 0; i < pipeline->stages->len; i++) {

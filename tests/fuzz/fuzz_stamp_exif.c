@@ -38,8 +38,7 @@ static void check_output(const uint8_t *in, size_t in_size, const char *path)
     stamp_exif_layout before, after;
     dk_error err = {0};
     FUZZ_CHECK(stamp_exif_jpeg_scan(in, in_size, &before, &err) == 0);
-    if (stamp_exif_jpeg_scan((const uint8_t *)out, out_size, &after, &err) !=
-        0)
+    if (stamp_exif_jpeg_scan((const uint8_t *)out, out_size, &after, &err) != 0)
         fuzz_fail(__FILE__, __LINE__, err.message);
     size_t tail = in_size - before.scan_offset;
     FUZZ_CHECK(out_size - after.scan_offset == tail);

@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int with_event = dk_template_check_with_event(tmpl, event, &err);
     FUZZ_CHECK(checked < 0 || with_event == 0);
     char *text = NULL, *path = NULL;
-    int rc = dk_template_expand(tmpl, event, item, DK_TEMPLATE_TEXT, &text,
-                                &err);
+    int rc =
+        dk_template_expand(tmpl, event, item, DK_TEMPLATE_TEXT, &text, &err);
     FUZZ_CHECK((rc == 0) == (checked == 0));
     FUZZ_CHECK(rc < 0 || text);
     rc = dk_template_expand(tmpl, event, item, DK_TEMPLATE_PATH, &path, &err);

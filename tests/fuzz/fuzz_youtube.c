@@ -17,8 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(reply.verdict >= YOUTUBE_OK && reply.verdict <= YOUTUBE_FAIL);
     g_autofree char *why = youtube_reply_error(&reply);
     FUZZ_CHECK(why && g_str_has_prefix(why, "HTTP "));
-    int64_t confirmed = youtube_reply_confirmed(&reply);
-    FUZZ_CHECK(confirmed >= 0);
+    static const int64_t totals[] = {0, 1, 262144, INT64_MAX};
+    for (size_t i = 0; i < G_N_ELEMENTS(totals); i++) {
+        int64_t confirmed = youtube_reply_confirmed(&reply, totals[i]);
+        FUZZ_CHECK(confirmed >= -1 && confirmed <= totals[i]);
+    }
     const char *id = youtube_reply_video_id(&reply);
     FUZZ_CHECK(!id || *id);
     youtube_reply_first_item(&reply);
