@@ -28,6 +28,16 @@ const char *youtube_json_string(JsonObject *object, const char *name)
     return json_node_get_string(node);
 }
 
+/* An array member, or NULL when it is missing or anything else (asking
+ * json-glib for an array that is not one is a critical). */
+static JsonArray *member_array(JsonObject *object, const char *name)
+{
+    if (!object || !json_object_has_member(object, name))
+        return NULL;
+    JsonNode *node = json_object_get_member(object, name);
+    return JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
 /* Google's error document: {"error": {"code", "message", "errors":
  * [{"domain", "reason", "message"}]}}. */
 static void read_error(youtube_reply *reply)
@@ -42,14 +52,12 @@ static void read_error(youtube_reply *reply)
     }
     JsonObject *e = json_node_get_object(error);
     reply->message = g_strdup(youtube_json_string(e, "message"));
-    if (json_object_has_member(e, "errors")) {
-        JsonArray *errors = json_object_get_array_member(e, "errors");
-        if (errors && json_array_get_length(errors) > 0) {
-            JsonNode *first = json_array_get_element(errors, 0);
-            if (JSON_NODE_HOLDS_OBJECT(first))
-                reply->reason = g_strdup(
-                    youtube_json_string(json_node_get_object(first), "reason"));
-        }
+    JsonArray *errors = member_array(e, "errors");
+    if (errors && json_array_get_length(errors) > 0) {
+        JsonNode *first = json_array_get_element(errors, 0);
+        if (JSON_NODE_HOLDS_OBJECT(first))
+            reply->reason = g_strdup(
+                youtube_json_string(json_node_get_object(first), "reason"));
     }
 }
 
@@ -121,17 +129,13 @@ int64_t youtube_reply_confirmed(const youtube_reply *reply, int64_t total)
 
 const char *youtube_reply_video_id(const youtube_reply *reply)
 {
-    const char *id = NULL;
-    if (reply->object && json_object_has_member(reply->object, "id"))
-        id = json_object_get_string_member(reply->object, "id");
+    const char *id = youtube_json_string(reply->object, "id");
     return id && *id ? id : NULL;
 }
 
 JsonObject *youtube_reply_first_item(const youtube_reply *reply)
 {
-    if (!reply->object || !json_object_has_member(reply->object, "items"))
-        return NULL;
-    JsonArray *items = json_object_get_array_member(reply->object, "items");
+    JsonArray *items = member_array(reply->object, "items");
     if (!items || json_array_get_length(items) == 0)
         return NULL;
     JsonNode *node = json_array_get_element(items, 0);

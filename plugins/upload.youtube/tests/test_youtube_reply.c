@@ -61,11 +61,55 @@ START_TEST(test_confirmed_range)
 }
 END_TEST
 
+typedef struct {
+    long status;
+    const char *body; /* JSON */
+    youtube_verdict verdict;
+    const char *reason, *message, *video_id;
+    bool has_item;
+} body_row;
+
+static const body_row body_rows[] = {
+    {403,
+     "{\"error\":{\"message\":\"over\",\"errors\":[{\"reason\":"
+     "\"quotaExceeded\"}]}}",
+     YOUTUBE_QUOTA, "quotaExceeded", "over", NULL, false},
+    {401, "{\"error\":\"invalid_token\"}", YOUTUBE_FAIL, "invalid_token", NULL,
+     NULL, false},
+    {201, "{\"id\":\"dQw4w9WgXcQ\"}", YOUTUBE_OK, NULL, NULL, "dQw4w9WgXcQ",
+     false},
+    {200, "{\"items\":[{\"id\":\"x\"}]}", YOUTUBE_OK, NULL, NULL, NULL, true},
+    /* members of the wrong type name nothing (fuzz: json-glib criticals) */
+    {403, "{\"error\":{\"message\":\"m\",\"errors\":5}}", YOUTUBE_FAIL, NULL,
+     "m", NULL, false},
+    {200, "{\"items\":{\"id\":\"x\"}}", YOUTUBE_OK, NULL, NULL, NULL, false},
+    {201, "{\"id\":{\"videoId\":\"x\"}}", YOUTUBE_OK, NULL, NULL, NULL, false},
+    {201, "{\"id\":7}", YOUTUBE_OK, NULL, NULL, NULL, false},
+};
+
+START_TEST(test_body)
+{
+    const body_row *row = &body_rows[_i];
+    youtube_reply reply;
+    answer(&reply, row->status, NULL, "application/json; charset=UTF-8",
+           row->body);
+    ck_assert_int_eq(reply.verdict, row->verdict);
+    ck_assert_pstr_eq(reply.reason, row->reason);
+    ck_assert_pstr_eq(reply.message, row->message);
+    ck_assert_pstr_eq(youtube_reply_video_id(&reply), row->video_id);
+    ck_assert_int_eq(youtube_reply_first_item(&reply) != NULL, row->has_item);
+    youtube_reply_clear(&reply);
+}
+END_TEST
+
 int main(void)
 {
+    /* a json-glib critical is a wrong-type read of the answer: fail */
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     Suite *suite = suite_create("youtube_reply");
     TCase *tc = tcase_create("answers");
     tcase_add_loop_test(tc, test_confirmed_range, 0, G_N_ELEMENTS(range_rows));
+    tcase_add_loop_test(tc, test_body, 0, G_N_ELEMENTS(body_rows));
     suite_add_tcase(suite, tc);
     return dk_test_run_suite(suite);
 }
