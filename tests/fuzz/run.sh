@@ -12,7 +12,7 @@ seconds=${1:?usage: run.sh SECONDS [HARNESS...]}
 shift
 cd "$(dirname "$0")/../.."
 root=$PWD
-build=${DOKPIM_FUZZ_BUILD:-build-fuzz}
+build=$(realpath -m "${DOKPIM_FUZZ_BUILD:-build-fuzz}")
 jobs=${DOKPIM_FUZZ_JOBS:-$(nproc)}
 
 if [ ! -f "$build/CMakeCache.txt" ]; then
@@ -29,7 +29,7 @@ bash tests/fuzz/make-seeds.sh "$build/fuzz-seeds"
 if [ $# -eq 0 ]; then
   set -- $(cd "$build/tests/fuzz" && ls fuzz_* | grep -v '\.' | sed 's/^fuzz_//')
 fi
-findings=$root/$build/fuzz-findings/$(date -u +%Y%m%dT%H%M%S)
+findings=$build/fuzz-findings/$(date -u +%Y%m%dT%H%M%S)
 mkdir -p "$findings"
 
 dict_of() {
