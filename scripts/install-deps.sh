@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config clang-format
+  # fuzzing: clang with libFuzzer and the sanitizer runtimes (tests/fuzz)
+  clang libclang-rt-14-dev
   # core
   libglib2.0-dev libjson-glib-dev check libssl-dev
   # photo

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, builds dokpim twice (warnings as errors, then
-# with AddressSanitizer + UBSan) and runs the whole suite in both builds.
+# with AddressSanitizer + UBSan) and runs the whole suite in both builds,
+# then fuzzes every parser of outside data for a short while (clang).
 # Safe to re-run: builds are incremental.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,3 +25,7 @@ echo "== sanitizer build (ASan + UBSan) =="
 mkdir -p build-asan
 # ctest gives every test the sanitizer options (see cmake/Dokpim.cmake)
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DDOKPIM_SANITIZE=ON
+
+echo "== fuzz (libFuzzer, 20 s per harness) =="
+# its own clang build (build-fuzz); crash inputs go to the folder it names
+bash tests/fuzz/run.sh 20

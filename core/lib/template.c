@@ -169,6 +169,11 @@ typedef int (*token_visit)(const token *t, void *user, GString *out,
 static int walk(const char *tmpl, token_visit visit, void *user, GString *out,
                 dk_error *err)
 {
+    /* configs are checked as UTF-8 when read, --set values are not; the
+     * date formats and case mappings below need it */
+    if (!g_utf8_validate(tmpl, -1, NULL))
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "template is not valid UTF-8 text");
     const char *p = tmpl;
     while (*p) {
         if (p[0] == '{' && p[1] == '{') {
@@ -236,13 +241,20 @@ static char *format_time(GDateTime *time, const char *format,
     int day = g_date_time_get_day_of_week(time) - 1;
     GString *fmt = g_string_new(NULL);
     for (const char *p = format; *p; p++) {
-        if (p[0] != '%' || !p[1]) {
+        if (*p != '%') {
             g_string_append_c(fmt, *p);
             continue;
         }
+        /* One whole conversion: '%', GLib's modifiers, its letter. A name
+         * put in for %A must not end a conversion the format left open:
+         * "%0" + "Jumat" would read as "%0J", so a format would pass the
+         * config check (English names) and fail on the event's date. */
+        const char *letter = p + 1;
+        while (*letter && strchr("-_0EO", *letter))
+            letter++;
         const char *name = NULL;
         char *owned = NULL;
-        switch (p[1]) {
+        switch (*letter) {
         case 'B':
             name = indonesian ? months_id[month] : months_en[month];
             break;
@@ -259,14 +271,12 @@ static char *format_time(GDateTime *time, const char *format,
                 g_strndup(indonesian ? days_id[day] : days_en[day], 3);
             break;
         }
-        if (name) {
+        if (name)
             g_string_append(fmt, name);
-            g_free(owned);
-        } else {
-            g_string_append_c(fmt, p[0]);
-            g_string_append_c(fmt, p[1]);
-        }
-        p++;
+        else
+            g_string_append_len(fmt, p, letter - p + (*letter ? 1 : 0));
+        g_free(owned);
+        p = *letter ? letter : letter - 1;
     }
     char *result = g_date_time_format(time, fmt->str);
     g_string_free(fmt, TRUE);

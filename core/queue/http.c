@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "answers.h"
+
 #define BODY_LIMIT (1 << 20)
 
 struct dk_http_client {
@@ -119,21 +121,27 @@ static size_t write_body(char *data, size_t size, size_t count, void *user)
     return n;
 }
 
-static size_t read_header(char *data, size_t size, size_t count, void *user)
+void dk_http_response_take_header(dk_http_response *response, const char *data,
+                                  size_t length)
 {
-    transfer *t = user;
-    size_t n = size * count;
-    g_autofree char *line = g_strndup(data, n);
+    g_autofree char *line = g_strndup(data, length);
     g_strchomp(line);
     /* a new status line (after 100 Continue, a redirect): start again */
     if (g_str_has_prefix(line, "HTTP/"))
-        g_hash_table_remove_all(t->response->headers);
+        g_hash_table_remove_all(response->headers);
     const char *colon = strchr(line, ':');
     if (colon) {
         char *name = g_ascii_strdown(line, colon - line);
         char *value = g_strstrip(g_strdup(colon + 1));
-        g_hash_table_replace(t->response->headers, name, value);
+        g_hash_table_replace(response->headers, name, value);
     }
+}
+
+static size_t read_header(char *data, size_t size, size_t count, void *user)
+{
+    transfer *t = user;
+    size_t n = size * count;
+    dk_http_response_take_header(t->response, data, n);
     return n;
 }
 

@@ -10,6 +10,11 @@
 
 #include <dokpim/fileio.h>
 
+#include "answers.h"
+
+/* The longest lifetime an answer may give a token or a code: a year. */
+#define ANSWER_SECONDS_MAX (366LL * 24 * 3600)
+
 static char *member_string(JsonObject *object, const char *name)
 {
     if (!object || !json_object_has_member(object, name))
@@ -22,7 +27,11 @@ static char *member_string(JsonObject *object, const char *name)
     return text && *text ? g_strdup(text) : NULL;
 }
 
-static int64_t member_int(JsonObject *object, const char *name, int64_t def)
+/* A count of seconds (a JSON number or a numeric string) within [0, max];
+ * def when it is absent or anything else: the answer comes from a server,
+ * and the caller adds it to the clock. */
+static int64_t member_seconds(JsonObject *object, const char *name, int64_t def,
+                              int64_t max)
 {
     if (!object || !json_object_has_member(object, name))
         return def;
@@ -30,12 +39,20 @@ static int64_t member_int(JsonObject *object, const char *name, int64_t def)
     if (!JSON_NODE_HOLDS_VALUE(node))
         return def;
     GType type = json_node_get_value_type(node);
-    if (type == G_TYPE_INT64)
-        return json_node_get_int(node);
-    if (type == G_TYPE_DOUBLE)
-        return (int64_t)json_node_get_double(node);
-    if (type == G_TYPE_STRING)
-        return g_ascii_strtoll(json_node_get_string(node), NULL, 10);
+    if (type == G_TYPE_INT64) {
+        int64_t value = json_node_get_int(node);
+        return value >= 0 && value <= max ? value : def;
+    }
+    if (type == G_TYPE_DOUBLE) {
+        double value = json_node_get_double(node);
+        /* false for NaN too */
+        return value >= 0 && value <= (double)max ? (int64_t)value : def;
+    }
+    guint64 value = 0;
+    if (type == G_TYPE_STRING &&
+        g_ascii_string_to_unsigned(json_node_get_string(node), 10, 0,
+                                   (guint64)max, &value, NULL))
+        return (int64_t)value;
     return def;
 }
 
@@ -135,14 +152,14 @@ static char *form(const char *const *pairs)
     return g_string_free(body, FALSE);
 }
 
-/* POSTs a form; *object is the JSON answer (or NULL), *status the HTTP
- * status. */
+/* POSTs a form; *status and *answer (g_free) are the HTTP status and
+ * body of the reply. */
 static int post_form(dk_http_client *client, const char *url,
-                     const char *const *pairs, long *status,
-                     JsonParser **parser, JsonObject **object, dk_error *err)
+                     const char *const *pairs, long *status, char **answer,
+                     size_t *answer_length, dk_error *err)
 {
-    *object = NULL;
-    *parser = NULL;
+    *answer = NULL;
+    *answer_length = 0;
     g_autofree char *body = form(pairs);
     static const char *const headers[] = {
         "Content-Type: application/x-www-form-urlencoded", NULL};
@@ -157,10 +174,20 @@ static int post_form(dk_http_client *client, const char *url,
     memset(body, 0, strlen(body)); /* it held the secret */
     if (rc == 0) {
         *status = response.status;
-        *object = parse_object(response.body->str, response.body->len, parser);
+        *answer_length = response.body->len;
+        *answer = g_string_free(response.body, FALSE);
+        response.body = NULL;
     }
     dk_http_response_clear(&response);
     return rc;
+}
+
+/* Frees an answer that may hold a token. */
+static void answer_free(char *answer, size_t length)
+{
+    if (answer)
+        memset(answer, 0, length);
+    g_free(answer);
 }
 
 static char *error_text(JsonObject *object, long status)
@@ -174,29 +201,22 @@ static char *error_text(JsonObject *object, long status)
     return g_strdup_printf("HTTP %ld", status);
 }
 
-int dk_oauth_access_token(dk_http_client *client, const dk_oauth_credentials *c,
-                          char **token, int64_t *expires_at, bool *revoked,
-                          dk_error *err)
+int dk_oauth_read_token_answer(const dk_oauth_credentials *c, long status,
+                               const char *answer, size_t length, char **token,
+                               int64_t *expires_at, bool *revoked,
+                               dk_error *err)
 {
     *token = NULL;
     *revoked = false;
-    const char *pairs[] = {"grant_type",    "refresh_token",  "client_id",
-                           c->client_id,    "client_secret",  c->client_secret,
-                           "refresh_token", c->refresh_token, NULL};
-    long status = 0;
     JsonParser *parser = NULL;
-    JsonObject *object = NULL;
-    int rc =
-        post_form(client, c->token_uri, pairs, &status, &parser, &object, err);
-    if (rc < 0) {
-        g_clear_object(&parser);
-        return dk_error_prefix(err, "token refresh: ");
-    }
+    JsonObject *object = parse_object(answer, (gssize)length, &parser);
+    int rc = 0;
     g_autofree char *code = member_string(object, "error");
     if (status == 200 && object &&
         (*token = member_string(object, "access_token"))) {
         *expires_at =
-            (int64_t)time(NULL) + member_int(object, "expires_in", 3600);
+            (int64_t)time(NULL) +
+            member_seconds(object, "expires_in", 3600, ANSWER_SECONDS_MAX);
     } else if (code && (strcmp(code, "invalid_grant") == 0 ||
                         strcmp(code, "unauthorized_client") == 0)) {
         *revoked = true;
@@ -215,6 +235,28 @@ int dk_oauth_access_token(dk_http_client *client, const dk_oauth_credentials *c,
     return rc;
 }
 
+int dk_oauth_access_token(dk_http_client *client, const dk_oauth_credentials *c,
+                          char **token, int64_t *expires_at, bool *revoked,
+                          dk_error *err)
+{
+    *token = NULL;
+    *revoked = false;
+    const char *pairs[] = {"grant_type",    "refresh_token",  "client_id",
+                           c->client_id,    "client_secret",  c->client_secret,
+                           "refresh_token", c->refresh_token, NULL};
+    long status = 0;
+    char *answer = NULL;
+    size_t length = 0;
+    int rc =
+        post_form(client, c->token_uri, pairs, &status, &answer, &length, err);
+    if (rc < 0)
+        return dk_error_prefix(err, "token refresh: ");
+    rc = dk_oauth_read_token_answer(c, status, answer, length, token,
+                                    expires_at, revoked, err);
+    answer_free(answer, length);
+    return rc;
+}
+
 void dk_oauth_device_free(dk_oauth_device **device)
 {
     if (!device || !*device)
@@ -227,6 +269,35 @@ void dk_oauth_device_free(dk_oauth_device **device)
     *device = NULL;
 }
 
+int dk_oauth_read_device_answer(long status, const char *answer, size_t length,
+                                dk_oauth_device **out, dk_error *err)
+{
+    *out = NULL;
+    JsonParser *parser = NULL;
+    JsonObject *object = parse_object(answer, (gssize)length, &parser);
+    dk_oauth_device *d = g_new0(dk_oauth_device, 1);
+    d->device_code = member_string(object, "device_code");
+    d->user_code = member_string(object, "user_code");
+    d->verification_url = member_string(object, "verification_url");
+    if (!d->verification_url)
+        d->verification_url = member_string(object, "verification_uri");
+    d->interval = (int)member_seconds(object, "interval", 5, 600);
+    d->expires_at =
+        (int64_t)time(NULL) +
+        member_seconds(object, "expires_in", 1800, ANSWER_SECONDS_MAX);
+    int rc = 0;
+    if (status != 200 || !d->device_code || !d->user_code ||
+        !d->verification_url) {
+        g_autofree char *why = error_text(object, status);
+        rc = dk_error_set(err, DK_ERR_CONFIG,
+                          "device authorization refused: %s", why);
+        dk_oauth_device_free(&d);
+    }
+    *out = d;
+    g_clear_object(&parser);
+    return rc;
+}
+
 int dk_oauth_device_start(dk_http_client *client, const dk_oauth_credentials *c,
                           const char *scope, dk_oauth_device **out,
                           dk_error *err)
@@ -234,28 +305,36 @@ int dk_oauth_device_start(dk_http_client *client, const dk_oauth_credentials *c,
     *out = NULL;
     const char *pairs[] = {"client_id", c->client_id, "scope", scope, NULL};
     long status = 0;
-    JsonParser *parser = NULL;
-    JsonObject *object = NULL;
+    char *answer = NULL;
+    size_t length = 0;
     int rc =
-        post_form(client, c->device_uri, pairs, &status, &parser, &object, err);
-    if (rc == 0) {
-        dk_oauth_device *d = g_new0(dk_oauth_device, 1);
-        d->device_code = member_string(object, "device_code");
-        d->user_code = member_string(object, "user_code");
-        d->verification_url = member_string(object, "verification_url");
-        if (!d->verification_url)
-            d->verification_url = member_string(object, "verification_uri");
-        d->interval = (int)member_int(object, "interval", 5);
-        d->expires_at =
-            (int64_t)time(NULL) + member_int(object, "expires_in", 1800);
-        if (status != 200 || !d->device_code || !d->user_code ||
-            !d->verification_url) {
-            g_autofree char *why = error_text(object, status);
-            rc = dk_error_set(err, DK_ERR_CONFIG,
-                              "device authorization refused: %s", why);
-            dk_oauth_device_free(&d);
-        }
-        *out = d;
+        post_form(client, c->device_uri, pairs, &status, &answer, &length, err);
+    if (rc == 0)
+        rc = dk_oauth_read_device_answer(status, answer, length, out, err);
+    answer_free(answer, length);
+    return rc;
+}
+
+int dk_oauth_read_poll_answer(long status, const char *answer, size_t length,
+                              dk_oauth_device *device, char **refresh_token,
+                              dk_error *err)
+{
+    *refresh_token = NULL;
+    JsonParser *parser = NULL;
+    JsonObject *object = parse_object(answer, (gssize)length, &parser);
+    int rc;
+    g_autofree char *code = member_string(object, "error");
+    if (status == 200 && object &&
+        (*refresh_token = member_string(object, "refresh_token"))) {
+        rc = 0;
+    } else if (code && strcmp(code, "authorization_pending") == 0) {
+        rc = 1;
+    } else if (code && strcmp(code, "slow_down") == 0) {
+        device->interval += 5;
+        rc = 1;
+    } else {
+        g_autofree char *why = error_text(object, status);
+        rc = dk_error_set(err, DK_ERR_CONFIG, "authorization failed: %s", why);
     }
     g_clear_object(&parser);
     return rc;
@@ -280,28 +359,14 @@ int dk_oauth_device_poll(dk_http_client *client, const dk_oauth_credentials *c,
                            "urn:ietf:params:oauth:grant-type:device_code",
                            NULL};
     long status = 0;
-    JsonParser *parser = NULL;
-    JsonObject *object = NULL;
+    char *answer = NULL;
+    size_t length = 0;
     int rc =
-        post_form(client, c->token_uri, pairs, &status, &parser, &object, err);
-    if (rc < 0) {
-        g_clear_object(&parser);
-        return rc;
-    }
-    g_autofree char *code = member_string(object, "error");
-    if (status == 200 && object &&
-        (*refresh_token = member_string(object, "refresh_token"))) {
-        rc = 0;
-    } else if (code && strcmp(code, "authorization_pending") == 0) {
-        rc = 1;
-    } else if (code && strcmp(code, "slow_down") == 0) {
-        device->interval += 5;
-        rc = 1;
-    } else {
-        g_autofree char *why = error_text(object, status);
-        rc = dk_error_set(err, DK_ERR_CONFIG, "authorization failed: %s", why);
-    }
-    g_clear_object(&parser);
+        post_form(client, c->token_uri, pairs, &status, &answer, &length, err);
+    if (rc == 0)
+        rc = dk_oauth_read_poll_answer(status, answer, length, device,
+                                       refresh_token, err);
+    answer_free(answer, length);
     return rc;
 }
 

@@ -42,7 +42,26 @@ typedef struct youtube_reply {
     bool sent; /* the request (some attempt of it) reached the API */
 } youtube_reply;
 
+/* ---- answers (youtube_reply.c) ---- */
 void youtube_reply_clear(youtube_reply *reply);
+/* Parses reply->http (status, headers, body) into object, reason, message
+ * and verdict. */
+void youtube_reply_read(youtube_reply *reply);
+/* The bytes of a total-byte file that a 308 answer's Range header
+ * ("bytes=0-12345") says the server holds; 0 without one, -1 when the
+ * header is malformed or names bytes past the file's end. */
+int64_t youtube_reply_confirmed(const youtube_reply *reply, int64_t total);
+/* The "id" of a finished upload's video resource, or NULL; owned by the
+ * reply. */
+const char *youtube_reply_video_id(const youtube_reply *reply);
+/* The first element of a list answer's "items", or NULL. */
+JsonObject *youtube_reply_first_item(const youtube_reply *reply);
+/* What videos.list says about processing: NULL while it goes on, else one
+ * line (g_free) such as "processed" or "failed: why"; *gone when the list
+ * is empty (the video was deleted). wanted_privacy notes a video YouTube
+ * locked private. */
+char *youtube_processing_outcome(const youtube_reply *reply,
+                                 const char *wanted_privacy, bool *gone);
 
 int youtube_client_init(youtube_client *c, const dk_stage *stage, dk_job *job,
                         dk_error *err);

@@ -77,15 +77,6 @@ void youtube_client_clear(youtube_client *c)
     memset(c, 0, sizeof *c);
 }
 
-void youtube_reply_clear(youtube_reply *reply)
-{
-    dk_http_response_clear(&reply->http);
-    g_clear_object(&reply->parser);
-    g_free(reply->reason);
-    g_free(reply->message);
-    memset(reply, 0, sizeof *reply);
-}
-
 static int refresh_token(youtube_client *c, dk_error *err)
 {
     g_free(c->token);
@@ -100,75 +91,6 @@ static int refresh_token(youtube_client *c, dk_error *err)
                            NULL);
     }
     return rc;
-}
-
-const char *youtube_json_string(JsonObject *object, const char *name)
-{
-    if (!object || !json_object_has_member(object, name))
-        return NULL;
-    JsonNode *node = json_object_get_member(object, name);
-    if (!JSON_NODE_HOLDS_VALUE(node) ||
-        json_node_get_value_type(node) != G_TYPE_STRING)
-        return NULL;
-    return json_node_get_string(node);
-}
-
-/* Google's error document: {"error": {"code", "message", "errors":
- * [{"domain", "reason", "message"}]}}. */
-static void read_error(youtube_reply *reply)
-{
-    JsonObject *object = reply->object;
-    if (!object || !json_object_has_member(object, "error"))
-        return;
-    JsonNode *error = json_object_get_member(object, "error");
-    if (!JSON_NODE_HOLDS_OBJECT(error)) {
-        reply->reason = g_strdup(youtube_json_string(object, "error"));
-        return;
-    }
-    JsonObject *e = json_node_get_object(error);
-    reply->message = g_strdup(youtube_json_string(e, "message"));
-    if (json_object_has_member(e, "errors")) {
-        JsonArray *errors = json_object_get_array_member(e, "errors");
-        if (errors && json_array_get_length(errors) > 0) {
-            JsonNode *first = json_array_get_element(errors, 0);
-            if (JSON_NODE_HOLDS_OBJECT(first))
-                reply->reason = g_strdup(
-                    youtube_json_string(json_node_get_object(first), "reason"));
-        }
-    }
-}
-
-static youtube_verdict judge(const youtube_reply *reply)
-{
-    long status = reply->http.status;
-    const char *reason = reply->reason ? reply->reason : "";
-    if (status >= 200 && status < 300)
-        return YOUTUBE_OK;
-    if (status == 308)
-        return YOUTUBE_INCOMPLETE;
-    if (!strcmp(reason, "quotaExceeded") ||
-        !strcmp(reason, "dailyLimitExceeded"))
-        return YOUTUBE_QUOTA;
-    if (!strcmp(reason, "uploadLimitExceeded"))
-        return YOUTUBE_UPLOAD_LIMIT;
-    if (status >= 500 || status == 429 ||
-        !strcmp(reason, "rateLimitExceeded") ||
-        !strcmp(reason, "userRateLimitExceeded"))
-        return YOUTUBE_RETRY;
-    if (status == 404 || status == 410)
-        return YOUTUBE_GONE;
-    return YOUTUBE_FAIL;
-}
-
-char *youtube_reply_error(const youtube_reply *reply)
-{
-    if (reply->message && reply->reason)
-        return g_strdup_printf("HTTP %ld: %s (%s)", reply->http.status,
-                               reply->message, reply->reason);
-    if (reply->message || reply->reason)
-        return g_strdup_printf("HTTP %ld: %s", reply->http.status,
-                               reply->message ? reply->message : reply->reason);
-    return g_strdup_printf("HTTP %ld", reply->http.status);
 }
 
 static int send_once(youtube_client *c, const dk_http_request *request,
@@ -213,18 +135,7 @@ int youtube_send(youtube_client *c, const dk_http_request *request,
         g_free(c->token);
         c->token = NULL;
     }
-    const char *type = dk_http_header(&reply->http, "content-type");
-    if (type && strstr(type, "json") && reply->http.body->len) {
-        reply->parser = json_parser_new();
-        if (json_parser_load_from_data(reply->parser, reply->http.body->str,
-                                       reply->http.body->len, NULL)) {
-            JsonNode *root = json_parser_get_root(reply->parser);
-            if (root && JSON_NODE_HOLDS_OBJECT(root))
-                reply->object = json_node_get_object(root);
-        }
-    }
-    read_error(reply);
-    reply->verdict = judge(reply);
+    youtube_reply_read(reply);
     return 0;
 }
 

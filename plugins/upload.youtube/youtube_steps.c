@@ -8,26 +8,6 @@
 
 #define THUMBNAIL_MAX_BYTES (2 * 1024 * 1024)
 
-static JsonObject *child(JsonObject *object, const char *name)
-{
-    if (!object || !json_object_has_member(object, name))
-        return NULL;
-    JsonNode *node = json_object_get_member(object, name);
-    return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
-/* The first element of "items", or NULL. */
-static JsonObject *first_item(const youtube_reply *reply)
-{
-    if (!reply->object || !json_object_has_member(reply->object, "items"))
-        return NULL;
-    JsonArray *items = json_object_get_array_member(reply->object, "items");
-    if (!items || json_array_get_length(items) == 0)
-        return NULL;
-    JsonNode *node = json_array_get_element(items, 0);
-    return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
-}
-
 /* Ends a step from the reply of its call: done, or failed with why. */
 static int conclude(youtube_client *c, const char *step,
                     const youtube_reply *reply, const char *done_detail,
@@ -96,7 +76,8 @@ static int add_to_playlist(youtube_client *c, const char *playlist,
         c->api_base, list_id, video_id);
     youtube_reply reply = {0};
     int rc = youtube_call(c, "GET", check, NULL, &reply, err);
-    if (rc == 0 && reply.verdict == YOUTUBE_OK && first_item(&reply)) {
+    if (rc == 0 && reply.verdict == YOUTUBE_OK &&
+        youtube_reply_first_item(&reply)) {
         rc = dk_job_step_finish(c->job, "playlist", true, playlist, err);
         youtube_reply_clear(&reply);
         return rc;
@@ -147,53 +128,16 @@ static int add_to_playlist(youtube_client *c, const char *playlist,
 static int read_processing(youtube_client *c, const youtube_reply *reply,
                            bool *finished, dk_error *err)
 {
-    *finished = false;
-    JsonObject *item = first_item(reply);
-    if (!item) {
-        dk_job_set_remote_status(c->job, "deleted", NULL);
-        *finished = true;
-        return dk_job_step_finish(c->job, "processing", true,
-                                  "the video no longer exists", err);
-    }
-    JsonObject *status = child(item, "status");
-    JsonObject *details = child(item, "processingDetails");
-    const char *upload = youtube_json_string(status, "uploadStatus");
-    const char *privacy = youtube_json_string(status, "privacyStatus");
-    const char *processing = youtube_json_string(details, "processingStatus");
-    g_autofree char *text = NULL;
-    if (upload && !strcmp(upload, "processed"))
-        text = g_strdup("processed");
-    else if (upload && !strcmp(upload, "failed"))
-        text = g_strdup_printf(
-            "failed: %s", youtube_json_string(status, "failureReason")
-                              ? youtube_json_string(status, "failureReason")
-                              : "no reason given");
-    else if (upload && !strcmp(upload, "rejected"))
-        text = g_strdup_printf(
-            "rejected: %s", youtube_json_string(status, "rejectionReason")
-                                ? youtube_json_string(status, "rejectionReason")
-                                : "no reason given");
-    else if (upload && !strcmp(upload, "deleted"))
-        text = g_strdup("deleted");
-    else if (processing && (!strcmp(processing, "failed") ||
-                            !strcmp(processing, "terminated")))
-        text = g_strdup_printf(
-            "processing %s: %s", processing,
-            youtube_json_string(details, "processingFailureReason")
-                ? youtube_json_string(details, "processingFailureReason")
-                : "no reason given");
+    bool gone = false;
+    g_autofree char *text = youtube_processing_outcome(
+        reply, dk_stage_string(c->stage, "privacy"), &gone);
+    *finished = text != NULL;
     if (!text)
         return 0; /* still uploading or processing */
-    /* Videos from API projects Google has not audited are locked private:
-     * say so, so that a "public" job is not taken for a failure. */
-    const char *wanted = dk_stage_string(c->stage, "privacy");
-    if (privacy && strcmp(privacy, wanted) != 0 &&
-        !strcmp(privacy, "private")) {
-        char *forced = g_strconcat(text, ", private (forced by YouTube)", NULL);
-        g_free(text);
-        text = forced;
+    if (gone) {
+        dk_job_set_remote_status(c->job, "deleted", NULL);
+        return dk_job_step_finish(c->job, "processing", true, text, err);
     }
-    *finished = true;
     int rc = dk_job_set_remote_status(c->job, text, err);
     if (rc == 0)
         rc = dk_job_step_finish(c->job, "processing", true, text, err);

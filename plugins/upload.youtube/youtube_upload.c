@@ -27,10 +27,8 @@ static int fail(youtube_client *c, const youtube_reply *reply, const char *what,
 /* The video id from a finished upload's resource. */
 static int finish(youtube_client *c, const youtube_reply *reply, dk_error *err)
 {
-    const char *id = NULL;
-    if (reply->object && json_object_has_member(reply->object, "id"))
-        id = json_object_get_string_member(reply->object, "id");
-    if (!id || !*id)
+    const char *id = youtube_reply_video_id(reply);
+    if (!id)
         return dk_error_set(err, DK_ERR_INVALID,
                             "upload finished but the answer names no video");
     /* ledger first: from here on the file is never sent again */
@@ -40,18 +38,6 @@ static int finish(youtube_client *c, const youtube_reply *reply, dk_error *err)
     if (rc == 0)
         dk_job_note(c->job, "uploaded as video %s", id);
     return rc;
-}
-
-/* "bytes=0-12345" -> 12346; no Range header: nothing stored yet. */
-static int64_t confirmed_from(const youtube_reply *reply)
-{
-    const char *range = dk_http_header(&reply->http, "range");
-    if (!range)
-        return 0;
-    const char *dash = strchr(range, '-');
-    if (!dash)
-        return 0;
-    return g_ascii_strtoll(dash + 1, NULL, 10) + 1;
 }
 
 /* Opens a session; the URI is saved before anything else happens. */
@@ -159,18 +145,26 @@ static int send_chunks(youtube_client *c, bool ask_first, bool *expired,
             rc = finish(c, &reply, err);
             break;
         } else if (reply.verdict == YOUTUBE_INCOMPLETE) {
-            int64_t confirmed = confirmed_from(&reply);
-            rc = dk_job_save_session(c->job, dk_job_session(c->job), confirmed,
-                                     err);
-            if (rc < 0)
-                break;
-            if (confirmed > first || asked) {
-                if (confirmed > first)
-                    dk_retry_reset(&retry);
-                continue;
+            int64_t confirmed = youtube_reply_confirmed(&reply, total);
+            if (confirmed < 0) {
+                /* what arrived is unknown: wait, then ask again */
+                why = g_strdup_printf("the server confirmed an impossible "
+                                      "byte range of a %" G_GINT64_FORMAT
+                                      "-byte file",
+                                      total);
+            } else {
+                rc = dk_job_save_session(c->job, dk_job_session(c->job),
+                                         confirmed, err);
+                if (rc < 0)
+                    break;
+                if (confirmed > first || asked) {
+                    if (confirmed > first)
+                        dk_retry_reset(&retry);
+                    continue;
+                }
+                /* a chunk went out and nothing was kept: not a loop */
+                why = g_strdup("the server kept none of the chunk");
             }
-            /* a chunk went out and nothing was kept: not a loop */
-            why = g_strdup("the server kept none of the chunk");
         } else if (reply.verdict == YOUTUBE_GONE) {
             *expired = true;
             break;

@@ -86,6 +86,12 @@ static const expand_case cases[] = {
     {"{seq:abc}", DK_TEMPLATE_TEXT, NULL, "does not fit"},
     {"{event.city:shout}", DK_TEMPLATE_TEXT, NULL, "does not fit"},
     {"{a{b}}", DK_TEMPLATE_TEXT, NULL, "inside a variable"},
+    /* --set values reach the expander unchecked (found by fuzz_template) */
+    {"{date:%\xff\xff}", DK_TEMPLATE_TEXT, NULL, "not valid UTF-8"},
+    {"caf\xe9 {seq}", DK_TEMPLATE_TEXT, NULL, "not valid UTF-8"},
+    /* a name is not the letter of an open conversion (fuzz_template) */
+    {"{date:%0%A}", DK_TEMPLATE_TEXT, "%A", NULL},
+    {"{date:%-A %_d %0B}", DK_TEMPLATE_TEXT, "Senin  2 September", NULL},
 };
 
 START_TEST(expands_each_case)
