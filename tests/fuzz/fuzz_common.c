@@ -157,3 +157,12 @@ const struct dk_event *fuzz_sample_event(void)
         fuzz_fail(__FILE__, __LINE__, err.message);
     return event;
 }
+
+void fuzz_check_warnings(const GPtrArray *warnings)
+{
+    for (guint i = 0; warnings && i < warnings->len; i++) {
+        const char *text = warnings->pdata[i];
+        FUZZ_CHECK(text && g_utf8_validate(text, -1, NULL) &&
+                   !strchr(text, '\n'));
+    }
+}

@@ -20,6 +20,9 @@ void fuzz_init(void);
 
 /* A folder of this process, removed at exit. */
 const char *fuzz_tmpdir(void);
+/* Every warning a parser raised must be printable text: one UTF-8 line
+ * each. warnings may be NULL (none raised). */
+void fuzz_check_warnings(const GPtrArray *warnings);
 
 /* data as a file in memory: an fd and a path ("/proc/self/fd/N") that
  * opens it. Close the fd with fuzz_memfile_close(). */

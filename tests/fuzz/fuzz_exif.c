@@ -11,10 +11,10 @@
 static void read_facts(const uint8_t *tiff, size_t size, GTimeZone *tz)
 {
     ingest_photo_exif exif;
-    ingest_photo_exif_read(tiff, size, tz, &exif);
+    ingest_photo_exif_read(tiff, size, "APP1 segment", tz, &exif);
     FUZZ_CHECK(exif.orientation >= 0 && exif.orientation <= 8);
     FUZZ_CHECK(!exif.make || g_utf8_validate(exif.make, -1, NULL));
-    FUZZ_CHECK(!exif.warning || g_utf8_validate(exif.warning, -1, NULL));
+    fuzz_check_warnings(exif.warnings);
     ingest_photo_exif_clear(&exif);
 }
 
@@ -42,8 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *out = NULL;
     size_t out_size = 0;
     dk_error err = {0};
-    int rc = stamp_exif_build_exif(block, size + STAMP_EXIF_EXIF_ID_LEN,
-                                   &fields, 640, 480, &out, &out_size, &err);
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+    int rc =
+        stamp_exif_build_exif(block, size + STAMP_EXIF_EXIF_ID_LEN, &fields,
+                              640, 480, &out, &out_size, warnings, &err);
+    fuzz_check_warnings(warnings);
+    g_ptr_array_unref(warnings);
     if (rc == 0) {
         FUZZ_CHECK(out && out_size <= STAMP_EXIF_SEGMENT_MAX);
         FUZZ_CHECK(out_size > STAMP_EXIF_EXIF_ID_LEN &&
@@ -51,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        0);
         ingest_photo_exif again;
         ingest_photo_exif_read(out + STAMP_EXIF_EXIF_ID_LEN,
-                               out_size - STAMP_EXIF_EXIF_ID_LEN, tz, &again);
+                               out_size - STAMP_EXIF_EXIF_ID_LEN,
+                               "APP1 segment", tz, &again);
         ingest_photo_exif_clear(&again);
     } else {
         FUZZ_CHECK(rc < 0 && err.message[0] != '\0' && !out);

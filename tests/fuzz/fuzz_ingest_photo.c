@@ -27,7 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_memfile_open(&file, data, size);
     dk_meta *meta = dk_meta_new();
     dk_error err = {0};
-    int rc = ingest_photo_inspect(file.path, tz, clocks, meta, &err);
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+    int rc = ingest_photo_inspect(file.path, tz, clocks, meta, warnings, &err);
+    fuzz_check_warnings(warnings);
+    g_ptr_array_unref(warnings);
     if (rc == 0) {
         const char *width = dk_meta_get(meta, "image.width");
         FUZZ_CHECK(width && strcmp(width, "0") != 0);

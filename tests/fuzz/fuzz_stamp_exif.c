@@ -63,11 +63,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_memfile file;
     fuzz_memfile_open(&file, data, size);
     dk_error err = {0};
-    int rc = stamp_exif_stamp_file(file.path, output, &fields, &err);
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+    int rc = stamp_exif_stamp_file(file.path, output, &fields, warnings, &err);
+    fuzz_check_warnings(warnings);
+    g_ptr_array_unref(warnings);
     if (rc == 0) {
         check_output(data, size, output);
-        if (stamp_exif_stamp_file(output, again, &fields, &err) != 0)
+        warnings = g_ptr_array_new_with_free_func(g_free);
+        if (stamp_exif_stamp_file(output, again, &fields, warnings, &err) != 0)
             fuzz_fail(__FILE__, __LINE__, err.message);
+        fuzz_check_warnings(warnings);
+        g_ptr_array_unref(warnings);
     } else {
         FUZZ_CHECK(rc < 0 && err.message[0] != '\0');
     }
