@@ -5,6 +5,8 @@
 
 #include "dk_internal.h"
 
+#include <stdio.h>
+
 /* Exit statuses scripts can rely on. */
 enum {
     DK_EXIT_OK = 0,
@@ -22,9 +24,17 @@ int cmd_queue(int argc, char **argv);
 int cmd_youtube(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 
-/* "dokpim: error: ..." on stderr. */
+/* Every line the CLI prints with text from outside (file names, messages)
+ * goes through these: the formatted text is escaped with dk_escape_text(),
+ * so each is exactly one line and no terminal control gets through.
+ * cli_line: prefix (the CLI's own, printed as is: it may clear a bar) then
+ * the escaped text and a newline on stream. */
+void cli_line(FILE *stream, const char *prefix, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "dokpim: error: ...", "dokpim: warning: ...", "dokpim: ..." on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Loads the plugins and warns about every module it refused. */
 dk_registry *cli_load_plugins(void);

@@ -37,15 +37,17 @@ int cmd_check(int argc, char **argv)
     bool ok = cli_load_pipeline(rest[0], registry, event_path ? event : NULL,
                                 overrides, &pipeline);
     if (ok) {
-        printf("%s: OK: %s, %u stages:", rest[0],
-               pipeline->name ? pipeline->name : "(unnamed)",
-               pipeline->stages->len);
+        GString *line = g_string_new(NULL);
+        g_string_append_printf(line, "%s: OK: %s, %u stages:", rest[0],
+                               pipeline->name ? pipeline->name : "(unnamed)",
+                               pipeline->stages->len);
         for (guint i = 0; i < pipeline->stages->len; i++) {
             const dk_stage *stage = pipeline->stages->pdata[i];
-            printf("%s %s (%s)", i ? "," : "", stage->name,
-                   stage->plugin->name);
+            g_string_append_printf(line, "%s %s (%s)", i ? "," : "",
+                                   stage->name, stage->plugin->name);
         }
-        printf("\n");
+        cli_line(stdout, "", "%s", line->str);
+        g_string_free(line, TRUE);
     }
     dk_pipeline_free(&pipeline);
     dk_registry_free(&registry);

@@ -28,11 +28,13 @@ static const dk_plugin *claiming_plugin(const dk_registry *registry,
 static void print_human(const char *path, const dk_plugin *plugin,
                         const dk_meta *meta)
 {
-    printf("%s\n", path);
-    printf("  %-22s %s\n", "plugin", plugin ? plugin->name : "(none)");
+    cli_line(stdout, "", "%s", path);
+    cli_line(stdout, "  ", "%-22s %s", "plugin",
+             plugin ? plugin->name : "(none)");
     GList *keys = dk_meta_sorted_keys(meta);
     for (GList *k = keys; k; k = k->next)
-        printf("  %-22s %s\n", (char *)k->data, dk_meta_get(meta, k->data));
+        cli_line(stdout, "  ", "%-22s %s", (char *)k->data,
+                 dk_meta_get(meta, k->data));
     g_list_free(keys);
 }
 
@@ -45,8 +47,7 @@ static int probe_one(const char *path, const dk_registry *registry,
     struct stat st;
     char hex[65] = "";
     const dk_plugin *plugin = NULL;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        dk_error_set(&err, DK_ERR_NOT_FOUND, "no such file");
+    if (dk_input_file_check(path, &st, &err) < 0) {
         status = DK_EXIT_ITEMS_FAILED;
     } else if (dk_hash_file(path, hex, &err) < 0) {
         status = DK_EXIT_ITEMS_FAILED;
@@ -67,18 +68,10 @@ static int probe_one(const char *path, const dk_registry *registry,
         cli_error("%s: %s", path, err.message);
     if (builder) {
         json_builder_begin_object(builder);
-        json_builder_set_member_name(builder, "path");
-        json_builder_add_string_value(builder, path);
-        json_builder_set_member_name(builder, "plugin");
-        if (plugin)
-            json_builder_add_string_value(builder, plugin->name);
-        else
-            json_builder_add_null_value(builder);
-        json_builder_set_member_name(builder, "error");
-        if (status != DK_EXIT_OK)
-            json_builder_add_string_value(builder, err.message);
-        else
-            json_builder_add_null_value(builder);
+        json_add_string(builder, "path", path);
+        json_add_string(builder, "plugin", plugin ? plugin->name : NULL);
+        json_add_string(builder, "error",
+                        status != DK_EXIT_OK ? err.message : NULL);
         json_add_meta(builder, meta);
         json_builder_end_object(builder);
     } else if (status == DK_EXIT_OK) {

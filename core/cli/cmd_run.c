@@ -8,31 +8,32 @@
 
 static void print_summary(const dk_run *run, const dk_library *library)
 {
-    fprintf(stderr,
-            "dokpim: %u item%s: %d done, %d skipped, %d duplicate, "
-            "%d failed",
-            run->results->len, run->results->len == 1 ? "" : "s",
-            run->counts[DK_STATUS_DONE], run->counts[DK_STATUS_SKIPPED],
-            run->counts[DK_STATUS_DUPLICATE], run->counts[DK_STATUS_FAILED]);
+    GString *line = g_string_new(NULL);
+    g_string_append_printf(
+        line, "%u item%s: %d done, %d skipped, %d duplicate, %d failed",
+        run->results->len, run->results->len == 1 ? "" : "s",
+        run->counts[DK_STATUS_DONE], run->counts[DK_STATUS_SKIPPED],
+        run->counts[DK_STATUS_DUPLICATE], run->counts[DK_STATUS_FAILED]);
     unsigned warned = 0;
     for (guint i = 0; i < run->results->len; i++)
         warned +=
             ((const dk_result *)run->results->pdata[i])->item->warnings->len >
             0;
     if (warned)
-        fprintf(stderr, ", %u with warnings", warned);
+        g_string_append_printf(line, ", %u with warnings", warned);
     if (run->stage_errors->len)
-        fprintf(stderr, ", %u stage%s failed", run->stage_errors->len,
-                run->stage_errors->len == 1 ? "" : "s");
+        g_string_append_printf(line, ", %u stage%s failed",
+                               run->stage_errors->len,
+                               run->stage_errors->len == 1 ? "" : "s");
     if (run->counts[DK_STATUS_CANCELLED])
-        fprintf(stderr, ", %d not finished (stopped)",
-                run->counts[DK_STATUS_CANCELLED]);
+        g_string_append_printf(line, ", %d not finished (stopped)",
+                               run->counts[DK_STATUS_CANCELLED]);
     else if (run->stopped)
-        fputs(", stopped before the stages' end-of-run work", stderr);
-    fprintf(stderr,
-            "\ndokpim: outputs in %s/derived (originals in "
-            "%s/originals)\n",
-            library->root, library->root);
+        g_string_append(line, ", stopped before the stages' end-of-run work");
+    cli_note("%s", line->str);
+    g_string_free(line, TRUE);
+    cli_note("outputs in %s/derived (originals in %s/originals)", library->root,
+             library->root);
 }
 
 int cmd_run(int argc, char **argv)

@@ -5,18 +5,30 @@
 #include <stdio.h>
 #include <unistd.h>
 
-static void vreport(const char *label, const char *fmt, va_list args)
+/* The one place the CLI's lines are written: a name or a library's message
+ * may hold a newline, a terminal escape or bytes that are not UTF-8, and
+ * must neither split the line nor reach the terminal as a command. */
+static void vline(FILE *stream, const char *prefix, const char *fmt,
+                  va_list args)
 {
-    fprintf(stderr, "dokpim: %s", label);
-    vfprintf(stderr, fmt, args);
-    fputc('\n', stderr);
+    g_autofree char *text = g_strdup_vprintf(fmt, args);
+    g_autofree char *safe = dk_escape_text(text);
+    fprintf(stream, "%s%s\n", prefix, safe);
+}
+
+void cli_line(FILE *stream, const char *prefix, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vline(stream, prefix, fmt, args);
+    va_end(args);
 }
 
 void cli_error(const char *fmt, ...)
 {
     va_list args;
     va_start(args, fmt);
-    vreport("error: ", fmt, args);
+    vline(stderr, "dokpim: error: ", fmt, args);
     va_end(args);
 }
 
@@ -24,7 +36,15 @@ void cli_warning(const char *fmt, ...)
 {
     va_list args;
     va_start(args, fmt);
-    vreport("warning: ", fmt, args);
+    vline(stderr, "dokpim: warning: ", fmt, args);
+    va_end(args);
+}
+
+void cli_note(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vline(stderr, "dokpim: ", fmt, args);
     va_end(args);
 }
 

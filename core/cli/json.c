@@ -29,7 +29,7 @@ static void add_value(JsonBuilder *builder, const dk_meta_value *value)
         json_builder_add_boolean_value(builder, value->b);
         break;
     default:
-        json_builder_add_string_value(builder, value->text);
+        json_add_string(builder, NULL, value->text);
     }
 }
 
@@ -61,8 +61,13 @@ void json_add_meta(JsonBuilder *builder, const dk_meta *meta)
         g_strfreev(open);
         open = next_open;
         depth = n - 1;
-        json_builder_set_member_name(builder, parts[n - 1]);
-        add_value(builder, dk_meta_lookup(meta, k->data));
+        const dk_meta_value *value = dk_meta_lookup(meta, k->data);
+        if (value->type == DK_META_STRING) {
+            json_add_string(builder, parts[n - 1], value->text);
+        } else {
+            json_builder_set_member_name(builder, parts[n - 1]);
+            add_value(builder, value);
+        }
         g_strfreev(parts);
     }
     for (guint d = depth; d > 0; d--)
@@ -71,42 +76,56 @@ void json_add_meta(JsonBuilder *builder, const dk_meta *meta)
     g_list_free(keys);
 }
 
-static void add_string_or_null(JsonBuilder *builder, const char *name,
-                               const char *value)
+void json_add_string(JsonBuilder *builder, const char *name, const char *value)
 {
-    json_builder_set_member_name(builder, name);
-    if (value)
-        json_builder_add_string_value(builder, value);
-    else
+    if (name)
+        json_builder_set_member_name(builder, name);
+    if (!value) {
         json_builder_add_null_value(builder);
+        return;
+    }
+    if (g_utf8_validate(value, -1, NULL)) {
+        json_builder_add_string_value(builder, value);
+        return;
+    }
+    /* a strict parser rejects the whole document over one such byte */
+    g_autofree char *shown = g_utf8_make_valid(value, -1);
+    json_builder_add_string_value(builder, shown);
+    if (!name)
+        return;
+    g_autofree char *bytes_name = g_strconcat(name, "_bytes", NULL);
+    g_autofree char *bytes =
+        g_base64_encode((const guchar *)value, strlen(value));
+    json_builder_set_member_name(builder, bytes_name);
+    json_builder_add_string_value(builder, bytes);
 }
 
 static void add_item(JsonBuilder *builder, const dk_result *r)
 {
     const dk_item *item = r->item;
     json_builder_begin_object(builder);
-    add_string_or_null(builder, "input", item->source_path);
-    add_string_or_null(builder, "status", dk_status_name(r->status));
-    add_string_or_null(builder, "error",
-                       r->status == DK_STATUS_FAILED ||
-                               r->status == DK_STATUS_CANCELLED
-                           ? r->message
-                           : NULL);
-    add_string_or_null(builder, "note",
-                       r->status == DK_STATUS_FAILED ? NULL : r->message);
-    add_string_or_null(builder, "failed_stage", r->stage);
-    add_string_or_null(builder, "kind",
-                       item->sha256 ? dk_kind_name(item->kind) : NULL);
-    add_string_or_null(builder, "sha256", item->sha256);
-    add_string_or_null(builder, "original", item->original_path);
+    json_add_string(builder, "input", item->source_path);
+    json_add_string(builder, "status", dk_status_name(r->status));
+    json_add_string(builder, "error",
+                    r->status == DK_STATUS_FAILED ||
+                            r->status == DK_STATUS_CANCELLED
+                        ? r->message
+                        : NULL);
+    json_add_string(builder, "note",
+                    r->status == DK_STATUS_FAILED ? NULL : r->message);
+    json_add_string(builder, "failed_stage", r->stage);
+    json_add_string(builder, "kind",
+                    item->sha256 ? dk_kind_name(item->kind) : NULL);
+    json_add_string(builder, "sha256", item->sha256);
+    json_add_string(builder, "original", item->original_path);
     json_builder_set_member_name(builder, "derivatives");
     json_builder_begin_array(builder);
     for (guint i = 0; i < item->derivatives->len; i++) {
         const dk_derivative *d = item->derivatives->pdata[i];
         json_builder_begin_object(builder);
-        add_string_or_null(builder, "stage", d->stage);
-        add_string_or_null(builder, "role", d->role);
-        add_string_or_null(builder, "path", d->path);
+        json_add_string(builder, "stage", d->stage);
+        json_add_string(builder, "role", d->role);
+        json_add_string(builder, "path", d->path);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -115,8 +134,8 @@ static void add_item(JsonBuilder *builder, const dk_result *r)
     for (guint i = 0; i < item->warnings->len; i++) {
         const dk_warning *w = item->warnings->pdata[i];
         json_builder_begin_object(builder);
-        add_string_or_null(builder, "stage", w->stage);
-        add_string_or_null(builder, "message", w->message);
+        json_add_string(builder, "stage", w->stage);
+        json_add_string(builder, "message", w->message);
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
@@ -128,10 +147,10 @@ void json_print_run(const dk_pipeline *pipeline, const dk_library *library,
 {
     JsonBuilder *builder = json_builder_new();
     json_builder_begin_object(builder);
-    add_string_or_null(builder, "pipeline", pipeline->path);
-    add_string_or_null(builder, "event",
-                       pipeline->event ? pipeline->event->path : NULL);
-    add_string_or_null(builder, "library", library->root);
+    json_add_string(builder, "pipeline", pipeline->path);
+    json_add_string(builder, "event",
+                    pipeline->event ? pipeline->event->path : NULL);
+    json_add_string(builder, "library", library->root);
     json_builder_set_member_name(builder, "counts");
     json_builder_begin_object(builder);
     for (int s = DK_STATUS_DONE; s <= DK_STATUS_CANCELLED; s++) {
@@ -147,7 +166,7 @@ void json_print_run(const dk_pipeline *pipeline, const dk_library *library,
     json_builder_set_member_name(builder, "stage_errors");
     json_builder_begin_array(builder);
     for (guint i = 0; i < run->stage_errors->len; i++)
-        json_builder_add_string_value(builder, run->stage_errors->pdata[i]);
+        json_add_string(builder, NULL, run->stage_errors->pdata[i]);
     json_builder_end_array(builder);
     json_builder_end_object(builder);
     json_print(builder);

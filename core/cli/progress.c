@@ -25,9 +25,9 @@ static void on_progress(void *user, const dk_item *item, double fraction,
     bool retry = note && g_str_has_prefix(note, "retry");
     if (progress->tty) {
         g_free(progress->detail);
-        progress->detail = g_steal_pointer(&detail);
+        progress->detail = dk_escape_text(detail);
         if (retry)
-            fprintf(stderr, "\r\033[Kdokpim: %s\n", progress->detail);
+            cli_line(stderr, "\r\033[Kdokpim: ", "%s", detail);
         draw_bar(progress, NULL);
     } else if (!progress->quiet || retry) {
         int decile = fraction >= 0 ? (int)(fraction * 10) : -1;
@@ -36,7 +36,7 @@ static void on_progress(void *user, const dk_item *item, double fraction,
         if (retry || !last || GPOINTER_TO_INT(last) - 2 != decile) {
             g_hash_table_replace(progress->shown, key,
                                  GINT_TO_POINTER(decile + 2));
-            fprintf(stderr, "dokpim: %s\n", detail);
+            cli_note("%s", detail);
         }
     }
     g_mutex_unlock(&progress->lock);
@@ -66,24 +66,22 @@ static void report_line(const dk_result *r)
     /* a salvaged item is done, but what was lost is said, one line each */
     for (guint i = 0; i < r->item->warnings->len; i++) {
         const dk_warning *w = r->item->warnings->pdata[i];
-        fprintf(stderr, "dokpim: warning: %s: %s: %s\n", path, w->stage,
-                w->message);
+        cli_warning("%s: %s: %s", path, w->stage, w->message);
     }
     if (r->status == DK_STATUS_FAILED) {
         if (r->stage)
-            fprintf(stderr, "dokpim: error: %s: %s: %s\n", path, r->stage,
-                    r->message);
+            cli_error("%s: %s: %s", path, r->stage, r->message);
         else
-            fprintf(stderr, "dokpim: error: %s: %s\n", path, r->message);
+            cli_error("%s: %s", path, r->message);
     } else if (r->status == DK_STATUS_DUPLICATE ||
                (r->status == DK_STATUS_SKIPPED && r->message &&
                 !r->stages_run && !r->item->sha256)) {
         /* not failures, but never silent */
-        fprintf(stderr, "dokpim: %s: %s: %s\n", dk_status_name(r->status), path,
-                r->message);
+        cli_note("%s: %s: %s", dk_status_name(r->status), path, r->message);
     }
 }
 
+/* name and progress->detail are escaped (dk_escape_text) by the caller. */
 static void draw_bar(cli_progress *progress, const char *name)
 {
     if (!progress->tty || progress->quiet)
@@ -97,10 +95,13 @@ static void draw_bar(cli_progress *progress, const char *name)
     fprintf(stderr, "\r\033[K[%s] %d/%d", bar, finished, total);
     if (progress->failed)
         fprintf(stderr, ", %d failed", progress->failed);
-    if (progress->detail)
-        fprintf(stderr, "  %.50s", progress->detail);
-    else if (name)
-        fprintf(stderr, "  %.40s", name);
+    const char *text = progress->detail ? progress->detail : name;
+    if (text) {
+        /* escaped already; cut on characters, not inside one */
+        glong keep = MIN(g_utf8_strlen(text, -1), progress->detail ? 50 : 40);
+        g_autofree char *cut = g_utf8_substring(text, 0, keep);
+        fprintf(stderr, "  %s", cut);
+    }
     fflush(stderr);
 }
 
@@ -117,9 +118,10 @@ void progress_on_result(void *user, const dk_result *r, int finished, int total)
     report_line(r);
     g_autofree char *name = g_path_get_basename(r->item->source_path);
     if (!progress->quiet && !progress->tty)
-        fprintf(stderr, "dokpim: [%d/%d] %s %s\n", finished, total,
-                dk_status_name(r->status), name);
-    draw_bar(progress, name);
+        cli_note("[%d/%d] %s %s", finished, total, dk_status_name(r->status),
+                 name);
+    g_autofree char *shown = dk_escape_text(name);
+    draw_bar(progress, shown);
     g_mutex_unlock(&progress->lock);
 }
 

@@ -12,7 +12,7 @@ typedef struct cli_progress {
     int failed;
     int finished, total;
     GMutex lock;
-    char *detail;      /* the latest in-flight report, for the bar */
+    char *detail;      /* the latest in-flight report, escaped, for the bar */
     GHashTable *shown; /* item -> last decile printed (plain output) */
 } cli_progress;
 

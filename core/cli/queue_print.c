@@ -62,8 +62,8 @@ void queue_print_table(GPtrArray *records)
         fprintf(stderr, "dokpim: the queue is empty\n");
         return;
     }
-    printf("%5s  %-9s %3s  %-14s %-24s %s\n", "JOB", "STATE", "TRY", "PLUGIN",
-           "FILE", "PROGRESS / RESULT");
+    cli_line(stdout, "", "%5s  %-9s %3s  %-14s %-24s %s", "JOB", "STATE", "TRY",
+             "PLUGIN", "FILE", "PROGRESS / RESULT");
     for (guint i = 0; i < records->len; i++) {
         const queue_record *r = records->pdata[i];
         GHashTable *meta = dk_queue_json_to_table(r->meta);
@@ -71,20 +71,22 @@ void queue_print_table(GPtrArray *records)
         g_autofree char *name = g_path_get_basename(source ? source : r->path);
         g_hash_table_destroy(meta);
         g_autofree char *note = job_note(r);
-        printf("%5" G_GINT64_FORMAT "  %-9s %3d  %-14s %-24.24s %s\n", r->id,
-               dk_job_state_name(r->state), r->attempts, r->plugin, name, note);
+        cli_line(stdout, "",
+                 "%5" G_GINT64_FORMAT "  %-9s %3d  %-14s %-24.24s %s", r->id,
+                 dk_job_state_name(r->state), r->attempts, r->plugin, name,
+                 note);
     }
 }
 
 static void print_field(const char *name, const char *value)
 {
     if (value && *value)
-        printf("  %-14s %s\n", name, value);
+        cli_line(stdout, "  ", "%-14s %s", name, value);
 }
 
 void queue_print_details(const queue_record *r, GPtrArray *steps)
 {
-    printf("job %" G_GINT64_FORMAT "\n", r->id);
+    cli_line(stdout, "", "job %" G_GINT64_FORMAT, r->id);
     print_field("state", dk_job_state_name(r->state));
     g_autofree char *attempts = g_strdup_printf("%d", r->attempts);
     print_field("attempts", attempts);
@@ -129,15 +131,6 @@ void queue_print_details(const queue_record *r, GPtrArray *steps)
     g_hash_table_destroy(meta);
 }
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value)
-        json_builder_add_string_value(b, value);
-    else
-        json_builder_add_null_value(b);
-}
-
 static void add_int(JsonBuilder *b, const char *name, int64_t value)
 {
     json_builder_set_member_name(b, name);
@@ -155,9 +148,9 @@ static void add_steps(JsonBuilder *b, dk_queue *queue, int64_t id)
     for (guint i = 0; i < steps->len; i++) {
         const queue_step *s = steps->pdata[i];
         json_builder_begin_object(b);
-        add_string(b, "name", s->name);
-        add_string(b, "state", names[s->state]);
-        add_string(b, "detail", s->detail);
+        json_add_string(b, "name", s->name);
+        json_add_string(b, "state", names[s->state]);
+        json_add_string(b, "detail", s->detail);
         add_int(b, "attempts", s->attempts);
         json_builder_end_object(b);
     }
@@ -173,17 +166,17 @@ void queue_print_json(dk_queue *queue, GPtrArray *records)
         const queue_record *r = records->pdata[i];
         json_builder_begin_object(b);
         add_int(b, "id", r->id);
-        add_string(b, "state", dk_job_state_name(r->state));
+        json_add_string(b, "state", dk_job_state_name(r->state));
         add_int(b, "attempts", r->attempts);
-        add_string(b, "last_error", r->last_error);
-        add_string(b, "remote_id", r->remote_id);
-        add_string(b, "remote_status", r->remote_status);
-        add_string(b, "plugin", r->plugin);
-        add_string(b, "stage", r->stage);
+        json_add_string(b, "last_error", r->last_error);
+        json_add_string(b, "remote_id", r->remote_id);
+        json_add_string(b, "remote_status", r->remote_status);
+        json_add_string(b, "plugin", r->plugin);
+        json_add_string(b, "stage", r->stage);
         g_autofree char *target = dk_http_redact(r->target);
-        add_string(b, "target", target);
-        add_string(b, "path", r->path);
-        add_string(b, "sha256", r->sha256);
+        json_add_string(b, "target", target);
+        json_add_string(b, "path", r->path);
+        json_add_string(b, "sha256", r->sha256);
         add_int(b, "size", r->size);
         add_int(b, "confirmed", r->confirmed);
         add_int(b, "progress", r->progress);

@@ -24,11 +24,10 @@ static void on_start(void *user, const dk_job *job)
     g_autofree char *name =
         g_path_get_basename(source ? source : dk_job_path(job));
     view->last_percent = -1;
-    fprintf(stderr, "dokpim: job %" G_GINT64_FORMAT ": %s -> %s\n",
-            dk_job_id(job), name,
-            dk_job_meta(job, "target-name")
-                ? dk_job_meta(job, "target-name")
-                : dk_stage_kind_name(DK_STAGE_UPLOAD));
+    cli_note("job %" G_GINT64_FORMAT ": %s -> %s", dk_job_id(job), name,
+             dk_job_meta(job, "target-name")
+                 ? dk_job_meta(job, "target-name")
+                 : dk_stage_kind_name(DK_STAGE_UPLOAD));
 }
 
 static void on_progress(void *user, const dk_job *job, int64_t sent,
@@ -59,8 +58,7 @@ static void on_note(void *user, const dk_job *job, const char *text)
 {
     work_view *view = user;
     clear(view);
-    fprintf(stderr, "dokpim: job %" G_GINT64_FORMAT ": %s\n", dk_job_id(job),
-            text);
+    cli_note("job %" G_GINT64_FORMAT ": %s", dk_job_id(job), text);
 }
 
 static void on_end(void *user, const dk_job *job, dk_job_state state,
@@ -69,11 +67,11 @@ static void on_end(void *user, const dk_job *job, dk_job_state state,
     work_view *view = user;
     clear(view);
     const char *remote = dk_job_remote_id(job);
-    fprintf(stderr, "dokpim: job %" G_GINT64_FORMAT ": %s%s%s%s%s\n",
-            dk_job_id(job), dk_job_state_name(state),
-            remote && state == DK_JOB_DONE ? " " : "",
-            remote && state == DK_JOB_DONE ? remote : "", message ? ": " : "",
-            message ? message : "");
+    cli_note("job %" G_GINT64_FORMAT ": %s%s%s%s%s", dk_job_id(job),
+             dk_job_state_name(state),
+             remote && state == DK_JOB_DONE ? " " : "",
+             remote && state == DK_JOB_DONE ? remote : "", message ? ": " : "",
+             message ? message : "");
 }
 
 /* An empty queue and one whose jobs all wait are not the same end of

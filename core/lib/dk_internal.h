@@ -138,10 +138,26 @@ int dk_mkdirs(const char *path, dk_error *err);
 int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
                      char hex[65], dk_error *err);
 
+/* 0 when path is a regular file the process may read (*st, which may be
+ * NULL, gets its stat); otherwise a negative code and err says what it is
+ * instead, without the path: "is a folder", "is a FIFO (named pipe), not a
+ * file", "symlink loop (...)", "dangling symlink (...)", "permission
+ * denied". Never opens path, so a FIFO or device cannot block. */
+int dk_input_file_check(const char *path, struct stat *st, dk_error *err);
+
 /* dk_atomic_commit, but renamed to final_path instead of the path given at
  * open (content-addressed names are known only after hashing). */
 int dk_atomic_commit_as(dk_atomic **file, const char *final_path,
                         dk_error *err);
+
+/* ---- text (escape.c) ---- */
+/* text made safe for one line on a terminal or in a log, C-style: a
+ * backslash doubled, newline, carriage return and tab as \n \r \t, every
+ * other byte of a control character (C0, DEL, C1) and every byte that is
+ * not valid UTF-8 as \xNN; the rest (valid UTF-8) as is. The result is
+ * valid UTF-8, and unescaping it gives back the exact bytes. NULL for
+ * NULL; g_free(). */
+char *dk_escape_text(const char *text);
 
 /* ---- source cache (source_cache.c) ---- */
 /* The file as a stat tells it apart: device, inode, size, mtime and ctime

@@ -197,12 +197,9 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
 static void ingest_item(run_ctx *ctx, dk_result *r)
 {
     dk_item *item = r->item;
-    if (!g_file_test(item->source_path, G_FILE_TEST_EXISTS)) {
-        fail(r, NULL, "no such file or folder");
-        return;
-    }
-    if (!g_file_test(item->source_path, G_FILE_TEST_IS_REGULAR)) {
-        fail(r, NULL, "not a regular file");
+    dk_error err = {0};
+    if (dk_input_file_check(item->source_path, NULL, &err) < 0) {
+        fail(r, NULL, err.message);
         return;
     }
     dk_stage *ingest = claiming_stage(ctx->pipeline, item->source_path);
@@ -212,7 +209,6 @@ static void ingest_item(run_ctx *ctx, dk_result *r)
                               "kind of file");
         return;
     }
-    dk_error err = {0};
     if (run_stage(ingest, item, &err) < 0) {
         if (err.code == DK_ERR_CANCELLED) {
             r->status = DK_STATUS_CANCELLED;

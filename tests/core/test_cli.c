@@ -589,6 +589,394 @@ START_TEST(probe_reports_hash_and_capture)
 }
 END_TEST
 
+/* Lines split on '\n'; the last (empty) piece dropped. */
+static gchar **lines_of(const char *text)
+{
+    gchar **lines = g_strsplit(text, "\n", -1);
+    guint n = g_strv_length(lines);
+    if (n && !*lines[n - 1]) {
+        g_free(lines[n - 1]);
+        lines[n - 1] = NULL;
+    }
+    return lines;
+}
+
+static int count_lines(gchar **lines, const char *line)
+{
+    int count = 0;
+    for (int i = 0; lines[i]; i++)
+        count += strcmp(lines[i], line) == 0;
+    return count;
+}
+
+/* Nothing a terminal acts on: valid UTF-8, no control character but the
+ * newlines ending the lines. */
+static void assert_terminal_safe(const char *text)
+{
+    ck_assert_msg(g_utf8_validate(text, -1, NULL), "not UTF-8: %s", text);
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        ck_assert_msg(c == '\n' || !(c < 0x20 || (c >= 0x7f && c <= 0x9f)),
+                      "control U+%04X in: %s", c, text);
+    }
+}
+
+/* Names from cards, phones and unzipped archives, and how a message shows
+ * them: escaped C-style, so one problem is one line and nothing reaches
+ * the terminal as a command. */
+static const struct {
+    const char *name, *shown;
+} odd_names[] = {
+    {"fail-new\nline.txt", "fail-new\\nline.txt"},
+    {"fail-esc\x1b[31mred.txt", "fail-esc\\x1b[31mred.txt"},
+    {"fail-cr\rret.txt", "fail-cr\\rret.txt"},
+    {"fail-tab\tname.txt", "fail-tab\\tname.txt"},
+    {"fail-caf\xe9.txt", "fail-caf\\xe9.txt"},
+    {"fail-c1\xc2\x9b"
+     "2J.txt",
+     "fail-c1\\xc2\\x9b2J.txt"},
+    {"fail-del\x7f.txt", "fail-del\\x7f.txt"},
+    {"fail-back\\slash.txt", "fail-back\\\\slash.txt"},
+    {"fail-caf\xc3\xa9.txt", "fail-caf\xc3\xa9.txt"}, /* valid UTF-8 stays */
+};
+
+START_TEST(odd_names_get_one_escaped_line_each)
+{
+    g_autofree char *in = g_build_filename(dir, "odd", NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(odd_names); i++) {
+        g_autofree char *path = g_build_filename(in, odd_names[i].name, NULL);
+        dk_test_write(path, odd_names[i].name, -1);
+    }
+    /* a warning, a progress line and a duplicate about odd names too */
+    g_autofree char *warned = g_build_filename(in, "warn\n\x1b[2J.txt", NULL);
+    dk_test_write(warned, "w", -1);
+    g_autofree char *moving =
+        g_build_filename(in, "progress\x1b]0;x\x07.txt", NULL);
+    dk_test_write(moving, "p", -1);
+    g_autofree char *first = g_build_filename(in, "a-first.txt", NULL);
+    dk_test_write(first, "same", -1);
+    g_autofree char *copy = g_build_filename(in, "dup\r\n.txt", NULL);
+    dk_test_write(copy, "same", -1);
+    g_autofree char *lib = library("lib");
+    const char *args[] = {"run", pipeline_path, "--event", event_path,
+                          "-o",  lib,           in,        NULL};
+    char *err = NULL;
+    ck_assert_int_eq(dk_test_dokpim(args, NULL, &err), 1);
+    assert_terminal_safe(err);
+    g_auto(GStrv) lines = lines_of(err);
+    for (size_t i = 0; i < G_N_ELEMENTS(odd_names); i++) {
+        const char *shown = odd_names[i].shown;
+        g_autofree char *error =
+            g_strdup_printf("dokpim: error: %s/%s: t: refusing %s on purpose",
+                            in, shown, shown);
+        ck_assert_msg(count_lines(lines, error) == 1, "no line %s in:\n%s",
+                      error, err);
+        g_autofree char *done = g_strdup_printf(" failed %s", shown);
+        int found = 0;
+        for (int l = 0; lines[l]; l++)
+            found += g_str_has_prefix(lines[l], "dokpim: [") &&
+                     g_str_has_suffix(lines[l], done);
+        ck_assert_msg(found == 1, "no [n/N] line for %s in:\n%s", shown, err);
+    }
+    g_autofree char *warning =
+        g_strdup_printf("dokpim: warning: %s/warn\\n\\x1b[2J.txt: t: salvaged "
+                        "warn\\n\\x1b[2J.txt on purpose",
+                        in);
+    ck_assert_msg(count_lines(lines, warning) == 1, "%s", err);
+    ck_assert_msg(count_lines(lines, "dokpim: progress\\x1b]0;x\\x07.txt  50% "
+                                     "halfway") == 1,
+                  "%s", err);
+    g_autofree char *duplicate =
+        g_strdup_printf("dokpim: duplicate: %s/dup\\r\\n.txt: same content "
+                        "as %s",
+                        in, first);
+    ck_assert_msg(count_lines(lines, duplicate) == 1, "%s", err);
+    g_free(err);
+    /* probe's text output and its errors alike */
+    g_autofree char *missing = g_build_filename(in, "gone\n\x1b[31m", NULL);
+    const char *probe[] = {"probe", moving, missing, NULL};
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_dokpim(probe, &out, &err), 1);
+    assert_terminal_safe(out);
+    assert_terminal_safe(err);
+    g_autofree char *heading =
+        g_strdup_printf("%s/progress\\x1b]0;x\\x07.txt\n", in);
+    ck_assert_msg(g_str_has_prefix(out, heading), "%s", out);
+    g_autofree char *gone = g_strdup_printf(
+        "dokpim: error: %s/gone\\n\\x1b[31m: no such file or folder\n", in);
+    ck_assert_msg(strstr(err, gone), "%s", err);
+    g_free(out);
+    g_free(err);
+}
+END_TEST
+
+/* Parses text strictly with Python's json (bytes decoded as strict UTF-8,
+ * no control characters in strings) and prints, one hex line each, the
+ * exact bytes of every item's `input` (run) or `path` (probe, queue). */
+static char *python_recovered_paths(const char *json_text)
+{
+    static const char script[] =
+        "import base64, json, sys\n"
+        "doc = json.loads(sys.stdin.buffer.read().decode('utf-8'))\n"
+        "items = doc['items'] if isinstance(doc, dict) else doc\n"
+        "if isinstance(items, dict): items = [items]\n"
+        "for it in items:\n"
+        "    key = 'input' if 'input' in it else 'path'\n"
+        "    raw = base64.b64decode(it[key + '_bytes'], validate=True) \\\n"
+        "        if key + '_bytes' in it else it[key].encode('utf-8')\n"
+        "    print(raw.hex())\n";
+    g_autofree char *doc = g_build_filename(dir, "doc.json", NULL);
+    g_autofree char *py = g_build_filename(dir, "recover.py", NULL);
+    dk_test_write(doc, json_text, -1);
+    dk_test_write(py, script, -1);
+    g_autofree char *cmd =
+        g_strdup_printf("/usr/bin/python3 '%s' < '%s'", py, doc);
+    char *out = NULL, *err = NULL;
+    int status = dk_test_sh(cmd, &out, &err);
+    ck_assert_msg(status == 0, "python rejects the JSON: %s\n%s", err,
+                  json_text);
+    g_free(err);
+    return out;
+}
+
+static char *hex_of(const char *bytes)
+{
+    GString *hex = g_string_new(NULL);
+    for (const unsigned char *p = (const unsigned char *)bytes; *p; p++)
+        g_string_append_printf(hex, "%02x", *p);
+    return g_string_free(hex, FALSE);
+}
+
+/* The bytes of a NAME_bytes member, as a string (g_free()). */
+static char *member_bytes(JsonObject *o, const char *name)
+{
+    gsize len = 0;
+    g_autofree guchar *raw =
+        g_base64_decode(json_object_get_string_member(o, name), &len);
+    return g_strndup((const char *)raw, len);
+}
+
+/* A member that may carry outside bytes: valid UTF-8 (U+FFFD for what is
+ * not), and NAME_bytes (base64) with the exact bytes when it differs. */
+static void assert_text_member(JsonObject *o, const char *name, const char *raw)
+{
+    const char *text = json_object_get_string_member(o, name);
+    ck_assert_msg(text && g_utf8_validate(text, -1, NULL), "%s", name);
+    g_autofree char *bytes_name = g_strconcat(name, "_bytes", NULL);
+    bool valid = g_utf8_validate(raw, -1, NULL);
+    ck_assert_msg(json_object_has_member(o, bytes_name) == !valid, "%s",
+                  bytes_name);
+    if (valid) {
+        ck_assert_str_eq(text, raw);
+        return;
+    }
+    g_autofree char *shown = g_utf8_make_valid(raw, -1);
+    ck_assert_str_eq(text, shown);
+    gsize len = 0;
+    g_autofree guchar *decoded =
+        g_base64_decode(json_object_get_string_member(o, bytes_name), &len);
+    ck_assert_int_eq(len, strlen(raw));
+    ck_assert(memcmp(decoded, raw, len) == 0);
+}
+
+/* Parses strictly twice (json-glib and Python), checks that every item's
+ * path comes back byte for byte, returns the root. */
+static JsonNode *parse_strict(const char *text, const char *const *paths,
+                              size_t n)
+{
+    ck_assert_msg(g_utf8_validate(text, -1, NULL), "not UTF-8: %s", text);
+    JsonParser *parser = json_parser_new_immutable();
+    GError *error = NULL;
+    ck_assert_msg(json_parser_load_from_data(parser, text, -1, &error),
+                  "bad JSON: %s", error ? error->message : "");
+    JsonNode *root = json_node_copy(json_parser_get_root(parser));
+    g_object_unref(parser);
+    g_autofree char *recovered = python_recovered_paths(text);
+    GString *expected = g_string_new(NULL);
+    for (size_t i = 0; i < n; i++) {
+        g_autofree char *hex = hex_of(paths[i]);
+        g_string_append_printf(expected, "%s\n", hex);
+    }
+    ck_assert_str_eq(recovered, expected->str);
+    g_string_free(expected, TRUE);
+    return root;
+}
+
+START_TEST(json_is_strict_utf8_and_keeps_the_raw_bytes)
+{
+    g_autofree char *in = g_build_filename(dir, "odd", NULL);
+    /* in input order (sorted bytes) */
+    static const char *const names[] = {
+        "a-plain.txt",
+        "caf\xe9.txt", /* Latin-1, from an old camera's card */
+        "fail-caf\xe9.txt",
+        "warn-caf\xe9.txt",
+        "\xff\xfe\x80 random.txt", /* no encoding at all */
+    };
+    const char *paths[G_N_ELEMENTS(names)];
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        char *path = g_build_filename(in, names[i], NULL);
+        dk_test_write(path, names[i], -1);
+        paths[i] = path;
+    }
+    /* the library's own path carries the bytes into original and outputs */
+    g_autofree char *lib = library("lib\xe9");
+    const char *args[] = {
+        "run",      pipeline_path, "--event",
+        event_path, "-o",          lib,
+        "--json",   "--set",       "t.output=out/{seq:02}.txt",
+        in,         NULL};
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(dk_test_dokpim(args, &out, &err), 1);
+    JsonNode *node = parse_strict(out, paths, G_N_ELEMENTS(paths));
+    JsonObject *root = json_node_get_object(node);
+    assert_text_member(root, "library", lib);
+    JsonArray *items = json_object_get_array_member(root, "items");
+    ck_assert_int_eq(json_array_get_length(items), G_N_ELEMENTS(names));
+    for (guint i = 0; i < json_array_get_length(items); i++) {
+        JsonObject *item = json_array_get_object_element(items, i);
+        assert_text_member(item, "input", paths[i]);
+        if (g_str_has_prefix(names[i], "fail")) {
+            g_autofree char *message =
+                g_strdup_printf("refusing %s on purpose", names[i]);
+            assert_text_member(item, "error", message);
+            continue;
+        }
+        ck_assert_str_eq(json_object_get_string_member(item, "status"), "done");
+        const char *shown = json_object_get_string_member(item, "original");
+        g_autofree char *raw = member_bytes(item, "original_bytes");
+        ck_assert_msg(g_str_has_prefix(raw, lib), "%s", raw);
+        ck_assert(g_file_test(raw, G_FILE_TEST_IS_REGULAR));
+        ck_assert(g_utf8_validate(shown, -1, NULL));
+        JsonObject *d = json_array_get_object_element(
+            json_object_get_array_member(item, "derivatives"), 0);
+        g_autofree char *derived =
+            g_strdup_printf("%s/derived/t/out/%02u.txt", lib, i + 1);
+        assert_text_member(d, "path", derived);
+        if (g_str_has_prefix(names[i], "warn")) {
+            JsonObject *w = json_array_get_object_element(
+                json_object_get_array_member(item, "warnings"), 0);
+            g_autofree char *message =
+                g_strdup_printf("salvaged %s on purpose", names[i]);
+            assert_text_member(w, "message", message);
+        }
+    }
+    json_node_unref(node);
+    g_free(out);
+    g_free(err);
+    /* probe: one object per file */
+    const char *probed[] = {paths[1], paths[4]};
+    const char *probe[] = {"probe", "--json", probed[0], probed[1], NULL};
+    ck_assert_int_eq(dk_test_dokpim(probe, &out, NULL), 0);
+    node = parse_strict(out, probed, 2);
+    for (guint i = 0; i < 2; i++)
+        assert_text_member(
+            json_array_get_object_element(json_node_get_array(node), i), "path",
+            probed[i]);
+    json_node_unref(node);
+    g_free(out);
+    /* the upload queue names the library's files */
+    g_autofree char *conf = g_build_filename(dir, "upload.conf", NULL);
+    dk_test_write(conf,
+                  "[pipeline]\nstages=in;dav\n[in]\nplugin=ingest.file\n"
+                  "[dav]\nplugin=upload.webdav\nurl=http://127.0.0.1:9/d/\n"
+                  "remote-path={seq}.txt\n",
+                  -1);
+    const char *queue_run[] = {"run", conf, "--event", event_path,
+                               "-o",  lib,  paths[1],  NULL};
+    ck_assert_int_eq(dk_test_dokpim(queue_run, NULL, NULL), 0);
+    const char *list[] = {"queue", "list", "--json", "-o", lib, NULL};
+    ck_assert_int_eq(dk_test_dokpim(list, &out, NULL), 0);
+    ck_assert_msg(g_utf8_validate(out, -1, NULL), "not UTF-8: %s", out);
+    JsonParser *parser = json_parser_new();
+    ck_assert(json_parser_load_from_data(parser, out, -1, NULL));
+    JsonObject *job = json_array_get_object_element(
+        json_node_get_array(json_parser_get_root(parser)), 0);
+    g_autofree char *job_path = member_bytes(job, "path_bytes");
+    ck_assert(g_file_test(job_path, G_FILE_TEST_IS_REGULAR));
+    const char *queued[] = {job_path};
+    json_node_unref(parse_strict(out, queued, 1));
+    g_object_unref(parser);
+    g_free(out);
+    for (size_t i = 0; i < G_N_ELEMENTS(paths); i++)
+        g_free((char *)paths[i]);
+}
+END_TEST
+
+/* What a path is instead of a file, said the same by probe and run,
+ * found without opening it (a FIFO or a device would block). */
+static const struct {
+    const char *name; /* under dir/specials; NULL: path is absolute */
+    const char *path;
+    const char *message;
+    bool in_run; /* a folder given to run is searched, not an item */
+} specials[] = {
+    {"fifo", NULL, "is a FIFO (named pipe), not a file", true},
+    {"folder", NULL, "is a folder", false},
+    {NULL, "/dev/zero", "is a character device, not a file", true},
+    {"loop-a", NULL, "symlink loop (too many levels of symbolic links)", true},
+    {"dangling", NULL, "dangling symlink (its target does not exist)", true},
+    {"missing", NULL, "no such file or folder", true},
+    {"file/inside", NULL, "no such file (a part of the path is not a folder)",
+     true},
+    {"unreadable", NULL, "permission denied", true}, /* not as root */
+};
+
+START_TEST(probe_and_run_say_what_a_path_is)
+{
+    g_autofree char *root = g_build_filename(dir, "specials", NULL);
+    g_autofree char *cmd = g_strdup_printf(
+        "mkdir -p '%s/folder' && cd '%s' && mkfifo fifo && "
+        "ln -s loop-b loop-a && ln -s loop-a loop-b && "
+        "ln -s not-there dangling && echo x > file && echo y > unreadable && "
+        "chmod 000 unreadable",
+        root, root);
+    ck_assert_int_eq(dk_test_sh(cmd, NULL, NULL), 0);
+    bool root_user = geteuid() == 0; /* reads anything: skip that row */
+    GPtrArray *run_args = g_ptr_array_new();
+    const char *head[] = {"run", pipeline_path, "--event", event_path, "-o"};
+    for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(run_args, (char *)head[i]);
+    g_autofree char *lib = library("lib");
+    g_ptr_array_add(run_args, lib);
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(specials); i++) {
+        char *path = specials[i].name
+                         ? g_build_filename(root, specials[i].name, NULL)
+                         : g_strdup(specials[i].path);
+        g_ptr_array_add(paths, path);
+        if (root_user && strcmp(specials[i].message, "permission denied") == 0)
+            continue;
+        const char *probe[] = {"probe", path, NULL};
+        char *err = NULL;
+        ck_assert_int_eq(dk_test_dokpim(probe, NULL, &err), 1);
+        g_autofree char *line = g_strdup_printf("dokpim: error: %s: %s\n", path,
+                                                specials[i].message);
+        ck_assert_msg(strcmp(err, line) == 0, "probe %s said: %s", path, err);
+        g_free(err);
+        if (specials[i].in_run)
+            g_ptr_array_add(run_args, path);
+    }
+    g_ptr_array_add(run_args, NULL);
+    char *err = NULL;
+    ck_assert_int_eq(
+        dk_test_dokpim((const char *const *)run_args->pdata, NULL, &err), 1);
+    for (size_t i = 0; i < G_N_ELEMENTS(specials); i++) {
+        if (!specials[i].in_run ||
+            (root_user &&
+             strcmp(specials[i].message, "permission denied") == 0))
+            continue;
+        g_autofree char *line =
+            g_strdup_printf("dokpim: error: %s: %s\n", (char *)paths->pdata[i],
+                            specials[i].message);
+        ck_assert_msg(strstr(err, line), "no %s in: %s", line, err);
+    }
+    g_free(err);
+    g_ptr_array_free(run_args, TRUE);
+    g_ptr_array_free(paths, TRUE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -610,6 +998,9 @@ int main(void)
     tcase_add_test(tc, ingest_only_pipeline_counts_and_records_ingest);
     tcase_add_test(tc, usage_errors_exit_2);
     tcase_add_test(tc, probe_reports_hash_and_capture);
+    tcase_add_test(tc, odd_names_get_one_escaped_line_each);
+    tcase_add_test(tc, json_is_strict_utf8_and_keeps_the_raw_bytes);
+    tcase_add_test(tc, probe_and_run_say_what_a_path_is);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

@@ -415,12 +415,71 @@ START_TEST(meta_keeps_types_and_round_trips)
 }
 END_TEST
 
+/* Undoes dk_escape_text: the escaping must lose no byte. */
+static char *unescape(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = text; *p; p++) {
+        if (*p != '\\') {
+            g_string_append_c(out, *p);
+            continue;
+        }
+        p++;
+        if (*p == 'x') {
+            char hex[3] = {p[1], p[2], 0};
+            g_string_append_c(out, (char)strtol(hex, NULL, 16));
+            p += 2;
+        } else {
+            g_string_append_c(out, *p == 'n'   ? '\n'
+                                   : *p == 'r' ? '\r'
+                                   : *p == 't' ? '\t'
+                                               : *p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+START_TEST(escape_text_is_one_safe_line_and_reversible)
+{
+    static const struct {
+        const char *raw, *escaped;
+    } cases[] = {
+        {"IMG_0412.JPG", "IMG_0412.JPG"},
+        {"a\nb", "a\\nb"},
+        {"a\rb\tc", "a\\rb\\tc"},
+        {"\x1b[31mred", "\\x1b[31mred"},
+        {"bell\x07", "bell\\x07"},
+        {"del\x7f", "del\\x7f"},
+        {"caf\xe9", "caf\\xe9"},        /* Latin-1 */
+        {"caf\xc3\xa9", "caf\xc3\xa9"}, /* UTF-8 stays */
+        {"csi\xc2\x9b"
+         "2J",
+         "csi\\xc2\\x9b2J"},                 /* C1 */
+        {"\xc3", "\\xc3"},                   /* cut-off sequence */
+        {"\xc0\xaf", "\\xc0\\xaf"},          /* overlong '/' */
+        {"\xed\xa0\x80", "\\xed\\xa0\\x80"}, /* a surrogate */
+        {"back\\slash", "back\\\\slash"},
+        {"\\x41", "\\\\x41"}, /* not to be read back as 'A' */
+        {"", ""},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *escaped = dk_escape_text(cases[i].raw);
+        ck_assert_str_eq(escaped, cases[i].escaped);
+        ck_assert(g_utf8_validate(escaped, -1, NULL));
+        g_autofree char *back = unescape(escaped);
+        ck_assert_str_eq(back, cases[i].raw);
+    }
+    ck_assert_ptr_null(dk_escape_text(NULL));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fileio");
     TCase *tc = tcase_create("policies");
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, atomic_commit_replaces_whole_file);
+    tcase_add_test(tc, escape_text_is_one_safe_line_and_reversible);
     tcase_add_test(tc, atomic_abort_leaves_old_state);
     tcase_add_test(tc, atomic_open_fails_cleanly_in_readonly_folder);
     tcase_add_test(tc, hash_matches_known_vector);

@@ -28,7 +28,8 @@ __attribute__((unused)) static const dk_option test_options[] = {
 
 /* Writes the caption to the output; fails on purpose for files whose name
  * contains "fail", so tests can see a batch go on past a bad item, and
- * warns for names containing "warn", as a stage that salvaged something. */
+ * warns for names containing "warn", as a stage that salvaged something;
+ * reports progress for names containing "progress". */
 static int test_process(const dk_stage *stage, void *state, dk_item *item,
                         dk_error *err)
 {
@@ -37,6 +38,8 @@ static int test_process(const dk_stage *stage, void *state, dk_item *item,
     if (strstr(name, "fail"))
         return dk_error_set(err, DK_ERR_INVALID, "refusing %s on purpose",
                             name);
+    if (strstr(name, "progress"))
+        dk_progress(item, 0.5, "halfway");
     int64_t delay = dk_stage_int(stage, "delay-ms");
     for (int64_t waited = 0; waited < delay; waited += 10) {
         if (dk_cancelled())
