@@ -247,8 +247,11 @@ static char *packet_problem(const uint8_t *source, size_t size)
     if (!g_markup_parse_context_parse(context, (const char *)source,
                                       (gssize)size, &error) ||
         !g_markup_parse_context_end_parse(context, &error)) {
-        problem =
-            g_strdup_printf("it is not well-formed XML (%s)", error->message);
+        /* GLib quotes the offending bytes, which may not be UTF-8 and may
+         * span lines: a warning is one line of text */
+        g_autofree char *reason = g_utf8_make_valid(error->message, -1);
+        g_strdelimit(reason, "\n\r\t", ' ');
+        problem = g_strdup_printf("it is not well-formed XML (%s)", reason);
         g_error_free(error);
     }
     g_markup_parse_context_free(context);

@@ -162,7 +162,11 @@ void fuzz_check_warnings(const GPtrArray *warnings)
 {
     for (guint i = 0; warnings && i < warnings->len; i++) {
         const char *text = warnings->pdata[i];
-        FUZZ_CHECK(text && g_utf8_validate(text, -1, NULL) &&
-                   !strchr(text, '\n'));
+        if (!text || !g_utf8_validate(text, -1, NULL) || strchr(text, '\n')) {
+            g_autofree char *shown = text ? g_strescape(text, NULL) : NULL;
+            g_autofree char *why = g_strdup_printf(
+                "warning is not one UTF-8 line: \"%s\"", shown ? shown : "");
+            fuzz_fail(__FILE__, __LINE__, why);
+        }
     }
 }
