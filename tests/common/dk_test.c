@@ -273,3 +273,27 @@ TCase *dk_test_full_disk_tcase(void)
                                 dk_test_full_disk_release);
     return tc;
 }
+
+int dk_test_complete_video_frames(const char *path)
+{
+    g_autofree char *quoted = g_shell_quote(path);
+    g_autofree char *cmd = g_strdup_printf(
+        "ffprobe -v quiet -select_streams v:0 -show_entries packet=pos,size "
+        "-of csv=p=0 %s; stat -c %%s %s",
+        quoted, quoted);
+    g_autofree char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
+    gchar **lines = g_strsplit(g_strstrip(out), "\n", -1);
+    guint count = g_strv_length(lines);
+    ck_assert_uint_gt(count, 0);
+    long long file_size = atoll(lines[count - 1]);
+    int complete = 0;
+    for (guint i = 0; i + 1 < count; i++) {
+        long long pos = 0, size = 0;
+        if (sscanf(lines[i], "%lld,%lld", &pos, &size) == 2 &&
+            pos + size <= file_size)
+            complete++;
+    }
+    g_strfreev(lines);
+    return complete;
+}

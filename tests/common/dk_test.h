@@ -32,6 +32,10 @@ bool dk_test_have(const char *program);
 char *dk_test_read(const char *path, gsize *len); /* g_free(); NULL on error */
 void dk_test_write(const char *path, const void *data, gssize len);
 char *dk_test_sha256(const char *path); /* g_free() */
+/* Frames of the first video stream whose bytes all lie inside the file
+ * (ffprobe's packet positions and sizes against the file size): what a
+ * cut-off clip can still play. */
+int dk_test_complete_video_frames(const char *path);
 
 /* Writes rules to dir/lsan.supp and adds it to LSAN_OPTIONS, so that the
  * dokpim children a suite starts under ASan ignore them too. */

@@ -193,32 +193,6 @@ static void decoded_size(const char *path, int *width, int *height)
     g_free(quoted);
 }
 
-/* Frames of the main video stream whose bytes all lie inside the file. */
-static int complete_frames(const char *path)
-{
-    char *quoted = g_shell_quote(path);
-    char *cmd = g_strdup_printf("ffprobe -v error -select_streams v:0 "
-                                "-show_entries packet=pos,size -of csv=p=0 "
-                                "%s 2>/dev/null; stat -c %%s %s",
-                                quoted, quoted);
-    char *out = video_corpus_sh(cmd);
-    char **lines = g_strsplit(g_strstrip(out), "\n", -1);
-    guint count = g_strv_length(lines);
-    long long file_size = atoll(lines[count - 1]);
-    int complete = 0;
-    for (guint i = 0; i + 1 < count; i++) {
-        long long pos = 0, size = 0;
-        if (sscanf(lines[i], "%lld,%lld", &pos, &size) == 2 &&
-            pos + size <= file_size)
-            complete++;
-    }
-    g_strfreev(lines);
-    g_free(out);
-    g_free(cmd);
-    g_free(quoted);
-    return complete;
-}
-
 /* ---- checks ---- */
 
 static void check_broken(const video_case *c, JsonObject *ours)
@@ -283,7 +257,7 @@ static void check_duration(const video_case *c, JsonObject *ours,
         return;
     }
     /* what plays is the complete frames, less than the index promises */
-    double playable = complete_frames(path) * frame;
+    double playable = dk_test_complete_video_frames(path) * frame;
     ck_assert_msg(fabs(duration - playable) <= frame + 1e-3,
                   "%s: duration %g, complete frames last %g", c->file, duration,
                   playable);

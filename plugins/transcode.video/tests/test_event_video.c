@@ -123,32 +123,6 @@ static const char *stream_codec(JsonNode *probe, const char *type)
     return json_object_get_string_member(stream, "codec_name");
 }
 
-/* Video frames of path whose bytes all lie inside the file. */
-static int complete_video_frames(const char *path)
-{
-    char *quoted = g_shell_quote(path);
-    char *cmd = g_strdup_printf("ffprobe -v quiet -select_streams v:0 "
-                                "-show_entries packet=pos,size -of csv=p=0 "
-                                "%s; stat -c %%s %s",
-                                quoted, quoted);
-    char *out = video_clips_sh(cmd);
-    char **lines = g_strsplit(g_strstrip(out), "\n", -1);
-    guint count = g_strv_length(lines);
-    long long file_size = atoll(lines[count - 1]);
-    int complete = 0;
-    for (guint i = 0; i + 1 < count; i++) {
-        long long pos = 0, size = 0;
-        if (sscanf(lines[i], "%lld,%lld", &pos, &size) == 2 &&
-            pos + size <= file_size)
-            complete++;
-    }
-    g_strfreev(lines);
-    g_free(out);
-    g_free(cmd);
-    g_free(quoted);
-    return complete;
-}
-
 /* Mean loudness of the first audio stream in dB (ffmpeg volumedetect);
  * -91 is digital silence. */
 static double mean_volume(const char *path)
@@ -193,7 +167,7 @@ START_TEST(test_cut_kept)
     ck_assert_msg(strstr(manifest, message), "%s", manifest);
 
     char *source = g_build_filename(clips, "cut-fast.mp4", NULL);
-    double playable = complete_video_frames(source) / 30.0;
+    double playable = dk_test_complete_video_frames(source) / 30.0;
     ck_assert_msg(playable > 1.0 && playable < 2.5, "%g s", playable);
     double held = 0;
     ck_assert(sscanf(message + strlen("truncated: the index describes 3.0 s, "
@@ -233,7 +207,7 @@ START_TEST(test_cut_transcoded_directly)
         video_clips_output(&run_direct, "transcode", "cut-fast.mp4", ".mp4");
     assert_clean_file(out);
     char *source = g_build_filename(clips, "cut-fast.mp4", NULL);
-    double playable = complete_video_frames(source) / 30.0;
+    double playable = dk_test_complete_video_frames(source) / 30.0;
     double video = stream_duration(out, "video");
     ck_assert_msg(fabs(video - playable) <= 2.0 / 30 + 1e-3,
                   "video %g s, %g s playable", video, playable);
