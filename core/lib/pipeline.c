@@ -9,7 +9,15 @@ typedef struct {
     const char *path;
     const dk_keyfile_lines *lines;
     GPtrArray *problems;
+    /* "stage\noption" set to a value already reported as wrong: its
+     * default is not what the user meant, so it is not judged as well */
+    GHashTable *refused;
 } load_ctx;
+
+static char *option_id(const dk_stage *stage, const char *option)
+{
+    return g_strdup_printf("%s\n%s", stage->name, option);
+}
 
 static void problem(load_ctx *ctx, const char *group, const char *key,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -100,6 +108,7 @@ static void set_option(dk_stage *stage, const char *key, const char *text,
     if (dk_option_validate(option, text, base_dir, event, &resolved, &err) <
         0) {
         problem(ctx, stage->name, key, "%s%s", origin, err.message);
+        g_hash_table_add(ctx->refused, option_id(stage, option->name));
         return;
     }
     dk_option_value *value = g_new0(dk_option_value, 1);
@@ -115,6 +124,9 @@ static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
 {
     for (const dk_option *o = stage->plugin->options; o && o->name; o++) {
         if (g_hash_table_contains(stage->values, o->name))
+            continue;
+        g_autofree char *id = ctx ? option_id(stage, o->name) : NULL;
+        if (ctx && g_hash_table_contains(ctx->refused, id))
             continue;
         if (!o->default_value || (o->flags & DK_OPTION_REQUIRED)) {
             if (ctx)
@@ -310,7 +322,9 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
         g_ptr_array_add(problems, g_strdup(err.message));
         return DK_ERR_CONFIG;
     }
-    load_ctx ctx = {path, lines, problems};
+    load_ctx ctx = {
+        path, lines, problems,
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
     guint before = problems->len;
     dk_pipeline *pipeline = g_new0(dk_pipeline, 1);
     pipeline->path = g_strdup(path);
@@ -374,6 +388,7 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
             problem(&ctx, stage->name, NULL, "%s", check_err.message);
     }
 
+    g_hash_table_destroy(ctx.refused);
     dk_keyfile_lines_free(lines);
     g_key_file_free(file);
     if (problems->len > before) {
