@@ -172,7 +172,7 @@ static int archive_recordings(dk_pipeline *archive, const char *library_path,
     /* the Ctrl-C that ended the live must not cancel the archive too */
     dk_cancel_reset();
     GPtrArray *inputs = dk_collect_inputs(
-        (const char *const *)recordings->pdata, library->root);
+        (const char *const *)recordings->pdata, library->root, NULL);
     cli_progress progress;
     progress_init(&progress, false);
     dk_run_options options = {.on_result = progress_on_result,

@@ -104,8 +104,13 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err.message);
         goto out;
     }
+    GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *inputs =
-        dk_collect_inputs((const char *const *)rest + 1, library->root);
+        dk_collect_inputs((const char *const *)rest + 1, library->root, notes);
+    /* worded like the runner's own skipped lines: not failures, not silent */
+    for (guint i = 0; i < notes->len; i++)
+        fprintf(stderr, "dokpim: skipped: %s\n", (char *)notes->pdata[i]);
+    g_ptr_array_free(notes, TRUE);
     cli_install_signal_thread("stopping after the files in progress");
     cli_progress progress;
     progress_init(&progress, quiet);

@@ -40,6 +40,13 @@ dk_meta *dk_meta_copy(const dk_meta *meta);
 char *dk_meta_value_encode(const dk_meta_value *value);
 void dk_meta_set_encoded(dk_meta *meta, const char *key, const char *encoded);
 
+/* ---- names ----
+ * The longest file or folder name a path template may produce, in bytes:
+ * NAME_MAX (255) less what dokpim adds to a stored name: the atomic
+ * writer's temporary name (".NAME.dk-tmp-XXXXXX": 15 bytes), a collision
+ * number ("_9999") and a sibling file's suffix (".json", 8 bytes kept). */
+#define DK_NAME_BYTES (255 - 15 - 5 - 8)
+
 /* ---- key files ----
  * GKeyFile parses; this only remembers on which line each group and key
  * stands, so messages can say "event.ini:7". */
@@ -77,6 +84,16 @@ typedef enum { DK_TEMPLATE_TEXT, DK_TEMPLATE_PATH } dk_template_mode;
 /* With an event: also checks that every {event.X} it uses is set. */
 int dk_template_check_with_event(const char *tmpl, const dk_event *event,
                                  dk_error *err);
+/* For path templates (after the checks above): every name the template
+ * makes must surely be non-empty, must not start with '.', and its fixed
+ * text must fit DK_NAME_BYTES. Event fields are judged by the event's
+ * values when event was loaded from a file. */
+int dk_template_check_path(const char *tmpl, const dk_event *event,
+                           dk_error *err);
+/* What a slug that comes out empty becomes, in paths and text alike. */
+#define DK_EMPTY_SLUG "untitled"
+/* dk_slugify, but DK_EMPTY_SLUG instead of "". */
+char *dk_slugify_or_untitled(const char *text);
 int dk_template_expand(const char *tmpl, const dk_event *event,
                        const dk_item *item, dk_template_mode mode, char **out,
                        dk_error *err);

@@ -76,6 +76,24 @@ static bool valid_language(const char *text)
     return ok;
 }
 
+/* The zone is handed to GLib, which opens a file named after it: only an
+ * IANA name ("Asia/Makassar", "Etc/GMT+8", "UTC") may get that far, never
+ * a path that leaves the zone folder, an absolute path or a POSIX rule. */
+static bool valid_zone_name(const char *text)
+{
+    if (!g_ascii_isalpha(text[0]))
+        return false;
+    gchar **parts = g_strsplit(text, "/", -1);
+    bool ok = true;
+    for (int i = 0; ok && parts[i]; i++) {
+        ok = g_ascii_isalpha(parts[i][0]);
+        for (const char *p = parts[i]; ok && *p; p++)
+            ok = g_ascii_isalnum(*p) || strchr("_-+", *p);
+    }
+    g_strfreev(parts);
+    return ok;
+}
+
 static char *event_fingerprint(GHashTable *fields)
 {
     GList *keys =
@@ -147,7 +165,8 @@ int dk_event_load(const char *path, dk_event **out, dk_error *err)
 
     const char *tzname = rc == 0 ? dk_event_get(event, "timezone") : NULL;
     if (tzname && *tzname) {
-        GTimeZone *tz = g_time_zone_new_identifier(tzname);
+        GTimeZone *tz =
+            valid_zone_name(tzname) ? g_time_zone_new_identifier(tzname) : NULL;
         if (!tz) {
             g_autofree char *where =
                 dk_keyfile_where(path, lines, "event", "timezone");
@@ -190,7 +209,7 @@ int dk_event_load(const char *path, dk_event **out, dk_error *err)
     }
     if (rc == 0) {
         g_free(event->slug);
-        event->slug = dk_slugify(dk_event_get(event, "title"));
+        event->slug = dk_slugify_or_untitled(dk_event_get(event, "title"));
         g_free(event->fingerprint);
         event->fingerprint = event_fingerprint(event->fields);
     }

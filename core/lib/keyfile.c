@@ -5,7 +5,11 @@
 #include <string.h>
 
 struct dk_keyfile_lines {
-    GHashTable *lines; /* "group\nkey" or "group" -> line */
+    GHashTable *lines; /* "group\nkey" or "group" -> line of its first use */
+    /* the first key written twice in a group: GKeyFile keeps the last
+     * silently, so one of the two values would be lost without a word */
+    char *duplicate_group, *duplicate_key;
+    int duplicate_line, first_line;
 };
 
 static char *line_key(const char *group, const char *key)
@@ -38,8 +42,18 @@ dk_keyfile_lines *dk_keyfile_lines_scan(const char *text)
             continue;
         g_autofree char *key = g_strndup(row, eq - row);
         g_strstrip(key);
-        g_hash_table_insert(lines->lines, line_key(group, key),
-                            GINT_TO_POINTER(i + 1));
+        char *id = line_key(group, key);
+        int first = GPOINTER_TO_INT(g_hash_table_lookup(lines->lines, id));
+        if (first && !lines->duplicate_line) {
+            lines->duplicate_group = g_strdup(group);
+            lines->duplicate_key = g_strdup(key);
+            lines->duplicate_line = i + 1;
+            lines->first_line = first;
+        }
+        if (first)
+            g_free(id);
+        else
+            g_hash_table_insert(lines->lines, id, GINT_TO_POINTER(i + 1));
     }
     g_strfreev(rows);
     g_free(group);
@@ -60,6 +74,8 @@ void dk_keyfile_lines_free(dk_keyfile_lines *lines)
     if (!lines)
         return;
     g_hash_table_destroy(lines->lines);
+    g_free(lines->duplicate_group);
+    g_free(lines->duplicate_key);
     g_free(lines);
 }
 
@@ -80,18 +96,37 @@ int dk_keyfile_load(const char *path, GKeyFile **keyfile,
     if (!g_utf8_validate(text, (gssize)length, NULL))
         return dk_error_set(err, DK_ERR_CONFIG, "%s: not valid UTF-8 text",
                             path);
+    /* Windows Notepad starts UTF-8 files with a byte-order mark, which
+     * GKeyFile takes for part of the first line */
+    const char *data = text;
+    if (g_str_has_prefix(data, "\xEF\xBB\xBF")) {
+        data += 3;
+        length -= 3;
+    }
+    dk_keyfile_lines *scanned = dk_keyfile_lines_scan(data);
+    if (scanned->duplicate_line) {
+        int rc =
+            dk_error_set(err, DK_ERR_CONFIG,
+                         "%s:%d: duplicate key \"%s\" (first at line %d) "
+                         "in [%s]; keep one",
+                         path, scanned->duplicate_line, scanned->duplicate_key,
+                         scanned->first_line, scanned->duplicate_group);
+        dk_keyfile_lines_free(scanned);
+        return rc;
+    }
     GKeyFile *file = g_key_file_new();
-    if (!g_key_file_load_from_data(file, text, length, G_KEY_FILE_NONE,
+    if (!g_key_file_load_from_data(file, data, length, G_KEY_FILE_NONE,
                                    &error)) {
         /* GLib's message already carries the line number */
         int rc =
             dk_error_set(err, DK_ERR_CONFIG, "%s: %s", path, error->message);
         g_error_free(error);
         g_key_file_free(file);
+        dk_keyfile_lines_free(scanned);
         return rc;
     }
     *keyfile = file;
-    *lines = dk_keyfile_lines_scan(text);
+    *lines = scanned;
     return 0;
 }
 

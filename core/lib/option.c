@@ -36,7 +36,8 @@ static bool enum_has(const char *choices, const char *text)
     return found;
 }
 
-static int validate_path_template(const char *text, dk_error *err)
+static int validate_path_template(const char *text, const dk_event *event,
+                                  dk_error *err)
 {
     int rc = dk_template_check(text, err);
     if (rc < 0)
@@ -55,7 +56,9 @@ static int validate_path_template(const char *text, dk_error *err)
     if (climbs)
         return dk_error_set(err, DK_ERR_CONFIG,
                             "'%s' climbs out of its folder with '..'", text);
-    return 0;
+    if (event)
+        rc = dk_template_check_with_event(text, event, err);
+    return rc == 0 ? dk_template_check_path(text, event, err) : rc;
 }
 
 int dk_option_validate(const dk_option *o, const char *text,
@@ -71,12 +74,8 @@ int dk_option_validate(const dk_option *o, const char *text,
     case DK_OPT_TEMPLATE:
         return event ? dk_template_check_with_event(text, event, err)
                      : dk_template_check(text, err);
-    case DK_OPT_PATH_TEMPLATE: {
-        int rc = validate_path_template(text, err);
-        if (rc == 0 && event)
-            rc = dk_template_check_with_event(text, event, err);
-        return rc;
-    }
+    case DK_OPT_PATH_TEMPLATE:
+        return validate_path_template(text, event, err);
     case DK_OPT_PATH: {
         if (!*text)
             return 0; /* empty: the feature is off */

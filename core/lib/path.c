@@ -9,6 +9,31 @@ static bool is_unsafe_char(unsigned char c)
     return c < 0x20 || c == 0x7f || strchr("\\:*?\"<>|", c) != NULL;
 }
 
+/* Length of the longest prefix of text, at most max bytes, that ends on a
+ * UTF-8 character boundary (text is valid UTF-8). */
+static size_t utf8_prefix(const char *text, size_t max)
+{
+    size_t n = max;
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+/* A long title or input name must not fail the whole batch with "File name
+ * too long": the name is cut at a character boundary, keeping the file's
+ * extension (when it looks like one), so it fits with dokpim's additions. */
+static void shorten_component(GString *name, bool keep_extension)
+{
+    if (name->len <= DK_NAME_BYTES)
+        return;
+    const char *dot = keep_extension ? strrchr(name->str, '.') : NULL;
+    size_t ext = dot && dot != name->str ? strlen(dot) : 0;
+    if (ext > DK_NAME_BYTES / 4)
+        ext = 0; /* not an extension, just a dot in a long name */
+    size_t keep = utf8_prefix(name->str, DK_NAME_BYTES - ext);
+    g_string_erase(name, (gssize)keep, (gssize)(name->len - ext - keep));
+}
+
 int dk_path_sanitize(const char *relative, char **out, dk_error *err)
 {
     *out = NULL;
@@ -42,6 +67,7 @@ int dk_path_sanitize(const char *relative, char **out, dk_error *err)
                 continue;
             g_string_append_c(component, is_unsafe_char(*p) ? '_' : (char)*p);
         }
+        shorten_component(component, parts[i + 1] == NULL);
         /* Windows drops trailing dots and spaces, merging names */
         while (component->len && (component->str[component->len - 1] == '.' ||
                                   component->str[component->len - 1] == ' '))

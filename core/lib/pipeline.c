@@ -9,9 +9,15 @@ typedef struct {
     const char *path;
     const dk_keyfile_lines *lines;
     GPtrArray *problems;
-    /* "STAGE\nOPTION" of values refused: not also "required, not set" */
+    /* "stage\noption" set to a value already reported as wrong: its
+     * default is not what the user meant, so it is not judged as well */
     GHashTable *refused;
 } load_ctx;
+
+static char *option_id(const dk_stage *stage, const char *option)
+{
+    return g_strdup_printf("%s\n%s", stage->name, option);
+}
 
 static void problem(load_ctx *ctx, const char *group, const char *key,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -102,8 +108,7 @@ static void set_option(dk_stage *stage, const char *key, const char *text,
     if (dk_option_validate(option, text, base_dir, event, &resolved, &err) <
         0) {
         problem(ctx, stage->name, key, "%s%s", origin, err.message);
-        g_hash_table_add(ctx->refused,
-                         g_strconcat(stage->name, "\n", key, NULL));
+        g_hash_table_add(ctx->refused, option_id(stage, option->name));
         return;
     }
     dk_option_value *value = g_new0(dk_option_value, 1);
@@ -120,9 +125,11 @@ static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
     for (const dk_option *o = stage->plugin->options; o && o->name; o++) {
         if (g_hash_table_contains(stage->values, o->name))
             continue;
+        g_autofree char *id = ctx ? option_id(stage, o->name) : NULL;
+        if (ctx && g_hash_table_contains(ctx->refused, id))
+            continue;
         if (!o->default_value || (o->flags & DK_OPTION_REQUIRED)) {
-            g_autofree char *id = g_strconcat(stage->name, "\n", o->name, NULL);
-            if (ctx && !g_hash_table_contains(ctx->refused, id))
+            if (ctx)
                 problem(ctx, stage->name, o->name,
                         "required option of %s is not set: %s",
                         stage->plugin->name, o->help ? o->help : "");
@@ -381,9 +388,9 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
             problem(&ctx, stage->name, NULL, "%s", check_err.message);
     }
 
+    g_hash_table_destroy(ctx.refused);
     dk_keyfile_lines_free(lines);
     g_key_file_free(file);
-    g_hash_table_destroy(ctx.refused);
     if (problems->len > before) {
         dk_pipeline_free(&pipeline);
         return DK_ERR_CONFIG;

@@ -18,10 +18,23 @@ static bool is_hidden(const char *name)
     return name[0] == '.';
 }
 
-static void collect(const char *path, const char *library_root, GPtrArray *out)
+static void collect(const char *path, const char *library_root, GPtrArray *out,
+                    GPtrArray *notes)
 {
     if (library_root && strcmp(path, library_root) == 0)
         return; /* never ingest our own outputs */
+    g_autofree char *base = g_path_get_basename(path);
+    if (dk_is_temp_name(base)) {
+        /* left by an interrupted run (ours, or another copy of dokpim's
+         * writing here): half a file, never an input, but not silently */
+        if (notes)
+            g_ptr_array_add(notes,
+                            g_strdup_printf("%s: a temporary file of dokpim's "
+                                            "(an unfinished write), not an "
+                                            "input",
+                                            path));
+        return;
+    }
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
         g_ptr_array_add(out, g_strdup(path));
@@ -34,14 +47,14 @@ static void collect(const char *path, const char *library_root, GPtrArray *out)
     }
     const char *name;
     while ((name = g_dir_read_name(dir))) {
-        if (is_hidden(name) || dk_is_temp_name(name))
+        if (is_hidden(name) && !dk_is_temp_name(name))
             continue;
         g_autofree char *child = g_build_filename(path, name, NULL);
         /* symlinked folders could loop; linked files are fine */
         if (g_file_test(child, G_FILE_TEST_IS_SYMLINK) &&
             g_file_test(child, G_FILE_TEST_IS_DIR))
             continue;
-        collect(child, library_root, out);
+        collect(child, library_root, out, notes);
     }
     g_dir_close(dir);
 }
@@ -52,18 +65,20 @@ static int compare_paths(gconstpointer a, gconstpointer b)
 }
 
 GPtrArray *dk_collect_inputs(const char *const *inputs,
-                             const char *library_root)
+                             const char *library_root, GPtrArray *notes)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     for (int i = 0; inputs && inputs[i]; i++) {
         g_autofree char *absolute = g_canonicalize_filename(inputs[i], NULL);
         GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
-        collect(absolute, library_root, found);
+        collect(absolute, library_root, found, notes);
         g_ptr_array_sort(found, compare_paths);
         for (guint j = 0; j < found->len; j++)
             g_ptr_array_add(out, g_strdup(found->pdata[j]));
         g_ptr_array_free(found, TRUE);
     }
+    if (notes) /* each note starts with its path; folders list in any order */
+        g_ptr_array_sort(notes, compare_paths);
     return out;
 }
 

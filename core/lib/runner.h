@@ -49,9 +49,11 @@ typedef struct dk_run {
 
 /* Expands folders (recursively, skipping hidden files and the library
  * itself), sorts, and numbers the inputs. Missing inputs stay in the list
- * and fail when processed, so they are reported like any bad file. */
+ * and fail when processed, so they are reported like any bad file.
+ * dokpim's own temporary files (dk_is_temp_name) are left out too, each
+ * with a line "PATH: why" added to notes (when not NULL; sorted). */
 GPtrArray *dk_collect_inputs(const char *const *inputs,
-                             const char *library_root);
+                             const char *library_root, GPtrArray *notes);
 
 /* Opens the stages, processes every input, lets each stage finish() its
  * work over the batch, closes the stages. Returns 0 when the batch ran

@@ -283,6 +283,15 @@ static char *format_time(GDateTime *time, const char *format,
     return result;
 }
 
+char *dk_slugify_or_untitled(const char *text)
+{
+    char *slug = dk_slugify(text);
+    if (*slug)
+        return slug;
+    g_free(slug);
+    return g_strdup(DK_EMPTY_SLUG);
+}
+
 char *dk_slugify(const char *text)
 {
     if (!text)
@@ -319,6 +328,31 @@ static char *clean_path_value(const char *value)
     return g_string_free(clean, FALSE);
 }
 
+/* Windows drops trailing dots and spaces, so a name needs more than those. */
+static bool has_visible(const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (*p != '.' && *p != ' ')
+            return true;
+    return false;
+}
+
+static bool is_slug(const token *t)
+{
+    return (t->format && strcmp(t->format, "slug") == 0) ||
+           (t->field && strcmp(t->field, "slug") == 0);
+}
+
+/* Variables that always name something: a slug, or the input's own name.
+ * When one still comes out empty ("!!!" slugified, a file named "...") a
+ * path gets DK_EMPTY_SLUG instead, never ".jpg" or "20250314__0001.jpg". */
+static bool never_empty_in_path(const token *t)
+{
+    return is_slug(t) || (t->var && (t->var->kind == VAR_SEQ ||
+                                     (t->var->kind == VAR_ORIGINAL &&
+                                      strcmp(t->name, "original.ext") != 0)));
+}
+
 typedef struct {
     const dk_event *event;
     const dk_item *item;
@@ -330,7 +364,7 @@ static char *apply_text_format(const char *value, const char *format)
     if (!format)
         return g_strdup(value);
     if (strcmp(format, "slug") == 0)
-        return dk_slugify(value);
+        return dk_slugify_or_untitled(value);
     if (strcmp(format, "upper") == 0)
         return g_utf8_strup(value, -1);
     return g_utf8_strdown(value, -1);
@@ -401,6 +435,10 @@ static int expand_token(const token *t, void *user, GString *out, dk_error *err)
         char *clean = clean_path_value(value);
         g_free(value);
         value = clean;
+        if (!has_visible(value) && never_empty_in_path(t)) {
+            g_free(value);
+            value = g_strdup(DK_EMPTY_SLUG);
+        }
     }
     g_string_append(out, value);
     g_free(value);
@@ -425,5 +463,138 @@ int dk_template_expand(const char *tmpl, const dk_event *event,
     }
     rc = dk_path_sanitize(text->str, out, err);
     g_string_free(text, TRUE);
+    return rc;
+}
+
+/* ---- checking path templates before any file is seen ---- */
+
+/* Whether the variable can expand to nothing visible in a path. Event
+ * fields are judged by the event's values when there is an event, and
+ * time formats by formatting a sample date. */
+static bool may_be_empty(const token *t, const dk_event *event)
+{
+    if (never_empty_in_path(t))
+        return false;
+    char *value = NULL;
+    if (t->field) {
+        if (!event || !event->path)
+            return false; /* checked again with the event at run time */
+        const char *text = dk_event_get(event, t->field);
+        value = apply_text_format(text ? text : "", t->format);
+    } else if (t->var->kind == VAR_DATE || t->var->kind == VAR_CAPTURE_TIME) {
+        if (!t->format)
+            return false;
+        GDateTime *sample = event && event->date && t->var->kind == VAR_DATE
+                                ? g_date_time_ref(event->date)
+                                : g_date_time_new_utc(2024, 9, 2, 14, 11, 22);
+        value = format_time(sample, t->format, dk_event_get(event, "language"));
+        g_date_time_unref(sample);
+    } else {
+        return true; /* camera.*, original.ext: unknown for some files */
+    }
+    g_autofree char *clean = clean_path_value(value ? value : "");
+    g_free(value);
+    return !has_visible(clean);
+}
+
+typedef struct {
+    const char *tmpl;
+    const dk_event *event;
+    GString *written;  /* the component as written, for messages */
+    size_t fixed;      /* bytes of fixed text in it */
+    bool has_variable; /* some variable in it */
+    bool named;        /* surely something visible in it */
+    bool dot_first;    /* it can start with '.' */
+} path_check;
+
+static void component_reset(path_check *c)
+{
+    g_string_truncate(c->written, 0);
+    c->fixed = 0;
+    c->has_variable = c->named = c->dot_first = false;
+}
+
+static int component_end(path_check *c, dk_error *err)
+{
+    const char *text = c->written->str;
+    /* "a//b" and "./b" are collapsed by the sanitiser, not made hidden */
+    bool collapsed = !c->has_variable && (!*text || strcmp(text, ".") == 0);
+    int rc = 0;
+    if (collapsed)
+        rc = 0;
+    else if (c->fixed > DK_NAME_BYTES)
+        rc = dk_error_set(err, DK_ERR_CONFIG,
+                          "a name in this template has %zu bytes of fixed "
+                          "text; a name can hold %d (255 less room for "
+                          "dokpim's temporary and numbering suffixes)",
+                          c->fixed, DK_NAME_BYTES);
+    else if (c->dot_first)
+        rc = dk_error_set(err, DK_ERR_CONFIG,
+                          "template '%s': the name '%s' can start with '.', "
+                          "making a hidden file or folder; start it with "
+                          "fixed text or a variable that is never empty "
+                          "such as {seq}",
+                          c->tmpl, text);
+    else if (!c->named)
+        rc = dk_error_set(err, DK_ERR_CONFIG,
+                          "template '%s': the name '%s' can come out empty; "
+                          "add fixed text or a variable that is never empty "
+                          "such as {seq}",
+                          c->tmpl, text);
+    component_reset(c);
+    return rc;
+}
+
+/* Fixed text the walk collected since the last variable. */
+static int check_fixed_text(path_check *c, GString *text, dk_error *err)
+{
+    int rc = 0;
+    for (const unsigned char *p = (const unsigned char *)text->str;
+         *p && rc == 0; p++) {
+        if (*p == '/') {
+            rc = component_end(c, err);
+            continue;
+        }
+        if (*p < 0x20 || *p == 0x7f)
+            continue; /* dropped by the sanitiser */
+        g_string_append_c(c->written, (char)*p);
+        c->fixed++;
+        if (*p == '.' && !c->named)
+            c->dot_first = true;
+        else if (*p != '.' && *p != ' ')
+            c->named = true;
+    }
+    g_string_truncate(text, 0);
+    return rc;
+}
+
+static int check_path_token(const token *t, void *user, GString *out,
+                            dk_error *err)
+{
+    path_check *c = user;
+    int rc = check_fixed_text(c, out, err);
+    if (rc < 0)
+        return rc;
+    g_string_append_printf(c->written, "{%s%s%s}", t->name,
+                           t->format ? ":" : "", t->format ? t->format : "");
+    c->has_variable = true;
+    if (!may_be_empty(t, c->event))
+        c->named = true;
+    return 0;
+}
+
+int dk_template_check_path(const char *tmpl, const dk_event *event,
+                           dk_error *err)
+{
+    path_check c = {
+        .tmpl = tmpl, .event = event, .written = g_string_new(NULL)};
+    GString *fixed = g_string_new(NULL);
+    int rc = walk(tmpl, check_path_token, &c, fixed, err);
+    if (rc == 0)
+        rc = check_fixed_text(&c, fixed, err);
+    if (rc == 0)
+        rc = component_end(&c, err);
+    g_string_free(fixed, TRUE);
+    g_string_free(c.written, TRUE);
     return rc;
 }

@@ -541,6 +541,141 @@ START_TEST(ingest_only_pipeline_counts_and_records_ingest)
 }
 END_TEST
 
+/* An Indonesian title of 240 bytes, with multi-byte characters */
+#define LONG_TITLE                                                             \
+    "Rapat Paripurna DPRD Kabupaten Badung \xE2\x80\x94 Penyampaian "          \
+    "Pemandangan Umum Fraksi-fraksi terhadap Ranperda Perubahan APBD Tahun "   \
+    "Anggaran 2025 serta Penetapan Keputusan Dewan tentang Panitia Khusus "    \
+    "Pengawasan \xE2\x80\x94 Mangupura, S\xC3\xA9nin"
+
+/* root holds this many files, and every name in it leaves room in
+ * NAME_MAX for a temporary name (15 bytes) and a number ("_9999"). */
+static void assert_names_fit(const char *root, int files)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "cd '%s' && find . -type f | wc -l && find . | "
+        "LC_ALL=C awk -F/ '{ if (length($NF) + 15 + 5 > 255) print }'",
+        root);
+    char *out = NULL;
+    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
+    g_autofree char *expect = g_strdup_printf("%d\n", files);
+    ck_assert_msg(strcmp(out, expect) == 0, "files and names too long: %s",
+                  out);
+    g_free(out);
+}
+
+START_TEST(long_titles_and_names_run_like_short_ones)
+{
+    dk_test_write(event_path,
+                  "[event]\ntitle=" LONG_TITLE "\ndate=2024-09-02\n"
+                  "place=Gedung DPRD\ncity=Mangupura\nlanguage=id\n",
+                  -1);
+    /* the title leaves no room for {seq}: the names collide and are
+     * numbered, and "_8" must still fit with the temporary name */
+    dk_test_write(pipeline_path,
+                  "[pipeline]\nstages=in;t\n[in]\nplugin=ingest.file\n"
+                  "[t]\nplugin=test.options\ntarget=x\n"
+                  "output=out/{event.slug}/{event.title}_{seq:02}.txt\n",
+                  -1);
+    const char *check[] = {"check", pipeline_path, "--event", event_path, NULL};
+    ck_assert_int_eq(dk_test_dokpim(check, NULL, NULL), 0);
+    g_autofree char *lib = library("lib");
+    char *out = NULL;
+    ck_assert_int_eq(run(lib, "2", NULL, &out, NULL), 0);
+    JsonParser *parser;
+    JsonObject *counts =
+        json_object_get_object_member(parse(out, &parser), "counts");
+    ck_assert_int_eq(json_object_get_int_member(counts, "done"), 8);
+    g_object_unref(parser);
+    g_free(out);
+    g_autofree char *outputs = g_build_filename(lib, "derived", "t", NULL);
+    assert_names_fit(outputs, 8 + 1); /* + finish()'s finished.txt */
+
+    /* pipelines/archive-batch.conf with a 240-byte input name */
+    GString *name = g_string_new(NULL);
+    while (name->len + 14 <= 236)
+        g_string_append(name, "Pelantikan \xC3\xA9 ");
+    while (name->len < 236)
+        g_string_append_c(name, 'x');
+    g_string_append(name, ".jpg");
+    g_autofree char *long_input = g_build_filename(dir, name->str, NULL);
+    g_string_free(name, TRUE);
+    dk_test_write(long_input, "photo", -1);
+    g_autofree char *archive =
+        dk_test_source_path("pipelines/archive-batch.conf");
+    const char *archive_check[] = {"check", archive, "--event", event_path,
+                                   NULL};
+    ck_assert_int_eq(dk_test_dokpim(archive_check, NULL, NULL), 0);
+    g_autofree char *archive_lib = library("archive");
+    const char *args[] = {"run",       archive,  "--event",  event_path, "-o",
+                          archive_lib, "--json", long_input, NULL};
+    char *err = NULL;
+    int status = dk_test_dokpim(args, &out, &err);
+    ck_assert_msg(status == 0, "exit %d: %s", status, err);
+    g_free(out);
+    g_free(err);
+    g_autofree char *copies = g_build_filename(archive_lib, "derived", NULL);
+    assert_names_fit(copies, 2); /* the copy and its .json */
+}
+END_TEST
+
+START_TEST(own_temp_files_are_skipped_with_a_note)
+{
+    g_autofree char *hidden =
+        g_build_filename(input_dir, "sub0", ".file2.dk-tmp-Ab12Cd.txt", NULL);
+    g_autofree char *plain =
+        g_build_filename(input_dir, "sub1", "odd.dk-tmp-x.txt", NULL);
+    dk_test_write(hidden, "half", -1);
+    dk_test_write(plain, "half", -1);
+    g_autofree char *lib = library("lib");
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(run(lib, "2", NULL, &out, &err), 0);
+    const char *skipped[] = {hidden, plain};
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *line =
+            g_strdup_printf("dokpim: skipped: %s: a temporary file of "
+                            "dokpim's (an unfinished write), not an input\n",
+                            skipped[i]);
+        ck_assert_msg(strstr(err, line), "no '%s' in: %s", line, err);
+    }
+    JsonParser *parser;
+    JsonObject *counts =
+        json_object_get_object_member(parse(out, &parser), "counts");
+    ck_assert_int_eq(json_object_get_int_member(counts, "done"), 8);
+    g_object_unref(parser);
+    g_free(out);
+    g_free(err);
+}
+END_TEST
+
+/* One line per problem: an option set to a wrong value is not judged again
+ * by its default. */
+START_TEST(check_reports_each_problem_once)
+{
+    g_autofree char *conf = g_build_filename(dir, "exif.conf", NULL);
+    dk_test_write(conf,
+                  "[pipeline]\nstages=in;st\n[in]\nplugin=ingest.photo\n"
+                  "[st]\nplugin=stamp.exif\ncaption={event.leader}\n"
+                  "artist={event.leader}\ncopyright=x\ncredit=x\ncity=x\n"
+                  "location=x\nkeywords=x\noutput={date:}.jpg\n",
+                  -1);
+    const char *args[] = {"check", conf, "--event", event_path, NULL};
+    char *err = NULL;
+    ck_assert_int_eq(dk_test_dokpim(args, NULL, &err), 2);
+    const char *keys[] = {"[st] caption:", "[st] artist:", "[st] output:"};
+    for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+        int seen = 0;
+        for (const char *p = err; (p = strstr(p, keys[i])); p++)
+            seen++;
+        ck_assert_msg(seen == 1, "'%s' %d times in: %s", keys[i], seen, err);
+    }
+    gchar **lines = g_strsplit(err, "\n", -1);
+    ck_assert_uint_eq(g_strv_length(lines), 3 + 1);
+    g_strfreev(lines);
+    g_free(err);
+}
+END_TEST
+
 START_TEST(usage_errors_exit_2)
 {
     char *err = NULL;
@@ -996,6 +1131,9 @@ int main(void)
     tcase_add_test(tc, ctrl_c_stops_cleanly_with_status_130);
     tcase_add_test(tc, inputs_stay_untouched_and_library_is_not_reingested);
     tcase_add_test(tc, ingest_only_pipeline_counts_and_records_ingest);
+    tcase_add_test(tc, long_titles_and_names_run_like_short_ones);
+    tcase_add_test(tc, own_temp_files_are_skipped_with_a_note);
+    tcase_add_test(tc, check_reports_each_problem_once);
     tcase_add_test(tc, usage_errors_exit_2);
     tcase_add_test(tc, probe_reports_hash_and_capture);
     tcase_add_test(tc, odd_names_get_one_escaped_line_each);

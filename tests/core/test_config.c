@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "dk_internal.h"
 #include "dk_test.h"
@@ -32,6 +33,12 @@ static void teardown(void)
     g_free(dir);
     dk_test_cleanup_dirs();
 }
+
+/* 230 bytes: 23 × "0123456789" */
+#define TEN "0123456789"
+#define LONG_TEXT                                                              \
+    TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN TEN    \
+        TEN TEN TEN TEN TEN
 
 #define HEAD "[pipeline]\nname=T\nstages=in;t\n\n[in]\nplugin=ingest.file\n\n"
 
@@ -117,6 +124,56 @@ static const config_case cases[] = {
      "expected STAGE.OPTION=VALUE", 0},
     {HEAD "[t]\nplugin=test.options\ntarget=x\n", "t.plugin=ingest.file",
      "cannot change a stage's plugin", 0},
+    /* Windows Notepad's byte-order mark */
+    {"\xEF\xBB\xBF" HEAD "[t]\nplugin=test.options\ntarget=x\n", NULL, NULL, 0},
+    /* GKeyFile would keep the last of two values without a word */
+    {HEAD "[t]\nplugin=test.options\ntarget=x\ncount=2\ncount=3\n", NULL,
+     "duplicate key \"count\" (first at line 11) in [t]", 12},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n\n[t]\ntarget=y\n", NULL,
+     "duplicate key \"target\" (first at line 10) in [t]", 13},
+    {"[pipeline]\nstages=in\nstages=in;t\n[in]\nplugin=ingest.file\n", NULL,
+     "duplicate key \"stages\" (first at line 2) in [pipeline]", 3},
+    /* a name that can come out empty or start with '.' is hidden or
+     * extension-less: ".jpg", ".jpg_2"… */
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput={date:}.jpg\n", NULL,
+     "[t] output: template '{date:}.jpg': the name '{date:}.jpg' can start "
+     "with '.'",
+     11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput={date:%n%n%n}.jpg\n",
+     NULL, "can start with '.'", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n"
+          "output=web/{date:%n}/{seq}.jpg\n",
+     NULL, "the name '{date:%n}' can come out empty", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput=.{seq}.jpg\n", NULL,
+     "can start with '.'", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput=.cache/{seq}.jpg\n", NULL,
+     "the name '.cache' can start with '.'", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput={camera.model}.jpg\n",
+     NULL, "can start with '.'", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n"
+          "output={original.ext}/{seq}.jpg\n",
+     NULL, "can come out empty", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput=a/{camera.make}\\s\n",
+     NULL, "can come out empty", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n", "t.output={date:%n}.jpg",
+     "--set: template", 0},
+    /* names that are surely there */
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n"
+          "output={camera.model:slug}/{date:%Y}/{original.stem}.jpg\n",
+     NULL, NULL, 0},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n"
+          "output=./a//{camera.make}_{seq:04}.{original.ext}\n",
+     NULL, NULL, 0},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\n"
+          "output={{x}}/{date:%n%Y}.jpg\n",
+     NULL, NULL, 0},
+    /* fixed text no name can hold, whatever the variables give */
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput=" LONG_TEXT
+          "_{seq}.jpg\n",
+     NULL, "a name in this template has 235 bytes of fixed text", 11},
+    {HEAD "[t]\nplugin=test.options\ntarget=x\noutput=" LONG_TEXT
+          "/{seq}.jpg\n",
+     NULL, "230 bytes of fixed text", 11},
 };
 
 START_TEST(validates_each_case)
@@ -195,8 +252,33 @@ typedef struct {
     const char *problem;
 } event_case;
 
+#define EVENT_HEAD "[event]\ntitle=T\ndate=2024-09-02\n"
+
 static const event_case event_cases[] = {
-    {"[event]\ntitle=T\ndate=2024-09-02\ntimezone=Asia/Makassar\n", NULL},
+    {EVENT_HEAD "timezone=Asia/Makassar\n", NULL},
+    {EVENT_HEAD "timezone=UTC\n", NULL},
+    {EVENT_HEAD "timezone=Etc/GMT+8\n", NULL},
+    {EVENT_HEAD "timezone=America/Argentina/Buenos_Aires\n", NULL},
+    /* a zone is a name, never a path */
+    {EVENT_HEAD "timezone=../../../../../../etc/passwd\n",
+     "event.ini:4: [event] timezone: unknown time zone"},
+    {EVENT_HEAD "timezone=/etc/passwd\n", "event.ini:4: [event] timezone"},
+    {EVENT_HEAD "timezone=/usr/share/zoneinfo/Asia/Makassar\n",
+     "event.ini:4: [event] timezone: unknown time zone"},
+    {EVENT_HEAD "timezone=../zoneinfo/Asia/Makassar\n",
+     "event.ini:4: [event] timezone"},
+    {EVENT_HEAD "timezone=Asia/../Asia/Makassar\n",
+     "event.ini:4: [event] timezone"},
+    {EVENT_HEAD "timezone=./UTC\n", "event.ini:4: [event] timezone"},
+    {EVENT_HEAD "timezone=Asia//Makassar\n", "event.ini:4: [event] timezone"},
+    {EVENT_HEAD "timezone=Asia/Makassar/\n", "event.ini:4: [event] timezone"},
+    {EVENT_HEAD "timezone=+08:00\n", "event.ini:4: [event] timezone"},
+    /* Windows Notepad's byte-order mark */
+    {"\xEF\xBB\xBF" EVENT_HEAD "timezone=Asia/Makassar\n", NULL},
+    {"\xEF\xBB\xBF[event]\ntitle=T\ndate=2024-09-02\ntitle=U\n",
+     "event.ini:4: duplicate key \"title\" (first at line 2) in [event]"},
+    {"[event]\ntitle=T\n\n# again\ndate=2024-09-02\n[event]\ntitle = U\n",
+     "event.ini:7: duplicate key \"title\" (first at line 2)"},
     {"[event]\ntitle=T\ndate=2024-09-02\nleadr=X\n",
      "event.ini:4: [event] leadr: unknown key"},
     {"[event]\ntitle=T\ndate=2024-02-30\n", "event.ini:3: [event] date"},
@@ -228,6 +310,29 @@ START_TEST(validates_each_event)
                       err.message, c->problem);
     }
     dk_event_free(&event);
+}
+END_TEST
+
+/* GLib would open the "zone" and wait for a writer for ever */
+START_TEST(timezone_never_opens_a_fifo)
+{
+    g_autofree char *fifo = g_build_filename(dir, "zone", NULL);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    g_autofree char *path = g_build_filename(dir, "event.ini", NULL);
+    const char *names[] = {fifo, "../../../../../../../../../../", NULL};
+    for (int i = 0; names[i]; i++) {
+        g_autofree char *zone =
+            i ? g_strconcat(names[i], fifo, NULL) : g_strdup(names[i]);
+        g_autofree char *text =
+            g_strdup_printf(EVENT_HEAD "timezone=%s\n", zone);
+        dk_test_write(path, text, -1);
+        dk_event *event = NULL;
+        dk_error err = {0};
+        ck_assert_int_eq(dk_event_load(path, &event, &err), DK_ERR_CONFIG);
+        ck_assert_msg(strstr(err.message, "event.ini:4: [event] timezone"),
+                      "%s", err.message);
+        ck_assert_ptr_null(event);
+    }
 }
 END_TEST
 
@@ -263,6 +368,7 @@ int main(void)
     tcase_add_loop_test(tc, validates_each_case, 0, G_N_ELEMENTS(cases));
     tcase_add_test(tc, values_are_parsed_for_plugins);
     tcase_add_loop_test(tc, validates_each_event, 0, G_N_ELEMENTS(event_cases));
+    tcase_add_test(tc, timezone_never_opens_a_fifo);
     tcase_add_test(tc, templates_are_checked_against_the_event);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);

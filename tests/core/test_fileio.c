@@ -60,6 +60,55 @@ START_TEST(atomic_commit_replaces_whole_file)
 }
 END_TEST
 
+/* A sanitised name of any length can be written through the atomic writer
+ * with what the library and plugins add to it: "_9999" when the name is
+ * taken, stamp.sidecar's ".json" beside it. */
+static const struct {
+    int bytes; /* of the name before sanitising, about */
+    const char *unit;
+    const char *ext;
+} long_names[] = {
+    {240, "a", ".jpg"},
+    {254, "\xC3\xA9", ".jpg"},          /* é: two bytes */
+    {300, "\xE2\x80\x94", ".mp4"},      /* em dash: three */
+    {600, "\xF0\x9F\x93\xB7", ".jpeg"}, /* camera emoji: four */
+    {255, "x", ""},
+};
+
+START_TEST(sanitized_long_names_can_be_written)
+{
+    char *dir = dk_test_tmpdir("longname");
+    for (int pad = 0; pad < 4; pad++) {
+        GString *name = g_string_new(NULL);
+        for (int i = 0; i < pad; i++)
+            g_string_append_c(name, 'p');
+        while (name->len < (gsize)long_names[_i].bytes)
+            g_string_append(name, long_names[_i].unit);
+        g_string_append(name, long_names[_i].ext);
+        g_autofree char *relative = g_strconcat("sub/", name->str, NULL);
+        char *clean = NULL;
+        dk_error err = {0};
+        ck_assert_int_eq(dk_path_sanitize(relative, &clean, &err), 0);
+        ck_assert(g_utf8_validate(clean, -1, NULL));
+        ck_assert(g_str_has_suffix(clean, long_names[_i].ext));
+        g_autofree char *numbered = NULL;
+        const char *dot = strrchr(clean, '.');
+        if (*long_names[_i].ext)
+            numbered =
+                g_strdup_printf("%.*s_9999%s", (int)(dot - clean), clean, dot);
+        else
+            numbered = g_strconcat(clean, "_9999", NULL);
+        g_autofree char *sidecar = g_strconcat(numbered, ".json", NULL);
+        g_autofree char *path = g_build_filename(dir, sidecar, NULL);
+        ck_assert_msg(dk_atomic_write_file(path, "x", 1, &err) == 0,
+                      "%zu bytes: %s", strlen(sidecar) - 4, err.message);
+        g_free(clean);
+        g_string_free(name, TRUE);
+    }
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(atomic_abort_leaves_old_state)
 {
     char *dir = dk_test_tmpdir("abort");
@@ -480,6 +529,8 @@ int main(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, atomic_commit_replaces_whole_file);
     tcase_add_test(tc, escape_text_is_one_safe_line_and_reversible);
+    tcase_add_loop_test(tc, sanitized_long_names_can_be_written, 0,
+                        G_N_ELEMENTS(long_names));
     tcase_add_test(tc, atomic_abort_leaves_old_state);
     tcase_add_test(tc, atomic_open_fails_cleanly_in_readonly_folder);
     tcase_add_test(tc, hash_matches_known_vector);

@@ -174,6 +174,153 @@ START_TEST(slugify_transliterates)
 }
 END_TEST
 
+/* Loads an event with this title (and the fixture's other fields). */
+static dk_event *event_titled(const char *title)
+{
+    char *dir = dk_test_tmpdir("tmpl-title");
+    g_autofree char *path = g_build_filename(dir, "event.ini", NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[event]\ntitle=%s\ndate=2024-09-02\nlanguage=id\n", title);
+    dk_test_write(path, text, -1);
+    g_free(dir);
+    dk_event *loaded = NULL;
+    dk_error err = {0};
+    ck_assert_msg(dk_event_load(path, &loaded, &err) == 0, "%s", err.message);
+    return loaded;
+}
+
+typedef struct {
+    const char *title;
+    const char *source;
+    const char *tmpl;
+    dk_template_mode mode;
+    const char *expect;
+} fallback_case;
+
+static const fallback_case fallback_cases[] = {
+    {"!!! ???", "/in/IMG_1.JPG", "{date:%Y%m%d}_{event.slug}_{seq:04}.jpg",
+     DK_TEMPLATE_PATH, "20240902_untitled_0007.jpg"},
+    {"!!! ???", "/in/IMG_1.JPG", "{event.slug}", DK_TEMPLATE_TEXT, "untitled"},
+    {"!!!", "/in/IMG_1.JPG", "{event.title:slug}/{seq}.jpg", DK_TEMPLATE_PATH,
+     "untitled/7.jpg"},
+    {"T", "/in/!!!.JPG", "{original.stem:slug}_{seq}.jpg", DK_TEMPLATE_PATH,
+     "untitled_7.jpg"},
+    {"T", "/in/\xE2\x80\x94.JPG", "{original.stem:slug}.jpg", DK_TEMPLATE_PATH,
+     "untitled.jpg"},
+    /* the stem ".." loses its dots: never the hidden ".jpg" */
+    {"T", "/in/...jpg", "{original.stem}.jpg", DK_TEMPLATE_PATH,
+     "untitled.jpg"},
+    {"T", "/in/...", "{original.name}", DK_TEMPLATE_PATH, "untitled"},
+    /* a value that is there stays as it was */
+    {"T", "/in/.hidden", "{original.name}", DK_TEMPLATE_PATH, "hidden"},
+    {"T", "/in/IMG_1.JPG", "{camera.make}", DK_TEMPLATE_TEXT, ""},
+};
+
+START_TEST(empty_names_get_a_fallback)
+{
+    const fallback_case *c = &fallback_cases[_i];
+    dk_event *titled = event_titled(c->title);
+    dk_item *named = dk_item_new(c->source, 7, NULL);
+    char *out = NULL;
+    dk_error err = {0};
+    ck_assert_msg(
+        dk_template_expand(c->tmpl, titled, named, c->mode, &out, &err) == 0,
+        "%s", err.message);
+    ck_assert_str_eq(out, c->expect);
+    g_free(out);
+    dk_item_free(&named);
+    dk_event_free(&titled);
+}
+END_TEST
+
+/* What dokpim adds to a stored name: the atomic writer's temporary name
+ * (".NAME.dk-tmp-XXXXXX", 15 bytes), a collision number up to "_9999" and
+ * stamp.sidecar's ".json"; all of it must fit NAME_MAX. */
+#define ADDED_BYTES (15 + 5 + 5)
+
+static const char indonesian_title[] =
+    "Rapat Paripurna DPRD Kabupaten Badung \xE2\x80\x94 Penyampaian "
+    "Pemandangan Umum Fraksi-fraksi terhadap Ranperda tentang Perubahan "
+    "APBD Tahun Anggaran 2025 serta Penetapan Keputusan Dewan mengenai "
+    "Pembentukan Panitia Khusus Pengawasan Pembangunan \xE2\x80\x94 "
+    "Mangupura, S\xC3\xA9nin";
+
+/* Each name of path (a "/"-separated relative path). */
+static void assert_names_fit(const char *path)
+{
+    ck_assert_msg(g_utf8_validate(path, -1, NULL), "'%s' is cut mid-character",
+                  path);
+    gchar **names = g_strsplit(path, "/", -1);
+    for (int i = 0; names[i]; i++)
+        ck_assert_msg(strlen(names[i]) + ADDED_BYTES <= 255,
+                      "'%s' (%zu bytes) leaves no room for dokpim's suffixes",
+                      names[i], strlen(names[i]));
+    g_strfreev(names);
+}
+
+START_TEST(long_names_fit_with_dokpim_suffixes)
+{
+    /* the pad moves the cut across every byte of a multi-byte character */
+    int pad = _i % 3;
+    GString *title = g_string_new(NULL);
+    for (int i = 0; i < pad; i++)
+        g_string_append_c(title, 'x');
+    if (_i < 3) {
+        g_string_append(title, indonesian_title);
+    } else {
+        for (int i = 0; i < 80; i++)
+            g_string_append(title, "\xE2\x80\x94"); /* an em dash */
+    }
+    ck_assert_uint_ge(title->len, 240);
+    dk_event *titled = event_titled(title->str);
+    GString *source = g_string_new("/in/");
+    g_string_append(source, title->str);
+    g_string_append(source, ".JPG");
+    dk_item *named = dk_item_new(source->str, 7, NULL);
+
+    char *out = NULL;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_template_expand("{event.title}.jpg", titled, named,
+                                        DK_TEMPLATE_PATH, &out, &err),
+                     0);
+    assert_names_fit(out);
+    ck_assert(g_str_has_suffix(out, ".jpg"));
+    /* cut as little as the limit needs, at a character boundary */
+    ck_assert_uint_ge(strlen(out), 255 - 15 - 5 - 8 - 3);
+    ck_assert(strncmp(title->str, out, strlen(out) - 4) == 0);
+    g_free(out);
+
+    /* pipelines/archive-batch.conf's names */
+    ck_assert_int_eq(dk_template_expand("{seq:05}_{original.name}", titled,
+                                        named, DK_TEMPLATE_PATH, &out, &err),
+                     0);
+    assert_names_fit(out);
+    ck_assert(g_str_has_prefix(out, "00007_"));
+    ck_assert(g_str_has_suffix(out, ".JPG"));
+    g_free(out);
+    ck_assert_int_eq(dk_template_expand("{original.stem}", titled, named,
+                                        DK_TEMPLATE_PATH, &out, &err),
+                     0);
+    assert_names_fit(out);
+    g_free(out);
+
+    /* folders are names too; the file in them keeps its own */
+    ck_assert_int_eq(dk_template_expand("{date:%Y}/{event.title}/{seq}.jpg",
+                                        titled, named, DK_TEMPLATE_PATH, &out,
+                                        &err),
+                     0);
+    assert_names_fit(out);
+    ck_assert(g_str_has_prefix(out, "2024/"));
+    ck_assert(g_str_has_suffix(out, "/7.jpg"));
+    g_free(out);
+
+    dk_item_free(&named);
+    dk_event_free(&titled);
+    g_string_free(source, TRUE);
+    g_string_free(title, TRUE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("template");
@@ -186,6 +333,9 @@ int main(void)
     tcase_add_test(tc, english_names_when_language_is_not_id);
     tcase_add_test(tc, capture_time_missing_is_an_item_error);
     tcase_add_test(tc, slugify_transliterates);
+    tcase_add_loop_test(tc, empty_names_get_a_fallback, 0,
+                        G_N_ELEMENTS(fallback_cases));
+    tcase_add_loop_test(tc, long_names_fit_with_dokpim_suffixes, 0, 6);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

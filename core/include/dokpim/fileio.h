@@ -51,7 +51,10 @@ bool dk_is_temp_name(const char *name);
 
 /* Turns an expanded path template into a safe relative path: rejects
  * absolute paths and ".." components, drops control characters, replaces
- * characters that break FAT/SMB shares. *out is the caller's to g_free(). */
+ * characters that break FAT/SMB shares, and shortens (at a UTF-8 character
+ * boundary, keeping the extension) any name too long to be stored with
+ * dokpim's temporary and numbering suffixes within NAME_MAX.
+ * *out is the caller's to g_free(). */
 int dk_path_sanitize(const char *relative, char **out, dk_error *err);
 
 #ifdef __cplusplus
