@@ -96,18 +96,31 @@ static void rig_up(rig *r, const char *faults, const char *server_args,
                   "agency=Diskominfo Badung\n",
                   -1);
     r->pipeline = g_build_filename(r->dir, "upload.conf", NULL);
+    /* the rig's settings, less those the test sets itself: a key twice in
+     * a group is a configuration error */
+    static const char *const defaults[] = {
+        "chunk-size=262144",  "retry-wait=0.05",
+        "retries=4",          "stall-timeout=5",
+        "processing-wait=20", "poll-interval=1",
+        "privacy=unlisted",   NULL};
+    GString *settings = g_string_new(NULL);
+    for (int i = 0; defaults[i]; i++) {
+        g_autofree char *key =
+            g_strndup(defaults[i], strcspn(defaults[i], "=") + 1);
+        g_autofree char *line = g_strconcat("\n", key, NULL);
+        g_autofree char *given = g_strconcat("\n", extra ? extra : "", NULL);
+        if (!strstr(given, line))
+            g_string_append_printf(settings, "%s\n", defaults[i]);
+    }
     g_autofree char *conf = g_strdup_printf(
         "[pipeline]\nstages=ingest;%syoutube\n"
         "[ingest]\nplugin=ingest.video\n%s"
         "[youtube]\nplugin=upload.youtube\ncredentials=%s\napi-base=%s\n"
-        "title={event.title} — {event.city}\ntags={event.tags}\n"
-        "chunk-size=262144\nretry-wait=0.05\nretries=4\nstall-timeout=5\n"
-        "processing-wait=20\npoll-interval=1\n%s%s\n",
+        "title={event.title} — {event.city}\ntags={event.tags}\n%s%s\n",
         thumbnail ? "thumb;" : "",
         thumbnail ? "[thumb]\nplugin=thumbnail.video\ncandidates=2\n" : "",
-        r->credentials, r->server.base,
-        extra && strstr(extra, "privacy=") ? "" : "privacy=unlisted\n",
-        extra ? extra : "");
+        r->credentials, r->server.base, settings->str, extra ? extra : "");
+    g_string_free(settings, TRUE);
     dk_test_write(r->pipeline, conf, -1);
 }
 
