@@ -34,6 +34,19 @@ static void shorten_component(GString *name, bool keep_extension)
     g_string_erase(name, (gssize)keep, (gssize)(name->len - ext - keep));
 }
 
+static char *valid_utf8_or_underscore(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    const char *end = NULL;
+    while (!g_utf8_validate(text, -1, &end)) {
+        g_string_append_len(out, text, end - text);
+        g_string_append_c(out, '_');
+        text = end + 1;
+    }
+    g_string_append(out, text);
+    return g_string_free(out, FALSE);
+}
+
 int dk_path_sanitize(const char *relative, char **out, dk_error *err)
 {
     *out = NULL;
@@ -44,10 +57,12 @@ int dk_path_sanitize(const char *relative, char **out, dk_error *err)
                             "output path '%s' is absolute; it must stay "
                             "inside the library",
                             relative);
-    if (!g_utf8_validate(relative, -1, NULL))
-        return dk_error_set(err, DK_ERR_INVALID,
-                            "output path is not valid UTF-8");
-    gchar **parts = g_strsplit(relative, "/", -1);
+    /* An old camera's Latin-1 name (caf\xe9.jpg) must not fail the item:
+     * each byte that is not UTF-8 becomes '_' like the other characters
+     * SMB and exFAT cannot store; the exact bytes stay in the original's
+     * source path. */
+    g_autofree char *valid = valid_utf8_or_underscore(relative);
+    gchar **parts = g_strsplit(valid, "/", -1);
     GString *clean = g_string_new(NULL);
     int rc = 0;
     for (int i = 0; parts[i]; i++) {

@@ -75,6 +75,29 @@ static const struct {
     {255, "x", ""},
 };
 
+/* Bytes that are not UTF-8 (Latin-1 names from old cameras' cards) are
+ * stored as '_' in output names instead of failing the item. */
+static const struct {
+    const char *given, *clean;
+} non_utf8_names[] = {
+    {"web/caf\xe9.jpg", "web/caf_.jpg"},
+    {"\xff\xfe.jpg", "__.jpg"},
+    {"a\xc3.jpg", "a_.jpg"}, /* a cut two-byte sequence */
+    {"\xe2\x80\x94\xe2\x80.mp4", "\xe2\x80\x94__.mp4"}, /* whole, then cut */
+    {"ok/\xC3\xA9t\xE9.jpg", "ok/\xC3\xA9t_.jpg"},
+};
+
+START_TEST(non_utf8_names_are_stored_with_underscores)
+{
+    char *clean = NULL;
+    dk_error err = {0};
+    ck_assert_msg(dk_path_sanitize(non_utf8_names[_i].given, &clean, &err) == 0,
+                  "%s", err.message);
+    ck_assert_str_eq(clean, non_utf8_names[_i].clean);
+    g_free(clean);
+}
+END_TEST
+
 START_TEST(sanitized_long_names_can_be_written)
 {
     char *dir = dk_test_tmpdir("longname");
@@ -529,6 +552,8 @@ int main(void)
     tcase_add_checked_fixture(tc, NULL, teardown);
     tcase_add_test(tc, atomic_commit_replaces_whole_file);
     tcase_add_test(tc, escape_text_is_one_safe_line_and_reversible);
+    tcase_add_loop_test(tc, non_utf8_names_are_stored_with_underscores, 0,
+                        G_N_ELEMENTS(non_utf8_names));
     tcase_add_loop_test(tc, sanitized_long_names_can_be_written, 0,
                         G_N_ELEMENTS(long_names));
     tcase_add_test(tc, atomic_abort_leaves_old_state);
