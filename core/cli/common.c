@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The one place the CLI's lines are written: a name or a library's message
@@ -77,7 +78,10 @@ char *cli_library_path(const char *given, const dk_event *event)
     if (given)
         return g_canonicalize_filename(given, NULL);
     g_autofree char *date = g_date_time_format(event->date, "%Y-%m-%d");
-    g_autofree char *name = g_strdup_printf("%s_%s", date, event->slug);
+    /* the slug is ASCII: cutting bytes keeps it whole; a long title must
+     * not make the folder name too long to create */
+    g_autofree char *name = g_strdup_printf(
+        "%s_%.*s", date, DK_NAME_BYTES - (int)strlen(date) - 1, event->slug);
     g_autofree char *cwd = g_get_current_dir();
     return g_build_filename(cwd, "dokpim-library", name, NULL);
 }

@@ -619,6 +619,29 @@ START_TEST(long_titles_and_names_run_like_short_ones)
 }
 END_TEST
 
+/* The default library folder is named after the event: DATE_SLUG */
+START_TEST(default_library_name_fits_a_long_title)
+{
+    dk_test_write(
+        event_path,
+        "[event]\ntitle=" LONG_TITLE " " LONG_TITLE "\ndate=2024-09-02\n", -1);
+    g_autofree char *conf = g_build_filename(dir, "ingest.conf", NULL);
+    dk_test_write(conf, "[pipeline]\nstages=in\n[in]\nplugin=ingest.file\n",
+                  -1);
+    g_autofree char *cmd = g_strdup_printf(
+        "cd '%s' && '%s' run ingest.conf --event event.ini in >/dev/null && "
+        "ls dokpim-library | LC_ALL=C awk '{ print length($0) }'",
+        dir, dk_test_bin());
+    char *out = NULL, *err = NULL;
+    int status = dk_test_sh(cmd, &out, &err);
+    ck_assert_msg(status == 0, "exit %d: %s", status, err);
+    ck_assert_int_le(atoi(out), 255 - 15 - 5 - 8);
+    ck_assert_int_ge(atoi(out), 200);
+    g_free(out);
+    g_free(err);
+}
+END_TEST
+
 START_TEST(own_temp_files_are_skipped_with_a_note)
 {
     g_autofree char *hidden =
@@ -1132,6 +1155,7 @@ int main(void)
     tcase_add_test(tc, inputs_stay_untouched_and_library_is_not_reingested);
     tcase_add_test(tc, ingest_only_pipeline_counts_and_records_ingest);
     tcase_add_test(tc, long_titles_and_names_run_like_short_ones);
+    tcase_add_test(tc, default_library_name_fits_a_long_title);
     tcase_add_test(tc, own_temp_files_are_skipped_with_a_note);
     tcase_add_test(tc, check_reports_each_problem_once);
     tcase_add_test(tc, usage_errors_exit_2);

@@ -357,6 +357,27 @@ START_TEST(templates_are_checked_against_the_event)
         strstr(problems->pdata[0], "does not set photographer"));
     g_ptr_array_free(problems, TRUE);
     dk_event_free(&event);
+
+    /* a path template is judged by the values this event gives */
+    dk_test_write(event_path, "[event]\ntitle=T\ndate=2024-09-02\ncity=...\n",
+                  -1);
+    ck_assert_int_eq(dk_event_load(event_path, &event, &err), 0);
+    dk_test_write(path,
+                  HEAD "[t]\nplugin=test.options\ntarget=x\n"
+                       "output={event.city}/{seq}.jpg\n",
+                  -1);
+    problems = g_ptr_array_new_with_free_func(g_free);
+    ck_assert_int_eq(
+        dk_pipeline_load(path, registry, event, NULL, &pipeline, problems),
+        DK_ERR_CONFIG);
+    ck_assert_msg(strstr(problems->pdata[0], "p.conf:11: [t] output: "
+                                             "template '{event.city}/{seq}"
+                                             ".jpg': the name '{event.city}' "
+                                             "can come out empty"),
+                  "%s", (char *)problems->pdata[0]);
+    ck_assert_uint_eq(problems->len, 1);
+    g_ptr_array_free(problems, TRUE);
+    dk_event_free(&event);
 }
 END_TEST
 
@@ -368,9 +389,14 @@ int main(void)
     tcase_add_loop_test(tc, validates_each_case, 0, G_N_ELEMENTS(cases));
     tcase_add_test(tc, values_are_parsed_for_plugins);
     tcase_add_loop_test(tc, validates_each_event, 0, G_N_ELEMENTS(event_cases));
-    tcase_add_test(tc, timezone_never_opens_a_fifo);
     tcase_add_test(tc, templates_are_checked_against_the_event);
     suite_add_tcase(s, tc);
+    /* a hang here is the bug: fail in seconds, not at the suite's limit */
+    TCase *fifo = tcase_create("timezone-fifo");
+    tcase_add_checked_fixture(fifo, setup, teardown);
+    tcase_set_timeout(fifo, 10);
+    tcase_add_test(fifo, timezone_never_opens_a_fifo);
+    suite_add_tcase(s, fifo);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);
     int failed = srunner_ntests_failed(runner);
