@@ -134,6 +134,30 @@ static int end(sqlite3 *db, int rc, dk_error *err)
     return exec(db, "COMMIT", err);
 }
 
+#define BUSY_TIMEOUT_MS 30000
+
+/* Turning a new database to WAL, and the first write of its schema, take
+ * locks that SQLite refuses at once, without calling the busy handler,
+ * when another connection is doing the same: the first enqueue of a -j N
+ * run opens queue.db on every worker together. So such a refusal is
+ * retried, for as long as the busy timeout would have waited. */
+static int exec_waiting(sqlite3 *db, const char *sql, dk_error *err)
+{
+    gint64 deadline = g_get_monotonic_time() + BUSY_TIMEOUT_MS * 1000LL;
+    for (;;) {
+        int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        int code = db_error(db, err, "set up");
+        if (!sqlite3_get_autocommit(db))
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+            g_get_monotonic_time() > deadline)
+            return code;
+        g_usleep(g_random_int_range(2000, 20000));
+    }
+}
+
 int queue_sqlite_open(const char *path, bool create, void **out, dk_error *err)
 {
     *out = NULL;
@@ -155,17 +179,17 @@ int queue_sqlite_open(const char *path, bool create, void **out, dk_error *err)
     /* The queue holds remote session URIs, which grant upload access. */
     if (!existed)
         chmod(path, 0600);
-    sqlite3_busy_timeout(db, 30000);
-    int rc = exec(db,
-                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                  " PRAGMA foreign_keys=ON;",
-                  err);
-    if (rc == 0)
-        rc = exec(db, schema, err);
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    int rc = exec_waiting(db,
+                          "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                          " PRAGMA foreign_keys=ON;",
+                          err);
     if (rc == 0) {
-        g_autofree char *version =
-            g_strdup_printf("PRAGMA user_version=%d", SCHEMA_VERSION);
-        rc = exec(db, version, err);
+        g_autofree char *setup =
+            g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version=%d; "
+                            "COMMIT;",
+                            schema, SCHEMA_VERSION);
+        rc = exec_waiting(db, setup, err);
     }
     if (rc < 0) {
         dk_error_prefix(err, "%s: ", path);

@@ -80,6 +80,60 @@ START_TEST(test_wal_and_private_mode)
 }
 END_TEST
 
+/* The first run of a -j N pipeline with an upload stage: every worker
+ * opens (and so creates) queue.db at once. Making the database WAL and
+ * writing the schema take locks whose busy answer SQLite gives at once,
+ * without waiting: each opener must wait its turn, not fail. */
+typedef struct {
+    const char *library;
+    gint ready;
+    gint go;
+    gint failures;
+    char message[DK_ERROR_MESSAGE_MAX];
+    GMutex lock;
+} open_race;
+
+static gpointer open_at_once(gpointer data)
+{
+    open_race *race = data;
+    g_atomic_int_inc(&race->ready);
+    while (!g_atomic_int_get(&race->go))
+        g_thread_yield();
+    dk_queue *q = NULL;
+    dk_error err = {0};
+    if (dk_queue_open(race->library, true, &q, &err) < 0) {
+        g_atomic_int_inc(&race->failures);
+        g_mutex_lock(&race->lock);
+        g_strlcpy(race->message, err.message, sizeof race->message);
+        g_mutex_unlock(&race->lock);
+    }
+    dk_queue_close(&q);
+    return NULL;
+}
+
+START_TEST(test_many_workers_create_the_queue_at_once)
+{
+    enum { WORKERS = 8, ROUNDS = 25 };
+    for (int round = 0; round < ROUNDS; round++) {
+        g_autofree char *fresh = g_strdup_printf("%s/fresh-%d", library, round);
+        g_mkdir_with_parents(fresh, 0700);
+        open_race race = {.library = fresh};
+        g_mutex_init(&race.lock);
+        GThread *threads[WORKERS];
+        for (int i = 0; i < WORKERS; i++)
+            threads[i] = g_thread_new("opener", open_at_once, &race);
+        while (g_atomic_int_get(&race.ready) < WORKERS)
+            g_thread_yield();
+        g_atomic_int_set(&race.go, 1);
+        for (int i = 0; i < WORKERS; i++)
+            g_thread_join(threads[i]);
+        g_mutex_clear(&race.lock);
+        ck_assert_msg(race.failures == 0, "round %d: %d of %d failed: %s",
+                      round, race.failures, WORKERS, race.message);
+    }
+}
+END_TEST
+
 START_TEST(test_same_content_same_target_is_one_job)
 {
     bool added = false;
@@ -472,6 +526,7 @@ int main(void)
     TCase *tc = tcase_create("queue");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_wal_and_private_mode);
+    tcase_add_test(tc, test_many_workers_create_the_queue_at_once);
     tcase_add_test(tc, test_same_content_same_target_is_one_job);
     tcase_add_test(tc, test_ledger_outlives_purge);
     tcase_add_test(tc, test_dead_worker_job_is_taken_first);
