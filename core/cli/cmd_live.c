@@ -202,7 +202,8 @@ static int run_live(const dk_stage *stage_const, dk_live *session)
     dk_stage *stage = (dk_stage *)stage_const;
     const dk_plugin *plugin = stage->plugin;
     dk_error err = {0};
-    if (plugin->open && plugin->open(stage, &stage->state, &err) < 0) {
+    if (plugin->open &&
+        plugin->open(stage, stage->config, &stage->state, &err) < 0) {
         cli_error("%s: %s", stage->name, err.message);
         return err.code == DK_ERR_CONFIG ? DK_EXIT_USAGE : DK_EXIT_ITEMS_FAILED;
     }

@@ -50,8 +50,8 @@ static void print_plugin(const dk_loaded_plugin *lp)
     const dk_plugin *p = lp->plugin;
     printf("%s — %s\n\n", p->name, p->summary);
     printf("  module:  %s\n  stage:   %s\n  handles: ", lp->path,
-           dk_stage_kind_name(p->stage));
-    print_kinds(p->kinds);
+           dk_plugin_role_name(p->role));
+    print_kinds(p->item_kinds);
     printf("\n\nOptions:\n");
     if (!p->options || !p->options->name)
         printf("  (none)\n");
@@ -100,7 +100,7 @@ int cmd_plugins(int argc, char **argv)
         for (guint i = 0; i < registry->plugins->len; i++) {
             const dk_loaded_plugin *lp = registry->plugins->pdata[i];
             printf("%-18s %-10s %s\n", lp->plugin->name,
-                   dk_stage_kind_name(lp->plugin->stage), lp->plugin->summary);
+                   dk_plugin_role_name(lp->plugin->role), lp->plugin->summary);
         }
         if (!registry->plugins->len) {
             cli_error("no plugins found; set DOKPIM_PLUGIN_PATH or install "

@@ -13,10 +13,10 @@ static const dk_plugin *claiming_plugin(const dk_registry *registry,
     for (guint i = 0; i < registry->plugins->len; i++) {
         const dk_plugin *p =
             ((const dk_loaded_plugin *)registry->plugins->pdata[i])->plugin;
-        if (p->stage != DK_STAGE_INGEST || !p->accepts(path))
+        if (p->role != DK_ROLE_INGEST || !dk_plugin_accepts(p, path))
             continue;
         /* the generic file ingest claims everything: prefer a specific one */
-        if (p->kinds == DK_KIND_ANY || p->kinds == DK_KIND_FILE) {
+        if (p->item_kinds == DK_KIND_ANY || p->item_kinds == DK_KIND_FILE) {
             fallback = fallback ? fallback : p;
             continue;
         }
@@ -56,7 +56,7 @@ static int probe_one(const char *path, const dk_registry *registry,
         dk_meta_set_string(meta, "file.sha256", hex);
         plugin = claiming_plugin(registry, path);
         dk_meta_set_string(meta, "kind",
-                           plugin ? dk_kind_name(plugin->kinds) : "file");
+                           plugin ? dk_kind_name(plugin->item_kinds) : "file");
         if (plugin && plugin->probe) {
             dk_stage *stage = dk_stage_new_default(plugin, event, &err);
             if (plugin->probe(stage, path, meta, &err) < 0)

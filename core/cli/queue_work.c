@@ -27,7 +27,7 @@ static void on_start(void *user, const dk_job *job)
     cli_note("job %" G_GINT64_FORMAT ": %s -> %s", dk_job_id(job), name,
              dk_job_meta(job, "target-name")
                  ? dk_job_meta(job, "target-name")
-                 : dk_stage_kind_name(DK_STAGE_UPLOAD));
+                 : dk_plugin_role_name(DK_ROLE_UPLOAD));
 }
 
 static void on_progress(void *user, const dk_job *job, int64_t sent,

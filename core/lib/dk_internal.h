@@ -212,8 +212,14 @@ char *dk_library_absolute(const dk_library *library, const char *relative);
 char *dk_library_manifest_path(const dk_library *library, const char *sha256);
 
 /* ---- plugin registry ---- */
+/* A vetted module. The descriptor and option rows are copies in this
+ * core's layout (zero-filled past what an older minor declared), so the
+ * rest of the core never looks at the module's own structs. */
 typedef struct dk_loaded_plugin {
-    const dk_plugin *plugin;
+    const dk_plugin *plugin; /* &descriptor */
+    dk_plugin descriptor;
+    dk_option *options; /* copies, NULL-name terminated */
+    uint32_t abi_version;
     char *path;
 } dk_loaded_plugin;
 
@@ -246,6 +252,11 @@ int dk_option_validate(const dk_option *option, const char *value,
                        char **resolved, dk_error *err);
 
 /* ---- pipelines and stages ---- */
+struct dk_template {
+    const char *text;   /* the option value's text */
+    const char *option; /* its option's name, for messages */
+};
+
 typedef struct dk_option_value {
     const dk_option *option;
     char *text;     /* as written (or the default) */
@@ -254,7 +265,9 @@ typedef struct dk_option_value {
     bool b;
     int64_t i;
     double d;
+    int choice; /* ENUM: index in choices */
     char **list;
+    dk_template tmpl; /* TEMPLATE, PATH_TEMPLATE */
 } dk_option_value;
 
 typedef struct dk_pipeline dk_pipeline;
@@ -266,6 +279,7 @@ struct dk_stage {
     GHashTable *values;    /* option name -> dk_option_value */
     dk_pipeline *pipeline; /* NULL for a probe stage */
     const dk_event *event; /* borrowed; may be NULL */
+    void *config;          /* plugin->config_size bytes, see dk_stage_bind */
     void *state;
     bool opened;
     char *fingerprint; /* plugin + options, not chained */
@@ -293,6 +307,15 @@ dk_stage *dk_stage_new_default(const dk_plugin *plugin, const dk_event *event,
                                dk_error *err);
 void dk_stage_free(dk_stage *stage);
 void dk_option_value_parse(dk_option_value *value);
+/* Whether an ingest plugin claims path: its accepts(), else its
+ * extensions. */
+bool dk_plugin_accepts(const dk_plugin *plugin, const char *path);
+/* Fills stage->config from the values (again, after values changed). */
+void dk_stage_bind(dk_stage *stage);
+/* Checks that the rows' bound fields fit the config struct and their
+ * types; for the loader. */
+int dk_option_check_binding(const dk_option *option, size_t config_size,
+                            dk_error *err);
 const dk_option_value *dk_stage_value(const dk_stage *stage,
                                       const char *option);
 

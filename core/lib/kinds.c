@@ -1,21 +1,21 @@
 #include "dk_internal.h"
 
-const char *dk_stage_kind_name(dk_stage_kind kind)
+const char *dk_plugin_role_name(dk_plugin_role role)
 {
-    switch (kind) {
-    case DK_STAGE_INGEST:
+    switch (role) {
+    case DK_ROLE_INGEST:
         return "ingest";
-    case DK_STAGE_STAMP:
+    case DK_ROLE_STAMP:
         return "stamp";
-    case DK_STAGE_WATERMARK:
+    case DK_ROLE_WATERMARK:
         return "watermark";
-    case DK_STAGE_TRANSCODE:
+    case DK_ROLE_TRANSCODE:
         return "transcode";
-    case DK_STAGE_EXPORT:
+    case DK_ROLE_EXPORT:
         return "export";
-    case DK_STAGE_UPLOAD:
+    case DK_ROLE_UPLOAD:
         return "upload";
-    case DK_STAGE_LIVE:
+    case DK_ROLE_LIVE:
         return "live";
     }
     return NULL;

@@ -17,6 +17,13 @@ dk_registry *dk_registry_new(void)
     return r;
 }
 
+static void loaded_plugin_free(dk_loaded_plugin *lp)
+{
+    g_free(lp->options);
+    g_free(lp->path);
+    g_free(lp);
+}
+
 void dk_registry_free(dk_registry **registry)
 {
     if (!registry || !*registry)
@@ -24,11 +31,8 @@ void dk_registry_free(dk_registry **registry)
     dk_registry *r = *registry;
     /* Modules stay mapped: GStreamer and GLib types they registered must
      * outlive them, and the process is about to end anyway. */
-    for (guint i = 0; i < r->plugins->len; i++) {
-        dk_loaded_plugin *lp = r->plugins->pdata[i];
-        g_free(lp->path);
-        g_free(lp);
-    }
+    for (guint i = 0; i < r->plugins->len; i++)
+        loaded_plugin_free(r->plugins->pdata[i]);
     g_ptr_array_free(r->plugins, TRUE);
     g_ptr_array_free(r->problems, TRUE);
     g_hash_table_destroy(r->by_name);
@@ -123,6 +127,9 @@ static int check_options(const dk_plugin *plugin, dk_error *err)
                               o->name);
             break;
         }
+        rc = dk_option_check_binding(o, plugin->config_size, err);
+        if (rc < 0)
+            break;
         /* Defaults must pass the same validation as user values, except
          * files, which only have to exist once a config names them. */
         if (o->default_value && *o->default_value && o->type != DK_OPT_PATH) {
@@ -140,56 +147,127 @@ static int check_options(const dk_plugin *plugin, dk_error *err)
     return rc;
 }
 
-static int check_descriptor(const dk_plugin_module *module, dk_error *err)
+/* ABI 2 and older wrote a bare number; 3.0 on write major << 16 | minor. */
+static void split_version(uint32_t version, unsigned *major, unsigned *minor)
+{
+    *major = version >> 16 ? version >> 16 : version;
+    *minor = version >> 16 ? version & 0xffff : 0;
+}
+
+/* The smallest descriptor and option row 3.0 wrote; later minors append. */
+#define DK_PLUGIN_SIZE_3_0 offsetof(dk_plugin, extensions)
+#define DK_OPTION_SIZE_3_0 offsetof(dk_option, set_offset)
+
+static int check_envelope(const dk_plugin_module *module, dk_error *err)
 {
     if (!module)
         return dk_error_set(err, DK_ERR_ABI, "entry point returned nothing");
-    if (module->abi_version != DK_ABI_VERSION)
+    unsigned major, minor;
+    split_version(module->abi_version, &major, &minor);
+    if (major != DK_ABI_MAJOR || minor > DK_ABI_MINOR)
         return dk_error_set(err, DK_ERR_ABI,
-                            "built for plugin ABI %u, this dokpim speaks ABI "
-                            "%d: rebuild the plugin",
-                            module->abi_version, DK_ABI_VERSION);
-    if (module->struct_size != sizeof(dk_plugin))
+                            "built for plugin ABI %u.%u, this dokpim speaks "
+                            "ABI %d.%d: %s",
+                            major, minor, DK_ABI_MAJOR, DK_ABI_MINOR,
+                            major == DK_ABI_MAJOR
+                                ? "update dokpim, or build the plugin against "
+                                  "this version"
+                                : "rebuild the plugin against this dokpim");
+    /* a minor only appends, so sizes between the 3.0 layout and ours are
+     * what some minor in between wrote */
+    if (module->struct_size < DK_PLUGIN_SIZE_3_0 ||
+        module->struct_size > sizeof(dk_plugin) ||
+        module->option_size < DK_OPTION_SIZE_3_0 ||
+        module->option_size > sizeof(dk_option))
         return dk_error_set(err, DK_ERR_ABI,
-                            "descriptor size %u differs from %zu: rebuild "
-                            "the plugin against this dokpim",
-                            module->struct_size, sizeof(dk_plugin));
-    const dk_plugin *p = module->plugin;
-    if (!p)
+                            "descriptor of %u bytes or option rows of %u "
+                            "bytes do not match ABI %u.%u",
+                            module->struct_size, module->option_size, major,
+                            minor);
+    if (!module->plugin)
         return dk_error_set(err, DK_ERR_ABI, "envelope has no descriptor");
+    return 0;
+}
+
+/* Copies the module's descriptor and option rows into this core's layout,
+ * zero-filling what an older minor did not have (OBS does the same with
+ * its source descriptors). */
+static void copy_descriptor(const dk_plugin_module *module,
+                            dk_loaded_plugin *lp)
+{
+    memcpy(&lp->descriptor, module->plugin, module->struct_size);
+    lp->abi_version = module->abi_version;
+    const char *row = (const char *)lp->descriptor.options;
+    size_t count = 0;
+    while (row &&
+           ((const dk_option *)(row + count * module->option_size))->name)
+        count++;
+    lp->options = g_new0(dk_option, count + 1);
+    for (size_t i = 0; i < count; i++)
+        memcpy(&lp->options[i], row + i * module->option_size,
+               module->option_size);
+    lp->descriptor.options = lp->options;
+    lp->plugin = &lp->descriptor;
+}
+
+static int check_descriptor(const dk_plugin *p, dk_error *err)
+{
     if (!valid_plugin_name(p->name))
         return dk_error_set(err, DK_ERR_ABI,
                             "name '%s' is not like 'family.job' (lower case)",
                             p->name ? p->name : "(null)");
     if (!p->summary || !*p->summary)
         return dk_error_set(err, DK_ERR_ABI, "%s has no summary", p->name);
-    if (!dk_stage_kind_name(p->stage))
-        return dk_error_set(err, DK_ERR_ABI, "%s has unknown stage kind %d",
-                            p->name, (int)p->stage);
-    if (p->stage == DK_STAGE_LIVE ? !p->live : !p->process)
+    if (!dk_plugin_role_name(p->role))
+        return dk_error_set(err, DK_ERR_ABI, "%s has unknown role %d", p->name,
+                            (int)p->role);
+    bool live = p->role == DK_ROLE_LIVE;
+    if (live ? !p->live : !p->process)
         return dk_error_set(err, DK_ERR_ABI, "%s has no %s callback", p->name,
-                            p->stage == DK_STAGE_LIVE ? "live" : "process");
-    if (p->stage == DK_STAGE_UPLOAD && !p->perform)
+                            live ? "live" : "process");
+    if (p->role == DK_ROLE_UPLOAD && !p->perform)
         return dk_error_set(err, DK_ERR_ABI,
                             "%s is an upload plugin without perform()",
                             p->name);
     /* a live session has no batch, so its finish() would never run */
-    if (p->stage == DK_STAGE_LIVE && p->finish)
+    if (live && p->finish)
         return dk_error_set(err, DK_ERR_ABI,
                             "%s is a live plugin with finish(), which only "
-                            "item stages get",
+                            "item plugins get",
                             p->name);
-    if (p->stage == DK_STAGE_INGEST && !p->accepts)
+    if (p->role == DK_ROLE_INGEST && !p->accepts &&
+        !(p->extensions && *p->extensions))
         return dk_error_set(err, DK_ERR_ABI,
-                            "%s is an ingest plugin without accepts()",
+                            "%s is an ingest plugin without accepts() or "
+                            "extensions",
                             p->name);
-    if (!p->kinds)
-        return dk_error_set(err, DK_ERR_ABI, "%s handles no item kinds",
-                            p->name);
+    if (live ? p->item_kinds != 0 : p->item_kinds == 0)
+        return dk_error_set(err, DK_ERR_ABI, "%s: %s", p->name,
+                            live ? "a live plugin sees no items, so it "
+                                   "declares no item kinds"
+                                 : "handles no item kinds");
     int rc = check_options(p, err);
     if (rc < 0)
         dk_error_prefix(err, "%s: ", p->name);
     return rc;
+}
+
+bool dk_plugin_accepts(const dk_plugin *plugin, const char *path)
+{
+    if (plugin->role != DK_ROLE_INGEST)
+        return false;
+    if (plugin->accepts)
+        return plugin->accepts(path);
+    const char *base = strrchr(path, '/');
+    const char *dot = strrchr(base ? base + 1 : path, '.');
+    if (!dot || dot == (base ? base + 1 : path))
+        return false;
+    gchar **list = g_strsplit(plugin->extensions, "|", -1);
+    bool found = false;
+    for (int i = 0; list[i] && !found; i++)
+        found = g_ascii_strcasecmp(list[i], dot + 1) == 0;
+    g_strfreev(list);
+    return found;
 }
 
 static int refuse(dk_registry *registry, const char *path, dk_error *err)
@@ -220,11 +298,18 @@ int dk_registry_load_file(dk_registry *registry, const char *path,
         return refuse(registry, path, err);
     }
     const dk_plugin_module *module = entry();
-    if (check_descriptor(module, err) < 0) {
+    if (check_envelope(module, err) < 0) {
         dlclose(handle);
         return refuse(registry, path, err);
     }
-    const dk_plugin *plugin = module->plugin;
+    dk_loaded_plugin *lp = g_new0(dk_loaded_plugin, 1);
+    copy_descriptor(module, lp);
+    const dk_plugin *plugin = lp->plugin;
+    if (check_descriptor(plugin, err) < 0) {
+        loaded_plugin_free(lp);
+        dlclose(handle);
+        return refuse(registry, path, err);
+    }
     const dk_loaded_plugin *first =
         g_hash_table_lookup(registry->by_name, plugin->name);
     if (first) {
@@ -233,11 +318,10 @@ int dk_registry_load_file(dk_registry *registry, const char *path,
                      first->path);
         g_hash_table_replace(registry->refused_names, g_strdup(plugin->name),
                              g_strdup(path));
+        loaded_plugin_free(lp);
         /* not dlclose()d: its constructors may have run */
         return refuse(registry, path, err);
     }
-    dk_loaded_plugin *lp = g_new0(dk_loaded_plugin, 1);
-    lp->plugin = plugin;
     lp->path = g_strdup(path);
     g_ptr_array_add(registry->plugins, lp);
     g_hash_table_insert(registry->by_name, (gpointer)plugin->name, lp);

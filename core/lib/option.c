@@ -1,6 +1,7 @@
 /* Validating option values against their declared rows. */
 #include "dk_internal.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -28,10 +29,14 @@ static int out_of_range(const dk_option *o, const char *text, dk_error *err)
                         text, o->min, o->max);
 }
 
-static bool enum_has(const char *choices, const char *text)
+/* Position of text among "a|b|c", or -1. */
+static int enum_index(const char *choices, const char *text)
 {
     gchar **list = g_strsplit(choices, "|", -1);
-    bool found = g_strv_contains((const char *const *)list, text);
+    int found = -1;
+    for (int i = 0; list[i] && found < 0; i++)
+        if (strcmp(list[i], text) == 0)
+            found = i;
     g_strfreev(list);
     return found;
 }
@@ -124,7 +129,7 @@ int dk_option_validate(const dk_option *o, const char *text,
         return 0;
     }
     case DK_OPT_ENUM:
-        if (!enum_has(o->choices, text))
+        if (enum_index(o->choices, text) < 0)
             return dk_error_set(err, DK_ERR_CONFIG, "'%s' is not one of %s",
                                 text, o->choices);
         return 0;
@@ -159,7 +164,60 @@ void dk_option_value_parse(dk_option_value *value)
         g_strfreev(parts);
         break;
     }
+    case DK_OPT_ENUM:
+        value->choice = enum_index(value->option->choices, text);
+        break;
+    case DK_OPT_TEMPLATE:
+    case DK_OPT_PATH_TEMPLATE:
+        value->tmpl.text = value->text;
+        value->tmpl.option = value->option->name;
+        break;
     default:
         break;
     }
+}
+
+/* The size a bound field of this type must have; INT also takes int. */
+static bool field_size_fits(const dk_option *o)
+{
+    switch (o->type) {
+    case DK_OPT_STRING:
+    case DK_OPT_PATH:
+        return o->size == sizeof(const char *);
+    case DK_OPT_TEMPLATE:
+    case DK_OPT_PATH_TEMPLATE:
+        return o->size == sizeof(const dk_template *);
+    case DK_OPT_BOOL:
+        return o->size == sizeof(bool);
+    case DK_OPT_INT:
+        return o->size == sizeof(int64_t) ||
+               (o->size == sizeof(int) && has_range(o) && o->min >= INT_MIN &&
+                o->max <= INT_MAX);
+    case DK_OPT_DOUBLE:
+        return o->size == sizeof(double);
+    case DK_OPT_ENUM:
+        return o->size == sizeof(int);
+    case DK_OPT_LIST:
+        return o->size == sizeof(const char *const *);
+    }
+    return false;
+}
+
+int dk_option_check_binding(const dk_option *o, size_t config_size,
+                            dk_error *err)
+{
+    if (o->size && (!field_size_fits(o) || o->offset + o->size > config_size))
+        return dk_error_set(err, DK_ERR_ABI,
+                            "option '%s' is bound to a field of %zu bytes at "
+                            "%zu, which is not its type's size or lies "
+                            "outside the %zu-byte config (an int field needs "
+                            "a range that fits)",
+                            o->name, o->size, o->offset, config_size);
+    if (o->set_size && (o->set_size != sizeof(bool) ||
+                        o->set_offset + o->set_size > config_size))
+        return dk_error_set(err, DK_ERR_ABI,
+                            "option '%s': its set field is not a bool inside "
+                            "the config",
+                            o->name);
+    return 0;
 }

@@ -69,6 +69,7 @@ void dk_stage_free(dk_stage *stage)
         return;
     g_free(stage->name);
     g_hash_table_destroy(stage->values);
+    g_free(stage->config);
     g_free(stage->fingerprint);
     g_free(stage);
 }
@@ -284,8 +285,8 @@ static void check_order(dk_pipeline *pipeline, load_ctx *ctx)
     bool any_ingest = false;
     guint live = 0;
     for (guint i = 0; i < pipeline->stages->len; i++)
-        live += ((dk_stage *)pipeline->stages->pdata[i])->plugin->stage ==
-                DK_STAGE_LIVE;
+        live += ((dk_stage *)pipeline->stages->pdata[i])->plugin->role ==
+                DK_ROLE_LIVE;
     if (live) {
         /* a live pipeline is run by `dokpim live`, not over files */
         if (live != pipeline->stages->len)
@@ -296,7 +297,7 @@ static void check_order(dk_pipeline *pipeline, load_ctx *ctx)
     }
     for (guint i = 0; i < pipeline->stages->len; i++) {
         dk_stage *stage = pipeline->stages->pdata[i];
-        bool ingest = stage->plugin->stage == DK_STAGE_INGEST;
+        bool ingest = stage->plugin->role == DK_ROLE_INGEST;
         any_ingest |= ingest;
         if (ingest && past_ingest)
             problem(ctx, "pipeline", "stages",
@@ -377,14 +378,17 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
     for (guint i = 0; i < pipeline->stages->len; i++)
         fill_defaults(pipeline->stages->pdata[i], event, &ctx);
     check_order(pipeline, &ctx);
-    for (guint i = 0; i < pipeline->stages->len; i++)
+    for (guint i = 0; i < pipeline->stages->len; i++) {
         compute_fingerprint(pipeline->stages->pdata[i], event);
+        dk_stage_bind(pipeline->stages->pdata[i]);
+    }
     /* cross-option checks only make sense once every value is valid */
     for (guint i = 0; problems->len == before && i < pipeline->stages->len;
          i++) {
         dk_stage *stage = pipeline->stages->pdata[i];
         dk_error check_err = {0};
-        if (stage->plugin->check && stage->plugin->check(stage, &check_err) < 0)
+        if (stage->plugin->check &&
+            stage->plugin->check(stage, stage->config, &check_err) < 0)
             problem(&ctx, stage->name, NULL, "%s", check_err.message);
     }
 
@@ -420,5 +424,6 @@ dk_stage *dk_stage_new_default(const dk_plugin *plugin, const dk_event *event,
     stage->event = event;
     fill_defaults(stage, NULL, NULL);
     compute_fingerprint(stage, event);
+    dk_stage_bind(stage);
     return stage;
 }

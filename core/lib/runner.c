@@ -104,9 +104,9 @@ static dk_stage *claiming_stage(dk_pipeline *pipeline, const char *path)
 {
     for (guint i = 0; i < pipeline->stages->len; i++) {
         dk_stage *stage = pipeline->stages->pdata[i];
-        if (stage->plugin->stage != DK_STAGE_INGEST)
+        if (stage->plugin->role != DK_ROLE_INGEST)
             break;
-        if (stage->plugin->accepts(path))
+        if (dk_plugin_accepts(stage->plugin, path))
             return stage;
     }
     return NULL;
@@ -132,7 +132,7 @@ static int run_stage(dk_stage *stage, dk_item *item, dk_error *err)
 static bool upload_still_queued(const run_ctx *ctx, const dk_manifest *m,
                                 const dk_stage *stage)
 {
-    if (stage->plugin->stage != DK_STAGE_UPLOAD || !ctx->options ||
+    if (stage->plugin->role != DK_ROLE_UPLOAD || !ctx->options ||
         !ctx->options->upload_queued)
         return true;
     gchar **keys = dk_manifest_queued(m, stage->name);
@@ -165,8 +165,8 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
     g_autofree char *chain = g_strdup(chain_start);
     for (guint i = 0; i < ctx->pipeline->stages->len; i++) {
         dk_stage *stage = ctx->pipeline->stages->pdata[i];
-        if (stage->plugin->stage == DK_STAGE_INGEST ||
-            !(stage->plugin->kinds & item->kind))
+        if (stage->plugin->role == DK_ROLE_INGEST ||
+            !(stage->plugin->item_kinds & item->kind))
             continue;
         if (dk_cancelled()) {
             r->status = DK_STATUS_CANCELLED;
@@ -389,7 +389,7 @@ static int open_stages(dk_pipeline *pipeline, dk_error *err)
         dk_stage *stage = pipeline->stages->pdata[i];
         int rc = 0;
         if (stage->plugin->open)
-            rc = stage->plugin->open(stage, &stage->state, err);
+            rc = stage->plugin->open(stage, stage->config, &stage->state, err);
         if (rc < 0) {
             dk_error_prefix(err, "stage [%s] (%s): ", stage->name,
                             stage->plugin->name);

@@ -4,9 +4,32 @@
 
 #include <string.h>
 
+/* A name the plugin never declared: its own bug, so say it loudly (fatal
+ * under G_DEBUG=fatal-criticals, as the tests run, and in debug builds). */
+static void undeclared(const dk_stage *stage, const char *option)
+{
+    g_critical("plugin %s asked for undeclared option '%s'",
+               stage && stage->plugin ? stage->plugin->name : "?", option);
+#ifndef NDEBUG
+    g_assert_not_reached();
+#endif
+}
+
 const dk_option_value *dk_stage_value(const dk_stage *stage, const char *option)
 {
-    return stage ? g_hash_table_lookup(stage->values, option) : NULL;
+    if (!stage)
+        return NULL;
+    const dk_option_value *v = g_hash_table_lookup(stage->values, option);
+    if (!v) {
+        /* a declared option without a value (a required one the config
+         * lacks, while check reports it) is not the plugin's fault */
+        bool declared = false;
+        for (const dk_option *o = stage->plugin->options; o && o->name; o++)
+            declared |= strcmp(o->name, option) == 0;
+        if (!declared)
+            undeclared(stage, option);
+    }
+    return v;
 }
 
 const char *dk_stage_name(const dk_stage *stage)
@@ -40,39 +63,99 @@ double dk_stage_double(const dk_stage *stage, const char *option)
     return v ? v->d : 0.0;
 }
 
-const char *const *dk_stage_list(const dk_stage *stage, const char *option)
+const char *dk_template_text(const dk_template *tmpl)
 {
-    static const char *const empty[] = {NULL};
-    const dk_option_value *v = dk_stage_value(stage, option);
-    return v && v->list ? (const char *const *)v->list : empty;
+    return tmpl && tmpl->text ? tmpl->text : "";
 }
 
-bool dk_stage_is_set(const dk_stage *stage, const char *option)
+const void *dk_stage_config(const dk_stage *stage)
 {
-    const dk_option_value *v = dk_stage_value(stage, option);
-    return v && v->is_set;
+    return stage ? stage->config : NULL;
 }
 
-static int expand_option(const dk_stage *stage, const char *option,
+static void store_value(void *field, const dk_option_value *v)
+{
+    const dk_option *o = v->option;
+    switch (o->type) {
+    case DK_OPT_STRING:
+    case DK_OPT_PATH: {
+        const char *text = v->resolved ? v->resolved : v->text;
+        memcpy(field, &text, sizeof text);
+        break;
+    }
+    case DK_OPT_TEMPLATE:
+    case DK_OPT_PATH_TEMPLATE: {
+        const dk_template *t = &v->tmpl;
+        memcpy(field, &t, sizeof t);
+        break;
+    }
+    case DK_OPT_BOOL:
+        memcpy(field, &v->b, sizeof v->b);
+        break;
+    case DK_OPT_INT:
+        if (o->size == sizeof(int)) {
+            int i = (int)v->i; /* the loader made sure the range fits */
+            memcpy(field, &i, sizeof i);
+        } else {
+            memcpy(field, &v->i, sizeof v->i);
+        }
+        break;
+    case DK_OPT_DOUBLE:
+        memcpy(field, &v->d, sizeof v->d);
+        break;
+    case DK_OPT_ENUM:
+        memcpy(field, &v->choice, sizeof v->choice);
+        break;
+    case DK_OPT_LIST: {
+        static const char *const empty[] = {NULL};
+        const char *const *list =
+            v->list ? (const char *const *)v->list : empty;
+        memcpy(field, &list, sizeof list);
+        break;
+    }
+    }
+}
+
+void dk_stage_bind(dk_stage *stage)
+{
+    const dk_plugin *plugin = stage->plugin;
+    g_free(stage->config);
+    stage->config = NULL;
+    if (!plugin->config_size)
+        return;
+    char *config = g_malloc0(plugin->config_size);
+    for (const dk_option *o = plugin->options; o && o->name; o++) {
+        const dk_option_value *v = g_hash_table_lookup(stage->values, o->name);
+        if (!v)
+            continue; /* a required option the config lacks: reported */
+        if (o->size)
+            store_value(config + o->offset, v);
+        if (o->set_size)
+            memcpy(config + o->set_offset, &v->is_set, sizeof v->is_set);
+    }
+    stage->config = config;
+}
+
+static int expand_option(const dk_stage *stage, const dk_template *tmpl,
                          const dk_item *item, dk_template_mode mode, char **out,
                          dk_error *err)
 {
     *out = NULL;
-    const dk_option_value *v = dk_stage_value(stage, option);
-    if (!v)
+    if (!tmpl)
         return dk_error_set(err, DK_ERR_INTERNAL,
-                            "plugin %s asked for undeclared option '%s'",
-                            stage->plugin->name, option);
-    int rc = dk_template_expand(v->text, stage->event, item, mode, out, err);
+                            "plugin %s expanded a template option that was "
+                            "not set",
+                            stage->plugin->name);
+    int rc = dk_template_expand(tmpl->text, stage->event, item, mode, out, err);
     if (rc < 0)
-        dk_error_prefix(err, "option %s: ", option);
+        dk_error_prefix(err, "option %s: ", tmpl->option);
     return rc;
 }
 
-int dk_stage_expand(const dk_stage *stage, const char *option,
+int dk_stage_expand(const dk_stage *stage, const dk_template *tmpl,
                     const dk_item *item, char **out, dk_error *err)
 {
-    return expand_option(stage, option, item, DK_TEMPLATE_TEXT, out, err);
+    return expand_option(stage, tmpl, item, DK_TEMPLATE_TEXT, out, err);
 }
 
 /* name with its extension (after the last dot of the file name, if any)
@@ -86,7 +169,7 @@ static char *replace_extension(const char *name, const char *extension)
     return g_strdup_printf("%.*s.%s", (int)keep, name, extension);
 }
 
-int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
+int dk_stage_output_path_ext(const dk_stage *stage, const dk_template *tmpl,
                              const dk_item *item, const char *extension,
                              char **out, dk_error *err)
 {
@@ -95,8 +178,7 @@ int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
         return dk_error_set(err, DK_ERR_INTERNAL,
                             "no library: outputs need a run");
     g_autofree char *relative = NULL;
-    int rc =
-        expand_option(stage, option, item, DK_TEMPLATE_PATH, &relative, err);
+    int rc = expand_option(stage, tmpl, item, DK_TEMPLATE_PATH, &relative, err);
     if (rc < 0)
         return rc;
     if (extension) {
@@ -109,10 +191,10 @@ int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
     return dk_library_reserve(item->library, item, candidate, out, err);
 }
 
-int dk_stage_output_path(const dk_stage *stage, const char *option,
+int dk_stage_output_path(const dk_stage *stage, const dk_template *tmpl,
                          const dk_item *item, char **out, dk_error *err)
 {
-    return dk_stage_output_path_ext(stage, option, item, NULL, out, err);
+    return dk_stage_output_path_ext(stage, tmpl, item, NULL, out, err);
 }
 
 const char *dk_stage_event(const dk_stage *stage, const char *field)

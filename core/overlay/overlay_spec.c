@@ -30,6 +30,38 @@ const char *dk_anchor_name(dk_anchor anchor)
     return anchor_names[anchor];
 }
 
+int dk_overlay_spec_from_options(const dk_stage *stage,
+                                 const dk_overlay_options *options,
+                                 const dk_item *item, dk_overlay_spec *spec,
+                                 dk_error *err)
+{
+    memset(spec, 0, sizeof *spec);
+    char *text = NULL;
+    int rc = dk_stage_expand(stage, options->text, item, &text, err);
+    if (rc < 0) {
+        g_free(text);
+        return rc;
+    }
+    g_strstrip(text);
+    if (*text)
+        spec->text = text;
+    else
+        g_free(text);
+    if (options->logo && *options->logo)
+        spec->logo_path = g_strdup(options->logo);
+    if (options->font && *options->font)
+        spec->font = g_strdup(options->font);
+    spec->anchor = (unsigned)options->position <= DK_ANCHOR_CUSTOM
+                       ? (dk_anchor)options->position
+                       : DK_ANCHOR_BOTTOM_RIGHT;
+    spec->custom_x = options->x;
+    spec->custom_y = options->y;
+    spec->width_fraction = options->width;
+    spec->margin_fraction = options->margin;
+    spec->opacity = options->opacity;
+    return spec->text || spec->logo_path ? 1 : 0;
+}
+
 void dk_overlay_spec_clear(dk_overlay_spec *spec)
 {
     if (!spec)

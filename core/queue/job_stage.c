@@ -76,6 +76,8 @@ int dk_queue_stage_rebuild(const dk_plugin *plugin, const char *stage_name,
                               "required option %s was not saved with the job",
                               o->name);
     g_hash_table_destroy(saved);
+    if (rc == 0)
+        dk_stage_bind(stage);
     if (rc < 0) {
         dk_stage_free(stage);
         return rc;

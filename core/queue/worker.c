@@ -39,7 +39,7 @@ static int perform(const dk_registry *registry, dk_job *job, dk_error *err)
         return dk_error_set(err, DK_ERR_NOT_FOUND, "plugin %s is not installed",
                             r->plugin);
     const dk_plugin *plugin = loaded->plugin;
-    if (plugin->stage != DK_STAGE_UPLOAD || !plugin->perform)
+    if (plugin->role != DK_ROLE_UPLOAD || !plugin->perform)
         return dk_error_set(err, DK_ERR_CONFIG,
                             "plugin %s does not perform uploads", r->plugin);
     int rc = check_file(r, err);
@@ -50,8 +50,11 @@ static int perform(const dk_registry *registry, dk_job *job, dk_error *err)
     if (rc < 0)
         return rc;
     void *state = NULL;
-    if (plugin->open)
-        rc = plugin->open(stage, &state, err);
+    /* the same order as a run: check() holds the rules open() relies on */
+    if (rc == 0 && plugin->check)
+        rc = plugin->check(stage, dk_stage_config(stage), err);
+    if (rc == 0 && plugin->open)
+        rc = plugin->open(stage, dk_stage_config(stage), &state, err);
     if (rc == 0) {
         rc = plugin->perform(stage, state, job, err);
         if (rc < 0 && !err->message[0])

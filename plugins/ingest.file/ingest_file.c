@@ -5,10 +5,15 @@
 
 #include <sys/stat.h>
 
+typedef struct ingest_file_config {
+    const char *backup_dir;
+} ingest_file_config;
+
 static const dk_option ingest_file_options[] = {
     {"backup-dir", DK_OPT_STRING, "",
      "second folder to copy each original into while ingesting (empty: "
-     "none)"},
+     "none)",
+     DK_FIELD(ingest_file_config, backup_dir)},
     {NULL},
 };
 
@@ -49,16 +54,17 @@ static int ingest_file_process(const dk_stage *stage, void *state,
     if (rc < 0)
         return rc;
     dk_item_set_kind(item, DK_KIND_FILE);
-    return dk_item_import_original(item, dk_stage_string(stage, "backup-dir"),
-                                   err);
+    const ingest_file_config *config = dk_stage_config(stage);
+    return dk_item_import_original(item, config->backup_dir, err);
 }
 
 DK_PLUGIN_DEFINE(ingest_file) = {
     .name = "ingest.file",
     .summary = "take in any file unchanged (hash, library copy, file time)",
-    .stage = DK_STAGE_INGEST,
-    .kinds = DK_KIND_ANY,
+    .role = DK_ROLE_INGEST,
+    .item_kinds = DK_KIND_ANY,
     .options = ingest_file_options,
+    .config_size = sizeof(ingest_file_config),
     .accepts = ingest_file_accepts,
     .probe = ingest_file_probe,
     .process = ingest_file_process,

@@ -7,6 +7,7 @@
 
 #include "dk_internal.h"
 #include "dk_test.h"
+#include "test_plugin.h"
 
 static dk_registry *registry;
 static char *dir;
@@ -226,21 +227,27 @@ START_TEST(values_are_parsed_for_plugins)
         dk_pipeline_load(path, registry, NULL, overrides, &pipeline, problems),
         0);
     const dk_stage *t = pipeline->stages->pdata[1];
-    ck_assert_int_eq(dk_stage_int(t, "count"), 10);
-    ck_assert_double_eq_tol(dk_stage_double(t, "ratio"), 0.25, 1e-12);
-    ck_assert(!dk_stage_bool(t, "enabled"));
-    ck_assert_str_eq(dk_stage_string(t, "mode"), "slow");
-    ck_assert_str_eq(dk_stage_string(t, "label"), "from --set");
-    ck_assert(dk_stage_is_set(t, "label"));
-    ck_assert(!dk_stage_is_set(t, "delay-ms"));
-    const char *const *words = dk_stage_list(t, "words");
-    ck_assert_str_eq(words[0], "a");
-    ck_assert_str_eq(words[1], "b");
-    ck_assert_str_eq(words[2], "c");
-    ck_assert_ptr_null(words[3]);
+    /* what the plugin gets: its config struct, every field typed */
+    const test_config *c = dk_stage_config(t);
+    ck_assert_int_eq(c->count, 10);
+    ck_assert_double_eq_tol(c->ratio, 0.25, 1e-12);
+    ck_assert(!c->enabled);
+    ck_assert_int_eq(c->mode, 1); /* "slow", the second choice */
+    ck_assert_str_eq(c->label, "from --set");
+    ck_assert(c->label_set);
+    ck_assert(!c->delay_ms_set);
+    ck_assert_int_eq(c->delay_ms, 0);
+    ck_assert_str_eq(dk_template_text(c->caption), "{event.title} #{seq:03}");
+    ck_assert_str_eq(c->words[0], "a");
+    ck_assert_str_eq(c->words[1], "b");
+    ck_assert_str_eq(c->words[2], "c");
+    ck_assert_ptr_null(c->words[3]);
     /* files resolve against the config's folder */
     g_autofree char *logo = g_build_filename(dir, "logo.png", NULL);
     g_autofree char *canon = g_canonicalize_filename(logo, NULL);
+    ck_assert_str_eq(c->logo, canon);
+    /* the name accessors the core's helpers use agree with the struct */
+    ck_assert_int_eq(dk_stage_int(t, "count"), 10);
     ck_assert_str_eq(dk_stage_string(t, "logo"), canon);
     dk_pipeline_free(&pipeline);
     g_ptr_array_free(problems, TRUE);

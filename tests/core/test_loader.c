@@ -8,6 +8,7 @@
 
 #include "dk_internal.h"
 #include "dk_test.h"
+#include "test_plugin_3_0.h"
 
 static char *module(const char *variant)
 {
@@ -33,7 +34,9 @@ typedef struct {
 
 static const load_case cases[] = {
     {"good", 0, NULL},
-    {"badabi", DK_ERR_ABI, "built for plugin ABI 1000"}, /* ABI 2 + 998 */
+    {"badabi", DK_ERR_ABI, "built for plugin ABI 4.0"}, /* next major */
+    {"abi2", DK_ERR_ABI, "built for plugin ABI 2.0"},
+    {"abi2", DK_ERR_ABI, "rebuild the plugin against this dokpim"},
     {"nosymbol", DK_ERR_ABI, "no dk_plugin_entry() entry point"},
     {"baddefault", DK_ERR_ABI, "default of option 'ratio'"},
     {"livefinish", DK_ERR_ABI, "live plugin with finish()"},
@@ -118,6 +121,87 @@ START_TEST(loads_a_folder_in_name_order)
 }
 END_TEST
 
+START_TEST(refuses_a_newer_minor_naming_both_versions)
+{
+    g_autofree char *path = module("newer");
+    dk_registry *registry = dk_registry_new();
+    ck_assert_int_eq(dk_registry_load_file(registry, path, NULL), DK_ERR_ABI);
+    g_autofree char *expect = g_strdup_printf(
+        "%s: refused: built for plugin ABI %d.%d, this dokpim speaks ABI "
+        "%d.%d: update dokpim",
+        path, DK_ABI_MAJOR, DK_ABI_MINOR + 1, DK_ABI_MAJOR, DK_ABI_MINOR);
+    const char *line = problem_about(registry, path);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_msg(g_str_has_prefix(line, expect), "'%s' is not '%s...'", line,
+                  expect);
+    dk_registry_free(&registry);
+}
+END_TEST
+
+/* test.old was compiled against tests/abi/3.0: smaller descriptor, smaller
+ * option rows. Its values must land in its config exactly as a current
+ * plugin's would, and the fields 3.0 lacked must read as zero. */
+START_TEST(loads_a_plugin_built_for_an_older_minor)
+{
+    g_autofree char *path = module("old");
+    dk_registry *registry = dk_registry_new();
+    dk_error err = {0};
+    ck_assert_int_eq(dk_registry_load_file(registry, path, &err), 0);
+    const dk_loaded_plugin *lp = dk_registry_find(registry, "test.old");
+    ck_assert_ptr_nonnull(lp);
+    ck_assert_uint_eq(lp->abi_version, (uint32_t)DK_ABI_MAJOR << 16);
+    ck_assert_ptr_null(lp->plugin->extensions);
+    int rows = 0;
+    for (const dk_option *o = lp->plugin->options; o->name; o++, rows++)
+        ck_assert_uint_eq(o->set_size, 0);
+    ck_assert_int_eq(rows, 5);
+    ck_assert_str_eq(lp->plugin->options[2].choices, "fast|slow|off");
+    dk_stage *stage = dk_stage_new_default(lp->plugin, NULL, &err);
+    const test_old_config *config = dk_stage_config(stage);
+    ck_assert_str_eq(config->label, "old");
+    ck_assert_int_eq(config->count, 7);
+    ck_assert_int_eq(config->mode, 1);
+    ck_assert_str_eq(dk_template_text(config->caption), "{event.title}");
+    ck_assert(config->loud);
+    dk_stage_free(stage);
+    dk_registry_free(&registry);
+}
+END_TEST
+
+/* A plugin that reads an option by a name it never declared is stopped
+ * with a critical naming plugin and option, not handed a silent 0. */
+START_TEST(an_undeclared_option_read_is_caught)
+{
+    g_autofree char *dir = dk_test_tmpdir("misspelt");
+    const char *root = g_getenv("DOKPIM_TEST_PLUGINS");
+    g_autofree char *env =
+        g_strdup_printf("%s/misspelt:%s", root, dk_test_plugin_dir());
+    g_setenv("DOKPIM_PLUGIN_PATH", env, TRUE);
+    g_setenv("G_DEBUG", "fatal-criticals", TRUE);
+    g_autofree char *conf = g_build_filename(dir, "p.conf", NULL);
+    dk_test_write(conf,
+                  "[pipeline]\nname=m\nstages=in;t\n\n[in]\nplugin=ingest."
+                  "file\n\n[t]\nplugin=test.options\ntarget=x\n",
+                  -1);
+    g_autofree char *event = g_build_filename(dir, "event.ini", NULL);
+    dk_test_write(event, "[event]\ntitle=T\ndate=2024-09-02\n", -1);
+    g_autofree char *input = g_build_filename(dir, "in", "misspelt.txt", NULL);
+    dk_test_write(input, "x\n", -1);
+    g_autofree char *in_dir = g_path_get_dirname(input);
+    g_autofree char *lib = g_build_filename(dir, "lib", NULL);
+    const char *args[] = {"run", conf, "--event", event,  "-o",
+                          lib,   "-j", "1",       in_dir, NULL};
+    g_autofree char *out = NULL, *errors = NULL;
+    int status = dk_test_dokpim(args, &out, &errors);
+    g_unsetenv("G_DEBUG");
+    g_unsetenv("DOKPIM_PLUGIN_PATH");
+    ck_assert_msg(status != 0 && status != 1, "exit %d:\n%s", status, errors);
+    ck_assert_msg(strstr(errors, "plugin test.options asked for undeclared "
+                                 "option 'delya-ms'"),
+                  "%s", errors);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("loader");
@@ -127,6 +211,9 @@ int main(void)
     tcase_add_test(tc, refuses_a_second_plugin_with_the_same_name);
     tcase_add_test(tc, search_path_skips_relative_and_current_folder);
     tcase_add_test(tc, loads_a_folder_in_name_order);
+    tcase_add_test(tc, refuses_a_newer_minor_naming_both_versions);
+    tcase_add_test(tc, loads_a_plugin_built_for_an_older_minor);
+    tcase_add_test(tc, an_undeclared_option_read_is_caught);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

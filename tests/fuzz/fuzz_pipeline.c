@@ -19,16 +19,25 @@ static int fuzz_process(const dk_stage *stage, void *state, dk_item *item,
     return 0;
 }
 
-static int fuzz_check(const dk_stage *stage, dk_error *err)
+typedef struct stamp_config {
+    const char *label, *logo, *target, *token;
+    const dk_template *caption, *output;
+    bool enabled, label_set;
+    int count, mode;
+    double ratio, scale;
+    const char *const *words;
+} stamp_config;
+
+static int fuzz_check(const dk_stage *stage, const void *config, dk_error *err)
 {
     /* the cross-option callback a plugin may have, expanding a template
      * with no item as `dokpim check` does */
+    const stamp_config *c = config;
     g_autofree char *caption = NULL;
-    int rc = dk_stage_expand(stage, "caption", NULL, &caption, err);
+    int rc = dk_stage_expand(stage, c->caption, NULL, &caption, err);
     if (rc == DK_ERR_CONFIG)
         return rc;
-    if (dk_stage_int(stage, "count") > 5 &&
-        strcmp(dk_stage_string(stage, "mode"), "fast") == 0)
+    if (c->count > 5 && c->mode == 0)
         return dk_error_set(err, DK_ERR_CONFIG,
                             "count above 5 needs mode=slow");
     return 0;
@@ -40,39 +49,44 @@ static const dk_option ingest_options[] = {
     {NULL},
 };
 
+#define F(member) DK_FIELD(stamp_config, member)
 static const dk_option stamp_options[] = {
-    {"label", DK_OPT_STRING, "x", "free text"},
-    {"caption", DK_OPT_TEMPLATE, "{event.title} #{seq:03}", "a template"},
+    {"label", DK_OPT_STRING, "x", "free text", F(label),
+     DK_SET_FIELD(stamp_config, label_set)},
+    {"caption", DK_OPT_TEMPLATE, "{event.title} #{seq:03}", "a template",
+     F(caption)},
     {"output", DK_OPT_PATH_TEMPLATE, "{date:%Y}/{original.stem}.out",
-     "output name"},
-    {"logo", DK_OPT_PATH, "", "an input file"},
-    {"enabled", DK_OPT_BOOL, "true", "a switch"},
-    {"count", DK_OPT_INT, "3", "a whole number", 1, 10},
-    {"ratio", DK_OPT_DOUBLE, "0.5", "a fraction", 0, 1},
-    {"scale", DK_OPT_DOUBLE, "1", "any number"},
-    {"mode", DK_OPT_ENUM, "fast", "a choice", 0, 0, "fast|slow"},
-    {"words", DK_OPT_LIST, "a;b", "a list"},
+     "output name", F(output)},
+    {"logo", DK_OPT_PATH, "", "an input file", F(logo)},
+    {"enabled", DK_OPT_BOOL, "true", "a switch", F(enabled)},
+    {"count", DK_OPT_INT, "3", "a whole number", 1, 10, F(count)},
+    {"ratio", DK_OPT_DOUBLE, "0.5", "a fraction", 0, 1, F(ratio)},
+    {"scale", DK_OPT_DOUBLE, "1", "any number", F(scale)},
+    {"mode", DK_OPT_ENUM, "fast", "a choice", 0, 0, "fast|slow", F(mode)},
+    {"words", DK_OPT_LIST, "a;b", "a list", F(words)},
     {"target", DK_OPT_STRING, NULL, "required text", 0, 0, NULL,
-     DK_OPTION_REQUIRED},
-    {"token", DK_OPT_STRING, "", "a secret", 0, 0, NULL, DK_OPTION_SECRET},
+     DK_OPTION_REQUIRED, F(target)},
+    {"token", DK_OPT_STRING, "", "a secret", 0, 0, NULL, DK_OPTION_SECRET,
+     F(token)},
     {NULL},
 };
 
 static const dk_plugin plugins[] = {
     {.name = "ingest.fuzz",
-     .stage = DK_STAGE_INGEST,
-     .kinds = DK_KIND_PHOTO,
+     .role = DK_ROLE_INGEST,
+     .item_kinds = DK_KIND_PHOTO,
      .options = ingest_options,
      .accepts = fuzz_accepts,
      .process = fuzz_process},
     {.name = "stamp.fuzz",
-     .stage = DK_STAGE_STAMP,
-     .kinds = DK_KIND_PHOTO,
+     .role = DK_ROLE_STAMP,
+     .item_kinds = DK_KIND_PHOTO,
      .options = stamp_options,
+     .config_size = sizeof(stamp_config),
      .process = fuzz_process,
      .check = fuzz_check},
     {.name = "live.fuzz",
-     .stage = DK_STAGE_LIVE,
+     .role = DK_ROLE_LIVE,
      .options = ingest_options,
      .process = fuzz_process},
 };

@@ -20,24 +20,43 @@
 extern "C" {
 #endif
 
-/* Bumped whenever dk_plugin or a function a plugin calls changes
- * incompatibly; the loader refuses modules built against another value. */
-#define DK_ABI_VERSION 2 /* 2: finish() */
+/* The plugin ABI is MAJOR.MINOR. A plugin built for the same major and an
+ * equal or older minor loads: minors only append optional fields to
+ * dk_plugin and dk_option (a zero value keeps the old behaviour) and add
+ * functions. Anything else is a new major, and older plugins are refused
+ * with a message naming both versions.
+ *   3.0: options bound to config fields, roles, item_kinds, open(config)
+ *   3.1: dk_plugin.extensions, dk_option set fields (DK_SET_FIELD) */
+#define DK_ABI_MAJOR   3
+#define DK_ABI_MINOR   1
+#define DK_ABI_VERSION ((uint32_t)(DK_ABI_MAJOR << 16 | DK_ABI_MINOR))
 
-/* What a stage does; ingest stages come first in a pipeline and claim the
- * input files, the rest transform the item a claiming stage produced. */
-typedef enum dk_stage_kind {
-    DK_STAGE_INGEST = 1,
-    DK_STAGE_STAMP,
-    DK_STAGE_WATERMARK,
-    DK_STAGE_TRANSCODE,
-    DK_STAGE_EXPORT,
-    DK_STAGE_UPLOAD, /* enqueues in process(); uploads in perform() */
-    DK_STAGE_LIVE,   /* runs a live session in live(); no items */
-} dk_stage_kind;
+/* What a plugin does in a pipeline (its role). Ingest plugins come first
+ * and claim the input files; the others transform the item an ingest
+ * plugin produced; a live plugin runs a session and sees no items. */
+typedef enum dk_plugin_role {
+    DK_ROLE_INGEST = 1,
+    DK_ROLE_STAMP,
+    DK_ROLE_WATERMARK,
+    DK_ROLE_TRANSCODE,
+    DK_ROLE_EXPORT,
+    DK_ROLE_UPLOAD, /* enqueues in process(); uploads in perform() */
+    DK_ROLE_LIVE,   /* runs a live session in live(); no items */
+} dk_plugin_role;
 
-const char *dk_stage_kind_name(dk_stage_kind kind);
+/* "ingest", "stamp", ... as `dokpim plugins` prints it; NULL if unknown. */
+const char *dk_plugin_role_name(dk_plugin_role role);
 
+/* What the core stores in a bound config field, per option type:
+ *   STRING, PATH         const char *         (PATH: absolute, "" = unset)
+ *   TEMPLATE,
+ *   PATH_TEMPLATE        const dk_template *  (see dk_stage_expand)
+ *   BOOL                 bool
+ *   INT                  int or int64_t       (int: the range must fit)
+ *   DOUBLE               double
+ *   ENUM                 int: index in choices, 0 for the first
+ *   LIST                 const char *const *  (NULL-terminated)
+ * The loader refuses a row whose field has the wrong size. */
 typedef enum dk_option_type {
     DK_OPT_STRING = 1,    /* free text */
     DK_OPT_TEMPLATE,      /* text with {variables}, checked at config time */
@@ -58,9 +77,27 @@ enum {
     DK_OPTION_PRIVATE_FILE = 1 << 2,
 };
 
+/* A template option's value, checked when the config was loaded. */
+typedef struct dk_template dk_template;
+/* The template as written ("" when the option is empty). */
+const char *dk_template_text(const dk_template *tmpl);
+
+/* .field in a row: where the core stores the option's value in the
+ * plugin's config struct T (see dk_plugin.config_size). */
+#define DK_FIELD(T, member)                                                    \
+    .offset = offsetof(T, member), .size = sizeof(((T *)0)->member)
+/* .set in a row (3.1): a bool member of T that is true when the config
+ * gave the option rather than leaving the default. */
+#define DK_SET_FIELD(T, member)                                                \
+    .set_offset = offsetof(T, member), .set_size = sizeof(((T *)0)->member)
+
 /* One row of a plugin's option table; the table ends with a row whose name
  * is NULL. The core validates every value against its row before any file
- * is touched, so a plugin never parses its own configuration. */
+ * is touched, stores it in the plugin's config struct, and a plugin never
+ * parses its own configuration:
+ *   {.name = "quality", .type = DK_OPT_INT, .default_value = "92",
+ *    .help = "JPEG quality", .min = 1, .max = 100,
+ *    DK_FIELD(my_config, quality)}, */
 typedef struct dk_option {
     const char *name;
     dk_option_type type;
@@ -69,33 +106,59 @@ typedef struct dk_option {
     double min, max;     /* DK_OPT_INT / DK_OPT_DOUBLE; min == max: no range */
     const char *choices; /* DK_OPT_ENUM: "a|b|c" */
     unsigned flags;
+    /* 3.0: the bound field (DK_FIELD); size 0: not stored, for options the
+     * core reads itself (storage targets, see dokpim/storage.h) */
+    size_t offset, size;
+    /* 3.1: the "was set" field (DK_SET_FIELD); size 0: none */
+    size_t set_offset, set_size;
 } dk_option;
 
-typedef struct dk_stage dk_stage; /* one configured use of a plugin */
+typedef struct dk_stage dk_stage; /* one configured use of a plugin: a group
+                                     of a pipeline config, with its values */
 struct dk_job;                    /* dokpim/queue.h */
 struct dk_live;                   /* dokpim/live.h */
 
+/* The order of callbacks for a run: check() once (also by `dokpim check`),
+ * open() once, process() per item from several threads, finish() once,
+ * close() once. For uploads, `dokpim queue work` rebuilds the stage from
+ * the options saved with the job and calls check(), open(), perform() per
+ * job, close(). */
 typedef struct dk_plugin {
     const char *name;    /* "stamp.exif": family.job, unique */
     const char *summary; /* one line for `dokpim plugins` */
-    dk_stage_kind stage;
-    unsigned kinds; /* DK_KIND_* bits of the items it handles */
+    dk_plugin_role role;
+    /* DK_KIND_* bits of the items it handles; live plugins leave it 0 */
+    unsigned item_kinds;
     const dk_option *options;
+    /* sizeof the struct the options are bound into (0: none); the core
+     * allocates it zeroed, fills it, and owns every pointer in it. */
+    size_t config_size;
 
-    /* Ingest stages only: a cheap test (usually the extension) whether this
-     * plugin claims the file. Content is validated later, in process(). */
+    /* Ingest plugins: a cheap test (usually the extension) whether this
+     * plugin claims the file; content is validated later, in process().
+     * Optional from 3.1 when extensions is set. */
     bool (*accepts)(const char *path);
-    /* Ingest stages only, optional: read what can be learned of a file into
+    /* Ingest plugins only, optional: read what can be learned of a file into
      * meta, without importing it. `dokpim probe` calls it with a stage that
      * holds the plugin's default options and the event (if one was given),
-     * so dk_stage_timezone() and options work as in a run; process() may
-     * call it too. */
+     * so dk_stage_timezone() and dk_stage_config() work as in a run;
+     * process() may call it too. */
     int (*probe)(const dk_stage *stage, const char *path, dk_meta *meta,
                  dk_error *err);
 
-    /* Called once per run after validation; *state is passed back to
-     * process(), finish() and close(). Optional. */
-    int (*open)(const dk_stage *stage, void **state, dk_error *err);
+    /* Optional: what no single option's row can say (options that must
+     * agree, limits of a remote service, a logo that must decode). Runs
+     * before any file is touched, and is the only place such rules live:
+     * open() may rely on them and must not check them again. May read
+     * files the config names; must not write, connect or keep anything.
+     * Templates may be expanded with a NULL item; one that needs a file
+     * then fails with DK_ERR_CONFIG and can only be checked per item. */
+    int (*check)(const dk_stage *stage, const void *config, dk_error *err);
+    /* Called once per run after check(); acquires what the run needs
+     * (decoded logos, connections, caches). *state is passed back to
+     * process(), perform(), live(), finish() and close(). Optional. */
+    int (*open)(const dk_stage *stage, const void *config, void **state,
+                dk_error *err);
     /* Called for every item, from several worker threads at once. */
     int (*process)(const dk_stage *stage, void *state, dk_item *item,
                    dk_error *err);
@@ -103,35 +166,35 @@ typedef struct dk_plugin {
      * in finish(). Optional. */
     void (*close)(void *state);
 
-    /* Upload stages only: carries out one queued job; called by
+    /* Upload plugins only: carries out one queued job; called by
      * `dokpim queue work`, with a stage rebuilt from the options saved in
      * the job. See dokpim/queue.h. */
     int (*perform)(const dk_stage *stage, void *state, struct dk_job *job,
                    dk_error *err);
-    /* Live stages only: runs the session until it ends (duration, Ctrl-C,
+    /* Live plugins only: runs the session until it ends (duration, Ctrl-C,
      * fatal error). See dokpim/live.h. */
     int (*live)(const dk_stage *stage, void *state, struct dk_live *session,
                 dk_error *err);
-    /* Optional: checks that go beyond one option's row (options that must
-     * agree, limits of a remote service), run by `dokpim check`, run and
-     * live before any file is touched. Templates may be expanded with a
-     * NULL item; a template that needs a file then fails with
-     * DK_ERR_CONFIG and can only be checked per item. */
-    int (*check)(const dk_stage *stage, dk_error *err);
-    /* Optional, not for live stages: called once after every item of a
+    /* Optional, not for live plugins: called once after every item of a
      * `dokpim run` has been through the pipeline, before close(), for work
      * over the whole batch (a contact sheet, an index). Not called when the
      * run was stopped (dk_cancelled()). A negative return is reported as
      * the stage's failure and makes the run exit 1. */
     int (*finish)(const dk_stage *stage, void *state, dk_error *err);
+
+    /* 3.1, ingest plugins: the file name extensions claimed, without dots,
+     * separated by '|' ("jpg|jpeg"), compared without regard to case. When
+     * set and accepts is NULL, the core decides from them alone. */
+    const char *extensions;
 } dk_plugin;
 
-/* The envelope the entry point returns. Its layout never changes, so the
- * loader can always read the version before it trusts the descriptor. */
+/* The envelope the entry point returns. Its first two members never move,
+ * so the loader can always read the version before it trusts the rest. */
 typedef struct dk_plugin_module {
     uint32_t abi_version; /* DK_ABI_VERSION the module was built against */
     uint32_t struct_size; /* sizeof(dk_plugin) it was built with */
     const dk_plugin *plugin;
+    uint32_t option_size; /* sizeof(dk_option) it was built with */
 } dk_plugin_module;
 
 /* The one symbol a plugin module exports. */
@@ -143,7 +206,8 @@ typedef const dk_plugin_module *(*dk_plugin_entry_fn)(void);
 #define DK_PLUGIN_DEFINE(id)                                                   \
     static const dk_plugin id##_descriptor;                                    \
     static const dk_plugin_module id##_module = {                              \
-        DK_ABI_VERSION, (uint32_t)sizeof(dk_plugin), &id##_descriptor};        \
+        DK_ABI_VERSION, (uint32_t)sizeof(dk_plugin), &id##_descriptor,         \
+        (uint32_t)sizeof(dk_option)};                                          \
     __attribute__((visibility("default"))) const dk_plugin_module *            \
     dk_plugin_entry(void);                                                     \
     const dk_plugin_module *dk_plugin_entry(void)                              \
@@ -152,35 +216,40 @@ typedef const dk_plugin_module *(*dk_plugin_entry_fn)(void);
     }                                                                          \
     static const dk_plugin id##_descriptor
 
-/* Option values, already validated. Asking for an option the plugin did not
- * declare returns the zero value: that is a bug in the plugin. The returned
- * strings are owned by the stage and live until the run ends. */
+/* The plugin's config struct, filled from the validated options (the same
+ * pointer open() and check() receive); NULL when config_size is 0. Owned by
+ * the stage, read-only, valid until the run ends. */
+const void *dk_stage_config(const dk_stage *stage);
+
 const char *dk_stage_name(const dk_stage *stage);
+
+/* Option values by name, for the core's own helpers that serve many
+ * plugins (storage targets); plugins read their config struct instead.
+ * Asking for an option the plugin did not declare is a programming error:
+ * it logs a g_critical (fatal in debug builds and in the tests) and
+ * returns the zero value. Strings are owned by the stage. */
 const char *dk_stage_string(const dk_stage *stage, const char *option);
 bool dk_stage_bool(const dk_stage *stage, const char *option);
 int64_t dk_stage_int(const dk_stage *stage, const char *option);
 double dk_stage_double(const dk_stage *stage, const char *option);
-/* NULL-terminated; owned by the stage. */
-const char *const *dk_stage_list(const dk_stage *stage, const char *option);
-/* true when the config (or --set) gave a value rather than the default. */
-bool dk_stage_is_set(const dk_stage *stage, const char *option);
 
-/* Expands a DK_OPT_TEMPLATE option for one item. *out is the caller's to
+/* Expands a template option for one item (NULL: for `check`, fails with
+ * DK_ERR_CONFIG on variables that need an item). *out is the caller's to
  * g_free(). */
-int dk_stage_expand(const dk_stage *stage, const char *option,
+int dk_stage_expand(const dk_stage *stage, const dk_template *tmpl,
                     const dk_item *item, char **out, dk_error *err);
 
 /* Expands a DK_OPT_PATH_TEMPLATE option for one item into a free, sanitised
  * path under the library's derived/<stage>/ folder, reserved for this item
  * so that parallel workers never pick the same name. *out is the caller's
  * to g_free(); write to it through dk_atomic_* only. */
-int dk_stage_output_path(const dk_stage *stage, const char *option,
+int dk_stage_output_path(const dk_stage *stage, const dk_template *tmpl,
                          const dk_item *item, char **out, dk_error *err);
 /* dk_stage_output_path with the file name's extension replaced by
  * extension ("mov", no dot; NULL keeps the template's): for an output
  * whose format follows the content, such as a stamped clip whose sound
  * only QuickTime can carry. */
-int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
+int dk_stage_output_path_ext(const dk_stage *stage, const dk_template *tmpl,
                              const dk_item *item, const char *extension,
                              char **out, dk_error *err);
 

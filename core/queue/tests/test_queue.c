@@ -295,17 +295,26 @@ START_TEST(test_retry_resets_failed_steps_only)
 }
 END_TEST
 
+typedef struct rebuild_config {
+    const char *url;
+    int chunk;
+    const dk_template *title;
+} rebuild_config;
+
 static const dk_option rebuild_options[] = {
-    {"url", DK_OPT_STRING, NULL, "where", .flags = DK_OPTION_REQUIRED},
-    {"chunk", DK_OPT_INT, "4", "n", 1, 10},
-    {"title", DK_OPT_TEMPLATE, "{event.title}", "t"},
+    {"url", DK_OPT_STRING, NULL, "where", .flags = DK_OPTION_REQUIRED,
+     DK_FIELD(rebuild_config, url)},
+    {"chunk", DK_OPT_INT, "4", "n", 1, 10, DK_FIELD(rebuild_config, chunk)},
+    {"title", DK_OPT_TEMPLATE, "{event.title}", "t",
+     DK_FIELD(rebuild_config, title)},
     {NULL},
 };
 
 static const dk_plugin rebuild_plugin = {
     .name = "upload.rebuild",
-    .stage = DK_STAGE_UPLOAD,
+    .role = DK_ROLE_UPLOAD,
     .options = rebuild_options,
+    .config_size = sizeof(rebuild_config),
 };
 
 static const struct {
@@ -332,6 +341,11 @@ START_TEST(test_stage_rebuild)
                   rc, err.message);
     if (rc == 0) {
         ck_assert_int_eq(dk_stage_int(stage, "chunk"), rebuild_rows[_i].chunk);
+        /* the job's saved values reach the plugin's config, not only the
+         * table the core reads */
+        const rebuild_config *config = dk_stage_config(stage);
+        ck_assert_int_eq(config->chunk, rebuild_rows[_i].chunk);
+        ck_assert_str_eq(dk_template_text(config->title), "{event.title}");
         ck_assert_str_eq(dk_stage_name(stage), "up");
         /* saving and rebuilding again gives the same options */
         g_autofree char *saved = dk_queue_options_save(stage);

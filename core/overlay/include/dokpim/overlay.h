@@ -14,6 +14,7 @@
 
 #include <dokpim/error.h>
 #include <dokpim/item.h>
+#include <dokpim/plugin.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,61 @@ typedef enum dk_anchor {
 int dk_anchor_from_name(const char *name);
 const char *dk_anchor_name(dk_anchor anchor);
 
+/* The position choices, in dk_anchor order (an ENUM option's index is the
+ * anchor). */
+#define DK_ANCHOR_CHOICES                                                      \
+    "bottom-right|bottom-left|top-right|top-left|center|custom"
+
+/* The overlay options every drawing plugin offers, with one name each:
+ * logo, text, font, position, x, y, width, margin, opacity. A plugin
+ * embeds this struct in its config and puts DK_OVERLAY_OPTIONS(...) in its
+ * option table; dk_overlay_spec_from_options() turns it into a spec. */
+typedef struct dk_overlay_options {
+    const char *logo; /* "" for none */
+    const dk_template *text;
+    const char *font;
+    int position; /* dk_anchor */
+    double x, y, width, margin, opacity;
+} dk_overlay_options;
+
+/* Rows for struct T whose member m is a dk_overlay_options. Defaults that
+ * differ between uses (a live picture wants a smaller, stronger mark in
+ * the other corner) are arguments; the rest is shared. */
+/* clang-format off */
+#define DK_OVERLAY_OPTIONS(T, m, text_default, position_default,              \
+                           width_default, opacity_default)                     \
+    {.name = "logo", .type = DK_OPT_PATH, .default_value = "",                 \
+     .help = "PNG logo with alpha (empty: text only)",                         \
+     DK_FIELD(T, m.logo)},                                                     \
+    {.name = "text", .type = DK_OPT_TEMPLATE, .default_value = text_default,   \
+     .help = "text line under the logo, any script (empty, and no logo: no "   \
+             "overlay)",                                                       \
+     DK_FIELD(T, m.text)},                                                     \
+    {.name = "font", .type = DK_OPT_STRING, .default_value = "Sans Bold",      \
+     .help = "Pango font description", DK_FIELD(T, m.font)},                   \
+    {.name = "position", .type = DK_OPT_ENUM,                                  \
+     .default_value = position_default,                                        \
+     .help = "where the mark sits as the picture is shown",                    \
+     .choices = DK_ANCHOR_CHOICES, DK_FIELD(T, m.position)},                   \
+    {.name = "x", .type = DK_OPT_DOUBLE, .default_value = "1",                 \
+     .help = "custom position: 0 puts the mark against the left edge, 1 "     \
+             "against the right",                                              \
+     .min = 0, .max = 1, DK_FIELD(T, m.x)},                                    \
+    {.name = "y", .type = DK_OPT_DOUBLE, .default_value = "1",                 \
+     .help = "custom position: 0 puts the mark against the top edge, 1 "      \
+             "against the bottom",                                             \
+     .min = 0, .max = 1, DK_FIELD(T, m.y)},                                    \
+    {.name = "width", .type = DK_OPT_DOUBLE, .default_value = width_default,   \
+     .help = "width of the mark relative to the picture's width as shown",    \
+     .min = 0.01, .max = 1, DK_FIELD(T, m.width)},                             \
+    {.name = "margin", .type = DK_OPT_DOUBLE, .default_value = "0.02",         \
+     .help = "distance from the edges relative to the picture's width",       \
+     .min = 0, .max = 0.5, DK_FIELD(T, m.margin)},                             \
+    {.name = "opacity", .type = DK_OPT_DOUBLE,                                 \
+     .default_value = opacity_default, .help = "0 invisible, 1 opaque",        \
+     .min = 0, .max = 1, DK_FIELD(T, m.opacity)}
+/* clang-format on */
+
 typedef struct dk_overlay_spec {
     char *logo_path; /* PNG with alpha, or NULL */
     char *text;      /* already expanded, or NULL */
@@ -44,6 +100,17 @@ typedef struct dk_overlay_spec {
     double margin_fraction;    /* margin / visual frame width */
     double opacity;            /* 0..1 */
 } dk_overlay_spec;
+
+/* Fills spec from a plugin's overlay options, the text expanded for item
+ * (NULL: event fields only, as a live picture has no item) and trimmed.
+ * Returns 1 when there is something to draw (a logo or non-empty text), 0
+ * when the options ask for no overlay (spec is then empty), or a negative
+ * DK_ERR_* code. The strings are copies: dk_overlay_spec_clear() either
+ * way. */
+int dk_overlay_spec_from_options(const dk_stage *stage,
+                                 const dk_overlay_options *options,
+                                 const dk_item *item, dk_overlay_spec *spec,
+                                 dk_error *err);
 
 /* Frees the strings in spec (not spec itself). */
 void dk_overlay_spec_clear(dk_overlay_spec *spec);

@@ -1,0 +1,32 @@
+/* dokpim — where a capture time comes from, and recovering it from the
+ * file names phones and messaging apps use when they strip EXIF. Shared by
+ * the photo and video ingest plugins. */
+#ifndef DOKPIM_CAPTURE_H
+#define DOKPIM_CAPTURE_H
+
+#include <glib.h>
+
+#include "item.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Parses "WhatsApp Image 2024-09-02 at 14.11.22.jpeg",
+ * "IMG-20240902-WA0012.jpg" (date only), "IMG_20240902_141122.jpg",
+ * "PXL_20240902_061122123.jpg" (UTC), "VID-20240902-WA0003.mp4",
+ * "VID_20240902_141122.mp4" and similar. Wall-clock names are read in tz;
+ * names known to be UTC are converted into tz. Returns a new GDateTime
+ * (g_date_time_unref) or NULL. *date_only is set when the name has no time. */
+GDateTime *dk_capture_time_from_filename(const char *path, GTimeZone *tz,
+                                         gboolean *date_only);
+
+/* Stores capture.time (ISO 8601 with offset), capture.source ("exif",
+ * "container", "filename", "file-time") and capture.inferred (true unless
+ * the time came from the camera or the container) in meta. */
+void dk_meta_set_capture(dk_meta *meta, GDateTime *time, const char *source);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
