@@ -31,6 +31,10 @@ static const char *type_name(dk_option_type type)
 
 static void print_kinds(unsigned kinds)
 {
+    if (!kinds) {
+        printf("no items (a live session)");
+        return;
+    }
     static const unsigned bits[] = {DK_KIND_FILE, DK_KIND_PHOTO, DK_KIND_VIDEO,
                                     DK_KIND_AUDIO};
     if (kinds == DK_KIND_ANY) {
@@ -49,9 +53,17 @@ static void print_plugin(const dk_loaded_plugin *lp)
 {
     const dk_plugin *p = lp->plugin;
     printf("%s — %s\n\n", p->name, p->summary);
-    printf("  module:  %s\n  stage:   %s\n  handles: ", lp->path,
+    printf("  module:  %s (plugin ABI %u.%u)\n  role:    %s\n  handles: ",
+           lp->path, lp->abi_version >> 16, lp->abi_version & 0xffff,
            dk_plugin_role_name(p->role));
     print_kinds(p->item_kinds);
+    if (p->extensions) {
+        g_auto(GStrv) list = g_strsplit(p->extensions, "|", -1);
+        printf("\n  claims: ");
+        for (int i = 0; list[i]; i++)
+            printf(" *.%s", list[i]);
+        printf(" (any case)");
+    }
     printf("\n\nOptions:\n");
     if (!p->options || !p->options->name)
         printf("  (none)\n");
