@@ -2,7 +2,7 @@
  * its descriptor and option rows are smaller than this core's, so loading
  * it proves that the loader copies older layouts instead of refusing them
  * or reading past their end. */
-#include <dokpim/dokpim.h>
+#include <dokpim/plugin.h> /* the 3.0 one, from tests/abi */
 
 #include "test_plugin_3_0.h"
 

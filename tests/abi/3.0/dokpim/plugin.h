@@ -13,8 +13,8 @@
 
 #include <glib.h>
 
-#include "error.h"
-#include "item.h"
+#include <dokpim/error.h> /* unchanged within ABI 3 */
+#include <dokpim/item.h>
 
 #ifdef __cplusplus
 extern "C" {
