@@ -15,8 +15,8 @@
 #include <dokpim/dokpim.h>
 
 #include "ingest_video.h"
-#include "ingest_video_boxes.h"
-#include "ingest_video_open.h"
+#include "video_boxes.h"
+#include "video_open.h"
 
 static const dk_option ingest_video_options[] = {
     {"timeout", DK_OPT_INT, "60",
@@ -44,17 +44,17 @@ int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
                          dk_meta *meta, char **warning, dk_error *err)
 {
     AVFormatContext *ctx = NULL;
-    int ret = ingest_video_open(path, timeout_s, &ctx, err);
+    int ret = video_open(path, timeout_s, &ctx, err);
     if (ret < 0)
         return ret;
     int video = ingest_video_main_stream(ctx);
     if (video < 0) {
-        ingest_video_close(&ctx);
+        video_close(&ctx);
         /* a moov cut before its video track lists only the audio */
-        ingest_video_boxes boxes;
+        video_boxes boxes;
         int cut =
-            ingest_video_boxes_scan(path, &boxes, NULL) == 0 && boxes.truncated
-                ? ingest_video_boxes_cut_error(&boxes, err)
+            video_boxes_scan(path, &boxes, NULL) == 0 && boxes.truncated
+                ? video_boxes_cut_error(&boxes, err)
                 : 0;
         if (cut < 0)
             return cut;
@@ -73,7 +73,7 @@ int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
         /* last: it reads packets and moves the read position */
         ret = ingest_video_read_rate(ctx, video, meta, err);
     }
-    ingest_video_close(&ctx);
+    video_close(&ctx);
     return ret;
 }
 

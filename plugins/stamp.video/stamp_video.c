@@ -14,6 +14,7 @@
 #include <dokpim/dokpim.h>
 
 #include "stamp_video.h"
+#include "video_remux.h"
 
 static const dk_option stamp_video_options[] = {
     {"output", DK_OPT_PATH_TEMPLATE, "{date:%Y%m%d}_{event.slug}_{seq:04}.mp4",
@@ -73,7 +74,7 @@ static int stamp_video_write(const dk_stage *stage, dk_item *item,
         return ret;
     char *creation_time = stamp_video_creation_time(stage, item);
     const char *input = dk_item_current_path(item);
-    stamp_video_job job = {
+    video_remux_job job = {
         .input = input,
         .output = dk_atomic_temp_path(file),
         .output_name = path,
@@ -83,8 +84,8 @@ static int stamp_video_write(const dk_stage *stage, dk_item *item,
         .open_timeout = (double)dk_stage_int(stage, "timeout"),
         .item = item,
     };
-    stamp_video_report report = {.dropped = g_string_new(NULL)};
-    ret = stamp_video_remux(&job, &report, err);
+    video_remux_report report = {.dropped = g_string_new(NULL)};
+    ret = video_remux(&job, &report, err);
     g_free(creation_time);
     if (ret < 0) {
         dk_atomic_abort(&file);
@@ -112,8 +113,8 @@ static int stamp_video_output(const dk_stage *stage, const dk_item *item,
     if (ret < 0)
         return ret;
     const char *input = dk_item_current_path(item);
-    const char *wanted = stamp_video_muxer_for(*path, input);
-    ret = stamp_video_fit_muxer(
+    const char *wanted = video_remux_muxer_for(*path, input);
+    ret = video_remux_fit_muxer(
         input, wanted, (double)dk_stage_int(stage, "timeout"), format, err);
     if (ret < 0 || *format == wanted)
         return ret;
