@@ -9,6 +9,18 @@
 #include <dokpim/item.h>
 #include <dokpim/plugin.h>
 
+/* The stage's options (stamp_video.c has the rows). */
+typedef struct stamp_video_config {
+    const dk_template *output;
+    /* the tags */
+    const dk_template *title, *artist, *comment, *date, *copyright, *event_id,
+        *keywords;
+    bool date_set; /* the config gave `date` (no event-date fallback) */
+    bool location;
+    bool fill_creation_time;
+    int timeout; /* seconds for opening and probing the input */
+} stamp_video_config;
+
 /* ---- stamp_video_tags.c ---- */
 /* The container tags for one item: the expanded templates (title, artist,
  * comment + description, date, copyright, grouping = event id, keywords),
