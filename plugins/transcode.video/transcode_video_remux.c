@@ -1,8 +1,8 @@
 /* The remux path of transcode.video, for files that already are what
- * YouTube asks for and gain nothing visual: the libavformat
- * remux stamp.video uses (core/video), with no new tags. Every packet is copied
- * byte for byte (the AAC priming packet included, which a qtdemux ! mp4mux
- * remux would drop at the edit list), and the moov goes to the front. */
+ * YouTube asks for and gain nothing visual: core/video's libavformat
+ * remux, with no new tags. Every packet is copied byte for byte (the AAC
+ * priming packet included, which a qtdemux ! mp4mux remux would drop at
+ * the edit list), and the moov goes to the front. */
 #include "transcode_video.h"
 
 #include "video_remux.h"
