@@ -15,14 +15,21 @@
 #include <dokpim/dokpim.h>
 
 #include "ingest_video.h"
-#include "ingest_video_boxes.h"
-#include "ingest_video_open.h"
+#include "video_boxes.h"
+#include "video_open.h"
+
+typedef struct ingest_video_config {
+    int timeout; /* seconds */
+    const char *backup_dir;
+} ingest_video_config;
 
 static const dk_option ingest_video_options[] = {
     {"timeout", DK_OPT_INT, "60",
-     "seconds allowed for opening and probing one file", 1, 3600},
+     "seconds allowed for opening and probing one file", 1, 3600,
+     DK_FIELD(ingest_video_config, timeout)},
     {"backup-dir", DK_OPT_STRING, "",
-     "also copy each original into this folder (empty: no backup)"},
+     "also copy each original into this folder (empty: no backup)",
+     DK_FIELD(ingest_video_config, backup_dir)},
     {NULL},
 };
 
@@ -44,18 +51,17 @@ int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
                          dk_meta *meta, char **warning, dk_error *err)
 {
     AVFormatContext *ctx = NULL;
-    int ret = ingest_video_open(path, timeout_s, &ctx, err);
+    int ret = video_open(path, timeout_s, &ctx, err);
     if (ret < 0)
         return ret;
     int video = ingest_video_main_stream(ctx);
     if (video < 0) {
-        ingest_video_close(&ctx);
+        video_close(&ctx);
         /* a moov cut before its video track lists only the audio */
-        ingest_video_boxes boxes;
-        int cut =
-            ingest_video_boxes_scan(path, &boxes, NULL) == 0 && boxes.truncated
-                ? ingest_video_boxes_cut_error(&boxes, err)
-                : 0;
+        video_boxes boxes;
+        int cut = video_boxes_scan(path, &boxes, NULL) == 0 && boxes.truncated
+                      ? video_boxes_cut_error(&boxes, err)
+                      : 0;
         if (cut < 0)
             return cut;
         return dk_error_set(err, DK_ERR_UNSUPPORTED, "no video stream");
@@ -73,7 +79,7 @@ int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
         /* last: it reads packets and moves the read position */
         ret = ingest_video_read_rate(ctx, video, meta, err);
     }
-    ingest_video_close(&ctx);
+    video_close(&ctx);
     return ret;
 }
 
@@ -81,7 +87,8 @@ static int ingest_video_examine_for(const dk_stage *stage, const char *path,
                                     dk_meta *meta, char **warning,
                                     dk_error *err)
 {
-    return ingest_video_examine(path, (double)dk_stage_int(stage, "timeout"),
+    const ingest_video_config *config = dk_stage_config(stage);
+    return ingest_video_examine(path, (double)config->timeout,
                                 dk_stage_timezone(stage), meta, warning, err);
 }
 
@@ -104,7 +111,8 @@ static int ingest_video_process(const dk_stage *stage, void *state,
     if (ret < 0)
         return ret;
     dk_item_set_kind(item, DK_KIND_VIDEO);
-    const char *backup = dk_stage_string(stage, "backup-dir");
+    const ingest_video_config *config = dk_stage_config(stage);
+    const char *backup = config->backup_dir;
     return dk_item_import_original(item, backup && *backup ? backup : NULL,
                                    err);
 }
@@ -113,9 +121,10 @@ DK_PLUGIN_DEFINE(ingest_video) = {
     .name = "ingest.video",
     .summary = "probe camera/phone clips with libavformat and import the "
                "originals",
-    .stage = DK_STAGE_INGEST,
-    .kinds = DK_KIND_VIDEO,
+    .role = DK_ROLE_INGEST,
+    .item_kinds = DK_KIND_VIDEO,
     .options = ingest_video_options,
+    .config_size = sizeof(ingest_video_config),
     .accepts = ingest_video_accepts,
     .probe = ingest_video_probe,
     .process = ingest_video_process,

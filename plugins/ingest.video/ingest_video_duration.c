@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "ingest_video.h"
-#include "ingest_video_boxes.h"
+#include "video_boxes.h"
 
 /* Below this, a cut recording is a fragment nobody can use. */
 #define INGEST_VIDEO_MIN_PLAYABLE 1.0
@@ -106,20 +106,20 @@ static double duration_whole(const AVFormatContext *ctx, const AVStream *st)
 }
 
 /* Decides a cut MP4/MOV: refused, or kept with *warning set. */
-static int duration_judge_cut(const ingest_video_boxes *boxes, bool moov_cut,
+static int duration_judge_cut(const video_boxes *boxes, bool moov_cut,
                               const duration_span *span, char **warning,
                               dk_error *err)
 {
     if (span->held < INGEST_VIDEO_MIN_PLAYABLE) {
         if (moov_cut)
-            return ingest_video_boxes_cut_error(boxes, err);
+            return video_boxes_cut_error(boxes, err);
         return dk_error_set(err, DK_ERR_INVALID,
                             "truncated: the index describes %.1f s, the file "
                             "holds %.1f s",
                             span->described, span->held);
     }
     if (moov_cut && span->cut)
-        return ingest_video_boxes_cut_error(boxes, err);
+        return video_boxes_cut_error(boxes, err);
     if (warning && moov_cut)
         *warning = g_strdup_printf(
             "truncated: the index (moov) is cut off at byte %" G_GINT64_FORMAT
@@ -144,15 +144,15 @@ int ingest_video_check_cut(AVFormatContext *ctx, int video_index,
     out->indexed = g_strstr_len(ctx->iformat->name, -1, "mov") != NULL;
     if (!out->indexed)
         return 0;
-    ingest_video_boxes boxes;
-    int ret = ingest_video_boxes_scan(path, &boxes, err);
+    video_boxes boxes;
+    int ret = video_boxes_scan(path, &boxes, err);
     if (ret < 0)
         return ret;
     duration_span span;
     bool listed = duration_clip_span(ctx, video_index, boxes.file_size, &span);
     bool moov_cut = boxes.truncated && strcmp(boxes.cut_type, "moov") == 0;
     if (!listed && moov_cut)
-        return ingest_video_boxes_cut_error(&boxes, err);
+        return video_boxes_cut_error(&boxes, err);
     out->truncated = boxes.truncated || (listed && span.cut);
     if (!out->truncated)
         return 0;

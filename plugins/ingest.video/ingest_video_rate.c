@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #include "ingest_video.h"
-#include "ingest_video_open.h"
+#include "video_open.h"
 
 #define RATE_SAMPLE_FRAMES 300
 #define RATE_SAMPLE_PACKETS                                                    \
@@ -84,8 +84,7 @@ static int rate_sample(AVFormatContext *ctx, int video_index, int64_t *pts,
         int ret = av_read_frame(ctx, packet);
         if (ret == AVERROR_EXIT) {
             av_packet_free(&packet);
-            return ingest_video_interrupted_error(ctx, "probing the frame rate",
-                                                  err);
+            return video_interrupted_error(ctx, "probing the frame rate", err);
         }
         if (ret < 0)
             break; /* end of file, or the cut end of a truncated one */

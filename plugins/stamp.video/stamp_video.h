@@ -9,6 +9,18 @@
 #include <dokpim/item.h>
 #include <dokpim/plugin.h>
 
+/* The stage's options (stamp_video.c has the rows). */
+typedef struct stamp_video_config {
+    const dk_template *output;
+    /* the tags */
+    const dk_template *title, *artist, *comment, *date, *copyright, *event_id,
+        *keywords;
+    bool date_set; /* the config gave `date` (no event-date fallback) */
+    bool location;
+    bool fill_creation_time;
+    int timeout; /* seconds for opening and probing the input */
+} stamp_video_config;
+
 /* ---- stamp_video_tags.c ---- */
 /* The container tags for one item: the expanded templates (title, artist,
  * comment + description, date, copyright, grouping = event id, keywords),
@@ -20,44 +32,5 @@ int stamp_video_build_tags(const dk_stage *stage, const dk_item *item,
  * g_free()s. */
 char *stamp_video_iso6709(double latitude, double longitude, double altitude,
                           bool has_altitude);
-
-/* ---- stamp_video_remux.c ---- */
-typedef struct stamp_video_job {
-    const char *input;        /* read only, never written */
-    const char *output;       /* the temp file the muxer writes */
-    const char *output_name;  /* its final name, for errors; NULL: output */
-    const char *format;       /* "mp4" or "mov" */
-    const AVDictionary *tags; /* set on the container, over the source's */
-    /* creation_time to write only when the source has none; or NULL */
-    const char *fallback_creation_time;
-    double open_timeout; /* seconds for opening and probing the input */
-    const dk_item *item; /* whose progress is reported; NULL: none */
-} stamp_video_job;
-
-typedef struct stamp_video_report {
-    GString *dropped; /* "stream 2 (data, bin_data); ..." or empty */
-    bool truncated;   /* the input was a cut recording; copied to the cut */
-    int64_t packets;  /* packets written */
-} stamp_video_report;
-
-/* Copies every packet of job->input into job->output unchanged, with the
- * new tags and the moov box at the front. Streams the muxer cannot carry
- * (data, some subtitles) are dropped and named in report->dropped; a video
- * or audio stream it cannot carry is an error. report->dropped must be a
- * GString the caller owns. */
-int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
-                      dk_error *err);
-
-/* "mov" for a .mov output name, "mp4" for .mp4/.m4v; otherwise "mov" when
- * the source is a .mov and "mp4" for everything else. */
-const char *stamp_video_muxer_for(const char *output, const char *input);
-
-/* *chosen = the muxer input needs instead of wanted: "mov" when wanted is
- * "mp4" and one of its video or audio streams only QuickTime carries (a
- * camera's pcm_s16le / pcm_s24le / twos sound), else wanted. Opens input
- * (bounded by open_timeout seconds) to look. */
-int stamp_video_fit_muxer(const char *input, const char *wanted,
-                          double open_timeout, const char **chosen,
-                          dk_error *err);
 
 #endif

@@ -19,7 +19,6 @@
 
 #include "transcode_video.h"
 #include "video_gst.h"
-#include "video_overlay.h"
 
 /* The lower third: bottom-left, inside the "title safe" margin, wide
  * enough for a long Indonesian name and title. */
@@ -29,38 +28,66 @@
 /* Reading the headers of a sane file takes milliseconds. */
 #define TRANSCODE_PROBE_TIMEOUT 30.0
 
+typedef struct transcode_video_config {
+    const dk_template *output;
+    int height;
+    int preset; /* index in x264_presets */
+    int crf, max_bitrate, audio_bitrate;
+    bool add_silence, remux_if_compliant;
+    int timeout; /* seconds; 0: from the duration */
+    dk_overlay_options overlay;
+    bool lower_third;
+    const dk_template *lower_third_text;
+    double lower_third_seconds;
+} transcode_video_config;
+
+/* x264enc's speed-preset names, in the order of the option's choices. */
+static const char *const x264_presets[] = {
+    "ultrafast", "superfast", "veryfast", "faster",  "fast",
+    "medium",    "slow",      "slower",   "veryslow"};
+
+#define FIELD(member) DK_FIELD(transcode_video_config, member)
 static const dk_option transcode_video_options[] = {
     {"output", DK_OPT_PATH_TEMPLATE,
      "youtube/{date:%Y%m%d}_{event.slug}_{seq:04}.mp4",
-     "where the MP4 goes, under the library's derived/ folder"},
+     "where the MP4 goes, under the library's derived/ folder", FIELD(output)},
     {"height", DK_OPT_INT, "1080",
      "largest short side in pixels (1080 = 1080p; a portrait clip stays "
      "1080 wide); smaller clips are never scaled up",
-     144, 4320},
+     144, 4320, FIELD(height)},
     {"preset", DK_OPT_ENUM, "veryfast", "x264 speed preset", 0, 0,
-     "ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow"},
+     "ultrafast|superfast|veryfast|faster|fast|medium|slow|slower|veryslow", 0,
+     FIELD(preset)},
     {"crf", DK_OPT_INT, "23",
-     "x264 constant quality: lower is better and bigger", 0, 50},
+     "x264 constant quality: lower is better and bigger", 0, 50, FIELD(crf)},
     {"max-bitrate", DK_OPT_INT, "0",
-     "cap on the video bitrate in kbit/s (VBV); 0 = no cap", 0, 2048000},
-    {"audio-bitrate", DK_OPT_INT, "192", "AAC-LC bitrate in kbit/s", 32, 512},
+     "cap on the video bitrate in kbit/s (VBV); 0 = no cap", 0, 2048000,
+     FIELD(max_bitrate)},
+    {"audio-bitrate", DK_OPT_INT, "192", "AAC-LC bitrate in kbit/s", 32, 512,
+     FIELD(audio_bitrate)},
     {"add-silence", DK_OPT_BOOL, "true",
-     "give a clip without sound a silent stereo track"},
+     "give a clip without sound a silent stereo track", FIELD(add_silence)},
     {"remux-if-compliant", DK_OPT_BOOL, "true",
      "copy the packets instead of encoding when the file is already "
      "YouTube-ready and nothing visual changes (no overlay, rotation or "
-     "scaling)"},
+     "scaling)",
+     FIELD(remux_if_compliant)},
     {"timeout", DK_OPT_INT, "0",
-     "seconds one clip may take; 0 = 10 x its duration + 60 s", 0, 604800},
-    VIDEO_OVERLAY_OPTIONS,
+     "seconds one clip may take; 0 = 10 x its duration + 60 s", 0, 604800,
+     FIELD(timeout)},
+    DK_OVERLAY_OPTIONS(transcode_video_config, overlay,
+                       "{event.agency} \xc2\xb7 {event.title}", "bottom-right",
+                       "0.25", "0.85"),
     {"lower-third", DK_OPT_BOOL, "false",
-     "show the leader's name and role at the start of the clip"},
+     "show the leader's name and role at the start of the clip",
+     FIELD(lower_third)},
     {"lower-third-text", DK_OPT_TEMPLATE, "{event.leader}\n{event.role}",
-     "what the lower third says"},
+     "what the lower third says", FIELD(lower_third_text)},
     {"lower-third-seconds", DK_OPT_DOUBLE, "8",
-     "how long the lower third stays", 0.5, 3600},
+     "how long the lower third stays", 0.5, 3600, FIELD(lower_third_seconds)},
     {NULL},
 };
+#undef FIELD
 
 /* Frame rates YouTube lists; a variable-rate clip is resampled to the one
  * nearest its top rate (a phone recording at 30 fps that slows to 15 in
@@ -125,7 +152,9 @@ static int render_lower_third(const dk_stage *stage, const dk_item *item,
         .margin_fraction = LOWER_THIRD_MARGIN,
         .opacity = LOWER_THIRD_OPACITY,
     };
-    int rc = dk_stage_expand(stage, "lower-third-text", item, &spec.text, err);
+    const transcode_video_config *config = dk_stage_config(stage);
+    int rc =
+        dk_stage_expand(stage, config->lower_third_text, item, &spec.text, err);
     if (!rc && *g_strstrip(spec.text))
         rc = dk_overlay_render(&spec, job->width, job->height, 1, out, err);
     dk_overlay_spec_clear(&spec);
@@ -135,20 +164,22 @@ static int render_lower_third(const dk_stage *stage, const dk_item *item,
 static bool wants_remux(const dk_stage *stage, const video_probe *probe,
                         const transcode_video_job *job, bool overlay)
 {
+    const transcode_video_config *config = dk_stage_config(stage);
     int width, height;
     video_probe_display_size(probe, &width, &height);
-    return dk_stage_bool(stage, "remux-if-compliant") && !overlay &&
-           !dk_stage_bool(stage, "lower-third") && probe->rotation == 0 &&
-           width == job->width && height == job->height &&
+    return config->remux_if_compliant && !overlay && !config->lower_third &&
+           probe->rotation == 0 && width == job->width &&
+           height == job->height &&
            video_probe_not_compliant(probe, job->add_silence) == NULL;
 }
 
 static int run_job(const dk_stage *stage, dk_item *item,
                    transcode_video_job *job, bool remux, dk_error *err)
 {
+    const transcode_video_config *config = dk_stage_config(stage);
     char *path = NULL;
     dk_atomic *file = NULL;
-    int rc = dk_stage_output_path(stage, "output", item, &path, err);
+    int rc = dk_stage_output_path(stage, config->output, item, &path, err);
     if (!rc)
         rc = dk_atomic_open(path, &file, err);
     if (rc) {
@@ -177,10 +208,11 @@ static int transcode_video_process(const dk_stage *stage, void *state,
                                    dk_item *item, dk_error *err)
 {
     (void)state;
+    const transcode_video_config *config = dk_stage_config(stage);
     video_probe probe;
     transcode_video_job job = {
         .input = dk_item_current_path(item), .probe = &probe, .item = item};
-    int64_t timeout = dk_stage_int(stage, "timeout");
+    int timeout = config->timeout;
     job.open_timeout = timeout > 0 ? (double)timeout : TRANSCODE_PROBE_TIMEOUT;
     int rc = video_probe_file(job.input, job.open_timeout, &probe, err);
     if (rc)
@@ -188,18 +220,19 @@ static int transcode_video_process(const dk_stage *stage, void *state,
     job.deadline = video_gst_deadline(
         timeout > 0 ? (double)timeout
                     : video_gst_default_timeout(probe.duration));
-    job.preset = dk_stage_string(stage, "preset");
-    job.crf = (int)dk_stage_int(stage, "crf");
-    job.max_bitrate = (int)dk_stage_int(stage, "max-bitrate");
-    job.audio_bitrate = (int)dk_stage_int(stage, "audio-bitrate");
-    job.add_silence = dk_stage_bool(stage, "add-silence");
-    job.lower_third_seconds = dk_stage_double(stage, "lower-third-seconds");
-    pick_size(&probe, (int)dk_stage_int(stage, "height"), &job);
+    job.preset = x264_presets[config->preset];
+    job.crf = config->crf;
+    job.max_bitrate = config->max_bitrate;
+    job.audio_bitrate = config->audio_bitrate;
+    job.add_silence = config->add_silence;
+    job.lower_third_seconds = config->lower_third_seconds;
+    pick_size(&probe, config->height, &job);
     pick_rate(&probe, &job);
 
     dk_overlay_spec spec;
     dk_overlay *watermark = NULL, *lower_third = NULL;
-    rc = video_overlay_spec(stage, item, &spec, err);
+    rc =
+        dk_overlay_spec_from_options(stage, &config->overlay, item, &spec, err);
     bool overlay = rc > 0;
     if (rc >= 0 && wants_remux(stage, &probe, &job, overlay)) {
         rc = run_job(stage, item, &job, true, err);
@@ -210,7 +243,7 @@ static int transcode_video_process(const dk_stage *stage, void *state,
         if (!rc && overlay)
             rc = dk_overlay_render(&spec, job.width, job.height, 1, &watermark,
                                    err);
-        if (!rc && dk_stage_bool(stage, "lower-third"))
+        if (!rc && config->lower_third)
             rc = render_lower_third(stage, item, &job, &lower_third, err);
         job.watermark = watermark;
         job.lower_third = lower_third;
@@ -227,8 +260,9 @@ DK_PLUGIN_DEFINE(transcode_video) = {
     .name = "transcode.video",
     .summary = "YouTube-ready MP4: rotate, scale, overlay, H.264 High + "
                "AAC-LC, fast start (remux when already compliant)",
-    .stage = DK_STAGE_TRANSCODE,
-    .kinds = DK_KIND_VIDEO,
+    .role = DK_ROLE_TRANSCODE,
+    .item_kinds = DK_KIND_VIDEO,
     .options = transcode_video_options,
+    .config_size = sizeof(transcode_video_config),
     .process = transcode_video_process,
 };

@@ -40,7 +40,7 @@ typedef struct transcode_video_job {
 /* Decode, rotate, scale, blend, encode H.264 + AAC into fast-start MP4. */
 int transcode_video_encode(const transcode_video_job *job, dk_error *err);
 
-/* Copy every packet untouched into a fast-start MP4 (stamp.video's remux,
+/* Copy every packet untouched into a fast-start MP4 (core/video's remux,
  * without tags). */
 int transcode_video_remux(const transcode_video_job *job, dk_error *err);
 

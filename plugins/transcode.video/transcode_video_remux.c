@@ -1,15 +1,15 @@
 /* The remux path of transcode.video, for files that already are what
- * YouTube asks for and gain nothing visual: stamp.video's libavformat
+ * YouTube asks for and gain nothing visual: core/video's libavformat
  * remux, with no new tags. Every packet is copied byte for byte (the AAC
  * priming packet included, which a qtdemux ! mp4mux remux would drop at
  * the edit list), and the moov goes to the front. */
 #include "transcode_video.h"
 
-#include "stamp_video.h"
+#include "video_remux.h"
 
 int transcode_video_remux(const transcode_video_job *job, dk_error *err)
 {
-    stamp_video_job copy = {
+    video_remux_job copy = {
         .input = job->input,
         .output = job->output,
         .output_name = job->output_name,
@@ -17,8 +17,8 @@ int transcode_video_remux(const transcode_video_job *job, dk_error *err)
         .open_timeout = job->open_timeout,
         .item = job->item,
     };
-    stamp_video_report report = {.dropped = g_string_new(NULL)};
-    int rc = stamp_video_remux(&copy, &report, err);
+    video_remux_report report = {.dropped = g_string_new(NULL)};
+    int rc = video_remux(&copy, &report, err);
     g_string_free(report.dropped, TRUE);
     return rc;
 }

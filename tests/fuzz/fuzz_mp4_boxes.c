@@ -6,16 +6,16 @@
 
 #include "fuzz_common.h"
 #include "ingest_video.h"
-#include "ingest_video_boxes.h"
+#include "video_boxes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_init();
     fuzz_memfile file;
     fuzz_memfile_open(&file, data, size);
-    ingest_video_boxes boxes;
+    video_boxes boxes;
     dk_error err = {0};
-    FUZZ_CHECK(ingest_video_boxes_scan(file.path, &boxes, &err) == 0);
+    FUZZ_CHECK(video_boxes_scan(file.path, &boxes, &err) == 0);
     FUZZ_CHECK(boxes.file_size == (int64_t)size);
     FUZZ_CHECK(boxes.boxes >= 0 && boxes.boxes <= (int64_t)size / 8 + 1);
     FUZZ_CHECK(!boxes.has_moov || boxes.iso_bmff);

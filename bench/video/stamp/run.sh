@@ -6,8 +6,8 @@
 #   bench/video/stamp/run.sh [BUILD_DIR]
 #
 # BUILD_DIR (default ./build) is a built, non-sanitizer tree: core/dokpim,
-# plugins-built/ with ingest.video and stamp.video, and the
-# ingest_video_avformat library for the stage-alone harness
+# plugins-built/ with ingest.video and stamp.video, and core/video's
+# dokpim_video library (the opener and the remux) for the stage-alone harness
 # (stamp_bench.c). Environment: REPS runs whose median is reported
 # (default 5), CLIP_SECONDS clip length (default 20), CLIP=FILE reuses a
 # clip an earlier run kept, KEEP=1 keeps the work folder, TMPDIR where it
@@ -22,12 +22,12 @@ root=$(cd "$here/../../.." && pwd)
 . "$root/bench/lib.sh"
 die() { echo "bench/video/stamp: $*" >&2; exit 2; }
 bench_build_dir "${1:-$root/build}"
-opener=$build/plugins/ingest.video/libingest_video_avformat.a
+video_lib=$build/core/video/libdokpim_video.a
 event=$root/assets/sample-event/event.ini
 
 bench_need_tools ffmpeg ffprobe mediainfo cc pkg-config awk
 bench_need_dokpim
-[ -f "$opener" ] || die "no $opener: build the ingest.video plugin first"
+[ -f "$video_lib" ] || die "no $video_lib: build the dokpim_video target first"
 bench_not_sanitized
 
 bench_workdir vstamp
@@ -68,11 +68,10 @@ CONF
 
 # ---- the stage-alone harness ----
 cc -O2 -std=c11 -D_GNU_SOURCE -o "$work/stamp_bench" "$here/stamp_bench.c" \
-  "$root/plugins/stamp.video/stamp_video_remux.c" \
-  -I"$root/plugins/stamp.video" -I"$root/plugins/ingest.video" \
+  -I"$root/core/video" \
   -I"$root/core/include" $(pkg-config --cflags glib-2.0 libavformat) \
-  "$opener" -L"$build/core" -ldokpim -Wl,-rpath,"$build/core" \
-  $(pkg-config --libs glib-2.0 libavformat libavcodec libavutil)
+  "$video_lib" -L"$build/core" -ldokpim -Wl,-rpath,"$build/core" \
+  $(pkg-config --libs glib-2.0 libavformat libavcodec libavutil) -lm
 
 # ---- the contenders; prep_* is untimed, run_* is timed ----
 fresh() { chmod -R u+w "$1" 2>/dev/null || true; rm -rf "$1"; mkdir -p "$1"; }

@@ -1,4 +1,4 @@
-/* The stamp stage alone: stamp_video_remux() on one clip with the tags
+/* The stamp stage alone: video_remux() on one clip with the tags
  * run.sh also gives `ffmpeg -c copy -metadata`, so the two do the same
  * work (read every packet, write it, move moov to the front). Built by
  * run.sh against the build tree.
@@ -6,7 +6,7 @@
  *   stamp_bench IN OUT TITLE ARTIST COMMENT DATE COPYRIGHT EVENT_ID     */
 #include <stdio.h>
 
-#include "stamp_video.h"
+#include "video_remux.h"
 
 int main(int argc, char **argv)
 {
@@ -25,16 +25,16 @@ int main(int argc, char **argv)
     av_dict_set(&tags, "date", argv[6], 0);
     av_dict_set(&tags, "copyright", argv[7], 0);
     av_dict_set(&tags, "grouping", argv[8], 0);
-    stamp_video_job job = {
+    video_remux_job job = {
         .input = argv[1],
         .output = argv[2],
         .format = "mp4",
         .tags = tags,
         .open_timeout = 60,
     };
-    stamp_video_report report = {.dropped = g_string_new(NULL)};
+    video_remux_report report = {.dropped = g_string_new(NULL)};
     dk_error err = {0};
-    int ret = stamp_video_remux(&job, &report, &err);
+    int ret = video_remux(&job, &report, &err);
     if (ret < 0)
         fprintf(stderr, "stamp_bench: %s\n", err.message);
     g_string_free(report.dropped, TRUE);

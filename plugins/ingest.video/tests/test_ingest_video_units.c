@@ -10,8 +10,8 @@
 
 #include "dk_test.h"
 #include "ingest_video.h"
-#include "ingest_video_boxes.h"
-#include "ingest_video_open.h"
+#include "video_boxes.h"
+#include "video_open.h"
 
 /* Made by main() before Check forks, so the parent removes it. */
 static char *units_dir;
@@ -164,8 +164,8 @@ START_TEST(test_boxes_row)
     row->build(bytes);
     char *path = g_strdup_printf("%s/box-%d.mp4", units_dir, _i);
     dk_test_write(path, bytes->data, bytes->len);
-    ingest_video_boxes boxes;
-    ck_assert_int_eq(ingest_video_boxes_scan(path, &boxes, NULL), 0);
+    video_boxes boxes;
+    ck_assert_int_eq(video_boxes_scan(path, &boxes, NULL), 0);
     ck_assert_msg(boxes.iso_bmff == row->iso_bmff, "%s: iso", row->name);
     ck_assert_msg(boxes.has_moov == row->has_moov, "%s: moov", row->name);
     ck_assert_msg(boxes.truncated == row->truncated, "%s: cut", row->name);
@@ -199,12 +199,12 @@ START_TEST(test_open_deadline)
     AVFormatContext *ctx = NULL;
     dk_error err = {0};
     /* the same file opens with time to spare ... */
-    ck_assert_int_eq(ingest_video_open(path, 30, &ctx, &err), 0);
+    ck_assert_int_eq(video_open(path, 30, &ctx, &err), 0);
     ck_assert_ptr_nonnull(ctx);
-    ingest_video_close(&ctx);
+    video_close(&ctx);
     ck_assert_ptr_null(ctx);
     /* ... and is interrupted, not read to the end, when the time is up */
-    ck_assert_int_eq(ingest_video_open(path, 1e-9, &ctx, &err), DK_ERR_TIMEOUT);
+    ck_assert_int_eq(video_open(path, 1e-9, &ctx, &err), DK_ERR_TIMEOUT);
     ck_assert_ptr_null(ctx);
     ck_assert_msg(strstr(err.message, "took longer than"), "%s", err.message);
     g_free(path);
@@ -220,11 +220,11 @@ START_TEST(test_open_not_regular)
     AVFormatContext *ctx = NULL;
     dk_error err = {0};
     /* a FIFO without a writer would block open() for ever */
-    ck_assert_int_eq(ingest_video_open(fifo, 5, &ctx, &err), DK_ERR_INVALID);
+    ck_assert_int_eq(video_open(fifo, 5, &ctx, &err), DK_ERR_INVALID);
     ck_assert_str_eq(err.message, "not a regular file");
-    ck_assert_int_eq(ingest_video_open(dir, 5, &ctx, &err), DK_ERR_INVALID);
+    ck_assert_int_eq(video_open(dir, 5, &ctx, &err), DK_ERR_INVALID);
     char *missing = g_build_filename(dir, "missing.mp4", NULL);
-    ck_assert_int_eq(ingest_video_open(missing, 5, &ctx, &err), DK_ERR_IO);
+    ck_assert_int_eq(video_open(missing, 5, &ctx, &err), DK_ERR_IO);
     ck_assert_ptr_null(ctx);
     g_free(missing);
     g_free(fifo);
@@ -235,7 +235,7 @@ END_TEST
 START_TEST(test_file_url)
 {
     /* a colon in a name must not select a libav protocol */
-    char *url = ingest_video_file_url("concat:a.mp4|b.mp4");
+    char *url = video_file_url("concat:a.mp4|b.mp4");
     ck_assert_str_eq(url, "file:concat:a.mp4|b.mp4");
     g_free(url);
 }

@@ -13,6 +13,7 @@
 #include "dk_test.h"
 #include "stamp_video.h"
 #include "video_corpus.h"
+#include "video_remux.h"
 
 static char *corpus_dir;
 
@@ -50,7 +51,7 @@ static const struct {
 START_TEST(test_muxer_row)
 {
     ck_assert_str_eq(
-        stamp_video_muxer_for(muxer_rows[_i].output, muxer_rows[_i].input),
+        video_remux_muxer_for(muxer_rows[_i].output, muxer_rows[_i].input),
         muxer_rows[_i].muxer);
 }
 END_TEST
@@ -73,7 +74,7 @@ START_TEST(test_fit_muxer_row)
     const char *chosen = NULL;
     dk_error err = {0};
     ck_assert_msg(
-        stamp_video_fit_muxer(in, fit_rows[_i].wanted, 30, &chosen, &err) == 0,
+        video_remux_fit_muxer(in, fit_rows[_i].wanted, 30, &chosen, &err) == 0,
         "%s: %s", fit_rows[_i].file, err.message);
     ck_assert_str_eq(chosen, fit_rows[_i].chosen);
     g_free(in);
@@ -352,7 +353,7 @@ START_TEST(test_remux_row)
     char *out = g_strdup_printf("%s/stamped-%d.dk-tmp", corpus_dir, _i);
     char *hash_before = dk_test_sha256(in);
     AVDictionary *tags = test_tags();
-    stamp_video_job job = {
+    video_remux_job job = {
         .input = in,
         .output = out,
         .format = "mp4",
@@ -360,9 +361,9 @@ START_TEST(test_remux_row)
         .fallback_creation_time = "2024-09-02T06:11:22.000000Z",
         .open_timeout = 30,
     };
-    stamp_video_report report = {.dropped = g_string_new(NULL)};
+    video_remux_report report = {.dropped = g_string_new(NULL)};
     dk_error err = {0};
-    int ret = stamp_video_remux(&job, &report, &err);
+    int ret = video_remux(&job, &report, &err);
     char *hash_after = dk_test_sha256(in);
     ck_assert_str_eq(hash_before, hash_after);
 
@@ -408,14 +409,14 @@ START_TEST(test_keeps_source_times)
 {
     char *in = g_build_filename(corpus_dir, "clip.mp4", NULL);
     char *out = g_build_filename(corpus_dir, "kept.mp4", NULL);
-    stamp_video_job job = {.input = in,
+    video_remux_job job = {.input = in,
                            .output = out,
                            .format = "mp4",
                            .fallback_creation_time =
                                "2030-01-01T00:00:00.000000Z",
                            .open_timeout = 30};
-    stamp_video_report report = {.dropped = g_string_new(NULL)};
-    ck_assert_int_eq(stamp_video_remux(&job, &report, NULL), 0);
+    video_remux_report report = {.dropped = g_string_new(NULL)};
+    ck_assert_int_eq(video_remux(&job, &report, NULL), 0);
     char *text = run_ffprobe("-show_format", out);
     JsonParser *parser = json_parser_new();
     JsonObject *tags = json_object_get_object_member(
@@ -430,7 +431,7 @@ START_TEST(test_keeps_source_times)
     g_free(in);
     in = g_build_filename(corpus_dir, "timecode.mov", NULL);
     job.input = in;
-    ck_assert_int_eq(stamp_video_remux(&job, &report, NULL), 0);
+    ck_assert_int_eq(video_remux(&job, &report, NULL), 0);
     text = run_ffprobe("-show_streams", out);
     parser = json_parser_new();
     JsonObject *video = stream_at(load_json(parser, text), 0);
@@ -452,15 +453,14 @@ START_TEST(test_mov_output)
     char *in = g_build_filename(corpus_dir, "iphone.mov", NULL);
     char *out = g_build_filename(corpus_dir, "stamped-iphone.mov", NULL);
     AVDictionary *tags = test_tags();
-    stamp_video_job job = {.input = in,
+    video_remux_job job = {.input = in,
                            .output = out,
                            .format = "mov",
                            .tags = tags,
                            .open_timeout = 30};
-    stamp_video_report report = {.dropped = g_string_new(NULL)};
+    video_remux_report report = {.dropped = g_string_new(NULL)};
     dk_error err = {0};
-    ck_assert_msg(stamp_video_remux(&job, &report, &err) == 0, "%s",
-                  err.message);
+    ck_assert_msg(video_remux(&job, &report, &err) == 0, "%s", err.message);
     char *in_text = run_ffprobe("-show_format -show_streams", in);
     char *out_text = run_ffprobe("-show_format -show_streams", out);
     JsonParser *in_parser = json_parser_new();
@@ -493,11 +493,11 @@ START_TEST(test_flipped_row)
     char *in = video_corpus_flip_path(corpus_dir, _i);
     char *out = g_strdup_printf("%s/stamped-flip-%d.mp4", corpus_dir, _i);
     char *before = dk_test_sha256(in);
-    stamp_video_job job = {
+    video_remux_job job = {
         .input = in, .output = out, .format = "mp4", .open_timeout = 30};
-    stamp_video_report report = {.dropped = g_string_new(NULL)};
+    video_remux_report report = {.dropped = g_string_new(NULL)};
     dk_error err = {0};
-    if (stamp_video_remux(&job, &report, &err) < 0)
+    if (video_remux(&job, &report, &err) < 0)
         ck_assert_msg(err.message[0] && !strchr(err.message, '\n'), "%s",
                       err.message);
     else

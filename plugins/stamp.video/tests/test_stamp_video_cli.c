@@ -259,6 +259,42 @@ START_TEST(test_progress_lines)
 }
 END_TEST
 
+/* `date` given in the config, even as the default's own text, is used as
+ * written: a file-time capture keeps its date instead of the event's. */
+START_TEST(test_date_given_is_kept)
+{
+    char *pipeline = g_build_filename(corpus_dir, "dated.conf", NULL);
+    dk_test_write(pipeline,
+                  "[pipeline]\nstages=ingest;stamp\n"
+                  "\n[ingest]\nplugin=ingest.video\n"
+                  "\n[stamp]\nplugin=stamp.video\n"
+                  "date={capture.time:%Y-%m-%d}\n",
+                  -1);
+    char *event = g_build_filename(corpus_dir, "event.ini", NULL);
+    char *dated = g_build_filename(corpus_dir, "dated-library", NULL);
+    char *clip = g_build_filename(corpus_dir, "subtitles.mkv", NULL);
+    const char *args[] = {"run", pipeline, "-e", event, "-o",
+                          dated, "--json", clip, NULL};
+    char *out = NULL, *err = NULL;
+    ck_assert_msg(dk_test_dokpim(args, &out, &err) == 0, "%s", err);
+    JsonParser *parser = json_parser_new();
+    ck_assert(json_parser_load_from_data(parser, out, -1, NULL));
+    const char *stamped = stamped_path(item_for(parser, "subtitles.mkv"));
+    ck_assert_ptr_nonnull(stamped);
+    JsonParser *probed = json_parser_new();
+    JsonObject *tags = ffprobe_tags(probed, stamped);
+    ck_assert_str_eq(json_object_get_string_member(tags, "date"), "2023-05-06");
+    g_object_unref(probed);
+    g_object_unref(parser);
+    g_free(out);
+    g_free(err);
+    g_free(clip);
+    g_free(dated);
+    g_free(event);
+    g_free(pipeline);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("stamp.video cli");
@@ -267,6 +303,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_dropped_note);
     tcase_add_test(tc, test_progress_lines);
     tcase_add_test(tc, test_rerun_is_idempotent);
+    tcase_add_test(tc, test_date_given_is_kept);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,4 +1,4 @@
-#include "ingest_video_open.h"
+#include "video_open.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -7,7 +7,7 @@
 
 #include <dokpim/plugin.h>
 
-#include "ingest_video_boxes.h"
+#include "video_boxes.h"
 
 /* Containers a camera or phone clip comes in, plus a few audio containers
  * with a magic number so a renamed sound file says "no video stream".
@@ -45,7 +45,7 @@ static void video_deadline_arm(video_deadline *deadline, double seconds)
 
 static gsize video_silenced;
 
-void ingest_video_silence_libav(void)
+void video_silence_libav(void)
 {
     if (g_once_init_enter(&video_silenced)) {
         /* DOKPIM_LIBAV_LOG=1 keeps libav's own messages for debugging. */
@@ -55,12 +55,12 @@ void ingest_video_silence_libav(void)
     }
 }
 
-char *ingest_video_file_url(const char *path)
+char *video_file_url(const char *path)
 {
     return g_strconcat("file:", path, NULL);
 }
 
-AVIOInterruptCB ingest_video_cancel_callback(void)
+AVIOInterruptCB video_cancel_callback(void)
 {
     return (AVIOInterruptCB){video_interrupt, NULL};
 }
@@ -75,8 +75,8 @@ static int video_stopped_error(const video_deadline *deadline,
                         deadline ? deadline->seconds : 0.0);
 }
 
-int ingest_video_interrupted_error(AVFormatContext *ctx, const char *doing,
-                                   dk_error *err)
+int video_interrupted_error(AVFormatContext *ctx, const char *doing,
+                            dk_error *err)
 {
     return video_stopped_error(ctx ? ctx->interrupt_callback.opaque : NULL,
                                doing, err);
@@ -85,10 +85,10 @@ int ingest_video_interrupted_error(AVFormatContext *ctx, const char *doing,
 /* libav failed to open the file: find a reason a person can act on. */
 static int video_open_failure(const char *path, int averr, dk_error *err)
 {
-    ingest_video_boxes boxes;
-    if (ingest_video_boxes_scan(path, &boxes, NULL) < 0)
+    video_boxes boxes;
+    if (video_boxes_scan(path, &boxes, NULL) < 0)
         memset(&boxes, 0, sizeof boxes);
-    int cut = ingest_video_boxes_cut_error(&boxes, err);
+    int cut = video_boxes_cut_error(&boxes, err);
     if (cut < 0)
         return cut;
     if (boxes.iso_bmff && boxes.has_moov)
@@ -114,14 +114,14 @@ static int video_check_file(const char *path, dk_error *err)
     return 0;
 }
 
-int ingest_video_open(const char *path, double timeout_s, AVFormatContext **out,
-                      dk_error *err)
+int video_open(const char *path, double timeout_s, AVFormatContext **out,
+               dk_error *err)
 {
     *out = NULL;
     int ret = video_check_file(path, err);
     if (ret < 0)
         return ret;
-    ingest_video_silence_libav();
+    video_silence_libav();
 
     video_deadline *deadline = g_new0(video_deadline, 1);
     video_deadline_arm(deadline, timeout_s);
@@ -141,7 +141,7 @@ int ingest_video_open(const char *path, double timeout_s, AVFormatContext **out,
     /* MOV data references may point at other files: never follow them. */
     av_dict_set(&options, "enable_drefs", "0", 0);
 
-    char *url = ingest_video_file_url(path);
+    char *url = video_file_url(path);
     ret = avformat_open_input(&ctx, url, NULL, &options);
     g_free(url);
     av_dict_free(&options);
@@ -157,24 +157,24 @@ int ingest_video_open(const char *path, double timeout_s, AVFormatContext **out,
     ret = avformat_find_stream_info(ctx, NULL);
     if (ret < 0) {
         int code = ret == AVERROR_EXIT
-                       ? ingest_video_interrupted_error(ctx, "probing", err)
+                       ? video_interrupted_error(ctx, "probing", err)
                        : dk_error_set(err, DK_ERR_INVALID,
                                       "cannot read stream information: %s",
                                       av_err2str(ret));
-        ingest_video_close(&ctx);
+        video_close(&ctx);
         return code;
     }
     *out = ctx;
     return 0;
 }
 
-void ingest_video_set_deadline(AVFormatContext *ctx, double timeout_s)
+void video_set_deadline(AVFormatContext *ctx, double timeout_s)
 {
     if (ctx && ctx->interrupt_callback.opaque)
         video_deadline_arm(ctx->interrupt_callback.opaque, timeout_s);
 }
 
-void ingest_video_close(AVFormatContext **ctx)
+void video_close(AVFormatContext **ctx)
 {
     if (!ctx || !*ctx)
         return;

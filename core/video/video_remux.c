@@ -1,5 +1,4 @@
-/* stamp.video — copying a clip's packets into a new MP4/MOV without
- * decoding them, so only the container (tags, index) changes.
+/* Copying a clip's packets into a new MP4/MOV; see video_remux.h.
  *
  * One packet is in memory at a time, plus what the muxer holds to
  * interleave streams (a few seconds) and the sample index it writes at the
@@ -12,13 +11,13 @@
 
 #include <dokpim/progress.h>
 
-#include "ingest_video_boxes.h"
-#include "ingest_video_open.h"
-#include "stamp_video.h"
+#include "video_boxes.h"
+#include "video_open.h"
+#include "video_remux.h"
 
 typedef struct remux_state {
-    const stamp_video_job *job;
-    stamp_video_report *report;
+    const video_remux_job *job;
+    video_remux_report *report;
     AVFormatContext *in;
     AVFormatContext *out;
     int *map;        /* input stream -> output stream, or -1 */
@@ -27,7 +26,7 @@ typedef struct remux_state {
     int shown;       /* percent last reported */
 } remux_state;
 
-const char *stamp_video_muxer_for(const char *output, const char *input)
+const char *video_remux_muxer_for(const char *output, const char *input)
 {
     const char *dot = strrchr(output, '.');
     if (dot && g_ascii_strcasecmp(dot, ".mov") == 0)
@@ -78,17 +77,17 @@ static const char *remux_fitting_muxer(const AVFormatContext *in,
     return needs_mov ? "mov" : wanted;
 }
 
-int stamp_video_fit_muxer(const char *input, const char *wanted,
+int video_remux_fit_muxer(const char *input, const char *wanted,
                           double open_timeout, const char **chosen,
                           dk_error *err)
 {
     AVFormatContext *in = NULL;
     *chosen = wanted;
-    int ret = ingest_video_open(input, open_timeout, &in, err);
+    int ret = video_open(input, open_timeout, &in, err);
     if (ret < 0)
         return ret;
     *chosen = remux_fitting_muxer(in, wanted);
-    ingest_video_close(&in);
+    video_close(&in);
     return 0;
 }
 
@@ -220,7 +219,7 @@ static int remux_write_error(const remux_state *s, int averr, dk_error *err)
 
 static int remux_open_output(remux_state *s, dk_error *err)
 {
-    char *url = ingest_video_file_url(s->job->output);
+    char *url = video_file_url(s->job->output);
     int ret =
         avformat_alloc_output_context2(&s->out, NULL, s->job->format, url);
     if (ret < 0) {
@@ -228,7 +227,7 @@ static int remux_open_output(remux_state *s, dk_error *err)
         return dk_error_set(err, DK_ERR_INTERNAL, "no %s muxer: %s",
                             s->job->format, av_err2str(ret));
     }
-    s->out->interrupt_callback = ingest_video_cancel_callback();
+    s->out->interrupt_callback = video_cancel_callback();
     /* faststart reopens the file by name to move the index forward */
     s->out->protocol_whitelist = av_strdup("file");
     for (unsigned i = 0; i < s->in->nb_streams; i++) {
@@ -281,8 +280,8 @@ static bool remux_is_cut_tail(const remux_state *s, const AVPacket *packet)
  * of the file), or real damage. */
 static bool remux_input_cut(const remux_state *s)
 {
-    ingest_video_boxes boxes;
-    return ingest_video_boxes_scan(s->job->input, &boxes, NULL) == 0 &&
+    video_boxes boxes;
+    return video_boxes_scan(s->job->input, &boxes, NULL) == 0 &&
            boxes.iso_bmff && boxes.truncated;
 }
 
@@ -302,7 +301,7 @@ static int remux_write_packet(remux_state *s, AVPacket *packet, dk_error *err)
     packet->pos = -1;
     int ret = av_interleaved_write_frame(s->out, packet);
     if (ret == AVERROR_EXIT)
-        return ingest_video_interrupted_error(s->in, "copying", err);
+        return video_interrupted_error(s->in, "copying", err);
     if (ret < 0)
         return remux_write_error(s, ret, err);
     s->report->packets++;
@@ -336,7 +335,7 @@ static int remux_copy_packets(remux_state *s, dk_error *err)
         if (got == AVERROR_EOF)
             break;
         if (got == AVERROR_EXIT) {
-            ret = ingest_video_interrupted_error(s->in, "copying", err);
+            ret = video_interrupted_error(s->in, "copying", err);
             break;
         }
         if (got < 0) {
@@ -373,16 +372,16 @@ static int64_t remux_file_size(const char *path)
     return g_stat(path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
-int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
-                      dk_error *err)
+int video_remux(const video_remux_job *job, video_remux_report *report,
+                dk_error *err)
 {
     remux_state s = {.job = job, .report = report, .shown = -1};
-    int ret = ingest_video_open(job->input, job->open_timeout, &s.in, err);
+    int ret = video_open(job->input, job->open_timeout, &s.in, err);
     if (ret < 0)
         return ret;
     /* probing is bounded; copying a long file may take as long as it must,
      * and only Ctrl-C stops it */
-    ingest_video_set_deadline(s.in, 0);
+    video_set_deadline(s.in, 0);
     s.in_size = remux_file_size(job->input);
     /* a transport stream starts at its clock's value, not at 0: start the
      * copy at 0 as ffmpeg does, keeping the streams' relative offsets */
@@ -406,7 +405,7 @@ int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
         ret = av_write_trailer(s.out);
         if (ret < 0)
             ret = ret == AVERROR_EXIT
-                      ? ingest_video_interrupted_error(s.in, "finishing", err)
+                      ? video_interrupted_error(s.in, "finishing", err)
                       : remux_write_error(&s, ret, err);
     }
     /* after a failure the output is thrown away: freeing the context
@@ -416,6 +415,6 @@ int stamp_video_remux(const stamp_video_job *job, stamp_video_report *report,
         avformat_free_context(s.out);
     }
     g_free(s.map);
-    ingest_video_close(&s.in);
+    video_close(&s.in);
     return ret;
 }

@@ -1,12 +1,13 @@
-/* ingest.video — opening a video file with libavformat the way every dokpim
+/* dokpim video — opening a video file with libavformat the way every dokpim
  * video stage must: local files only, video containers only, bounded
  * probing, interruptible by a deadline or Ctrl-C, and a one-line reason
  * when the file is not something we can read.
  *
- * Built as a small static library that stamp.video links too, so the two
- * plugins share one hardened opener rather than two copies of it. */
-#ifndef INGEST_VIDEO_OPEN_H
-#define INGEST_VIDEO_OPEN_H
+ * Part of core/video (a static library each video plugin links), so
+ * ingest, stamp, transcode and thumbnail share one hardened opener rather
+ * than copies of it. */
+#ifndef VIDEO_OPEN_H
+#define VIDEO_OPEN_H
 
 #include <libavformat/avformat.h>
 
@@ -18,33 +19,33 @@
  * being stopped. On failure *out is NULL and err says what is wrong with
  * the file: "empty file", "not a recognised media container",
  * "truncated: no index (moov) — the recording was not finalised ...". The
- * context is the caller's to free with ingest_video_close(). */
-int ingest_video_open(const char *path, double timeout_s, AVFormatContext **out,
-                      dk_error *err);
+ * context is the caller's to free with video_close(). */
+int video_open(const char *path, double timeout_s, AVFormatContext **out,
+               dk_error *err);
 
 /* Replaces the deadline of an opened input: timeout_s seconds from now, or
  * none (only Ctrl-C interrupts) when timeout_s <= 0. Copying a three-hour
  * file legitimately takes longer than probing it. */
-void ingest_video_set_deadline(AVFormatContext *ctx, double timeout_s);
+void video_set_deadline(AVFormatContext *ctx, double timeout_s);
 
 /* For a libav call on ctx that returned AVERROR_EXIT: records and returns
  * DK_ERR_CANCELLED (Ctrl-C) or DK_ERR_TIMEOUT (its deadline passed), with
  * what was being done ("probing", "copying") in the message. */
-int ingest_video_interrupted_error(AVFormatContext *ctx, const char *doing,
-                                   dk_error *err);
+int video_interrupted_error(AVFormatContext *ctx, const char *doing,
+                            dk_error *err);
 
 /* Closes and frees *ctx (and its deadline); accepts NULL. */
-void ingest_video_close(AVFormatContext **ctx);
+void video_close(AVFormatContext **ctx);
 
 /* An AVIOInterruptCB for outputs: stops only when the run is cancelled. */
-AVIOInterruptCB ingest_video_cancel_callback(void);
+AVIOInterruptCB video_cancel_callback(void);
 
 /* "file:" + path, so a name with a colon is never taken for a protocol.
  * Caller g_free()s. */
-char *ingest_video_file_url(const char *path);
+char *video_file_url(const char *path);
 
 /* Makes libav quiet once per process: plugins never print, the CLI owns
  * the terminal. */
-void ingest_video_silence_libav(void);
+void video_silence_libav(void);
 
 #endif

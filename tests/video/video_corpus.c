@@ -215,8 +215,7 @@ static void video_corpus_event(const char *dir)
 void video_corpus_build(const char *dir)
 {
     char *quoted_dir = g_shell_quote(dir);
-    char *script = dk_test_source_path("plugins/ingest.video/tests/"
-                                       "mp4_damage.py");
+    char *script = dk_test_source_path("tests/video/mp4_damage.py");
     char *quoted_script = g_shell_quote(script);
     GString *cmd = g_string_new(NULL);
     g_string_append_printf(

@@ -1,7 +1,7 @@
 /* Container facts through libavformat; see video_probe.h. */
 #include "video_probe.h"
 
-#include "ingest_video_open.h"
+#include "video_open.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -144,10 +144,10 @@ int video_probe_file(const char *path, double timeout_s, video_probe *out,
 {
     memset(out, 0, sizeof *out);
     out->max_keyframe_gap = -1;
-    /* ingest.video's hardened opener: local files and video containers
+    /* the hardened opener (video_open.h): local files and video containers
      * only, bounded probing, a deadline, one-line reasons. */
     AVFormatContext *format = NULL;
-    int rc = ingest_video_open(path, timeout_s, &format, err);
+    int rc = video_open(path, timeout_s, &format, err);
     if (rc)
         return rc;
     out->is_mp4 = strstr(format->iformat->name, "mp4") != NULL ||
@@ -165,7 +165,7 @@ int video_probe_file(const char *path, double timeout_s, video_probe *out,
             read_audio(stream, out);
         }
     }
-    ingest_video_close(&format);
+    video_close(&format);
     if (!has_video)
         return dk_error_set(err, DK_ERR_UNSUPPORTED,
                             "no video stream (audio-only or unknown content)");

@@ -1,4 +1,4 @@
-#include "ingest_video_boxes.h"
+#include "video_boxes.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,7 +7,7 @@
 
 /* Box types an MP4, MOV or 3GP file may start with. Old QuickTime files
  * can open with the media data or padding rather than 'ftyp'. */
-static const char *const ingest_video_boxes_first_types[] = {
+static const char *const video_boxes_first_types[] = {
     "ftyp", "moov", "mdat", "free", "skip",
     "wide", "pnot", "uuid", "styp", NULL,
 };
@@ -18,8 +18,8 @@ static const char *const ingest_video_boxes_first_types[] = {
 
 static bool video_boxes_known_first(const char type[4])
 {
-    for (int i = 0; ingest_video_boxes_first_types[i]; i++)
-        if (memcmp(type, ingest_video_boxes_first_types[i], 4) == 0)
+    for (int i = 0; video_boxes_first_types[i]; i++)
+        if (memcmp(type, video_boxes_first_types[i], 4) == 0)
             return true;
     return false;
 }
@@ -42,8 +42,7 @@ static uint64_t video_boxes_be(const unsigned char *p, int bytes)
     return value;
 }
 
-int ingest_video_boxes_scan(const char *path, ingest_video_boxes *out,
-                            dk_error *err)
+int video_boxes_scan(const char *path, video_boxes *out, dk_error *err)
 {
     memset(out, 0, sizeof *out);
     FILE *file = fopen(path, "rb");
@@ -109,7 +108,7 @@ int ingest_video_boxes_scan(const char *path, ingest_video_boxes *out,
     return 0;
 }
 
-int ingest_video_boxes_cut_error(const ingest_video_boxes *boxes, dk_error *err)
+int video_boxes_cut_error(const video_boxes *boxes, dk_error *err)
 {
     if (!boxes->iso_bmff)
         return 0;
