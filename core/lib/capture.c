@@ -49,8 +49,7 @@ static int file_time(const char *path, GTimeZone *tz, GDateTime **out,
                               path);
     GDateTime *utc = g_date_time_new_from_unix_utc(st.st_mtim.tv_sec);
     if (!utc)
-        return dk_error_set(err, DK_ERR_IO, "%s: file time out of range",
-                            path);
+        return dk_error_set(err, DK_ERR_IO, "%s: file time out of range", path);
     GDateTime *precise = g_date_time_add(utc, st.st_mtim.tv_nsec / 1000);
     *out = g_date_time_to_timezone(precise, tz);
     g_date_time_unref(precise);

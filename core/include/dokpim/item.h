@@ -82,12 +82,12 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
  * member is a const char * of T ("" when none, which
  * dk_item_import_original takes as no backup). Needs dokpim/plugin.h. */
 #define DK_BACKUP_DIR_OPTION(T, member)                                        \
-    {.name = "backup-dir",                                                     \
-     .type = DK_OPT_STRING,                                                    \
-     .default_value = "",                                                      \
-     .help = "a second folder that receives a copy of each original while "  \
-             "it is imported (empty: none)",                                   \
-     DK_FIELD(T, member)}
+    {                                                                          \
+        .name = "backup-dir", .type = DK_OPT_STRING, .default_value = "",      \
+        .help = "a second folder that receives a copy of each original while " \
+                "it is imported (empty: none)",                                \
+        DK_FIELD(T, member)                                                    \
+    }
 
 /* Records a file a stage wrote (path from dk_stage_output_path, already
  * committed with dk_atomic_commit). role names it in summaries ("web",
