@@ -10,35 +10,22 @@
  * "truncated: no index (moov) ..."); a cut recording that still plays for
  * a second or more is kept with video.truncated = true and a warning on
  * the item (ingest_video_duration.c). */
-#include <string.h>
-
 #include <dokpim/dokpim.h>
 
 #include "ingest_video.h"
 #include "ingest_video_boxes.h"
 #include "ingest_video_open.h"
 
+typedef struct ingest_video_config {
+    const char *backup_dir; /* "": none */
+} ingest_video_config;
+
 static const dk_option ingest_video_options[] = {
     {"timeout", DK_OPT_INT, "60",
      "seconds allowed for opening and probing one file", 1, 3600},
-    {"backup-dir", DK_OPT_STRING, "",
-     "also copy each original into this folder (empty: no backup)"},
+    DK_BACKUP_DIR_OPTION(ingest_video_config, backup_dir),
     {NULL},
 };
-
-static const char *const ingest_video_extensions[] = {
-    "mp4", "mov", "m4v", "mkv", "webm", "3gp", "mts", "avi", NULL};
-
-static bool ingest_video_accepts(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/'))
-        return false;
-    for (int i = 0; ingest_video_extensions[i]; i++)
-        if (g_ascii_strcasecmp(dot + 1, ingest_video_extensions[i]) == 0)
-            return true;
-    return false;
-}
 
 int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
                          dk_meta *meta, char **warning, dk_error *err)
@@ -104,19 +91,19 @@ static int ingest_video_process(const dk_stage *stage, void *state,
     if (ret < 0)
         return ret;
     dk_item_set_kind(item, DK_KIND_VIDEO);
-    const char *backup = dk_stage_string(stage, "backup-dir");
-    return dk_item_import_original(item, backup && *backup ? backup : NULL,
-                                   err);
+    const ingest_video_config *config = dk_stage_config(stage);
+    return dk_item_import_original(item, config->backup_dir, err);
 }
 
 DK_PLUGIN_DEFINE(ingest_video) = {
     .name = "ingest.video",
     .summary = "probe camera/phone clips with libavformat and import the "
                "originals",
-    .stage = DK_STAGE_INGEST,
-    .kinds = DK_KIND_VIDEO,
+    .role = DK_ROLE_INGEST,
+    .item_kinds = DK_KIND_VIDEO,
     .options = ingest_video_options,
-    .accepts = ingest_video_accepts,
+    .config_size = sizeof(ingest_video_config),
+    .extensions = "mp4|mov|m4v|mkv|webm|3gp|mts|avi",
     .probe = ingest_video_probe,
     .process = ingest_video_process,
 };
