@@ -30,8 +30,9 @@ void dk_meta_set_capture(dk_meta *meta, GDateTime *time, const char *source);
  * wins:
  *  1. intrinsic, the file's own record of the moment (EXIF, a container's
  *     creation time), already checked for plausibility and corrected by
- *     the plugin; NULL when the file has none. intrinsic_source names it:
- *     "exif" or "container";
+ *     the plugin, stored with the offset it carries; NULL when the file has
+ *     none. intrinsic_source names it: "exif" or "container" (NULL:
+ *     "exif");
  *  2. a time in the file name (dk_capture_time_from_filename), read in tz;
  *  3. the file's modification time, to the microsecond, in tz.
  * Stores it with dk_meta_set_capture(), and capture.date-only = true when
