@@ -161,32 +161,3 @@ GDateTime *dk_capture_time_from_filename(const char *path, GTimeZone *tz,
     g_free(name);
     return result;
 }
-
-void dk_meta_set_capture(dk_meta *meta, GDateTime *time, const char *source)
-{
-    if (!meta || !time || !source)
-        return;
-    /* Sub-second digits only when there are any, trailing zeros dropped:
-     * "14:11:22.25+08:00" rather than "14:11:22.250000+08:00". */
-    char *base = g_date_time_format(time, "%Y-%m-%dT%H:%M:%S");
-    char *zone = g_date_time_format(time, "%:z");
-    int micro = g_date_time_get_microsecond(time);
-    char fraction[8] = "";
-    if (micro > 0) {
-        g_snprintf(fraction, sizeof fraction, ".%06d", micro);
-        size_t end = strlen(fraction);
-        while (end > 1 && fraction[end - 1] == '0')
-            fraction[--end] = '\0';
-    }
-    char *text = g_strconcat(base, fraction, zone, NULL);
-    dk_meta_set_string(meta, "capture.time", text);
-    dk_meta_set_string(meta, "capture.source", source);
-    /* Stages that write metadata back (stamp.exif) must never let a guessed
-     * time overwrite a camera's own record, so say which one this is. */
-    gboolean inferred = g_strcmp0(source, "filename") == 0 ||
-                        g_strcmp0(source, "file-time") == 0;
-    dk_meta_set_bool(meta, "capture.inferred", inferred);
-    g_free(text);
-    g_free(zone);
-    g_free(base);
-}

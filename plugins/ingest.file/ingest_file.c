@@ -10,39 +10,27 @@ typedef struct ingest_file_config {
 } ingest_file_config;
 
 static const dk_option ingest_file_options[] = {
-    {"backup-dir", DK_OPT_STRING, "",
-     "second folder to copy each original into while ingesting (empty: "
-     "none)",
-     DK_FIELD(ingest_file_config, backup_dir)},
+    DK_BACKUP_DIR_OPTION(ingest_file_config, backup_dir),
     {NULL},
 };
 
+/* Takes everything, so an extension list cannot say it. */
 static bool ingest_file_accepts(const char *path)
 {
     (void)path;
     return true;
 }
 
+/* A plain file has no record of its own: the time comes from its name or
+ * its file time, by the same rules as a photo's or a clip's. */
 static int ingest_file_probe(const dk_stage *stage, const char *path,
                              dk_meta *meta, dk_error *err)
 {
     struct stat st;
     if (stat(path, &st) != 0)
         return dk_error_set(err, DK_ERR_IO, "cannot read the file");
-    GTimeZone *tz = dk_stage_timezone(stage);
-    gboolean date_only = FALSE;
-    GDateTime *when = dk_capture_time_from_filename(path, tz, &date_only);
-    const char *source = "filename";
-    if (!when) {
-        GDateTime *utc = g_date_time_new_from_unix_utc(st.st_mtime);
-        when = g_date_time_to_timezone(utc, tz);
-        g_date_time_unref(utc);
-        source = "file-time";
-    }
-    dk_meta_set_capture(meta, when, source);
-    dk_meta_set_bool(meta, "capture.inferred", true);
-    g_date_time_unref(when);
-    return 0;
+    return dk_capture_resolve(path, NULL, NULL, dk_stage_timezone(stage), meta,
+                              err);
 }
 
 static int ingest_file_process(const dk_stage *stage, void *state,

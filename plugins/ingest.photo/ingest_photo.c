@@ -10,35 +10,36 @@
  */
 #include "ingest_photo.h"
 
-#include <string.h>
+typedef struct ingest_photo_config {
+    const char *const *clock_offsets;
+    const char *backup_dir; /* "": none */
+} ingest_photo_config;
 
 static const dk_option ingest_photo_options[] = {
     {"clock-offsets", DK_OPT_LIST, "",
      "CAMERA=OFFSET entries: OFFSET (seconds like -90, or +HH:MM[:SS]) is "
      "added to the EXIF time of photos whose EXIF model, or make and model, "
-     "is CAMERA"},
-    {"backup-dir", DK_OPT_STRING, "",
-     "a second folder that receives a copy of each original while it is "
-     "imported (empty: none)"},
+     "is CAMERA",
+     DK_FIELD(ingest_photo_config, clock_offsets)},
+    DK_BACKUP_DIR_OPTION(ingest_photo_config, backup_dir),
     {NULL},
 };
 
 typedef struct ingest_photo_state {
     ingest_photo_clocks *clocks;
-    const char *backup_dir; /* NULL for none; owned by the stage */
 } ingest_photo_state;
 
-static bool ingest_photo_accepts(const char *path)
+/* A malformed clock-offsets entry is a configuration error, found before
+ * any file is touched. */
+static int ingest_photo_check(const dk_stage *stage, const void *config,
+                              dk_error *err)
 {
-    static const char *const extensions[] = {".jpg", ".jpeg", ".heic", ".heif",
-                                             ".hif"};
-    const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/'))
-        return false;
-    for (size_t i = 0; i < G_N_ELEMENTS(extensions); i++)
-        if (g_ascii_strcasecmp(dot, extensions[i]) == 0)
-            return true;
-    return false;
+    (void)stage;
+    const ingest_photo_config *c = config;
+    ingest_photo_clocks *clocks = NULL;
+    int rc = ingest_photo_clocks_parse(c->clock_offsets, &clocks, err);
+    ingest_photo_clocks_free(&clocks);
+    return rc;
 }
 
 /* `dokpim probe`: the stage carries the options and the event's zone, but
@@ -46,27 +47,28 @@ static bool ingest_photo_accepts(const char *path)
 static int ingest_photo_probe(const dk_stage *stage, const char *path,
                               dk_meta *meta, dk_error *err)
 {
+    const ingest_photo_config *c = dk_stage_config(stage);
     ingest_photo_clocks *clocks = NULL;
-    int rc = ingest_photo_clocks_parse(dk_stage_list(stage, "clock-offsets"),
-                                       &clocks, err);
+    int rc = ingest_photo_clocks_parse(c->clock_offsets, &clocks, err);
     if (rc == 0)
-        rc = ingest_photo_inspect(path, (GTimeZone *)dk_stage_timezone(stage),
-                                  clocks, meta, NULL, err);
+        rc = ingest_photo_inspect(path, dk_stage_timezone(stage), clocks, meta,
+                                  NULL, err);
     ingest_photo_clocks_free(&clocks);
     return rc;
 }
 
-static int ingest_photo_open(const dk_stage *stage, void **state, dk_error *err)
+/* check() has accepted the entries, so this only builds the table. */
+static int ingest_photo_open(const dk_stage *stage, const void *config,
+                             void **state, dk_error *err)
 {
+    (void)stage;
+    const ingest_photo_config *c = config;
     ingest_photo_state *s = g_new0(ingest_photo_state, 1);
-    int rc = ingest_photo_clocks_parse(dk_stage_list(stage, "clock-offsets"),
-                                       &s->clocks, err);
+    int rc = ingest_photo_clocks_parse(c->clock_offsets, &s->clocks, err);
     if (rc < 0) {
         g_free(s);
         return rc;
     }
-    const char *backup = dk_stage_string(stage, "backup-dir");
-    s->backup_dir = backup && *backup ? backup : NULL;
     *state = s;
     return 0;
 }
@@ -75,7 +77,7 @@ static int ingest_photo_process(const dk_stage *stage, void *state,
                                 dk_item *item, dk_error *err)
 {
     ingest_photo_state *s = state;
-    GTimeZone *tz = (GTimeZone *)dk_stage_timezone(stage);
+    GTimeZone *tz = dk_stage_timezone(stage);
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
     int rc = ingest_photo_inspect(dk_item_source_path(item), tz, s->clocks,
                                   dk_item_meta(item), warnings, err);
@@ -85,7 +87,8 @@ static int ingest_photo_process(const dk_stage *stage, void *state,
     if (rc < 0)
         return rc;
     dk_item_set_kind(item, DK_KIND_PHOTO);
-    return dk_item_import_original(item, s->backup_dir, err);
+    const ingest_photo_config *c = dk_stage_config(stage);
+    return dk_item_import_original(item, c->backup_dir, err);
 }
 
 static void ingest_photo_close(void *state)
@@ -101,11 +104,14 @@ DK_PLUGIN_DEFINE(ingest_photo) = {
     .name = "ingest.photo",
     .summary = "check JPEG/HEIF photos without decoding, read EXIF and "
                "capture time, import originals",
-    .stage = DK_STAGE_INGEST,
-    .kinds = DK_KIND_PHOTO,
+    .role = DK_ROLE_INGEST,
+    .item_kinds = DK_KIND_PHOTO,
     .options = ingest_photo_options,
-    .accepts = ingest_photo_accepts,
+    .config_size = sizeof(ingest_photo_config),
+    /* by content in process(); HEIC saved as .jpg is read as HEIC */
+    .extensions = "jpg|jpeg|heic|heif|hif",
     .probe = ingest_photo_probe,
+    .check = ingest_photo_check,
     .open = ingest_photo_open,
     .process = ingest_photo_process,
     .close = ingest_photo_close,

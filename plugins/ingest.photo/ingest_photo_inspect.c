@@ -1,6 +1,7 @@
 /* One photo from path to metadata: what the content is, whether it is
  * sound, what its EXIF says, and when it was taken (EXIF, else the file
- * name, else the file's modification time). Only reads the file. */
+ * name, else the file's modification time: dk_capture_resolve). Only reads
+ * the file. */
 #include "ingest_photo.h"
 
 #include <errno.h>
@@ -102,49 +103,27 @@ static int read_photo(const char *path, int fd, uint64_t size, GTimeZone *tz,
                         looks_like);
 }
 
-static GDateTime *file_time(const struct stat *st, GTimeZone *tz)
+/* The camera's EXIF time, corrected by its clock offset, goes first in
+ * the core's chain (then the file name, then the file time). */
+static int store_capture_time(const char *path, GTimeZone *tz,
+                              const photo_facts *facts,
+                              const ingest_photo_clocks *clocks, dk_meta *meta,
+                              dk_error *err)
 {
-    GDateTime *utc = g_date_time_new_from_unix_utc(st->st_mtim.tv_sec);
-    if (!utc)
-        return NULL;
-    GDateTime *precise = g_date_time_add(utc, st->st_mtim.tv_nsec / 1000);
-    GDateTime *local = g_date_time_to_timezone(precise, tz);
-    g_date_time_unref(precise);
-    g_date_time_unref(utc);
-    return local;
-}
-
-/* The capture-time chain: the camera's EXIF time (corrected by its clock
- * offset), else a time in the file name, else the file time. */
-static void store_capture_time(const char *path, const struct stat *st,
-                               GTimeZone *tz, const photo_facts *facts,
-                               const ingest_photo_clocks *clocks, dk_meta *meta)
-{
-    GDateTime *when = NULL;
-    const char *source = NULL;
+    GDateTime *exif = NULL;
     int64_t offset = 0;
-    if (facts->exif.capture) {
-        source = "exif";
-        if (ingest_photo_clocks_lookup(clocks, facts->exif.make,
-                                       facts->exif.model, &offset)) {
-            when =
-                g_date_time_add_seconds(facts->exif.capture, (gdouble)offset);
-            dk_meta_set_int(meta, "capture.clock-offset", offset);
-        } else {
-            when = g_date_time_ref(facts->exif.capture);
-        }
+    if (facts->exif.capture &&
+        ingest_photo_clocks_lookup(clocks, facts->exif.make, facts->exif.model,
+                                   &offset)) {
+        exif = g_date_time_add_seconds(facts->exif.capture, (gdouble)offset);
+        dk_meta_set_int(meta, "capture.clock-offset", offset);
+    } else if (facts->exif.capture) {
+        exif = g_date_time_ref(facts->exif.capture);
     }
-    gboolean date_only = FALSE;
-    if (!when && (when = dk_capture_time_from_filename(path, tz, &date_only)))
-        source = "filename";
-    if (!when && (when = file_time(st, tz)))
-        source = "file-time";
-    if (!when)
-        return;
-    dk_meta_set_capture(meta, when, source);
-    if (date_only)
-        dk_meta_set_bool(meta, "capture.date-only", true);
-    g_date_time_unref(when);
+    int rc = dk_capture_resolve(path, exif, "exif", tz, meta, err);
+    if (exif)
+        g_date_time_unref(exif);
+    return rc;
 }
 
 static void store_facts(const photo_facts *facts, dk_meta *meta)
@@ -201,12 +180,12 @@ int ingest_photo_inspect(const char *path, GTimeZone *tz,
     close(fd);
     if (rc == 0) {
         store_facts(&facts, meta);
-        store_capture_time(path, &st, tz, &facts, clocks, meta);
-        for (guint i = 0;
-             warnings && facts.exif.warnings && i < facts.exif.warnings->len;
-             i++)
-            g_ptr_array_add(warnings, g_strdup(facts.exif.warnings->pdata[i]));
+        rc = store_capture_time(path, tz, &facts, clocks, meta, err);
     }
+    for (guint i = 0; rc == 0 && warnings && facts.exif.warnings &&
+                      i < facts.exif.warnings->len;
+         i++)
+        g_ptr_array_add(warnings, g_strdup(facts.exif.warnings->pdata[i]));
     ingest_photo_exif_clear(&facts.exif);
     return rc;
 }

@@ -10,8 +10,6 @@
  * "truncated: no index (moov) ..."); a cut recording that still plays for
  * a second or more is kept with video.truncated = true and a warning on
  * the item (ingest_video_duration.c). */
-#include <string.h>
-
 #include <dokpim/dokpim.h>
 
 #include "ingest_video.h"
@@ -27,25 +25,9 @@ static const dk_option ingest_video_options[] = {
     {"timeout", DK_OPT_INT, "60",
      "seconds allowed for opening and probing one file", 1, 3600,
      DK_FIELD(ingest_video_config, timeout)},
-    {"backup-dir", DK_OPT_STRING, "",
-     "also copy each original into this folder (empty: no backup)",
-     DK_FIELD(ingest_video_config, backup_dir)},
+    DK_BACKUP_DIR_OPTION(ingest_video_config, backup_dir),
     {NULL},
 };
-
-static const char *const ingest_video_extensions[] = {
-    "mp4", "mov", "m4v", "mkv", "webm", "3gp", "mts", "avi", NULL};
-
-static bool ingest_video_accepts(const char *path)
-{
-    const char *dot = strrchr(path, '.');
-    if (!dot || strchr(dot, '/'))
-        return false;
-    for (int i = 0; ingest_video_extensions[i]; i++)
-        if (g_ascii_strcasecmp(dot + 1, ingest_video_extensions[i]) == 0)
-            return true;
-    return false;
-}
 
 int ingest_video_examine(const char *path, double timeout_s, GTimeZone *tz,
                          dk_meta *meta, char **warning, dk_error *err)
@@ -112,9 +94,7 @@ static int ingest_video_process(const dk_stage *stage, void *state,
         return ret;
     dk_item_set_kind(item, DK_KIND_VIDEO);
     const ingest_video_config *config = dk_stage_config(stage);
-    const char *backup = config->backup_dir;
-    return dk_item_import_original(item, backup && *backup ? backup : NULL,
-                                   err);
+    return dk_item_import_original(item, config->backup_dir, err);
 }
 
 DK_PLUGIN_DEFINE(ingest_video) = {
@@ -125,7 +105,7 @@ DK_PLUGIN_DEFINE(ingest_video) = {
     .item_kinds = DK_KIND_VIDEO,
     .options = ingest_video_options,
     .config_size = sizeof(ingest_video_config),
-    .accepts = ingest_video_accepts,
+    .extensions = "mp4|mov|m4v|mkv|webm|3gp|mts|avi",
     .probe = ingest_video_probe,
     .process = ingest_video_process,
 };

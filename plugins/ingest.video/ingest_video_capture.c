@@ -8,9 +8,8 @@
  *     zone, never read as local time;
  *  3. a phone's or WhatsApp's file name (VID_20240902_141122.mp4);
  *  4. the file's modification time.
- * 1 and 2 are capture.source "container"; 3 and 4 are inferred. */
-#include <glib/gstdio.h>
-
+ * 1 and 2 are capture.source "container"; 3 and 4, the same for every
+ * ingest plugin, are the core's (dk_capture_resolve) and inferred. */
 #include <dokpim/capture.h>
 
 #include "ingest_video.h"
@@ -61,38 +60,16 @@ static GDateTime *capture_from_container(const AVFormatContext *ctx,
     return when;
 }
 
-static GDateTime *capture_from_file_time(const char *path, GTimeZone *tz)
-{
-    GStatBuf st;
-    if (g_stat(path, &st) != 0)
-        return NULL;
-    GDateTime *utc = g_date_time_new_from_unix_utc(st.st_mtime);
-    if (!utc)
-        return NULL;
-    GDateTime *local = g_date_time_to_timezone(utc, tz);
-    g_date_time_unref(utc);
-    return local;
-}
-
 void ingest_video_read_capture(const AVFormatContext *ctx,
                                const char *source_path, GTimeZone *tz,
                                dk_meta *meta)
 {
-    const char *source = "container";
-    gboolean date_only = FALSE;
-    GDateTime *when = capture_from_container(ctx, tz);
-    if (!when) {
-        source = "filename";
-        when = dk_capture_time_from_filename(source_path, tz, &date_only);
-    }
-    if (!when) {
-        source = "file-time";
-        when = capture_from_file_time(source_path, tz);
-    }
-    if (!when)
-        return;
-    dk_meta_set_capture(meta, when, source);
-    if (date_only)
-        dk_meta_set_bool(meta, "capture.date-only", true);
-    g_date_time_unref(when);
+    GDateTime *container = capture_from_container(ctx, tz);
+    /* The only failure is a file gone since libavformat opened it; the
+     * import that follows reports that, so the clip is left without a
+     * capture time rather than refused twice. */
+    (void)dk_capture_resolve(source_path, container, "container", tz, meta,
+                             NULL);
+    if (container)
+        g_date_time_unref(container);
 }

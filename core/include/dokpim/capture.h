@@ -1,6 +1,6 @@
 /* dokpim — where a capture time comes from, and recovering it from the
  * file names phones and messaging apps use when they strip EXIF. Shared by
- * the photo and video ingest plugins. */
+ * the ingest plugins, so a photo, a clip and a plain file answer alike. */
 #ifndef DOKPIM_CAPTURE_H
 #define DOKPIM_CAPTURE_H
 
@@ -25,6 +25,24 @@ GDateTime *dk_capture_time_from_filename(const char *path, GTimeZone *tz,
  * "container", "filename", "file-time") and capture.inferred (true unless
  * the time came from the camera or the container) in meta. */
 void dk_meta_set_capture(dk_meta *meta, GDateTime *time, const char *source);
+
+/* The one capture-time policy of every ingest plugin, first that answers
+ * wins:
+ *  1. intrinsic, the file's own record of the moment (EXIF, a container's
+ *     creation time), already checked for plausibility and corrected by
+ *     the plugin, stored with the offset it carries; NULL when the file has
+ *     none. intrinsic_source names it: "exif" or "container" (NULL:
+ *     "exif");
+ *  2. a time in the file name (dk_capture_time_from_filename), read in tz;
+ *  3. the file's modification time, to the microsecond, in tz.
+ * Stores it with dk_meta_set_capture(), and capture.date-only = true when
+ * the name gives the day but not the time (the time stored is then
+ * midnight, which nothing downstream may take for a moment).
+ * Returns 0, or DK_ERR_IO when it came to the file time and path cannot
+ * be stat()ed; meta is then left as it was. tz NULL: the local zone. */
+int dk_capture_resolve(const char *path, GDateTime *intrinsic,
+                       const char *intrinsic_source, GTimeZone *tz,
+                       dk_meta *meta, dk_error *err);
 
 #ifdef __cplusplus
 }

@@ -75,6 +75,20 @@ const char *dk_item_current_path(const dk_item *item);
 int dk_item_import_original(dk_item *item, const char *backup_dir,
                             dk_error *err);
 
+/* The option row every ingest plugin offers for the backup_dir above, so
+ * the name, type, default and help are the same wherever it appears:
+ *   static const dk_option rows[] = {..., DK_BACKUP_DIR_OPTION(my_config,
+ *       backup_dir), {NULL}};
+ * member is a const char * of T ("" when none, which
+ * dk_item_import_original takes as no backup). Needs dokpim/plugin.h. */
+#define DK_BACKUP_DIR_OPTION(T, member)                                        \
+    {                                                                          \
+        .name = "backup-dir", .type = DK_OPT_STRING, .default_value = "",      \
+        .help = "a second folder that receives a copy of each original while " \
+                "it is imported (empty: none)",                                \
+        DK_FIELD(T, member)                                                    \
+    }
+
 /* Records a file a stage wrote (path from dk_stage_output_path, already
  * committed with dk_atomic_commit). role names it in summaries ("web",
  * "thumbnail", "sidecar"); main_line makes it what the next stage reads. */
