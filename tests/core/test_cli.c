@@ -384,18 +384,9 @@ static int interrupted_run(const char *lib, int sig, int delay_ms)
                           "t.delay-ms=400",
                           input_dir,
                           NULL};
-    GPid pid;
-    GError *error = NULL;
-    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
-                            G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_STDOUT_TO_DEV_NULL |
-                                G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &pid, &error));
+    GPid pid = dk_test_spawn(argv);
     g_usleep(delay_ms * 1000);
-    kill(pid, sig);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return dk_test_reap(pid, sig);
 }
 
 static void assert_no_temp_files(const char *lib)

@@ -357,19 +357,11 @@ START_TEST(test_kill_worker_mid_upload)
     for (int round = 0; round < 2; round++) {
         const char *argv[] = {dk_test_bin(), "queue",         "work", "-o",
                               r.library,     "--until-empty", NULL};
-        GPid pid = 0;
-        GError *error = NULL;
-        ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
-                                G_SPAWN_DO_NOT_REAP_CHILD |
-                                    G_SPAWN_STDOUT_TO_DEV_NULL |
-                                    G_SPAWN_STDERR_TO_DEV_NULL,
-                                NULL, NULL, &pid, &error));
+        GPid pid = dk_test_spawn(argv);
         int64_t goal = (round + 1) * video_size / 3;
         for (int i = 0; i < 400 && state_int(&r, "bytes_received") < goal; i++)
             g_usleep(20000);
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        g_spawn_close_pid(pid);
+        dk_test_reap(pid, SIGKILL);
     }
     JsonNode *keep = NULL;
     JsonObject *j = job(&r, 0, &keep);
