@@ -20,8 +20,10 @@ endfunction()
 # variables rather than guessing paths.
 function(dk_add_check_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
-  add_executable(${name} ${T_SOURCES} ${PROJECT_SOURCE_DIR}/tests/common/dk_test.c)
-  target_link_libraries(${name} PRIVATE PkgConfig::CHECK dokpim_lib ${T_LIBS})
+  add_executable(${name} ${T_SOURCES} ${PROJECT_SOURCE_DIR}/tests/common/dk_test.c
+    ${PROJECT_SOURCE_DIR}/tests/common/dk_test_tools.c)
+  target_link_libraries(${name} PRIVATE PkgConfig::CHECK dokpim_lib
+    PkgConfig::JSONGLIB ${T_LIBS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
   add_test(NAME ${name} COMMAND ${name})
   if(NOT T_TIMEOUT)

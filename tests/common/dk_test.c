@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,54 @@ int dk_test_sh(const char *cmdline, char **out, char **err)
 {
     const char *argv[] = {"sh", "-c", cmdline, NULL};
     return dk_test_run(argv, out, err, 300);
+}
+
+void dk_test_fail(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    g_autofree char *message = g_strdup_vprintf(fmt, args);
+    va_end(args);
+    fprintf(stderr, "%s\n", message);
+    ck_abort_msg("%s", message);
+}
+
+char *dk_test_sh_ok(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    g_autofree char *cmd = g_strdup_vprintf(fmt, args);
+    va_end(args);
+    char *out = NULL;
+    g_autofree char *err = NULL;
+    int status = dk_test_sh(cmd, &out, &err);
+    if (status != 0)
+        dk_test_fail("`%s` -> %d: %s", cmd, status, err ? err : "");
+    return g_strstrip(out);
+}
+
+GPid dk_test_spawn(const char *const *argv)
+{
+    GPid pid = 0;
+    GError *error = NULL;
+    if (!g_spawn_async(NULL, (char **)argv, NULL,
+                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH |
+                           G_SPAWN_STDOUT_TO_DEV_NULL |
+                           G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, &pid, &error))
+        dk_test_fail("cannot start %s: %s", argv[0], error->message);
+    return pid;
+}
+
+int dk_test_reap(GPid pid, int sig)
+{
+    if (sig)
+        kill(pid, sig);
+    int raw = 0;
+    while (waitpid(pid, &raw, 0) < 0 && errno == EINTR)
+        ;
+    g_spawn_close_pid(pid);
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -WTERMSIG(raw);
 }
 
 bool dk_test_have(const char *program)
@@ -272,28 +321,4 @@ TCase *dk_test_full_disk_tcase(void)
     tcase_add_unchecked_fixture(tc, dk_test_full_disk_mount,
                                 dk_test_full_disk_release);
     return tc;
-}
-
-int dk_test_complete_video_frames(const char *path)
-{
-    g_autofree char *quoted = g_shell_quote(path);
-    g_autofree char *cmd = g_strdup_printf(
-        "ffprobe -v quiet -select_streams v:0 -show_entries packet=pos,size "
-        "-of csv=p=0 %s; stat -c %%s %s",
-        quoted, quoted);
-    g_autofree char *out = NULL;
-    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
-    gchar **lines = g_strsplit(g_strstrip(out), "\n", -1);
-    guint count = g_strv_length(lines);
-    ck_assert_uint_gt(count, 0);
-    long long file_size = atoll(lines[count - 1]);
-    int complete = 0;
-    for (guint i = 0; i + 1 < count; i++) {
-        long long pos = 0, size = 0;
-        if (sscanf(lines[i], "%lld,%lld", &pos, &size) == 2 &&
-            pos + size <= file_size)
-            complete++;
-    }
-    g_strfreev(lines);
-    return complete;
 }

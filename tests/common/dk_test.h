@@ -24,6 +24,21 @@ int dk_test_run(const char *const *argv, char **out, char **err, int timeout_s);
 int dk_test_dokpim(const char *const *args, char **out, char **err);
 /* Runs a shell command line (sh -c); same return as dk_test_run. */
 int dk_test_sh(const char *cmdline, char **out, char **err);
+/* Fails the current test with the message, which also goes to stderr:
+ * a suite's setup in main() runs outside Check, which reports no
+ * assertion there. */
+G_GNUC_NORETURN void dk_test_fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* The shell command line fmt makes, for a command the test depends on
+ * (making a sample, asking a tool that must answer): fails the test,
+ * naming the command, its status and its stderr, unless it exits 0.
+ * Returns its stdout without the white space around it (g_free()). */
+char *dk_test_sh_ok(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* Starts argv (PATH searched, stdout and stderr to /dev/null) without
+ * waiting, for a test that interrupts it; fails the test if it cannot. */
+GPid dk_test_spawn(const char *const *argv);
+/* Sends sig to pid (0: none) and waits for it: its exit status, or
+ * -signal when a signal ended it. */
+int dk_test_reap(GPid pid, int sig);
 
 /* True when the program is on PATH; suites that need it fail loudly
  * rather than skip, because the install script provides it. */
@@ -32,10 +47,6 @@ bool dk_test_have(const char *program);
 char *dk_test_read(const char *path, gsize *len); /* g_free(); NULL on error */
 void dk_test_write(const char *path, const void *data, gssize len);
 char *dk_test_sha256(const char *path); /* g_free() */
-/* Frames of the first video stream whose bytes all lie inside the file
- * (ffprobe's packet positions and sizes against the file size): what a
- * cut-off clip can still play. */
-int dk_test_complete_video_frames(const char *path);
 
 /* Writes rules to dir/lsan.supp and adds it to LSAN_OPTIONS, so that the
  * dokpim children a suite starts under ASan ignore them too. */

@@ -1,6 +1,8 @@
 /* Kill moments and killed children; see crash_trials.h. */
 #include "crash_trials.h"
 
+#include "dk_test.h"
+
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,20 +43,6 @@ GRand *crash_rand(const char *name)
     return g_rand_new_with_seed(seed);
 }
 
-static GPid spawn(const char *const *argv)
-{
-    GPid pid = 0;
-    GError *error = NULL;
-    if (!g_spawn_async(NULL, (char **)argv, NULL,
-                       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-                           G_SPAWN_STDERR_TO_DEV_NULL,
-                       NULL, NULL, &pid, &error)) {
-        fprintf(stderr, "cannot start %s: %s\n", argv[0], error->message);
-        abort();
-    }
-    return pid;
-}
-
 static int exit_status(int raw)
 {
     return WIFEXITED(raw) ? WEXITSTATUS(raw) : -WTERMSIG(raw);
@@ -62,7 +50,7 @@ static int exit_status(int raw)
 
 bool crash_kill_after(const char *const *argv, gint64 delay_us, int *status)
 {
-    GPid pid = spawn(argv);
+    GPid pid = dk_test_spawn(argv);
     gint64 until = g_get_monotonic_time() + delay_us;
     int raw = 0;
     /* short naps: the moment is the seeded one, not a multiple of them */
@@ -74,18 +62,15 @@ bool crash_kill_after(const char *const *argv, gint64 delay_us, int *status)
         }
         g_usleep(MIN(until - now, 2000));
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, &raw, 0);
-    g_spawn_close_pid(pid);
     /* it may have exited on its own between the last look and the kill */
-    *status = exit_status(raw);
+    *status = dk_test_reap(pid, SIGKILL);
     return *status == -SIGKILL;
 }
 
 double crash_run_timed(const char *const *argv, int timeout_s)
 {
     gint64 start = g_get_monotonic_time();
-    GPid pid = spawn(argv);
+    GPid pid = dk_test_spawn(argv);
     gint64 limit = start + (gint64)timeout_s * G_USEC_PER_SEC;
     int raw = 0;
     while (waitpid(pid, &raw, WNOHANG) != pid) {

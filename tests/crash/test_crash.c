@@ -22,21 +22,12 @@
  * finish: 1 in RERUN_KILL_ODDS. */
 #define RERUN_KILL_ODDS 3
 
-static void sh(const char *cmdline)
-{
-    char *err = NULL;
-    int status = dk_test_sh(cmdline, NULL, &err);
-    ck_assert_msg(status == 0, "`%s` failed (%d): %s", cmdline, status,
-                  err ? err : "");
-    g_free(err);
-}
-
 static void remove_tree(const char *dir)
 {
     /* originals are read-only */
     g_autofree char *cmd =
         g_strdup_printf("chmod -R u+w '%s' && rm -rf '%s'", dir, dir);
-    sh(cmd);
+    g_free(dk_test_sh_ok("%s", cmd));
 }
 
 /* ---- the batch: camera JPEGs with EXIF, an MP4 and a MOV ---- */
@@ -79,12 +70,12 @@ static char *make_batch(const char *root)
             "'-DateTimeOriginal=2025:03:14 09:%02zu:15' -OffsetTimeOriginal="
             "+08:00 -Orientation#=1 IMG_%04zu.JPG",
             in, photo_sources[i], i + 1, size, i + 1, i + 10, i + 1);
-        sh(cmd);
+        g_free(dk_test_sh_ok("%s", cmd));
     }
     for (size_t i = 0; i < G_N_ELEMENTS(clip_recipes); i++) {
         g_autofree char *cmd =
             g_strdup_printf("cd '%s' && %s", in, clip_recipes[i]);
-        sh(cmd);
+        g_free(dk_test_sh_ok("%s", cmd));
     }
     return in;
 }

@@ -220,13 +220,7 @@ START_TEST(test_kill_worker_mid_upload)
     queue_input(&r);
     const char *argv[] = {dk_test_bin(), "queue",         "work", "-o",
                           r.library,     "--until-empty", NULL};
-    GPid pid = 0;
-    GError *error = NULL;
-    ck_assert(g_spawn_async(NULL, (char **)argv, NULL,
-                            G_SPAWN_DO_NOT_REAP_CHILD |
-                                G_SPAWN_STDOUT_TO_DEV_NULL |
-                                G_SPAWN_STDERR_TO_DEV_NULL,
-                            NULL, NULL, &pid, &error));
+    GPid pid = dk_test_spawn(argv);
     g_autofree char *part = part_path(&r);
     struct stat st;
     for (int i = 0; i < 500; i++) {
@@ -239,9 +233,7 @@ START_TEST(test_kill_worker_mid_upload)
             break;
         g_usleep(10000);
     }
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    g_spawn_close_pid(pid);
+    dk_test_reap(pid, SIGKILL);
     ck_assert(!g_file_test(r.final, G_FILE_TEST_EXISTS));
     char *err = NULL;
     ck_assert_int_eq(work(&r, &err), 0);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 
 #define FF "ffmpeg -nostdin -v error -y "
 
@@ -135,22 +136,12 @@ const video_clip *video_clips_find(const char *file)
     return NULL;
 }
 
-char *video_clips_sh(const char *cmdline)
-{
-    char *out = NULL, *err = NULL;
-    int status = dk_test_sh(cmdline, &out, &err);
-    ck_assert_msg(status == 0, "`%s` failed (%d): %s", cmdline, status,
-                  err ? err : "");
-    g_free(err);
-    return out;
-}
-
 void video_clips_make(const char *dir, const char *const *files)
 {
     for (const char *const *f = files; *f; f++) {
         char *cmd =
             g_strdup_printf("cd '%s' && %s", dir, video_clips_find(*f)->recipe);
-        g_free(video_clips_sh(cmd));
+        g_free(dk_test_sh_ok("%s", cmd));
         g_free(cmd);
     }
 }
@@ -163,26 +154,9 @@ char *video_clips_folder(const char *root, const char *const *files)
     return clips;
 }
 
-JsonNode *video_clips_probe(const char *path)
+JsonObject *video_clips_stream(JsonObject *probe, const char *type)
 {
-    char *cmd = g_strdup_printf("ffprobe -v error -show_format -show_streams "
-                                "-of json '%s'",
-                                path);
-    char *out = video_clips_sh(cmd);
-    JsonParser *parser = json_parser_new();
-    ck_assert_msg(json_parser_load_from_data(parser, out, -1, NULL),
-                  "ffprobe printed no JSON for %s", path);
-    JsonNode *root = json_node_copy(json_parser_get_root(parser));
-    g_object_unref(parser);
-    g_free(out);
-    g_free(cmd);
-    return root;
-}
-
-JsonObject *video_clips_stream(JsonNode *probe, const char *type)
-{
-    JsonArray *streams =
-        json_object_get_array_member(json_node_get_object(probe), "streams");
+    JsonArray *streams = json_object_get_array_member(probe, "streams");
     for (guint i = 0; i < json_array_get_length(streams); i++) {
         JsonObject *s = json_array_get_object_element(streams, i);
         if (g_strcmp0(json_object_get_string_member(s, "codec_type"), type) ==
@@ -192,10 +166,9 @@ JsonObject *video_clips_stream(JsonNode *probe, const char *type)
     return NULL;
 }
 
-int video_clips_count_streams(JsonNode *probe, const char *type)
+int video_clips_count_streams(JsonObject *probe, const char *type)
 {
-    JsonArray *streams =
-        json_object_get_array_member(json_node_get_object(probe), "streams");
+    JsonArray *streams = json_object_get_array_member(probe, "streams");
     int n = 0;
     for (guint i = 0; i < json_array_get_length(streams); i++)
         n += g_strcmp0(
@@ -222,11 +195,10 @@ static int compare_doubles(const void *a, const void *b)
 
 double video_clips_max_keyframe_gap(const char *path)
 {
-    char *cmd =
-        g_strdup_printf("ffprobe -v error -select_streams v:0 -show_entries "
-                        "packet=pts_time,duration_time,flags -of csv=p=0 '%s'",
-                        path);
-    char *out = video_clips_sh(cmd);
+    char *out = dk_test_ffprobe(path, "-select_streams v:0 -show_entries "
+                                      "packet=pts_time,duration_time,flags "
+                                      "-of csv=p=0");
+    ck_assert_msg(out != NULL, "ffprobe could not read %s", path);
     char **lines = g_strsplit(out, "\n", -1);
     GArray *keys = g_array_new(FALSE, FALSE, sizeof(double));
     double end = 0;
@@ -251,7 +223,6 @@ double video_clips_max_keyframe_gap(const char *path)
     g_array_free(keys, TRUE);
     g_strfreev(lines);
     g_free(out);
-    g_free(cmd);
     return gap;
 }
 
@@ -297,7 +268,7 @@ uint8_t *video_clips_rgb_frame(const char *path, int index, int scale_width,
                                 "-c:v ppm '%s'",
                                 path, index, scale, tmp);
     g_free(scale);
-    g_free(video_clips_sh(cmd));
+    g_free(dk_test_sh_ok("%s", cmd));
     gsize len = 0;
     char *ppm = dk_test_read(tmp, &len);
     remove(tmp);
@@ -429,7 +400,7 @@ int video_clips_error_lines(const video_clips_run *run, const char *file)
 int video_clips_count_temp_files(const char *dir)
 {
     char *cmd = g_strdup_printf("find '%s' -name '*.dk-tmp-*' | wc -l", dir);
-    char *out = video_clips_sh(cmd);
+    char *out = dk_test_sh_ok("%s", cmd);
     int n = atoi(out);
     g_free(out);
     g_free(cmd);

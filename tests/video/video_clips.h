@@ -27,17 +27,14 @@ void video_clips_make(const char *dir, const char *const *files);
 /* The folder root/clips, made, holding the named clips; g_free(). */
 char *video_clips_folder(const char *root, const char *const *files);
 
-/* Runs a shell command; aborts the suite with its stderr on failure.
- * Returns stdout (g_free()). */
-char *video_clips_sh(const char *cmdline);
-
-/* ffprobe's -show_format -show_streams as parsed JSON (json_node_unref). */
-JsonNode *video_clips_probe(const char *path);
-/* The first stream of codec_type ("video", "audio") or NULL. */
-JsonObject *video_clips_stream(JsonNode *probe, const char *type);
+/* ffprobe's -show_format -show_streams, as the judges read it. */
+#define VIDEO_CLIPS_PROBE "-show_format -show_streams"
+/* The first stream of codec_type ("video", "audio") in what
+ * dk_test_ffprobe_json() answered, or NULL. */
+JsonObject *video_clips_stream(JsonObject *probe, const char *type);
 /* A member that ffprobe prints as a string ("3.000000") as a number. */
 double video_clips_number(JsonObject *object, const char *member);
-int video_clips_count_streams(JsonNode *probe, const char *type);
+int video_clips_count_streams(JsonObject *probe, const char *type);
 
 /* Largest gap in seconds between video keyframes (packet flags), the last
  * one measured to the end of the stream. */

@@ -148,31 +148,6 @@ const video_case video_cases[] = {
 };
 const size_t video_case_count = G_N_ELEMENTS(video_cases);
 
-char *video_corpus_sh(const char *cmdline)
-{
-    char *out = NULL, *err = NULL;
-    int status = dk_test_sh(cmdline, &out, &err);
-    if (status != 0) {
-        fprintf(stderr, "corpus: `%s` failed (%d): %s\n", cmdline, status,
-                err ? err : "");
-        abort();
-    }
-    g_free(err);
-    return out;
-}
-
-char *video_corpus_ffprobe(const char *path)
-{
-    char *quoted = g_shell_quote(path);
-    char *cmd = g_strdup_printf("ffprobe -v error -show_format -show_streams "
-                                "-of json %s",
-                                quoted);
-    char *json = video_corpus_sh(cmd);
-    g_free(cmd);
-    g_free(quoted);
-    return json;
-}
-
 char *video_corpus_path(const char *dir, const video_case *c)
 {
     return g_build_filename(dir, c->file, NULL);
@@ -233,7 +208,7 @@ void video_corpus_build(const char *dir)
                            VIDEO_CORPUS_FLIPS - 1);
     /* one known modification time for every file (file-time captures) */
     g_string_append_printf(cmd, "touch -d @%d *", VIDEO_CORPUS_MTIME);
-    g_free(video_corpus_sh(cmd->str));
+    g_free(dk_test_sh_ok("%s", cmd->str));
     g_string_free(cmd, TRUE);
     video_corpus_event(dir);
     g_free(quoted_script);

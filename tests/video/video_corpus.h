@@ -47,10 +47,4 @@ char *video_corpus_flip_path(const char *dir, int index); /* g_free() */
 char *video_corpus_path(const char *dir, const video_case *c);
 const video_case *video_corpus_find(const char *file);
 
-/* Runs a shell command; a failure aborts the suite with its stderr (the
- * tools come from the install script). Returns stdout (g_free()). */
-char *video_corpus_sh(const char *cmdline);
-/* ffprobe -show_format -show_streams as JSON text; g_free(). */
-char *video_corpus_ffprobe(const char *path);
-
 #endif

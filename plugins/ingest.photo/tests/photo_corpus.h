@@ -41,8 +41,4 @@ void photo_corpus_build(const char *dir);
  * under a root the parent made are removed with it. g_free() the path. */
 char *photo_corpus_scratch(const char *root, const char *tag);
 
-/* Runs a shell command; a failure aborts the suite with the command's
- * stderr (the tools come from the install script). */
-void photo_corpus_sh(const char *cmdline);
-
 #endif

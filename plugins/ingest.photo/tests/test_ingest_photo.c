@@ -18,6 +18,7 @@
 /* the test builds probe stages and a pipeline as `dokpim` does */
 #include "dk_internal.h"
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "photo_corpus.h"
 
 static const dk_plugin *plugin;
@@ -27,7 +28,6 @@ static GTimeZone *event_tz;
 static char *root; /* removed at the end; holds corpus and scratch */
 static char *corpus;
 static JsonObject *exiftool_facts; /* file name -> exiftool's object */
-static JsonParser *exiftool_parser;
 
 /* ---- set-up, once, before Check forks the tests ---- */
 
@@ -54,40 +54,25 @@ static const dk_plugin *load_plugin(void)
 /* exiftool -n: numbers as numbers, signed composite GPS coordinates. */
 static void read_exiftool_facts(void)
 {
-    char *q = g_shell_quote(corpus);
-    char *cmd = g_strdup_printf(
-        "exiftool -j -n -q -q -FileName -ImageWidth -ImageHeight "
-        "-ColorComponents -ColorTransform -EncodingProcess -Orientation "
-        "-Make -Model "
-        "-Composite:GPSLatitude -Composite:GPSLongitude "
-        "-Composite:GPSAltitude -DateTimeOriginal -OffsetTimeOriginal "
-        "-SubSecTimeOriginal %s",
-        q);
-    char *out = NULL;
-    /* exiftool exits 1 when some files (the broken ones) have errors */
-    int status = dk_test_sh(cmd, &out, NULL);
-    if (status < 0 || !out) {
-        fprintf(stderr, "exiftool did not run\n");
-        abort();
-    }
-    exiftool_parser = json_parser_new();
-    GError *error = NULL;
-    if (!json_parser_load_from_data(exiftool_parser, out, -1, &error)) {
-        fprintf(stderr, "exiftool JSON: %s\n", error->message);
-        abort();
-    }
-    exiftool_facts = json_object_new();
-    JsonArray *files =
-        json_node_get_array(json_parser_get_root(exiftool_parser));
-    for (guint i = 0; i < json_array_get_length(files); i++) {
-        JsonObject *o = json_array_get_object_element(files, i);
-        json_object_set_object_member(
-            exiftool_facts, json_object_get_string_member(o, "FileName"),
-            json_object_ref(o));
-    }
-    g_free(out);
-    g_free(cmd);
-    g_free(q);
+    static const char *const tags[] = {"-n",
+                                       "-q",
+                                       "-q",
+                                       "-ImageWidth",
+                                       "-ImageHeight",
+                                       "-ColorComponents",
+                                       "-ColorTransform",
+                                       "-EncodingProcess",
+                                       "-Orientation",
+                                       "-Make",
+                                       "-Model",
+                                       "-Composite:GPSLatitude",
+                                       "-Composite:GPSLongitude",
+                                       "-Composite:GPSAltitude",
+                                       "-DateTimeOriginal",
+                                       "-OffsetTimeOriginal",
+                                       "-SubSecTimeOriginal",
+                                       NULL};
+    exiftool_facts = dk_test_exiftool_folder(corpus, tags);
 }
 
 static void suite_setup(void)
@@ -591,7 +576,7 @@ START_TEST(test_large_photo_probes)
                                 "Gaussian -filter box -resize 6000x4000! "
                                 "-quality 92 %s",
                                 q);
-    photo_corpus_sh(cmd);
+    g_free(dk_test_sh_ok("%s", cmd));
     dk_meta *meta = dk_meta_new();
     dk_error err = {0};
     ck_assert_int_eq(probe(stage, path, meta, &err), 0);

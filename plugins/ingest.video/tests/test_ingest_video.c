@@ -14,6 +14,7 @@
 
 #include "dk_internal.h" /* dk_plugin_accepts */
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "video_corpus.h"
 
 static char *corpus_dir;
@@ -186,7 +187,7 @@ static void decoded_size(const char *path, int *width, int *height)
     char *cmd = g_strdup_printf("ffmpeg -nostdin -v error -i %s -frames:v 1 "
                                 "-f image2pipe -c:v ppm - | head -c 32",
                                 quoted);
-    char *out = video_corpus_sh(cmd);
+    char *out = dk_test_sh_ok("%s", cmd);
     ck_assert_msg(sscanf(out, "P6 %d %d", width, height) == 2, "no PPM from %s",
                   path);
     g_free(out);
@@ -318,10 +319,8 @@ START_TEST(test_case_row)
                   "%s: refused: %s", c->file, json_text(ours, "error"));
     ck_assert_str_eq(json_text(ours, "kind"), "video");
     char *path = video_corpus_path(corpus_dir, c);
-    char *text = video_corpus_ffprobe(path);
-    JsonParser *parser = json_parser_new();
-    ck_assert(json_parser_load_from_data(parser, text, -1, NULL));
-    JsonObject *probe = json_node_get_object(json_parser_get_root(parser));
+    JsonObject *probe =
+        dk_test_ffprobe_json(path, "-show_format -show_streams");
     JsonObject *video = ffprobe_video(probe);
     ck_assert_ptr_nonnull(video);
 
@@ -336,8 +335,7 @@ START_TEST(test_case_row)
     ck_assert_int_eq(
         json_number_or(ours, "streams.count", -1),
         json_array_get_length(json_object_get_array_member(probe, "streams")));
-    g_object_unref(parser);
-    g_free(text);
+    json_object_unref(probe);
     g_free(path);
 }
 END_TEST

@@ -6,30 +6,20 @@
 #include <unistd.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "live_test.h"
-
-static char *ffprobe(const char *args, const char *path)
-{
-    g_autofree char *cmd =
-        g_strdup_printf("ffprobe -v error %s -of csv=p=0 '%s'", args, path);
-    char *out = NULL;
-    int rc = dk_test_sh(cmd, &out, NULL);
-    if (rc != 0) {
-        g_free(out);
-        return NULL;
-    }
-    return out;
-}
 
 double probe_duration(const char *path)
 {
-    g_autofree char *out = ffprobe("-show_entries format=duration", path);
+    g_autofree char *out =
+        dk_test_ffprobe(path, "-show_entries format=duration -of csv=p=0");
     return out ? g_ascii_strtod(out, NULL) : -1;
 }
 
 char *probe_codecs(const char *path)
 {
-    g_autofree char *out = ffprobe("-show_entries stream=codec_name", path);
+    g_autofree char *out =
+        dk_test_ffprobe(path, "-show_entries stream=codec_name -of csv=p=0");
     if (!out)
         return g_strdup("");
     g_strstrip(out);
@@ -39,8 +29,9 @@ char *probe_codecs(const char *path)
 static GArray *video_packets(const char *path, bool keyframes_only)
 {
     GArray *times = g_array_new(FALSE, FALSE, sizeof(double));
-    g_autofree char *out = ffprobe(
-        "-select_streams v:0 -show_entries packet=pts_time,flags", path);
+    g_autofree char *out = dk_test_ffprobe(
+        path, "-select_streams v:0 -show_entries packet=pts_time,flags "
+              "-of csv=p=0");
     if (!out)
         return times;
     g_auto(GStrv) lines = g_strsplit(out, "\n", -1);

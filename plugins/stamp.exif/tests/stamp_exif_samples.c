@@ -6,18 +6,7 @@
 #include <string.h>
 
 #include "dk_test.h"
-
-static void sh_or_die(const char *cmdline)
-{
-    char *err = NULL;
-    int status = dk_test_sh(cmdline, NULL, &err);
-    if (status != 0) {
-        fprintf(stderr, "sample command failed (%d): %s\n%s\n", status, cmdline,
-                err ? err : "");
-        abort();
-    }
-    g_free(err);
-}
+#include "dk_test_tools.h"
 
 /* The camera's tags, as a real body writes them. */
 static const char camera_exif[] =
@@ -56,7 +45,7 @@ char *stamp_exif_sample(const char *dir, const char *name,
         "'%s'",
         width, height, structure[kind] ? structure[kind] : "",
         bare ? path : plain);
-    sh_or_die(cmd);
+    g_free(dk_test_sh_ok("%s", cmd));
     g_free(cmd);
     if (kind == SAMPLE_CAMERA || kind == SAMPLE_INTEL) {
         cmd = g_strdup_printf(
@@ -66,13 +55,13 @@ char *stamp_exif_sample(const char *dir, const char *name,
             "'-ThumbnailImage<=%s' '%s'",
             plain, path, thumb, kind == SAMPLE_INTEL ? "II" : "MM", camera_exif,
             earlier_tools, thumb, path);
-        sh_or_die(cmd);
+        g_free(dk_test_sh_ok("%s", cmd));
         g_free(cmd);
     } else if (kind == SAMPLE_PHONE) {
         cmd = g_strdup_printf("exiftool -q -ExifByteOrder=II -Make=samsung "
                               "-Model=SM-A546E -ExifVersion=0232 -o '%s' '%s'",
                               path, plain);
-        sh_or_die(cmd);
+        g_free(dk_test_sh_ok("%s", cmd));
         g_free(cmd);
     }
     g_remove(plain);
@@ -171,26 +160,8 @@ char *stamp_exif_scan_sha256(const char *path)
     return hex;
 }
 
-JsonObject *stamp_exif_exiftool(const char *path)
-{
-    const char *argv[] = {"exiftool", "-j",        "-a", "-G1",
-                          "-charset", "iptc=UTF8", path, NULL};
-    char *out = NULL;
-    if (dk_test_run(argv, &out, NULL, 60) != 0 || !out) {
-        g_free(out);
-        return NULL;
-    }
-    JsonParser *parser = json_parser_new();
-    JsonObject *object = NULL;
-    if (json_parser_load_from_data(parser, out, -1, NULL)) {
-        JsonArray *list = json_node_get_array(json_parser_get_root(parser));
-        if (list && json_array_get_length(list) == 1)
-            object = json_object_ref(json_array_get_object_element(list, 0));
-    }
-    g_object_unref(parser);
-    g_free(out);
-    return object;
-}
+const char *const stamp_exif_tags[] = {"-a", "-G1", "-charset", "iptc=UTF8",
+                                       NULL};
 
 char *stamp_exif_member(JsonObject *object, const char *name)
 {
@@ -226,33 +197,25 @@ char *stamp_exif_member(JsonObject *object, const char *name)
 
 char *stamp_exif_validate(const char *path)
 {
-    const char *argv[] = {"exiftool", "-j",  "-validate", "-warning", "-error",
-                          "-a",       "-G1", path,        NULL};
-    char *out = NULL;
-    if (dk_test_run(argv, &out, NULL, 60) != 0 || !out) {
-        g_free(out);
+    static const char *const options[] = {"-validate", "-warning", "-error",
+                                          "-a",        "-G1",      NULL};
+    JsonObject *o = dk_test_exiftool(path, options);
+    if (!o)
         return g_strdup("exiftool failed");
-    }
-    JsonParser *parser = json_parser_new();
     GString *text = g_string_new(NULL);
-    if (json_parser_load_from_data(parser, out, -1, NULL)) {
-        JsonObject *o = json_array_get_object_element(
-            json_node_get_array(json_parser_get_root(parser)), 0);
-        char *verdict = stamp_exif_member(o, "ExifTool:Validate");
-        g_string_append(text, verdict);
-        g_free(verdict);
-        GList *names = json_object_get_members(o);
-        for (GList *l = names; l; l = l->next) {
-            const char *name = l->data;
-            if (strstr(name, "Warning") || strstr(name, "Error")) {
-                char *v = stamp_exif_member(o, name);
-                g_string_append_printf(text, "\n%s: %s", name, v);
-                g_free(v);
-            }
+    char *verdict = stamp_exif_member(o, "ExifTool:Validate");
+    g_string_append(text, verdict);
+    g_free(verdict);
+    GList *names = json_object_get_members(o);
+    for (GList *l = names; l; l = l->next) {
+        const char *name = l->data;
+        if (strstr(name, "Warning") || strstr(name, "Error")) {
+            char *v = stamp_exif_member(o, name);
+            g_string_append_printf(text, "\n%s: %s", name, v);
+            g_free(v);
         }
-        g_list_free(names);
     }
-    g_object_unref(parser);
-    g_free(out);
+    g_list_free(names);
+    json_object_unref(o);
     return g_string_free(text, FALSE);
 }

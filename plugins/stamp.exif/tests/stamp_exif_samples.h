@@ -52,8 +52,9 @@ stamp_exif_facts stamp_exif_inspect(const char *path);
 /* sha256 of the bytes from the first SOS marker to the end of the file. */
 char *stamp_exif_scan_sha256(const char *path);
 
-/* exiftool -j -a -G1 -charset iptc=UTF8 as a JSON object (unref it). */
-JsonObject *stamp_exif_exiftool(const char *path);
+/* The exiftool options the tests read tags with, for dk_test_exiftool():
+ * every tag, by group, IPTC as UTF-8. */
+extern const char *const stamp_exif_tags[];
 /* "OK" or exiftool's warnings and errors for -validate, one per line. */
 char *stamp_exif_validate(const char *path);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "stamp_exif_fields.h"
 #include "stamp_exif_samples.h"
 #include "stamp_exif_write.h"
@@ -130,7 +131,7 @@ START_TEST(test_roundtrip)
     char *keywords = g_strdup_printf("%s;%s;rapat", t->full, t->short_);
     for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
         char *out = stamp(sources[kinds[k]], &f);
-        JsonObject *o = stamp_exif_exiftool(out);
+        JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
         ck_assert_msg(o != NULL, "exiftool could not read %s", out);
         const struct {
             const char *member, *want;
@@ -243,9 +244,9 @@ START_TEST(test_camera_tags_kept)
 {
     stamp_exif_fields f;
     fill_default(&f);
-    JsonObject *src = stamp_exif_exiftool(sources[SAMPLE_CAMERA]);
+    JsonObject *src = dk_test_exiftool(sources[SAMPLE_CAMERA], stamp_exif_tags);
     char *out = stamp(sources[SAMPLE_CAMERA], &f);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     static const char *const kept[] = {
         "ExifIFD:DateTimeOriginal",
         "ExifIFD:OffsetTimeOriginal",
@@ -309,7 +310,7 @@ START_TEST(test_gps_removed)
     fill_default(&f);
     f.keep_gps = false;
     char *out = stamp(sources[SAMPLE_CAMERA], &f);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     GList *names = json_object_get_members(o);
     for (GList *l = names; l; l = l->next)
         ck_assert_msg(!strstr(l->data, "GPS"), "%s survived keep-gps=false",
@@ -329,7 +330,7 @@ START_TEST(test_bare_gets_minimal_exif)
     fill_default(&f);
     char *out = stamp(sources[SAMPLE_BARE], &f);
     assert_validates(out);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     assert_member(o, "ExifIFD:ExifImageWidth", "320");
     assert_member(o, "ExifIFD:ExifImageHeight", "240");
     /* no camera time was there, so none is invented */
@@ -353,7 +354,7 @@ START_TEST(test_inferred_time)
     f.capture_source = g_strdup("filename");
     f.capture_inferred = true;
     char *out = stamp(sources[SAMPLE_PHONE], &f);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     assert_member(o, "ExifIFD:DateTimeOriginal", "");
     assert_member(o, "XMP-photoshop:DateCreated", "2025:03:14 10:11:22+08:00");
     assert_member(o, "XMP-dokpim:CaptureTimeInferred", "True");
@@ -371,7 +372,7 @@ START_TEST(test_inferred_time)
     f.capture_time = g_strdup("2025-03-14T11:11:22+08:00");
     f.capture_clock_offset = 3600;
     out = stamp(sources[SAMPLE_CAMERA], &f);
-    o = stamp_exif_exiftool(out);
+    o = dk_test_exiftool(out, stamp_exif_tags);
     assert_member(o, "ExifIFD:DateTimeOriginal", "2025:03:14 10:11:22");
     assert_member(o, "XMP-photoshop:DateCreated", "2025:03:14 11:11:22+08:00");
     assert_member(o, "XMP-dokpim:CaptureClockOffset", "+3600");
@@ -395,7 +396,8 @@ START_TEST(test_restamp_merges)
     ck_assert_int_eq(facts.xmp, 1);
     ck_assert_int_eq(facts.photoshop, 1);
     ck_assert_int_eq(facts.iim_resources, 1);
-    JsonObject *a = stamp_exif_exiftool(once), *b = stamp_exif_exiftool(twice);
+    JsonObject *a = dk_test_exiftool(once, stamp_exif_tags),
+               *b = dk_test_exiftool(twice, stamp_exif_tags);
     char *ka = stamp_exif_member(a, "IPTC:Keywords");
     assert_member(b, "IPTC:Keywords", ka);
     char *sa = stamp_exif_member(a, "XMP-dc:Subject");
@@ -430,7 +432,7 @@ START_TEST(test_long_caption)
     f.caption = g_string_free(caption, FALSE);
     char *out = stamp(sources[SAMPLE_CAMERA], &f);
     assert_validates(out);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     char *exif = stamp_exif_member(o, "IFD0:ImageDescription");
     char *comment = stamp_exif_member(o, "ExifIFD:UserComment");
     char *iim = stamp_exif_member(o, "IPTC:Caption-Abstract");
@@ -496,7 +498,7 @@ START_TEST(test_iim_limits)
     g_free(f.artist);
     f.artist = g_strdup(limit_rows[_i].artist);
     char *out = stamp(sources[SAMPLE_BARE], &f);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     assert_member(o, "IPTC:By-line", limit_rows[_i].byline);
     assert_member(o, "XMP-dc:Creator", f.artist);
     assert_member(o, "IFD0:Artist", f.artist);
@@ -527,7 +529,7 @@ START_TEST(test_legacy_latin1_iim)
     stamp_exif_fields f;
     fill_default(&f);
     char *out = stamp(src, &f);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     assert_member(o, "IPTC:Province-State", "Zürich");
     assert_member(o, "IPTC:CodedCharacterSet", "UTF8");
     json_object_unref(o);
@@ -774,7 +776,7 @@ START_TEST(test_salvaged)
     char *out = stamp(in, &f);
     assert_warned(row->warning);
     assert_validates(out);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     assert_member(o, "XMP-dc:Description", f.caption);
     assert_member(o, "IFD0:Artist", f.artist);
     if (row->kept_tag)
@@ -858,7 +860,7 @@ START_TEST(test_split_photoshop_block)
     stamp_exif_facts facts = stamp_exif_inspect(out);
     ck_assert_int_eq(facts.photoshop, 1);
     ck_assert_int_eq(facts.iim_resources, 1);
-    JsonObject *o = stamp_exif_exiftool(out);
+    JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
     assert_member(o, "Photoshop:URL", "abcdef");
     assert_member(o, "IPTC:Country-PrimaryLocationName", "Hrvatsk");
     assert_member(o, "IPTC:City", f.city);

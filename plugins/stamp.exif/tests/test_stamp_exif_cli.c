@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "stamp_exif_samples.h"
 
 static char *root;      /* removed at the end */
@@ -161,7 +162,7 @@ START_TEST(test_batch)
         char *after = dk_test_sha256(in);
         ck_assert_str_eq(before[i], after);
 
-        JsonObject *o = stamp_exif_exiftool(out);
+        JsonObject *o = dk_test_exiftool(out, stamp_exif_tags);
         assert_member(o, "IFD0:Artist", photographer);
         assert_member(o, "IPTC:By-line", photographer);
         assert_member(o, "XMP-dc:Creator", photographer);
@@ -197,13 +198,13 @@ START_TEST(test_batch)
         g_free(before[i]);
     }
     /* the camera's own time stays; the times read from names are marked */
-    JsonObject *cam =
-        stamp_exif_exiftool(g_hash_table_lookup(outputs, camera_name));
+    JsonObject *cam = dk_test_exiftool(
+        g_hash_table_lookup(outputs, camera_name), stamp_exif_tags);
     assert_member(cam, "ExifIFD:DateTimeOriginal", "2025:03:14 10:11:22");
     assert_member(cam, "XMP-dokpim:CaptureTimeInferred", "");
     json_object_unref(cam);
-    JsonObject *wa =
-        stamp_exif_exiftool(g_hash_table_lookup(outputs, whatsapp_name));
+    JsonObject *wa = dk_test_exiftool(
+        g_hash_table_lookup(outputs, whatsapp_name), stamp_exif_tags);
     assert_member(wa, "ExifIFD:DateTimeOriginal", "");
     assert_member(wa, "XMP-photoshop:DateCreated", "2025:03:14 10:11:22+08:00");
     assert_member(wa, "XMP-dokpim:CaptureTimeSource", "filename");
@@ -243,8 +244,8 @@ START_TEST(test_keep_gps_false)
     char *err = NULL;
     ck_assert_int_eq(run(library, "stamp.keep-gps=false", &err), 0);
     GHashTable *outputs = outputs_by_input(library);
-    JsonObject *o =
-        stamp_exif_exiftool(g_hash_table_lookup(outputs, camera_name));
+    JsonObject *o = dk_test_exiftool(g_hash_table_lookup(outputs, camera_name),
+                                     stamp_exif_tags);
     ck_assert(o != NULL);
     GList *names = json_object_get_members(o);
     for (GList *l = names; l; l = l->next)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "stamp_video.h"
 #include "video_corpus.h"
 #include "video_remux.h"
@@ -116,23 +117,6 @@ static const remux_row remux_rows[] = {
 
 static const char *const title = "Rapat Paripurna DPRD — Sidang I";
 
-static JsonObject *load_json(JsonParser *parser, const char *text)
-{
-    ck_assert(json_parser_load_from_data(parser, text, -1, NULL));
-    return json_node_get_object(json_parser_get_root(parser));
-}
-
-static char *run_ffprobe(const char *args, const char *path)
-{
-    char *quoted = g_shell_quote(path);
-    char *cmd =
-        g_strdup_printf("ffprobe -v error %s -of json %s", args, quoted);
-    char *out = video_corpus_sh(cmd);
-    g_free(cmd);
-    g_free(quoted);
-    return out;
-}
-
 static const char *member_text(JsonObject *object, const char *name)
 {
     return object && json_object_has_member(object, name)
@@ -143,12 +127,10 @@ static const char *member_text(JsonObject *object, const char *name)
 /* Per stream index: a GPtrArray of "sha256 @ pts" strings, in order. */
 static GPtrArray *packets_by_stream(const char *path, unsigned streams)
 {
-    char *text = run_ffprobe("-show_entries packet=stream_index,pts_time,"
-                             "data_hash -show_data_hash sha256",
-                             path);
-    JsonParser *parser = json_parser_new();
-    JsonArray *packets =
-        json_object_get_array_member(load_json(parser, text), "packets");
+    JsonObject *probe =
+        dk_test_ffprobe_json(path, "-show_entries packet=stream_index,pts_time,"
+                                   "data_hash -show_data_hash sha256");
+    JsonArray *packets = json_object_get_array_member(probe, "packets");
     GPtrArray *by_stream =
         g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     for (unsigned i = 0; i < streams; i++)
@@ -165,8 +147,7 @@ static GPtrArray *packets_by_stream(const char *path, unsigned streams)
             by_stream->pdata[index],
             g_strdup_printf("%s @ %.3f", member_text(p, "data_hash"), seconds));
     }
-    g_object_unref(parser);
-    g_free(text);
+    json_object_unref(probe);
     return by_stream;
 }
 
@@ -229,7 +210,7 @@ static char *mediainfo_streamable(const char *path)
     char *quoted = g_shell_quote(path);
     char *cmd = g_strdup_printf(
         "mediainfo --Inform='General;%%IsStreamable%%' %s", quoted);
-    char *out = g_strstrip(video_corpus_sh(cmd));
+    char *out = g_strstrip(dk_test_sh_ok("%s", cmd));
     g_free(cmd);
     g_free(quoted);
     return out;
@@ -258,9 +239,8 @@ static void check_packets(const remux_row *row, const char *in,
 {
     unsigned in_streams = stream_count(in_probe);
     GPtrArray *before = packets_by_stream(in, in_streams);
-    char *out_text = run_ffprobe("-show_streams", out);
-    JsonParser *parser = json_parser_new();
-    unsigned out_streams = stream_count(load_json(parser, out_text));
+    JsonObject *out_probe = dk_test_ffprobe_json(out, "-show_streams");
+    unsigned out_streams = stream_count(out_probe);
     GPtrArray *after = packets_by_stream(out, out_streams);
     const video_case *c = video_corpus_find(row->file);
     unsigned next = 0;
@@ -284,8 +264,7 @@ static void check_packets(const remux_row *row, const char *in,
     ck_assert_uint_eq(next, out_streams);
     g_ptr_array_unref(before);
     g_ptr_array_unref(after);
-    g_object_unref(parser);
-    g_free(out_text);
+    json_object_unref(out_probe);
 }
 
 static void check_container(const remux_row *row, JsonObject *in_probe,
@@ -380,19 +359,15 @@ START_TEST(test_remux_row)
         const video_case *c = video_corpus_find(row->file);
         ck_assert_int_eq(report.truncated, c && c->truncated);
 
-        char *in_text = run_ffprobe("-show_format -show_streams", in);
-        char *out_text = run_ffprobe("-show_format -show_streams", out);
-        JsonParser *in_parser = json_parser_new();
-        JsonParser *out_parser = json_parser_new();
-        JsonObject *in_probe = load_json(in_parser, in_text);
-        JsonObject *out_probe = load_json(out_parser, out_text);
+        JsonObject *in_probe =
+            dk_test_ffprobe_json(in, "-show_format -show_streams");
+        JsonObject *out_probe =
+            dk_test_ffprobe_json(out, "-show_format -show_streams");
         check_tags(out_probe);
         check_container(row, in_probe, out_probe, out);
         check_packets(row, in, in_probe, out, report.dropped->str);
-        g_object_unref(in_parser);
-        g_object_unref(out_parser);
-        g_free(in_text);
-        g_free(out_text);
+        json_object_unref(in_probe);
+        json_object_unref(out_probe);
     }
     av_dict_free(&tags);
     g_string_free(report.dropped, TRUE);
@@ -417,29 +392,24 @@ START_TEST(test_keeps_source_times)
                            .open_timeout = 30};
     video_remux_report report = {.dropped = g_string_new(NULL)};
     ck_assert_int_eq(video_remux(&job, &report, NULL), 0);
-    char *text = run_ffprobe("-show_format", out);
-    JsonParser *parser = json_parser_new();
+    JsonObject *probe = dk_test_ffprobe_json(out, "-show_format");
     JsonObject *tags = json_object_get_object_member(
-        json_object_get_object_member(load_json(parser, text), "format"),
-        "tags");
+        json_object_get_object_member(probe, "format"), "tags");
     ck_assert_str_eq(member_text(tags, "creation_time"),
                      "2024-09-02T06:11:22.000000Z");
     ck_assert_str_eq(member_text(tags, "location"), "-08.5800+115.1800/");
-    g_object_unref(parser);
-    g_free(text);
+    json_object_unref(probe);
 
     g_free(in);
     in = g_build_filename(corpus_dir, "timecode.mov", NULL);
     job.input = in;
     ck_assert_int_eq(video_remux(&job, &report, NULL), 0);
-    text = run_ffprobe("-show_streams", out);
-    parser = json_parser_new();
-    JsonObject *video = stream_at(load_json(parser, text), 0);
+    probe = dk_test_ffprobe_json(out, "-show_streams");
+    JsonObject *video = stream_at(probe, 0);
     ck_assert_str_eq(
         member_text(json_object_get_object_member(video, "tags"), "timecode"),
         "01:00:00:00");
-    g_object_unref(parser);
-    g_free(text);
+    json_object_unref(probe);
     g_string_free(report.dropped, TRUE);
     g_free(out);
     g_free(in);
@@ -461,12 +431,10 @@ START_TEST(test_mov_output)
     video_remux_report report = {.dropped = g_string_new(NULL)};
     dk_error err = {0};
     ck_assert_msg(video_remux(&job, &report, &err) == 0, "%s", err.message);
-    char *in_text = run_ffprobe("-show_format -show_streams", in);
-    char *out_text = run_ffprobe("-show_format -show_streams", out);
-    JsonParser *in_parser = json_parser_new();
-    JsonParser *out_parser = json_parser_new();
-    JsonObject *in_probe = load_json(in_parser, in_text);
-    JsonObject *out_probe = load_json(out_parser, out_text);
+    JsonObject *in_probe =
+        dk_test_ffprobe_json(in, "-show_format -show_streams");
+    JsonObject *out_probe =
+        dk_test_ffprobe_json(out, "-show_format -show_streams");
     JsonObject *format = json_object_get_object_member(out_probe, "format");
     ck_assert_str_eq(member_text(json_object_get_object_member(format, "tags"),
                                  "major_brand"),
@@ -475,10 +443,8 @@ START_TEST(test_mov_output)
     const remux_row row = {"iphone.mov"};
     check_container(&row, in_probe, out_probe, out);
     check_packets(&row, in, in_probe, out, "");
-    g_object_unref(in_parser);
-    g_object_unref(out_parser);
-    g_free(in_text);
-    g_free(out_text);
+    json_object_unref(in_probe);
+    json_object_unref(out_probe);
     av_dict_free(&tags);
     g_string_free(report.dropped, TRUE);
     g_free(out);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "video_corpus.h"
 
 static char *corpus_dir;
@@ -116,14 +117,12 @@ static const char *stamped_path(JsonObject *item)
     return NULL;
 }
 
-static JsonObject *ffprobe_tags(JsonParser *parser, const char *path)
+/* The container's tags; json_object_unref(*probe) when done with them. */
+static JsonObject *ffprobe_tags(JsonObject **probe, const char *path)
 {
-    char *text = video_corpus_ffprobe(path);
-    ck_assert(json_parser_load_from_data(parser, text, -1, NULL));
-    g_free(text);
-    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    *probe = dk_test_ffprobe_json(path, "-show_format");
     return json_object_get_object_member(
-        json_object_get_object_member(root, "format"), "tags");
+        json_object_get_object_member(*probe, "format"), "tags");
 }
 
 START_TEST(test_batch_row)
@@ -166,8 +165,8 @@ START_TEST(test_batch_row)
     ck_assert_str_eq(source_hash, original_hash);
     ck_assert_str_eq(source_hash, text_or_null(item, "sha256"));
 
-    JsonParser *parser = json_parser_new();
-    JsonObject *tags = ffprobe_tags(parser, stamped);
+    JsonObject *probe = NULL;
+    JsonObject *tags = ffprobe_tags(&probe, stamped);
     ck_assert_str_eq(json_object_get_string_member(tags, "title"),
                      "Rapat Paripurna DPRD");
     ck_assert_str_eq(json_object_get_string_member(tags, "artist"),
@@ -192,7 +191,7 @@ START_TEST(test_batch_row)
                                ? json_object_get_string_member(tags, "location")
                                : NULL;
     ck_assert_pstr_eq(location, expect_rows[_i].location);
-    g_object_unref(parser);
+    json_object_unref(probe);
     g_free(original_hash);
     g_free(source_hash);
     g_free(source);

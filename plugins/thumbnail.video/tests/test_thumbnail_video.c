@@ -60,7 +60,7 @@ static double laplacian_spread(const char *path)
         "-morphology Convolve Laplacian:0 -format '%%[fx:standard_deviation]' "
         "info:",
         path);
-    char *out = video_clips_sh(cmd);
+    char *out = dk_test_sh_ok("%s", cmd);
     double spread = g_ascii_strtod(out, NULL);
     g_free(out);
     g_free(cmd);
@@ -87,7 +87,7 @@ START_TEST(test_youtube_limits)
                   all_made[_i].run->err);
     char *cmd =
         g_strdup_printf("identify -format '%%m %%w %%h %%B' '%s'", path);
-    char *out = video_clips_sh(cmd);
+    char *out = dk_test_sh_ok("%s", cmd);
     char format[16] = "";
     int w = 0, h = 0;
     long bytes = 0;
@@ -135,7 +135,7 @@ START_TEST(test_sharpest_candidate)
         "ffmpeg -nostdin -v error -y -ss 2.5 -i '%s' -frames:v 1 '%s' && "
         "ffmpeg -nostdin -v error -y -ss 1.67 -i '%s' -frames:v 1 '%s'",
         source, sharp, source, blurred);
-    g_free(video_clips_sh(cmd));
+    g_free(dk_test_sh_ok("%s", cmd));
     double got = laplacian_spread(path);
     double want = laplacian_spread(sharp);
     double blur = laplacian_spread(blurred);

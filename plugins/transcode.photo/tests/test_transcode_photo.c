@@ -106,9 +106,10 @@ START_TEST(test_sizes)
 {
     const struct size_case *c = &size_cases[_i];
     char *src = path_in("src.jpg");
-    tp_sh("/usr/bin/convert -size %dx%d gradient:'#203040-#e0c0a0' "
-          "-quality 92 '%s'",
-          c->w, c->h, src);
+    g_free(
+        dk_test_sh_ok("/usr/bin/convert -size %dx%d gradient:'#203040-#e0c0a0' "
+                      "-quality 92 '%s'",
+                      c->w, c->h, src));
     transcode_photo_job job = default_job(src);
     job.web_size = c->web;
     job.thumb_size = c->thumb;
@@ -173,9 +174,10 @@ START_TEST(test_orientation)
     char *src = path_in("o%d.jpg", orientation);
     tp_make_corners(src, 640, 400, orientation, NULL);
     /* the generator is right by an independent reader first */
-    tp_sh("test \"$(/usr/bin/convert '%s' -auto-orient -format '%%w %%h' "
-          "info:)\" = '640 400'",
-          src);
+    g_free(dk_test_sh_ok(
+        "test \"$(/usr/bin/convert '%s' -auto-orient -format '%%w %%h' "
+        "info:)\" = '640 400'",
+        src));
     /* 1024: the decode is already the right size, only turned; 320: the
      * resample writes the turned pixels (and the thumbnail both times) */
     static const int sizes[2] = {1024, 320};
@@ -188,7 +190,8 @@ START_TEST(test_orientation)
         check_upright(job.web_path, orientation);
         check_upright(job.thumb_path, orientation);
         /* pixels are upright, so the copied EXIF must say so */
-        char *tag = tp_out("exiftool -s3 -n -Orientation '%s'", job.web_path);
+        char *tag =
+            dk_test_sh_ok("exiftool -s3 -n -Orientation '%s'", job.web_path);
         ck_assert_str_eq(tag, "1");
         g_free(tag);
         free_job(&job);
@@ -220,15 +223,16 @@ START_TEST(test_metadata)
     /* camera-like EXIF in the wanted byte order, IPTC and XMP as
      * stamp.exif writes them, tiff:Orientation repeated in XMP, and an
      * EXIF thumbnail (IFD1) in the stored orientation */
-    tp_sh("cd '%s' && /usr/bin/convert meta.jpg -resize 160x160 tn.jpg && "
-          "exiftool -q -overwrite_original -EXIF:all= meta.jpg && "
-          "exiftool -q -overwrite_original -ExifByteOrder=%s -Orientation#=6 "
-          "-Make=Canon -Model='EOS R6' -DateTimeOriginal='2025:03:14 "
-          "09:30:00' -Artist='%s' -Copyright='%s' -ExifImageWidth=800 "
-          "-ExifImageHeight=1200 '-ThumbnailImage<=tn.jpg' "
-          "-XMP-tiff:Orientation#=6 -XMP-dc:Creator='%s' "
-          "-IPTC:By-line='%s' -IPTC:CodedCharacterSet=UTF8 meta.jpg",
-          dir, c->byte_order, ARTIST, COPYRIGHT, ARTIST, ARTIST);
+    g_free(dk_test_sh_ok(
+        "cd '%s' && /usr/bin/convert meta.jpg -resize 160x160 tn.jpg && "
+        "exiftool -q -overwrite_original -EXIF:all= meta.jpg && "
+        "exiftool -q -overwrite_original -ExifByteOrder=%s -Orientation#=6 "
+        "-Make=Canon -Model='EOS R6' -DateTimeOriginal='2025:03:14 "
+        "09:30:00' -Artist='%s' -Copyright='%s' -ExifImageWidth=800 "
+        "-ExifImageHeight=1200 '-ThumbnailImage<=tn.jpg' "
+        "-XMP-tiff:Orientation#=6 -XMP-dc:Creator='%s' "
+        "-IPTC:By-line='%s' -IPTC:CodedCharacterSet=UTF8 meta.jpg",
+        dir, c->byte_order, ARTIST, COPYRIGHT, ARTIST, ARTIST));
     GHashTable *before = tp_tags(src);
     ck_assert_str_eq(tp_tag(before, "File:ExifByteOrder"), c->byte_order);
     ck_assert_str_eq(tp_tag(before, "IFD0:Orientation"), "6");
@@ -311,9 +315,9 @@ START_TEST(test_colour_models)
     const struct model_case *c = &model_cases[_i];
     char *src = path_in("%s.jpg", c->name);
     tp_make_corners(src, 1600, 1000, 1, c->convert_options);
-    char *space = tp_out("/usr/bin/identify -format '%%[colorspace] "
-                         "%%[interlace]' '%s'",
-                         src);
+    char *space = dk_test_sh_ok("/usr/bin/identify -format '%%[colorspace] "
+                                "%%[interlace]' '%s'",
+                                src);
     if (strstr(c->name, "cmyk"))
         ck_assert_msg(g_str_has_prefix(space, "CMYK"), "%s", space);
     if (c->grey)
@@ -343,9 +347,10 @@ START_TEST(test_colour_models)
                       c->name, mid[0], mid[1], mid[2]);
     }
     tp_pixels_free(&p);
-    char *out_space = tp_out("/usr/bin/identify -format '%%[colorspace]' "
-                             "'%s'",
-                             job.web_path);
+    char *out_space =
+        dk_test_sh_ok("/usr/bin/identify -format '%%[colorspace]' "
+                      "'%s'",
+                      job.web_path);
     ck_assert_str_eq(out_space, "sRGB");
     g_free(out_space);
     free_job(&job);
@@ -398,10 +403,11 @@ static const struct broken_case {
 START_TEST(test_broken_inputs)
 {
     const struct broken_case *c = &broken_cases[_i];
-    tp_sh("cd '%s' && /usr/bin/convert -size 800x600 plasma:fractal "
-          "-quality 92 good.jpg && /usr/bin/convert good.jpg -interlace "
-          "JPEG prog.jpg && %s",
-          dir, c->make);
+    g_free(dk_test_sh_ok(
+        "cd '%s' && /usr/bin/convert -size 800x600 plasma:fractal "
+        "-quality 92 good.jpg && /usr/bin/convert good.jpg -interlace "
+        "JPEG prog.jpg && %s",
+        dir, c->make));
     char *src = path_in("bad.jpg");
     transcode_photo_job job = default_job(src);
     dk_error err = {0};
@@ -412,7 +418,7 @@ START_TEST(test_broken_inputs)
     ck_assert_msg(!strchr(err.message, '\n'), "%s: not one line", c->name);
     ck_assert(!g_file_test(job.web_path, G_FILE_TEST_EXISTS));
     ck_assert(!g_file_test(job.thumb_path, G_FILE_TEST_EXISTS));
-    char *left = tp_out("ls -a '%s' | grep -c dk-tmp || true", dir);
+    char *left = dk_test_sh_ok("ls -a '%s' | grep -c dk-tmp || true", dir);
     ck_assert_str_eq(left, "0");
     g_free(left);
     free_job(&job);
@@ -425,9 +431,10 @@ END_TEST
 START_TEST(test_header_cuts)
 {
     char *src = path_in("good.jpg");
-    tp_sh("/usr/bin/convert -size 320x200 plasma:fractal -quality 90 '%s' && "
-          "exiftool -q -overwrite_original -Artist=X -XMP-dc:Creator=X '%s'",
-          src, src);
+    g_free(dk_test_sh_ok(
+        "/usr/bin/convert -size 320x200 plasma:fractal -quality 90 '%s' && "
+        "exiftool -q -overwrite_original -Artist=X -XMP-dc:Creator=X '%s'",
+        src, src));
     gsize size = 0;
     guint8 *good = (guint8 *)dk_test_read(src, &size);
     gsize sos = 0;
@@ -514,11 +521,12 @@ START_TEST(test_mutated_headers)
 {
     char *src = path_in("meta.jpg");
     tp_make_corners(src, 320, 200, 6, NULL);
-    tp_sh("cd '%s' && exiftool -q -overwrite_original -Make=Canon "
-          "-Artist=Fotografer -Copyright=Badung -ExifImageWidth=200 "
-          "-ExifImageHeight=320 -XMP-tiff:Orientation#=6 -XMP-dc:Creator=X "
-          "-IPTC:By-line=X meta.jpg",
-          dir);
+    g_free(dk_test_sh_ok(
+        "cd '%s' && exiftool -q -overwrite_original -Make=Canon "
+        "-Artist=Fotografer -Copyright=Badung -ExifImageWidth=200 "
+        "-ExifImageHeight=320 -XMP-tiff:Orientation#=6 -XMP-dc:Creator=X "
+        "-IPTC:By-line=X meta.jpg",
+        dir));
     gsize size = 0;
     guint8 *good = (guint8 *)dk_test_read(src, &size);
     ck_assert_ptr_nonnull(good);
@@ -636,9 +644,10 @@ START_TEST(test_resample_matches_imagemagick)
 {
     const struct im_case *c = &im_cases[_i];
     char *src = path_in("detail.jpg");
-    tp_sh("/usr/bin/convert -size 1500x1000 plasma:fractal -blur 0x0.5 "
-          "-quality 95 '%s'",
-          src);
+    g_free(dk_test_sh_ok(
+        "/usr/bin/convert -size 1500x1000 plasma:fractal -blur 0x0.5 "
+        "-quality 95 '%s'",
+        src));
     gchar *data = NULL;
     gsize size = 0;
     ck_assert(g_file_get_contents(src, &data, &size, NULL));
@@ -654,10 +663,11 @@ START_TEST(test_resample_matches_imagemagick)
         0);
     char *ours = path_in("ours.ppm");
     write_ppm(ours, &small);
-    char *psnr = tp_out("/usr/bin/convert '%s' -filter %s -resize 1024x683! "
-                        "-depth 8 ppm:- | /usr/bin/compare -metric PSNR '%s' "
-                        "- null: 2>&1 || true",
-                        src, c->im_filter, ours);
+    char *psnr =
+        dk_test_sh_ok("/usr/bin/convert '%s' -filter %s -resize 1024x683! "
+                      "-depth 8 ppm:- | /usr/bin/compare -metric PSNR '%s' "
+                      "- null: 2>&1 || true",
+                      src, c->im_filter, ours);
     /* Box in ImageMagick samples the box at pixel centres, ours averages
      * exact areas: close, not identical. */
     double want = c->filter == TRANSCODE_PHOTO_FILTER_AREA ? 35.0 : 45.0;
@@ -773,8 +783,9 @@ START_TEST(test_contact_sheet)
         if (i == 5)
             dk_test_write(t, "broken", -1); /* leaves its cell empty */
         else
-            tp_sh("/usr/bin/convert -size %s xc:'%s' -quality 90 '%s'",
-                  i % 2 ? "120x160" : "160x120", colours[i % 5], t);
+            g_free(dk_test_sh_ok(
+                "/usr/bin/convert -size %s xc:'%s' -quality 90 '%s'",
+                i % 2 ? "120x160" : "160x120", colours[i % 5], t));
         g_ptr_array_add(thumbs, t);
     }
     char *sheet = path_in("derived/contact-sheet.jpg");

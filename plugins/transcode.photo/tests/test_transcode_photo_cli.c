@@ -40,7 +40,8 @@ static void setup(void)
     dk_test_lsan_suppress(dir, "leak:libfontconfig.so\n");
 
     char *event = dk_test_source_path("assets/sample-event/event.ini");
-    tp_sh("cp '%s' '%s/event.ini' && mkdir -p '%s/photos'", event, dir, dir);
+    g_free(dk_test_sh_ok("cp '%s' '%s/event.ini' && mkdir -p '%s/photos'",
+                         event, dir, dir));
     g_free(event);
     for (int o = 1; o <= 8; o++) {
         char *p = path_in("photos/o%d.jpg", o);
@@ -57,11 +58,12 @@ static void setup(void)
         tp_make_corners(p, 640, 400, 1, models[i].options);
         g_free(p);
     }
-    tp_sh("cd '%s/photos' && /usr/bin/convert -size 900x600 plasma:fractal "
-          "-quality 92 /tmp/dk-tp-$$.jpg && head -c 20000 /tmp/dk-tp-$$.jpg "
-          "> trunc.jpg && rm /tmp/dk-tp-$$.jpg && : > zero.jpg && "
-          "/usr/bin/convert -size 64x64 xc:red png:png.jpg",
-          dir);
+    g_free(dk_test_sh_ok(
+        "cd '%s/photos' && /usr/bin/convert -size 900x600 plasma:fractal "
+        "-quality 92 /tmp/dk-tp-$$.jpg && head -c 20000 /tmp/dk-tp-$$.jpg "
+        "> trunc.jpg && rm /tmp/dk-tp-$$.jpg && : > zero.jpg && "
+        "/usr/bin/convert -size 64x64 xc:red png:png.jpg",
+        dir));
 }
 
 static void teardown(void)
@@ -121,7 +123,7 @@ START_TEST(test_event_batch)
 {
     char *pipeline = write_pipeline("contact-sheet=true\n");
     char *library = path_in("library");
-    char *before = tp_out("cd '%s/photos' && sha256sum *", dir);
+    char *before = dk_test_sh_ok("cd '%s/photos' && sha256sum *", dir);
     char *err = NULL;
     int status = run(pipeline, library, "2", &err);
     /* three broken files are set aside, the rest come out */
@@ -131,7 +133,7 @@ START_TEST(test_event_batch)
         ck_assert_msg(strstr(err, broken[i]), "no line about %s in: %s",
                       broken[i], err);
     g_free(err);
-    char *after = tp_out("cd '%s/photos' && sha256sum *", dir);
+    char *after = dk_test_sh_ok("cd '%s/photos' && sha256sum *", dir);
     ck_assert_str_eq(before, after); /* originals are never written */
 
     for (int o = 1; o <= 8; o++) {
@@ -147,7 +149,7 @@ START_TEST(test_event_batch)
         ck_assert_int_le(abs(h - 63), 1);
         check_corners(web, true);
         check_corners(thumb, true);
-        char *tag = tp_out("exiftool -s3 -n -Orientation '%s'", web);
+        char *tag = dk_test_sh_ok("exiftool -s3 -n -Orientation '%s'", web);
         ck_assert_msg(strcmp(tag, "1") == 0, "o%d: Orientation %s", o, tag);
         g_free(tag);
         /* the watermark watermark.photo asked for is in the bottom-right
@@ -178,14 +180,14 @@ START_TEST(test_event_batch)
     ck_assert_int_ge(sw * sh, 11 * 100 * 100); /* 11 good photos */
 
     /* a re-run redoes nothing and changes no output */
-    char *web_sums =
-        tp_out("cd '%s/derived/web' && sha256sum web/* thumbs/*", library);
+    char *web_sums = dk_test_sh_ok(
+        "cd '%s/derived/web' && sha256sum web/* thumbs/*", library);
     err = NULL;
     status = run(pipeline, library, "2", &err);
     ck_assert_msg(status == 1, "re-run exit %d: %s", status, err);
     g_free(err);
-    char *web_sums2 =
-        tp_out("cd '%s/derived/web' && sha256sum web/* thumbs/*", library);
+    char *web_sums2 = dk_test_sh_ok(
+        "cd '%s/derived/web' && sha256sum web/* thumbs/*", library);
     ck_assert_str_eq(web_sums, web_sums2);
     ck_assert(g_file_test(sheet, G_FILE_TEST_EXISTS));
     g_free(web_sums);
@@ -222,7 +224,7 @@ START_TEST(test_options)
     tp_identify(web, &w, &h);
     ck_assert_int_eq(w, 200);
     ck_assert_int_eq(h, 125);
-    char *exif = tp_out("exiftool -s -EXIF:all '%s'", web);
+    char *exif = dk_test_sh_ok("exiftool -s -EXIF:all '%s'", web);
     ck_assert_str_eq(exif, "");
     char *thumbs = g_strdup_printf("%s/derived/web/thumbs", library);
     ck_assert(!g_file_test(thumbs, G_FILE_TEST_EXISTS));

@@ -6,42 +6,9 @@
 
 #include <check.h>
 #include <glib/gstdio.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *vformat(const char *fmt, va_list args)
-{
-    return g_strdup_vprintf(fmt, args);
-}
-
-void tp_sh(const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *cmd = vformat(fmt, args);
-    va_end(args);
-    char *err = NULL;
-    int status = dk_test_sh(cmd, NULL, &err);
-    ck_assert_msg(status == 0, "%s -> %d: %s", cmd, status, err);
-    g_free(err);
-    g_free(cmd);
-}
-
-char *tp_out(const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *cmd = vformat(fmt, args);
-    va_end(args);
-    char *out = NULL, *err = NULL;
-    int status = dk_test_sh(cmd, &out, &err);
-    ck_assert_msg(status == 0, "%s -> %d: %s", cmd, status, err);
-    g_free(err);
-    g_free(cmd);
-    return g_strstrip(out);
-}
 
 /* The ImageMagick operation that stores a visual image so that EXIF
  * orientation o turns it upright again (the inverse of what o means). */
@@ -54,24 +21,25 @@ void tp_make_corners(const char *path, int w, int h, int orientation,
                      const char *convert_options)
 {
     int bw = w / 4, bh = h / 4;
-    tp_sh("/usr/bin/convert -size %dx%d xc:'#808080' "
-          "-fill '#ff0000' -draw 'rectangle 0,0 %d,%d' "
-          "-fill '#00ff00' -draw 'rectangle %d,0 %d,%d' "
-          "-fill '#0000ff' -draw 'rectangle 0,%d %d,%d' "
-          "-fill '#ffff00' -draw 'rectangle %d,%d %d,%d' "
-          "%s -quality 92 %s '%s' && exiftool -q -overwrite_original "
-          "-Orientation#=%d '%s'",
-          w, h, bw - 1, bh - 1, w - bw, w - 1, bh - 1, h - bh, bw - 1, h - 1,
-          w - bw, h - bh, w - 1, h - 1, store_ops[orientation],
-          convert_options ? convert_options : "", path, orientation, path);
+    g_free(dk_test_sh_ok(
+        "/usr/bin/convert -size %dx%d xc:'#808080' "
+        "-fill '#ff0000' -draw 'rectangle 0,0 %d,%d' "
+        "-fill '#00ff00' -draw 'rectangle %d,0 %d,%d' "
+        "-fill '#0000ff' -draw 'rectangle 0,%d %d,%d' "
+        "-fill '#ffff00' -draw 'rectangle %d,%d %d,%d' "
+        "%s -quality 92 %s '%s' && exiftool -q -overwrite_original "
+        "-Orientation#=%d '%s'",
+        w, h, bw - 1, bh - 1, w - bw, w - 1, bh - 1, h - bh, bw - 1, h - 1,
+        w - bw, h - bh, w - 1, h - 1, store_ops[orientation],
+        convert_options ? convert_options : "", path, orientation, path));
 }
 
 GHashTable *tp_tags(const char *path)
 {
     GHashTable *tags =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    char *out =
-        tp_out("exiftool -a -G1 -s -n -all -validate -warning '%s'", path);
+    char *out = dk_test_sh_ok(
+        "exiftool -a -G1 -s -n -all -validate -warning '%s'", path);
     char **lines = g_strsplit(out, "\n", -1);
     for (char **l = lines; *l; l++) {
         /* "[IFD0]          Artist                          : Ni Komang" */
@@ -104,7 +72,7 @@ const char *tp_tag(GHashTable *tags, const char *key)
 
 void tp_identify(const char *path, int *width, int *height)
 {
-    char *out = tp_out("/usr/bin/identify -format '%%w %%h' '%s'", path);
+    char *out = dk_test_sh_ok("/usr/bin/identify -format '%%w %%h' '%s'", path);
     ck_assert_msg(sscanf(out, "%d %d", width, height) == 2, "identify: %s",
                   out);
     g_free(out);
@@ -115,8 +83,8 @@ tp_pixels tp_load(const char *path)
     char *raw = g_strdup_printf("%s.rgb", path);
     tp_pixels p = {0};
     tp_identify(path, &p.w, &p.h);
-    tp_sh("/usr/bin/convert '%s' -colorspace sRGB -depth 8 rgb:'%s'", path,
-          raw);
+    g_free(dk_test_sh_ok(
+        "/usr/bin/convert '%s' -colorspace sRGB -depth 8 rgb:'%s'", path, raw));
     gsize len = 0;
     p.rgb = (guint8 *)dk_test_read(raw, &len);
     ck_assert_msg(p.rgb && len == (gsize)p.w * p.h * 3,

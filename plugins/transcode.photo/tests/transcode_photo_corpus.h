@@ -6,11 +6,6 @@
 #include <glib.h>
 #include <stdbool.h>
 
-/* Runs a shell command; the test fails with its stderr if it fails. */
-void tp_sh(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-/* The same, returning stdout without surrounding white space (g_free). */
-char *tp_out(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
 /* A picture that looks visual_w x visual_h upright, with a red, green,
  * blue and yellow block in its top-left, top-right, bottom-left and
  * bottom-right corners on grey; stored turned so that EXIF orientation

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "video_clips.h"
 
 static char *root;  /* test folder */
@@ -100,7 +101,7 @@ static char *packets_md5(const char *path, const char *kind)
     char *cmd = g_strdup_printf("ffmpeg -nostdin -v error -i %s -map 0:%s "
                                 "-c copy -f md5 -",
                                 quoted, kind);
-    char *out = video_clips_sh(cmd);
+    char *out = dk_test_sh_ok("%s", cmd);
     g_free(cmd);
     g_free(quoted);
     return g_strstrip(out);
@@ -108,15 +109,15 @@ static char *packets_md5(const char *path, const char *kind)
 
 static double stream_duration(const char *path, const char *type)
 {
-    JsonNode *probe = video_clips_probe(path);
+    JsonObject *probe = dk_test_ffprobe_json(path, VIDEO_CLIPS_PROBE);
     JsonObject *stream = video_clips_stream(probe, type);
     ck_assert_msg(stream != NULL, "%s: no %s stream", path, type);
     double seconds = video_clips_number(stream, "duration");
-    json_node_unref(probe);
+    json_object_unref(probe);
     return seconds;
 }
 
-static const char *stream_codec(JsonNode *probe, const char *type)
+static const char *stream_codec(JsonObject *probe, const char *type)
 {
     JsonObject *stream = video_clips_stream(probe, type);
     ck_assert_ptr_nonnull(stream);
@@ -132,7 +133,7 @@ static double mean_volume(const char *path)
                                 "-af volumedetect -f null - 2>&1 | "
                                 "sed -n 's/.*mean_volume: \\(.*\\) dB/\\1/p'",
                                 quoted);
-    char *out = video_clips_sh(cmd);
+    char *out = dk_test_sh_ok("%s", cmd);
     double db = g_ascii_strtod(out, NULL);
     ck_assert_msg(*g_strstrip(out), "no volume for %s", path);
     g_free(out);
@@ -267,13 +268,12 @@ START_TEST(test_pcm_row)
                   manifest);
 
     char *source = g_build_filename(clips, file, NULL);
-    JsonNode *probe = video_clips_probe(stamped);
+    JsonObject *probe = dk_test_ffprobe_json(stamped, VIDEO_CLIPS_PROBE);
     ck_assert_str_eq(stream_codec(probe, "audio"), pcm_rows[_i].codec);
-    JsonObject *format =
-        json_object_get_object_member(json_node_get_object(probe), "format");
+    JsonObject *format = json_object_get_object_member(probe, "format");
     ck_assert_str_eq(json_object_get_string_member(format, "format_name"),
                      "mov,mp4,m4a,3gp,3g2,mj2");
-    json_node_unref(probe);
+    json_object_unref(probe);
     assert_clean_file(stamped);
     const char *kinds[] = {"v", "a"};
     for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
@@ -289,10 +289,10 @@ START_TEST(test_pcm_row)
     ck_assert_ptr_nonnull(youtube);
     ck_assert(g_str_has_suffix(youtube, ".mp4"));
     assert_clean_file(youtube);
-    probe = video_clips_probe(youtube);
+    probe = dk_test_ffprobe_json(youtube, VIDEO_CLIPS_PROBE);
     ck_assert_str_eq(stream_codec(probe, "video"), "h264");
     ck_assert_str_eq(stream_codec(probe, "audio"), "aac");
-    json_node_unref(probe);
+    json_object_unref(probe);
     ck_assert_msg(fabs(stream_duration(youtube, "video") -
                        stream_duration(source, "video")) <= 1.0 / 25 + 1e-3,
                   "%s: duration", file);

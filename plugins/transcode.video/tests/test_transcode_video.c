@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dk_test.h"
+#include "dk_test_tools.h"
 #include "video_clips.h"
 
 #define OVERLAY_TEXT "DOKPIM UJI 2025"
@@ -60,7 +61,7 @@ START_TEST(test_youtube_ready)
     char *out = output_of(&run_overlay, name);
     ck_assert_msg(g_file_test(out, G_FILE_TEST_EXISTS), "%s missing: %s", out,
                   run_overlay.err);
-    JsonNode *probe = video_clips_probe(out);
+    JsonObject *probe = dk_test_ffprobe_json(out, VIDEO_CLIPS_PROBE);
     ck_assert_int_eq(video_clips_count_streams(probe, "video"), 1);
     ck_assert_int_eq(video_clips_count_streams(probe, "audio"), 1);
     JsonObject *v = video_clips_stream(probe, "video");
@@ -81,7 +82,7 @@ START_TEST(test_youtube_ready)
         char *cmd = g_strdup_printf("ffmpeg -nostdin -i '%s' -vf idet -f null "
                                     "- 2>&1 | grep 'Multi frame'",
                                     out);
-        char *line = video_clips_sh(cmd);
+        char *line = dk_test_sh_ok("%s", cmd);
         int tff = 0, bff = 0, progressive = 0;
         const char *at = strstr(line, "TFF:");
         ck_assert_msg(at && sscanf(at, "TFF: %d BFF: %d Progressive: %d", &tff,
@@ -106,7 +107,7 @@ START_TEST(test_youtube_ready)
 
     /* duration within one output frame of the source's video */
     char *source = clip_path(name);
-    JsonNode *source_probe = video_clips_probe(source);
+    JsonObject *source_probe = dk_test_ffprobe_json(source, VIDEO_CLIPS_PROBE);
     double want = video_clips_number(video_clips_stream(source_probe, "video"),
                                      "duration");
     double got = video_clips_number(v, "duration");
@@ -122,14 +123,14 @@ START_TEST(test_youtube_ready)
             "ffmpeg -nostdin -v info -i '%s' -map 0:a -af volumedetect "
             "-f null - 2>&1 | grep max_volume",
             out);
-        char *volume = video_clips_sh(cmd);
+        char *volume = dk_test_sh_ok("%s", cmd);
         ck_assert_msg(strstr(volume, "-91") || strstr(volume, "-inf"),
                       "not silent: %s", volume);
         g_free(volume);
         g_free(cmd);
     }
-    json_node_unref(source_probe);
-    json_node_unref(probe);
+    json_object_unref(source_probe);
+    json_object_unref(probe);
     g_free(source);
     g_free(out);
 }
@@ -228,13 +229,12 @@ END_TEST
 
 static char *packet_hashes(const char *path, const char *stream)
 {
-    char *cmd = g_strdup_printf("ffprobe -v error -select_streams %s "
-                                "-show_packets -show_data_hash sha256 "
-                                "-show_entries packet=data_hash "
-                                "-of csv=p=0 '%s'",
-                                stream, path);
-    char *out = video_clips_sh(cmd);
-    g_free(cmd);
+    g_autofree char *options = g_strdup_printf(
+        "-select_streams %s -show_packets -show_data_hash sha256 "
+        "-show_entries packet=data_hash -of csv=p=0",
+        stream);
+    char *out = dk_test_ffprobe(path, options);
+    ck_assert_msg(out != NULL, "ffprobe could not read %s", path);
     return out;
 }
 

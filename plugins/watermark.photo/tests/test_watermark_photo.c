@@ -6,7 +6,6 @@
 
 #include <check.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +23,6 @@ const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
     return "leak:libfontconfig.so\n";
-}
-
-static void sh_ok(const char *cmd)
-{
-    char *err = NULL;
-    int status = dk_test_sh(cmd, NULL, &err);
-    ck_assert_msg(status == 0, "%s -> %d: %s", cmd, status, err);
-    g_free(err);
 }
 
 static char *path_in(const char *name)
@@ -59,7 +50,7 @@ static void setup(void)
         "'rectangle 0,0 99,39' -fill blue -draw 'rectangle 100,0 199,39' "
         "PNG32:logo.png && printf 'not a png' > bad.png",
         dir);
-    sh_ok(cmd);
+    g_free(dk_test_sh_ok("%s", cmd));
     g_free(cmd);
 }
 
@@ -110,21 +101,6 @@ static char *find_output(const char *root, const char *suffix)
     return found;
 }
 
-static char *tool_output(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static char *tool_output(const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *cmd = g_strdup_vprintf(fmt, args);
-    va_end(args);
-    char *out = NULL, *err = NULL;
-    int status = dk_test_sh(cmd, &out, &err);
-    ck_assert_msg(status == 0, "%s -> %d: %s", cmd, status, err);
-    g_free(cmd);
-    g_free(err);
-    return g_strstrip(out);
-}
-
 /* The picture as a viewer shows it (ImageMagick applies the orientation),
  * as packed RGB. */
 typedef struct visual {
@@ -139,9 +115,9 @@ static visual load_visual(const char *jpeg)
     char *name = g_strdup_printf("visual-%d.rgb", count++);
     char *raw = path_in(name);
     g_free(name);
-    char *size = tool_output("/usr/bin/convert '%s' -auto-orient -format "
-                             "'%%w %%h' -write info:- -depth 8 rgb:'%s'",
-                             jpeg, raw);
+    char *size = dk_test_sh_ok("/usr/bin/convert '%s' -auto-orient -format "
+                               "'%%w %%h' -write info:- -depth 8 rgb:'%s'",
+                               jpeg, raw);
     visual v = {0};
     ck_assert_int_eq(sscanf(size, "%d %d", &v.w, &v.h), 2);
     gsize len = 0;
@@ -174,10 +150,10 @@ START_TEST(test_full_size_every_orientation)
             "-XMP-dc:Title='%s' o%d.jpg",
             inputs, inputs, STORED_W, STORED_H, o, o, ARTIST, HEADLINE,
             HEADLINE, o);
-        sh_ok(cmd);
+        g_free(dk_test_sh_ok("%s", cmd));
         g_free(cmd);
     }
-    char *before = tool_output("cd '%s' && sha256sum o*.jpg", inputs);
+    char *before = dk_test_sh_ok("cd '%s' && sha256sum o*.jpg", inputs);
     char *pipeline = write_pipeline(
         "full.conf", "logo=logo.png\ntext=Badung\nfull-size=true\n"
                      "opacity=1\n");
@@ -186,7 +162,7 @@ START_TEST(test_full_size_every_orientation)
     int status = run(pipeline, library, inputs, &err);
     ck_assert_msg(status == 0, "dokpim exit %d: %s", status, err);
     g_free(err);
-    char *after = tool_output("cd '%s' && sha256sum o*.jpg", inputs);
+    char *after = dk_test_sh_ok("cd '%s' && sha256sum o*.jpg", inputs);
     ck_assert_str_eq(before, after); /* the inputs are never written */
 
     for (int o = 1; o <= 8; o++) {
@@ -197,25 +173,25 @@ START_TEST(test_full_size_every_orientation)
         ck_assert_msg(out != NULL, "orientation %d: no %s", o, suffix);
 
         /* ImageMagick opens it, stored size and orientation unchanged */
-        char *info = tool_output("/usr/bin/identify -format '%%m %%w %%h "
-                                 "%%[orientation]' '%s'",
-                                 out);
+        char *info = dk_test_sh_ok("/usr/bin/identify -format '%%m %%w %%h "
+                                   "%%[orientation]' '%s'",
+                                   out);
         char *want = g_strdup_printf("JPEG %d %d %s", STORED_W, STORED_H,
                                      orientation_names[o]);
         ck_assert_str_eq(info, want);
 
         /* EXIF, IPTC and XMP came across */
-        char *tags = tool_output("exiftool -s3 -Artist -IPTC:Headline "
-                                 "-XMP-dc:Title '%s'",
-                                 out);
+        char *tags = dk_test_sh_ok("exiftool -s3 -Artist -IPTC:Headline "
+                                   "-XMP-dc:Title '%s'",
+                                   out);
         char *want_tags =
             g_strdup_printf("%s\n%s\n%s", ARTIST, HEADLINE, HEADLINE);
         ck_assert_str_eq(tags, want_tags);
         /* and exiftool finds nothing new to complain about */
-        char *valid_in = tool_output(
+        char *valid_in = dk_test_sh_ok(
             "exiftool -validate -warning -a -s3 '%s' | grep -v '^$' | sort",
             src);
-        char *valid_out = tool_output(
+        char *valid_out = dk_test_sh_ok(
             "exiftool -validate -warning -a -s3 '%s' | grep -v '^$' | sort",
             out);
         ck_assert_str_eq(valid_out, valid_in);
@@ -285,7 +261,7 @@ static const struct {
 /* Mean sRGB colour of the bottom-right 60x40 pixels. */
 static void corner_colour(const char *jpeg, int rgb[3])
 {
-    char *out = tool_output(
+    char *out = dk_test_sh_ok(
         "/usr/bin/convert '%s' -colorspace sRGB -gravity southeast -crop "
         "60x40+0+0 +repage -resize '1x1!' -format "
         "'%%[fx:int(255*r+0.5)] %%[fx:int(255*g+0.5)] %%[fx:int(255*b+0.5)]' "
@@ -300,7 +276,7 @@ START_TEST(test_awkward_photos)
     char *inputs = path_in("awkward");
     char *cmd = g_strdup_printf("mkdir -p '%s' && cd '%s' && %s", inputs,
                                 inputs, awkward[_i].make);
-    sh_ok(cmd);
+    g_free(dk_test_sh_ok("%s", cmd));
     g_free(cmd);
     char *pipeline = write_pipeline(
         "awkward.conf", "logo=logo.png\nfull-size=true\nposition=top-left\n");
@@ -311,8 +287,8 @@ START_TEST(test_awkward_photos)
                   status, err);
     char *out = find_output(library, "_wm.jpg");
     ck_assert_msg(out != NULL, "%s: no output", awkward[_i].name);
-    char *info =
-        tool_output("/usr/bin/identify -format '%%m %%[colorspace]' '%s'", out);
+    char *info = dk_test_sh_ok(
+        "/usr/bin/identify -format '%%m %%[colorspace]' '%s'", out);
     char *want = g_strdup_printf("JPEG %s", awkward[_i].colorspace);
     ck_assert_str_eq(info, want);
     /* away from the mark the colours are the photo's (as ImageMagick
@@ -337,7 +313,7 @@ START_TEST(test_request_stored_in_manifest)
     char *cmd = g_strdup_printf("mkdir -p '%s' && cd '%s' && /usr/bin/convert "
                                 "-size 200x100 xc:gray50 one.jpg",
                                 inputs, inputs);
-    sh_ok(cmd);
+    g_free(dk_test_sh_ok("%s", cmd));
     g_free(cmd);
     char *pipeline = write_pipeline("plain.conf",
                                     "logo=logo.png\nposition=custom\nx=0.25\n");
@@ -347,7 +323,7 @@ START_TEST(test_request_stored_in_manifest)
     ck_assert_msg(status == 0, "dokpim exit %d: %s", status, err);
     char *wm = find_output(library, "_wm.jpg");
     ck_assert_ptr_null(wm); /* nothing drawn without full-size */
-    char *manifest = tool_output("cat '%s'/items/*.ini", library);
+    char *manifest = dk_test_sh_ok("cat '%s'/items/*.ini", library);
     /* the text template expanded for the item, the rest as configured */
     ck_assert_ptr_nonnull(
         strstr(manifest, "Prokompim Badung \xc2\xb7 Rapat Koordinasi"));
@@ -375,7 +351,7 @@ START_TEST(test_bad_config)
     char *cmd = g_strdup_printf("mkdir -p '%s' && /usr/bin/convert -size "
                                 "64x64 xc:gray50 '%s/one.jpg'",
                                 inputs, inputs);
-    sh_ok(cmd);
+    g_free(dk_test_sh_ok("%s", cmd));
     g_free(cmd);
     char *pipeline = write_pipeline("bad.conf", bad_configs[_i].lines);
     char *library = path_in("library-bad");
