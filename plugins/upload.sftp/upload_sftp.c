@@ -17,7 +17,6 @@
 
 #include <curl/curl.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct upload_sftp_config {
     dk_storage_options storage; /* url is the first row below */

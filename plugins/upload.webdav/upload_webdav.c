@@ -16,7 +16,6 @@
 
 #include <curl/curl.h>
 #include <string.h>
-#include <sys/stat.h>
 
 typedef struct upload_webdav_config {
     dk_storage_options storage; /* url is the first row below */
@@ -190,24 +189,6 @@ static int upload_webdav_check(const dk_stage *stage, const void *config,
     return 0;
 }
 
-/* The state of one job: its connection. */
-static int upload_webdav_open(const dk_stage *stage, const void *config,
-                              void **state, dk_error *err)
-{
-    (void)stage, (void)config;
-    dk_http_client *http = dk_http_client_new();
-    if (!http)
-        return dk_error_set(err, DK_ERR_NOMEM, "cannot start libcurl");
-    *state = http;
-    return 0;
-}
-
-static void upload_webdav_close(void *state)
-{
-    dk_http_client *http = state;
-    dk_http_client_free(&http);
-}
-
 static int upload_webdav_process(const dk_stage *stage, void *state,
                                  dk_item *item, dk_error *err)
 {
@@ -234,8 +215,8 @@ DK_PLUGIN_DEFINE(upload_webdav) = {
     .options = upload_webdav_options,
     .config_size = sizeof(upload_webdav_config),
     .check = upload_webdav_check,
-    .open = upload_webdav_open,
+    .open = dk_http_open_state, /* the job's connection */
     .process = upload_webdav_process,
     .perform = upload_webdav_perform,
-    .close = upload_webdav_close,
+    .close = dk_http_close_state,
 };

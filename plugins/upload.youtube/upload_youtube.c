@@ -14,7 +14,6 @@
 #include "upload_youtube.h"
 
 #include <string.h>
-#include <sys/stat.h>
 
 static const dk_option upload_youtube_options[] = {
     {"credentials", DK_OPT_PATH, "",
@@ -120,17 +119,7 @@ static int upload_youtube_open(const dk_stage *stage, const void *config,
                             "auth` made (e.g. --set "
                             "%s.credentials=$HOME/.config/dokpim/youtube.json)",
                             dk_stage_name(stage));
-    dk_http_client *http = dk_http_client_new();
-    if (!http)
-        return dk_error_set(err, DK_ERR_NOMEM, "cannot start libcurl");
-    *state = http;
-    return 0;
-}
-
-static void upload_youtube_close(void *state)
-{
-    dk_http_client *http = state;
-    dk_http_client_free(&http);
+    return dk_http_open_state(stage, config, state, err);
 }
 
 static int upload_youtube_process(const dk_stage *stage, void *state,
@@ -194,5 +183,5 @@ DK_PLUGIN_DEFINE(upload_youtube) = {
     .open = upload_youtube_open,
     .process = upload_youtube_process,
     .perform = upload_youtube_perform,
-    .close = upload_youtube_close,
+    .close = dk_http_close_state,
 };
