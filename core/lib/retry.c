@@ -16,6 +16,14 @@ dk_retry_policy dk_retry_policy_default(void)
     };
 }
 
+dk_retry_policy dk_retry_policy_from_options(const dk_retry_options *options)
+{
+    dk_retry_policy policy = dk_retry_policy_default();
+    policy.first_wait = options->first_wait;
+    policy.max_attempts = options->retries;
+    return policy;
+}
+
 void dk_retry_report_progress(void *item, int attempt, double wait,
                               const char *why)
 {

@@ -45,6 +45,23 @@ void dk_http_client_free(dk_http_client **client)
     *client = NULL;
 }
 
+int dk_http_open_state(const dk_stage *stage, const void *config, void **state,
+                       dk_error *err)
+{
+    (void)stage, (void)config;
+    dk_http_client *client = dk_http_client_new();
+    if (!client)
+        return dk_error_set(err, DK_ERR_NOMEM, "cannot start libcurl");
+    *state = client;
+    return 0;
+}
+
+void dk_http_close_state(void *state)
+{
+    dk_http_client *client = state;
+    dk_http_client_free(&client);
+}
+
 void dk_http_response_clear(dk_http_response *response)
 {
     if (response->body)

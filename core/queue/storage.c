@@ -180,39 +180,38 @@ dk_http_request dk_storage_put_request(dk_job *job, const char *url,
     };
 }
 
-int dk_storage_enqueue(const dk_stage *stage, dk_item *item, const char *scheme,
-                       const char *name, dk_error *err)
+int dk_storage_enqueue(const dk_stage *stage, const dk_storage_options *options,
+                       dk_item *item, const char *scheme, const char *name,
+                       dk_error *err)
 {
     g_autofree char *target =
-        g_strconcat(scheme, ":", dk_stage_string(stage, "url"), " ",
-                    dk_stage_string(stage, "remote-path"), NULL);
+        g_strconcat(scheme, ":", options->url, " ",
+                    dk_template_text(options->remote_path), NULL);
     dk_meta *meta = dk_meta_new();
     dk_meta_set_string(meta, "target-name", name);
     dk_enqueue_request request = {
-        .role = dk_stage_string(stage, "role"), .target = target, .meta = meta};
+        .role = options->role, .target = target, .meta = meta};
     int rc = dk_queue_enqueue(stage, item, &request, NULL, NULL, err);
     dk_meta_free(&meta);
     return rc;
 }
 
-int dk_storage_perform(const dk_stage *stage, dk_job *job,
+int dk_storage_perform(const dk_storage_options *options, dk_job *job,
                        const dk_storage_ops *ops, void *ctx,
                        dk_http_client *http, dk_error *err)
 {
     if (!http)
         return dk_error_set(err, DK_ERR_NOMEM, "cannot start libcurl");
-    g_autofree char *url = dk_storage_url(dk_stage_string(stage, "url"),
-                                          dk_job_meta(job, "remote-path"));
+    g_autofree char *url =
+        dk_storage_url(options->url, dk_job_meta(job, "remote-path"));
     dk_storage_target target = {
         .ops = ops,
         .ctx = ctx,
         .http = http,
         .url = url,
-        .verify_hash = strcmp(dk_stage_string(stage, "verify"), "sha256") == 0,
-        .policy = dk_retry_policy_default(),
-        .stall_seconds = dk_stage_int(stage, "stall-timeout"),
+        .verify_hash = options->verify == DK_STORAGE_VERIFY_SHA256,
+        .policy = dk_retry_policy_from_options(&options->retry),
+        .stall_seconds = options->retry.stall_seconds,
     };
-    target.policy.first_wait = dk_stage_double(stage, "retry-wait");
-    target.policy.max_attempts = (int)dk_stage_int(stage, "retries");
     return dk_storage_send(job, &target, err);
 }

@@ -17,30 +17,44 @@
 
 #include <curl/curl.h>
 #include <string.h>
-#include <sys/stat.h>
+
+typedef struct upload_sftp_config {
+    dk_storage_options storage; /* url is the first row below */
+    const char *user;
+    const char *key;
+    const char *known_hosts;
+} upload_sftp_config;
 
 static const dk_option upload_sftp_options[] = {
     {"url", DK_OPT_STRING, NULL,
      "folder on the server: sftp://HOST[:PORT]/absolute/path/",
-     .flags = DK_OPTION_REQUIRED},
-    {"user", DK_OPT_STRING, "", "login name (empty: the current user)"},
+     .flags = DK_OPTION_REQUIRED, DK_FIELD(upload_sftp_config, storage.url)},
+    {"user", DK_OPT_STRING, "", "login name (empty: the current user)",
+     DK_FIELD(upload_sftp_config, user)},
     {"key", DK_OPT_PATH, NULL,
      "private key file for the login (mode 0600; KEY.pub beside it)",
-     .flags = DK_OPTION_REQUIRED | DK_OPTION_PRIVATE_FILE},
+     .flags = DK_OPTION_REQUIRED | DK_OPTION_PRIVATE_FILE,
+     DK_FIELD(upload_sftp_config, key)},
     {"known-hosts", DK_OPT_PATH, "",
      "known_hosts file the server's key must be in (empty: "
-     "~/.ssh/known_hosts)"},
-    DK_STORAGE_OPTIONS,
+     "~/.ssh/known_hosts)",
+     DK_FIELD(upload_sftp_config, known_hosts)},
+    DK_STORAGE_OPTIONS(upload_sftp_config, storage),
     {NULL},
 };
 
-typedef struct sftp_ctx {
-    const dk_stage *stage;
-    dk_job *job;
+/* What open() acquires for a job: the connection and the login. */
+typedef struct sftp_state {
     dk_http_client *http;
     char *known_hosts;
-    char *public_key;
+    char *public_key; /* NULL: libcurl derives it */
     const char *user;
+} sftp_state;
+
+typedef struct sftp_ctx {
+    const upload_sftp_config *config;
+    const sftp_state *state;
+    dk_job *job;
     /* per request */
     struct curl_slist *quote;
     bool append;
@@ -62,13 +76,13 @@ static int sftp_setup(void *curl, void *user, dk_error *err)
     sftp_ctx *c = user;
     curl_easy_setopt(curl, CURLOPT_SSH_AUTH_TYPES,
                      (long)CURLSSH_AUTH_PUBLICKEY);
-    curl_easy_setopt(curl, CURLOPT_SSH_PRIVATE_KEYFILE,
-                     dk_stage_string(c->stage, "key"));
-    if (c->public_key)
-        curl_easy_setopt(curl, CURLOPT_SSH_PUBLIC_KEYFILE, c->public_key);
-    curl_easy_setopt(curl, CURLOPT_SSH_KNOWNHOSTS, c->known_hosts);
+    curl_easy_setopt(curl, CURLOPT_SSH_PRIVATE_KEYFILE, c->config->key);
+    if (c->state->public_key)
+        curl_easy_setopt(curl, CURLOPT_SSH_PUBLIC_KEYFILE,
+                         c->state->public_key);
+    curl_easy_setopt(curl, CURLOPT_SSH_KNOWNHOSTS, c->state->known_hosts);
     curl_easy_setopt(curl, CURLOPT_SSH_KEYFUNCTION, sftp_key_check);
-    curl_easy_setopt(curl, CURLOPT_USERNAME, c->user);
+    curl_easy_setopt(curl, CURLOPT_USERNAME, c->state->user);
     if (c->quote)
         curl_easy_setopt(curl, CURLOPT_QUOTE, c->quote);
     if (c->append)
@@ -82,10 +96,10 @@ static int sftp_setup(void *curl, void *user, dk_error *err)
 static int sftp_perform(sftp_ctx *c, dk_http_request *request,
                         dk_http_response *response, dk_error *err)
 {
-    request->stall_seconds = dk_stage_int(c->stage, "stall-timeout");
+    request->stall_seconds = c->config->storage.retry.stall_seconds;
     request->setup = sftp_setup;
     request->setup_user = c;
-    int rc = dk_http_perform(c->http, request, response, err);
+    int rc = dk_http_perform(c->state->http, request, response, err);
     c->append = c->make_dirs = false;
     if (c->quote)
         curl_slist_free_all(c->quote);
@@ -194,16 +208,49 @@ static const dk_storage_ops sftp_ops = {
     .can_append = true,
 };
 
-static int upload_sftp_open(const dk_stage *stage, void **state, dk_error *err)
+static int upload_sftp_check(const dk_stage *stage, const void *config,
+                             dk_error *err)
 {
-    *state = NULL;
-    const char *url = dk_stage_string(stage, "url");
+    (void)stage;
+    /* the key's mode is the core's check (DK_OPTION_PRIVATE_FILE) */
+    const char *url = ((const upload_sftp_config *)config)->storage.url;
     if (!g_str_has_prefix(url, "sftp://") || !strchr(url + 7, '/'))
         return dk_error_set(err, DK_ERR_CONFIG,
                             "url '%s' is not sftp://HOST/absolute/path/", url);
-    const char *key = dk_stage_string(stage, "key");
-    if (dk_check_private_file(key, err) < 0)
-        return dk_error_prefix(err, "key ");
+    return 0;
+}
+
+static void upload_sftp_close(void *state)
+{
+    sftp_state *s = state;
+    if (!s)
+        return;
+    dk_http_client_free(&s->http);
+    g_free(s->known_hosts);
+    g_free(s->public_key);
+    g_free(s);
+}
+
+static int upload_sftp_open(const dk_stage *stage, const void *config,
+                            void **state, dk_error *err)
+{
+    (void)stage;
+    const upload_sftp_config *c = config;
+    sftp_state *s = g_new0(sftp_state, 1);
+    s->http = dk_http_client_new();
+    if (!s->http) {
+        upload_sftp_close(s);
+        return dk_error_set(err, DK_ERR_NOMEM, "cannot start libcurl");
+    }
+    s->known_hosts =
+        *c->known_hosts
+            ? g_strdup(c->known_hosts)
+            : g_build_filename(g_get_home_dir(), ".ssh", "known_hosts", NULL);
+    s->public_key = g_strconcat(c->key, ".pub", NULL);
+    if (!g_file_test(s->public_key, G_FILE_TEST_EXISTS))
+        g_clear_pointer(&s->public_key, g_free);
+    s->user = *c->user ? c->user : g_get_user_name();
+    *state = s;
     return 0;
 }
 
@@ -211,41 +258,29 @@ static int upload_sftp_process(const dk_stage *stage, void *state,
                                dk_item *item, dk_error *err)
 {
     (void)state;
-    return dk_storage_enqueue(stage, item, "sftp", "SFTP", err);
+    const upload_sftp_config *c = dk_stage_config(stage);
+    return dk_storage_enqueue(stage, &c->storage, item, "sftp", "SFTP", err);
 }
 
 static int upload_sftp_perform(const dk_stage *stage, void *state, dk_job *job,
                                dk_error *err)
 {
-    (void)state;
-    int rc = upload_sftp_open(stage, &state, err);
-    if (rc < 0)
-        return rc;
-    sftp_ctx ctx = {.stage = stage, .job = job, .http = dk_http_client_new()};
-    const char *known = dk_stage_string(stage, "known-hosts");
-    ctx.known_hosts =
-        known && *known
-            ? g_strdup(known)
-            : g_build_filename(g_get_home_dir(), ".ssh", "known_hosts", NULL);
-    ctx.public_key = g_strconcat(dk_stage_string(stage, "key"), ".pub", NULL);
-    if (!g_file_test(ctx.public_key, G_FILE_TEST_EXISTS))
-        g_clear_pointer(&ctx.public_key, g_free);
-    const char *user = dk_stage_string(stage, "user");
-    ctx.user = user && *user ? user : g_get_user_name();
-    rc = dk_storage_perform(stage, job, &sftp_ops, &ctx, ctx.http, err);
-    dk_http_client_free(&ctx.http);
-    g_free(ctx.known_hosts);
-    g_free(ctx.public_key);
-    return rc;
+    const sftp_state *s = state;
+    sftp_ctx ctx = {.config = dk_stage_config(stage), .state = s, .job = job};
+    return dk_storage_perform(&ctx.config->storage, job, &sftp_ops, &ctx,
+                              s->http, err);
 }
 
 DK_PLUGIN_DEFINE(upload_sftp) = {
     .name = "upload.sftp",
     .summary = "queue files for an SFTP server; resumed, checked, atomic",
-    .stage = DK_STAGE_UPLOAD,
-    .kinds = DK_KIND_ANY,
+    .role = DK_ROLE_UPLOAD,
+    .item_kinds = DK_KIND_ANY,
     .options = upload_sftp_options,
+    .config_size = sizeof(upload_sftp_config),
+    .check = upload_sftp_check,
     .open = upload_sftp_open,
     .process = upload_sftp_process,
     .perform = upload_sftp_perform,
+    .close = upload_sftp_close,
 };

@@ -16,33 +16,37 @@
 
 #include <curl/curl.h>
 #include <string.h>
-#include <sys/stat.h>
+
+typedef struct upload_webdav_config {
+    dk_storage_options storage; /* url is the first row below */
+    const char *netrc;
+} upload_webdav_config;
 
 static const dk_option upload_webdav_options[] = {
     {"url", DK_OPT_STRING, NULL,
      "WebDAV folder the files go under (http:// or https://, ending in /)",
-     .flags = DK_OPTION_REQUIRED},
+     .flags = DK_OPTION_REQUIRED, DK_FIELD(upload_webdav_config, storage.url)},
     {"netrc", DK_OPT_PATH, "",
      "netrc file with the server's login (mode 0600); empty: no login",
-     .flags = DK_OPTION_PRIVATE_FILE},
-    DK_STORAGE_OPTIONS,
+     .flags = DK_OPTION_PRIVATE_FILE, DK_FIELD(upload_webdav_config, netrc)},
+    DK_STORAGE_OPTIONS(upload_webdav_config, storage),
     {NULL},
 };
 
 typedef struct webdav_ctx {
-    const dk_stage *stage;
+    const upload_webdav_config *config;
     dk_job *job;
     dk_http_client *http;
 } webdav_ctx;
 
 static int webdav_setup(void *curl, void *user, dk_error *err)
 {
+    (void)err;
     webdav_ctx *c = user;
-    const char *netrc = dk_stage_string(c->stage, "netrc");
-    if (!netrc || !*netrc)
+    /* the core refused a netrc others may read when it built the stage */
+    const char *netrc = c->config->netrc;
+    if (!*netrc)
         return 0;
-    if (dk_check_private_file(netrc, err) < 0)
-        return dk_error_prefix(err, "netrc file ");
     curl_easy_setopt(curl, CURLOPT_NETRC, (long)CURL_NETRC_REQUIRED);
     curl_easy_setopt(curl, CURLOPT_NETRC_FILE, netrc);
     return 0;
@@ -57,7 +61,7 @@ static int webdav_request(webdav_ctx *c, const char *method, const char *url,
                                .url = url,
                                .headers = headers,
                                .stall_seconds =
-                                   dk_stage_int(c->stage, "stall-timeout"),
+                                   c->config->storage.retry.stall_seconds,
                                .timeout_seconds = 120,
                                .setup = webdav_setup,
                                .setup_user = c};
@@ -103,7 +107,7 @@ static int webdav_size(void *user, const char *url, int64_t *size,
 static int webdav_make_parents(void *user, const char *url, dk_error *err)
 {
     webdav_ctx *c = user;
-    const char *base = dk_stage_string(c->stage, "url");
+    const char *base = c->config->storage.url;
     size_t start = strlen(base);
     while (start > 0 && base[start - 1] == '/')
         start--;
@@ -127,7 +131,7 @@ static int webdav_send(void *user, const char *url, int64_t offset,
 {
     webdav_ctx *c = user;
     dk_http_request request = dk_storage_put_request(c->job, url, offset);
-    request.stall_seconds = dk_stage_int(c->stage, "stall-timeout");
+    request.stall_seconds = c->config->storage.retry.stall_seconds;
     request.setup = webdav_setup;
     request.setup_user = c;
     dk_http_response response;
@@ -169,11 +173,12 @@ static const dk_storage_ops webdav_ops = {
     .can_append = false,
 };
 
-static int upload_webdav_open(const dk_stage *stage, void **state,
-                              dk_error *err)
+static int upload_webdav_check(const dk_stage *stage, const void *config,
+                               dk_error *err)
 {
-    *state = NULL;
-    const char *url = dk_stage_string(stage, "url");
+    (void)stage;
+    const upload_webdav_config *c = config;
+    const char *url = c->storage.url;
     if (!g_str_has_prefix(url, "http://") && !g_str_has_prefix(url, "https://"))
         return dk_error_set(err, DK_ERR_CONFIG,
                             "url '%s' is not an http:// or https:// address",
@@ -188,26 +193,30 @@ static int upload_webdav_process(const dk_stage *stage, void *state,
                                  dk_item *item, dk_error *err)
 {
     (void)state;
-    return dk_storage_enqueue(stage, item, "webdav", "WebDAV", err);
+    const upload_webdav_config *c = dk_stage_config(stage);
+    return dk_storage_enqueue(stage, &c->storage, item, "webdav", "WebDAV",
+                              err);
 }
 
 static int upload_webdav_perform(const dk_stage *stage, void *state,
                                  dk_job *job, dk_error *err)
 {
-    (void)state;
-    webdav_ctx ctx = {.stage = stage, .job = job, .http = dk_http_client_new()};
-    int rc = dk_storage_perform(stage, job, &webdav_ops, &ctx, ctx.http, err);
-    dk_http_client_free(&ctx.http);
-    return rc;
+    webdav_ctx ctx = {
+        .config = dk_stage_config(stage), .job = job, .http = state};
+    return dk_storage_perform(&ctx.config->storage, job, &webdav_ops, &ctx,
+                              ctx.http, err);
 }
 
 DK_PLUGIN_DEFINE(upload_webdav) = {
     .name = "upload.webdav",
     .summary = "queue files for WebDAV storage; checked, atomic upload",
-    .stage = DK_STAGE_UPLOAD,
-    .kinds = DK_KIND_ANY,
+    .role = DK_ROLE_UPLOAD,
+    .item_kinds = DK_KIND_ANY,
     .options = upload_webdav_options,
-    .open = upload_webdav_open,
+    .config_size = sizeof(upload_webdav_config),
+    .check = upload_webdav_check,
+    .open = dk_http_open_state, /* the job's connection */
     .process = upload_webdav_process,
     .perform = upload_webdav_perform,
+    .close = dk_http_close_state,
 };

@@ -37,22 +37,18 @@ static void on_retry(void *user, int attempt, double wait, const char *why)
                 wait);
 }
 
-int youtube_client_init(youtube_client *c, const dk_stage *stage, dk_job *job,
-                        dk_error *err)
+int youtube_client_init(youtube_client *c, const upload_youtube_config *config,
+                        dk_http_client *http, dk_job *job, dk_error *err)
 {
     memset(c, 0, sizeof *c);
-    c->stage = stage;
+    c->config = config;
     c->job = job;
-    c->api_base = dk_stage_string(stage, "api-base");
-    c->policy = dk_retry_policy_default();
-    c->policy.first_wait = dk_stage_double(stage, "retry-wait");
-    c->policy.max_attempts = (int)dk_stage_int(stage, "retries");
+    c->http = http;
+    c->api_base = config->api_base;
+    c->policy = dk_retry_policy_from_options(&config->retry);
     c->policy.on_retry = on_retry;
     c->policy.user = c;
-    c->http = dk_http_client_new();
-    if (!c->http)
-        return dk_error_set(err, DK_ERR_NOMEM, "cannot start libcurl");
-    const char *path = dk_stage_string(stage, "credentials");
+    const char *path = config->credentials;
     if (is_revoked(path)) {
         g_autofree char *reason = g_strdup_printf(
             "refresh token expired or revoked; run: dokpim youtube auth %s",
@@ -68,7 +64,6 @@ int youtube_client_init(youtube_client *c, const dk_stage *stage, dk_job *job,
 
 void youtube_client_clear(youtube_client *c)
 {
-    dk_http_client_free(&c->http);
     dk_oauth_free(&c->credentials);
     if (c->token)
         memset(c->token, 0, strlen(c->token));
@@ -139,16 +134,18 @@ int youtube_send(youtube_client *c, const dk_http_request *request,
     return 0;
 }
 
-int youtube_send_retried(youtube_client *c, const dk_http_request *request,
+int youtube_exchange_run(youtube_client *c, const youtube_exchange *exchange,
                          youtube_reply *reply, dk_error *err)
 {
     dk_retry retry;
     dk_retry_init(&retry, &c->policy);
     bool sent = false;
+    bool after_wait = false;
     for (;;) {
-        int rc = youtube_send(c, request, reply, err);
+        int rc = exchange->attempt(c, exchange->user, after_wait, reply, err);
         sent = sent || reply->sent;
         reply->sent = sent;
+        after_wait = false;
         g_autofree char *why = NULL;
         if (rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT)
             why = g_strdup(err->message);
@@ -156,16 +153,49 @@ int youtube_send_retried(youtube_client *c, const dk_http_request *request,
             return rc;
         else if (reply->verdict == YOUTUBE_RETRY)
             why = youtube_reply_error(reply);
-        else
+        else if (!exchange->judge)
             return 0;
+        else {
+            rc = exchange->judge(c, exchange->user, reply, &why, err);
+            if (rc == YOUTUBE_NEXT_PROGRESS)
+                dk_retry_reset(&retry);
+            if (rc == YOUTUBE_NEXT_AGAIN || rc == YOUTUBE_NEXT_PROGRESS)
+                continue;
+            if (rc != YOUTUBE_NEXT_WAIT)
+                return rc < 0 ? rc : 0;
+        }
         rc = dk_retry_wait(&retry, why, err);
         if (rc < 0)
             return rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
+        after_wait = true;
     }
 }
 
-int youtube_call(youtube_client *c, const char *method, const char *url,
-                 const char *json_body, youtube_reply *reply, dk_error *err)
+/* The same request on every attempt. */
+static int send_same(youtube_client *c, void *user, bool after_wait,
+                     youtube_reply *reply, dk_error *err)
+{
+    (void)after_wait;
+    return youtube_send(c, user, reply, err);
+}
+
+int youtube_request(youtube_client *c, youtube_cost cost,
+                    const dk_http_request *request, youtube_reply *reply,
+                    dk_error *err)
+{
+    youtube_charge charge;
+    int rc = youtube_quota_take(c, cost.units, cost.insert, &charge, err);
+    if (rc != 0)
+        return rc; /* 1: deferred to the next quota day */
+    youtube_exchange exchange = {.attempt = send_same, .user = (void *)request};
+    rc = youtube_exchange_run(c, &exchange, reply, err);
+    youtube_quota_settle(c, &charge, reply->sent);
+    return rc;
+}
+
+int youtube_call(youtube_client *c, youtube_cost cost, const char *method,
+                 const char *url, const char *json_body, youtube_reply *reply,
+                 dk_error *err)
 {
     static const char *const json_headers[] = {
         "Content-Type: application/json; charset=UTF-8", NULL};
@@ -175,15 +205,12 @@ int youtube_call(youtube_client *c, const char *method, const char *url,
         .headers = json_body ? json_headers : NULL,
         .body = json_body,
         .body_length = json_body ? strlen(json_body) : 0,
-        .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
+        .stall_seconds = c->config->retry.stall_seconds,
         .timeout_seconds = 300,
     };
-    int rc = youtube_send_retried(c, &request, reply, err);
-    if (rc == 0 && (reply->verdict == YOUTUBE_QUOTA ||
-                    reply->verdict == YOUTUBE_UPLOAD_LIMIT)) {
+    int rc = youtube_request(c, cost, &request, reply, err);
+    if (rc == 0 && youtube_quota_answer(c, reply, err) != 0) {
         g_autofree char *text = youtube_reply_error(reply);
-        youtube_quota_spent(c, reply->verdict == YOUTUBE_UPLOAD_LIMIT, text,
-                            err);
         return dk_error_set(err, DK_ERR_UNSUPPORTED, "%s", text);
     }
     return rc;

@@ -9,17 +9,23 @@
 #define TAGS_MAX_CHARS        500
 #define CHUNK_UNIT            262144
 
-int youtube_check_stage(const dk_stage *stage, dk_error *err)
+const char *youtube_privacy_name(int privacy)
 {
-    int64_t chunk = dk_stage_int(stage, "chunk-size");
+    static const char *const names[] = {"public", "unlisted", "private"};
+    return privacy >= 0 && privacy < (int)G_N_ELEMENTS(names) ? names[privacy]
+                                                              : "private";
+}
+
+int youtube_check_config(const upload_youtube_config *config, dk_error *err)
+{
+    int chunk = config->chunk_size;
     if (chunk % CHUNK_UNIT)
         return dk_error_set(err, DK_ERR_CONFIG,
-                            "chunk-size %" G_GINT64_FORMAT
-                            " is not a multiple of 262144 (256 KiB), which "
-                            "the resumable protocol requires",
+                            "chunk-size %d is not a multiple of 262144 (256 "
+                            "KiB), which the resumable protocol requires",
                             chunk);
-    const char *publish = dk_stage_string(stage, "publish-at");
-    if (publish && *publish) {
+    const char *publish = config->publish_at;
+    if (*publish) {
         GDateTime *when = g_date_time_new_from_iso8601(publish, NULL);
         if (!when)
             return dk_error_set(err, DK_ERR_CONFIG,
@@ -27,13 +33,13 @@ int youtube_check_stage(const dk_stage *stage, dk_error *err)
                                 "an offset (e.g. 2024-09-02T19:00:00+08:00)",
                                 publish);
         g_date_time_unref(when);
-        if (strcmp(dk_stage_string(stage, "privacy"), "private") != 0)
+        if (config->privacy != YOUTUBE_PRIVATE)
             return dk_error_set(err, DK_ERR_CONFIG,
                                 "publish-at needs privacy=private: YouTube "
                                 "publishes a private video at that time");
     }
-    const char *playlist = dk_stage_string(stage, "playlist");
-    for (const char *p = playlist; p && *p; p++)
+    const char *playlist = config->playlist;
+    for (const char *p = playlist; *p; p++)
         if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
             return dk_error_set(err, DK_ERR_CONFIG,
                                 "playlist '%s' is not a playlist id (e.g. "
@@ -116,7 +122,7 @@ static void add_string(JsonBuilder *b, const char *name, const char *value)
     json_builder_add_string_value(b, value);
 }
 
-char *youtube_video_json(const dk_stage *stage, const dk_job *job)
+char *youtube_video_json(const upload_youtube_config *config, const dk_job *job)
 {
     JsonBuilder *b = json_builder_new();
     json_builder_begin_object(b);
@@ -133,8 +139,7 @@ char *youtube_video_json(const dk_stage *stage, const dk_job *job)
         json_builder_end_array(b);
     }
     g_strfreev(tags);
-    g_autofree char *category =
-        g_strdup_printf("%" G_GINT64_FORMAT, dk_stage_int(stage, "category"));
+    g_autofree char *category = g_strdup_printf("%d", config->category);
     add_string(b, "categoryId", category);
     add_string(b, "defaultLanguage", dk_job_meta(job, "language"));
     add_string(b, "defaultAudioLanguage", dk_job_meta(job, "language"));
@@ -142,10 +147,10 @@ char *youtube_video_json(const dk_stage *stage, const dk_job *job)
 
     json_builder_set_member_name(b, "status");
     json_builder_begin_object(b);
-    add_string(b, "privacyStatus", dk_stage_string(stage, "privacy"));
-    add_string(b, "publishAt", dk_stage_string(stage, "publish-at"));
+    add_string(b, "privacyStatus", youtube_privacy_name(config->privacy));
+    add_string(b, "publishAt", config->publish_at);
     json_builder_set_member_name(b, "selfDeclaredMadeForKids");
-    json_builder_add_boolean_value(b, dk_stage_bool(stage, "made-for-kids"));
+    json_builder_add_boolean_value(b, config->made_for_kids);
     json_builder_end_object(b);
     json_builder_end_object(b);
 

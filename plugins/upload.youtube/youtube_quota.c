@@ -44,8 +44,8 @@ int youtube_quota_take(youtube_client *c, int64_t cost, bool insert,
     *charge = (youtube_charge){0};
     g_autofree char *day = NULL;
     youtube_next_quota_day(&day);
-    int64_t daily = dk_stage_int(c->stage, "quota-daily");
-    int64_t uploads = dk_stage_int(c->stage, "uploads-daily");
+    int64_t daily = c->config->quota_daily;
+    int64_t uploads = c->config->uploads_daily;
     if (insert) {
         /* with no count configured this still sees a day that YouTube
          * ended early with uploadLimitExceeded */
@@ -95,7 +95,7 @@ int youtube_quota_spent(youtube_client *c, bool uploads, const char *why,
     youtube_next_quota_day(&day);
     g_autofree char *bucket = uploads ? uploads_bucket(c) : g_strdup(c->bucket);
     int64_t allowance =
-        dk_stage_int(c->stage, uploads ? "uploads-daily" : "quota-daily");
+        uploads ? c->config->uploads_daily : c->config->quota_daily;
     int rc = dk_job_quota_exhaust(c->job, bucket, day, allowance, err);
     if (rc < 0)
         return rc;
@@ -103,4 +103,16 @@ int youtube_quota_spent(youtube_client *c, bool uploads, const char *why,
                 why);
     g_autofree char *reason = g_strconcat("quota: ", why, NULL);
     return defer(c, reason, err);
+}
+
+int youtube_quota_answer(youtube_client *c, const youtube_reply *reply,
+                         dk_error *err)
+{
+    if (reply->verdict != YOUTUBE_QUOTA &&
+        reply->verdict != YOUTUBE_UPLOAD_LIMIT)
+        return 0;
+    g_autofree char *why = youtube_reply_error(reply);
+    int rc = youtube_quota_spent(c, reply->verdict == YOUTUBE_UPLOAD_LIMIT, why,
+                                 err);
+    return rc < 0 ? rc : 1;
 }

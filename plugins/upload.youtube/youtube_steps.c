@@ -36,11 +36,6 @@ static int set_thumbnail(youtube_client *c, const char *path, dk_error *err)
                             "thumbnail %s has %zu bytes; YouTube takes 2 MB",
                             path, (size_t)length);
     }
-    youtube_charge charge;
-    int rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-call-cost"),
-                                false, &charge, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
     g_autofree char *id = dk_http_escape(dk_job_remote_id(c->job));
     g_autofree char *url =
         g_strdup_printf("%s/upload/youtube/v3/thumbnails/set?videoId=%s"
@@ -56,12 +51,12 @@ static int set_thumbnail(youtube_client *c, const char *path, dk_error *err)
                                .body_length = length,
                                .timeout_seconds = 300};
     youtube_reply reply = {0};
-    rc = youtube_send_retried(c, &request, &reply, err);
-    youtube_quota_settle(c, &charge, reply.sent);
+    youtube_cost cost = {.units = c->config->quota_call_cost};
+    int rc = youtube_request(c, cost, &request, &reply, err);
     if (rc == 0)
         rc = conclude(c, "thumbnail", &reply, "set", err);
     youtube_reply_clear(&reply);
-    return rc;
+    return rc < 0 ? rc : 0; /* 1: deferred to the next quota day */
 }
 
 /* Inserts the video into the playlist unless it is there already (a
@@ -75,7 +70,8 @@ static int add_to_playlist(youtube_client *c, const char *playlist,
         "%s/youtube/v3/playlistItems?part=id&playlistId=%s&videoId=%s",
         c->api_base, list_id, video_id);
     youtube_reply reply = {0};
-    int rc = youtube_call(c, "GET", check, NULL, &reply, err);
+    youtube_cost no_cost = {0};
+    int rc = youtube_call(c, no_cost, "GET", check, NULL, &reply, err);
     if (rc == 0 && reply.verdict == YOUTUBE_OK &&
         youtube_reply_first_item(&reply)) {
         rc = dk_job_step_finish(c->job, "playlist", true, playlist, err);
@@ -87,11 +83,6 @@ static int add_to_playlist(youtube_client *c, const char *playlist,
     youtube_reply_clear(&reply);
     if (rc != 0)
         return rc;
-    youtube_charge charge;
-    rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-call-cost"), false,
-                            &charge, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0;
     g_autofree char *url = g_strdup_printf(
         "%s/youtube/v3/playlistItems?part=snippet", c->api_base);
     JsonBuilder *b = json_builder_new();
@@ -116,12 +107,12 @@ static int add_to_playlist(youtube_client *c, const char *playlist,
     json_node_unref(root);
     g_object_unref(generator);
     g_object_unref(b);
-    rc = youtube_call(c, "POST", url, body, &reply, err);
-    youtube_quota_settle(c, &charge, reply.sent);
+    youtube_cost cost = {.units = c->config->quota_call_cost};
+    rc = youtube_call(c, cost, "POST", url, body, &reply, err);
     if (rc == 0)
         rc = conclude(c, "playlist", &reply, playlist, err);
     youtube_reply_clear(&reply);
-    return rc;
+    return rc < 0 ? rc : 0; /* 1: deferred to the next quota day */
 }
 
 /* Reads status and processingDetails; *finished once YouTube is done. */
@@ -130,7 +121,7 @@ static int read_processing(youtube_client *c, const youtube_reply *reply,
 {
     bool gone = false;
     g_autofree char *text = youtube_processing_outcome(
-        reply, dk_stage_string(c->stage, "privacy"), &gone);
+        reply, youtube_privacy_name(c->config->privacy), &gone);
     *finished = text != NULL;
     if (!text)
         return 0; /* still uploading or processing */
@@ -146,8 +137,8 @@ static int read_processing(youtube_client *c, const youtube_reply *reply,
 
 static int watch_processing(youtube_client *c, dk_error *err)
 {
-    int64_t wait = dk_stage_int(c->stage, "processing-wait");
-    int64_t interval = dk_stage_int(c->stage, "poll-interval");
+    int64_t wait = c->config->processing_wait;
+    int64_t interval = c->config->poll_interval;
     gint64 deadline = g_get_monotonic_time() + wait * G_USEC_PER_SEC;
     g_autofree char *id = dk_http_escape(dk_job_remote_id(c->job));
     g_autofree char *url = g_strdup_printf(
@@ -162,12 +153,8 @@ static int watch_processing(youtube_client *c, dk_error *err)
     dk_retry_init(&pause, &even);
     for (;;) {
         youtube_reply reply = {0};
-        youtube_charge charge;
-        int rc = youtube_quota_take(c, 1, false, &charge, err);
-        if (rc == 0) {
-            rc = youtube_call(c, "GET", url, NULL, &reply, err);
-            youtube_quota_settle(c, &charge, reply.sent);
-        }
+        youtube_cost cost = {.units = 1};
+        int rc = youtube_call(c, cost, "GET", url, NULL, &reply, err);
         bool finished = false;
         if (rc == 0 && reply.verdict != YOUTUBE_OK)
             rc = conclude(c, "processing", &reply, NULL, err);
@@ -191,13 +178,13 @@ static int watch_processing(youtube_client *c, dk_error *err)
 int youtube_steps(youtube_client *c, dk_error *err)
 {
     const char *thumbnail = NULL;
-    const char *role = dk_stage_string(c->stage, "thumbnail");
-    if (role && *role) {
+    const char *role = c->config->thumbnail;
+    if (*role) {
         g_autofree char *key = g_strconcat("path.", role, NULL);
         thumbnail = dk_job_meta(c->job, key);
     }
-    const char *playlist = dk_stage_string(c->stage, "playlist");
-    bool watch = dk_stage_int(c->stage, "processing-wait") > 0;
+    const char *playlist = c->config->playlist;
+    bool watch = c->config->processing_wait > 0;
     int rc = 0;
     if (thumbnail)
         rc = dk_job_step_plan(c->job, "thumbnail", err);

@@ -43,15 +43,10 @@ static int finish(youtube_client *c, const youtube_reply *reply, dk_error *err)
 /* Opens a session; the URI is saved before anything else happens. */
 static int start_session(youtube_client *c, dk_error *err)
 {
-    youtube_charge charge;
-    int rc = youtube_quota_take(c, dk_stage_int(c->stage, "quota-insert-cost"),
-                                true, &charge, err);
-    if (rc != 0)
-        return rc < 0 ? rc : 0; /* 1: deferred to the next quota day */
     g_autofree char *url = g_strdup_printf(
         "%s/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status",
         c->api_base);
-    g_autofree char *body = youtube_video_json(c->stage, c->job);
+    g_autofree char *body = youtube_video_json(c->config, c->job);
     g_autofree char *length = g_strdup_printf(
         "X-Upload-Content-Length: %" G_GINT64_FORMAT, dk_job_size(c->job));
     const char *headers[] = {"Content-Type: application/json; charset=UTF-8",
@@ -62,21 +57,20 @@ static int start_session(youtube_client *c, dk_error *err)
         .headers = headers,
         .body = body,
         .body_length = strlen(body),
-        .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
+        .stall_seconds = c->config->retry.stall_seconds,
         .timeout_seconds = 300,
     };
     youtube_reply reply = {0};
-    rc = youtube_send_retried(c, &request, &reply, err);
-    youtube_quota_settle(c, &charge, reply.sent);
-    const char *location =
-        rc == 0 ? dk_http_header(&reply.http, "location") : NULL;
-    if (rc < 0) {
-        /* error set above */
-    } else if (reply.verdict == YOUTUBE_QUOTA ||
-               reply.verdict == YOUTUBE_UPLOAD_LIMIT) {
-        g_autofree char *why = youtube_reply_error(&reply);
-        rc = youtube_quota_spent(c, reply.verdict == YOUTUBE_UPLOAD_LIMIT, why,
-                                 err);
+    youtube_cost cost = {.units = c->config->quota_insert_cost, .insert = true};
+    int rc = youtube_request(c, cost, &request, &reply, err);
+    if (rc != 0) {
+        youtube_reply_clear(&reply);
+        return rc < 0 ? rc : 0; /* 1: deferred to the next quota day */
+    }
+    const char *location = dk_http_header(&reply.http, "location");
+    rc = youtube_quota_answer(c, &reply, err);
+    if (rc != 0) {
+        rc = rc < 0 ? rc : 0; /* deferred to the next quota day */
     } else if (reply.verdict != YOUTUBE_OK) {
         rc = fail(c, &reply, "videos.insert", err);
     } else if (!location || !*location) {
@@ -112,83 +106,86 @@ static int put(youtube_client *c, int64_t first, int64_t chunk_length,
         .upload_length = chunk_length > 0 ? chunk_length : 0,
         .job = c->job,
         .progress_base = first,
-        .stall_seconds = dk_stage_int(c->stage, "stall-timeout"),
+        .stall_seconds = c->config->retry.stall_seconds,
     };
     return youtube_send(c, &request, reply, err);
+}
+
+/* Where the chunks are: what the last attempt sent from. */
+typedef struct chunks {
+    int64_t chunk; /* chunk-size */
+    bool ask;      /* the first attempt asks what the server has */
+    int64_t first; /* the last attempt's first byte */
+    bool asked;    /* the last attempt only asked */
+    bool expired;  /* the server forgot the session */
+} chunks;
+
+/* The next chunk from the confirmed byte; after an interruption, first
+ * learn what arrived. */
+static int send_chunk(youtube_client *c, void *user, bool after_wait,
+                      youtube_reply *reply, dk_error *err)
+{
+    chunks *s = user;
+    int64_t total = dk_job_size(c->job);
+    s->first = dk_job_confirmed(c->job);
+    int64_t length = total - s->first < s->chunk ? total - s->first : s->chunk;
+    /* a zero-length file, or all sent but unconfirmed: ask */
+    s->asked = s->ask || after_wait || length <= 0;
+    s->ask = false;
+    return put(c, s->first, s->asked ? -1 : length, reply, err);
+}
+
+static int judge_chunk(youtube_client *c, void *user,
+                       const youtube_reply *reply, char **why, dk_error *err)
+{
+    chunks *s = user;
+    int64_t total = dk_job_size(c->job);
+    if (reply->verdict == YOUTUBE_OK) {
+        int rc = finish(c, reply, err);
+        return rc < 0 ? rc : YOUTUBE_NEXT_DONE;
+    }
+    if (reply->verdict == YOUTUBE_GONE) {
+        s->expired = true;
+        return YOUTUBE_NEXT_DONE;
+    }
+    if (reply->verdict != YOUTUBE_INCOMPLETE) {
+        int rc = youtube_quota_answer(c, reply, err);
+        if (rc == 0)
+            rc = fail(c, reply, "upload", err);
+        return rc < 0 ? rc : YOUTUBE_NEXT_DONE;
+    }
+    int64_t confirmed = youtube_reply_confirmed(reply, total);
+    if (confirmed < 0) {
+        /* what arrived is unknown: wait, then ask again */
+        *why = g_strdup_printf("the server confirmed an impossible byte "
+                               "range of a %" G_GINT64_FORMAT "-byte file",
+                               total);
+        return YOUTUBE_NEXT_WAIT;
+    }
+    int rc =
+        dk_job_save_session(c->job, dk_job_session(c->job), confirmed, err);
+    if (rc < 0)
+        return rc;
+    if (confirmed > s->first)
+        return YOUTUBE_NEXT_PROGRESS;
+    if (s->asked)
+        return YOUTUBE_NEXT_AGAIN;
+    /* a chunk went out and nothing was kept: not a loop */
+    *why = g_strdup("the server kept none of the chunk");
+    return YOUTUBE_NEXT_WAIT;
 }
 
 /* Chunks from the confirmed byte until the server has the whole file. */
 static int send_chunks(youtube_client *c, bool ask_first, bool *expired,
                        dk_error *err)
 {
-    *expired = false;
-    int64_t total = dk_job_size(c->job);
-    int64_t chunk = dk_stage_int(c->stage, "chunk-size");
-    dk_retry retry;
-    dk_retry_init(&retry, &c->policy);
-    bool ask = ask_first;
+    chunks state = {.chunk = c->config->chunk_size, .ask = ask_first};
+    youtube_exchange exchange = {
+        .attempt = send_chunk, .judge = judge_chunk, .user = &state};
     youtube_reply reply = {0};
-    int rc = 0;
-    for (;;) {
-        int64_t first = dk_job_confirmed(c->job);
-        int64_t length = total - first < chunk ? total - first : chunk;
-        /* a zero-length file, or all sent but unconfirmed: ask */
-        bool asked = ask || length <= 0;
-        rc = put(c, first, asked ? -1 : length, &reply, err);
-        ask = false;
-        g_autofree char *why = NULL;
-        if (rc == DK_ERR_NETWORK || rc == DK_ERR_TIMEOUT) {
-            why = g_strdup(err->message);
-        } else if (rc < 0) {
-            break;
-        } else if (reply.verdict == YOUTUBE_OK) {
-            rc = finish(c, &reply, err);
-            break;
-        } else if (reply.verdict == YOUTUBE_INCOMPLETE) {
-            int64_t confirmed = youtube_reply_confirmed(&reply, total);
-            if (confirmed < 0) {
-                /* what arrived is unknown: wait, then ask again */
-                why = g_strdup_printf("the server confirmed an impossible "
-                                      "byte range of a %" G_GINT64_FORMAT
-                                      "-byte file",
-                                      total);
-            } else {
-                rc = dk_job_save_session(c->job, dk_job_session(c->job),
-                                         confirmed, err);
-                if (rc < 0)
-                    break;
-                if (confirmed > first || asked) {
-                    if (confirmed > first)
-                        dk_retry_reset(&retry);
-                    continue;
-                }
-                /* a chunk went out and nothing was kept: not a loop */
-                why = g_strdup("the server kept none of the chunk");
-            }
-        } else if (reply.verdict == YOUTUBE_GONE) {
-            *expired = true;
-            break;
-        } else if (reply.verdict == YOUTUBE_RETRY) {
-            why = youtube_reply_error(&reply);
-        } else if (reply.verdict == YOUTUBE_QUOTA ||
-                   reply.verdict == YOUTUBE_UPLOAD_LIMIT) {
-            g_autofree char *text = youtube_reply_error(&reply);
-            rc = youtube_quota_spent(c, reply.verdict == YOUTUBE_UPLOAD_LIMIT,
-                                     text, err);
-            break;
-        } else {
-            rc = fail(c, &reply, "upload", err);
-            break;
-        }
-        /* interrupted: wait, then learn what arrived before going on */
-        rc = dk_retry_wait(&retry, why, err);
-        if (rc < 0) {
-            rc = rc == DK_ERR_TIMEOUT ? DK_ERR_NETWORK : rc;
-            break;
-        }
-        ask = true;
-    }
+    int rc = youtube_exchange_run(c, &exchange, &reply, err);
     youtube_reply_clear(&reply);
+    *expired = state.expired;
     return rc;
 }
 

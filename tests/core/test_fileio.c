@@ -436,6 +436,42 @@ START_TEST(retry_wait_reports_and_is_cancellable)
 }
 END_TEST
 
+/* The shared retry rows bind the member each name says, with the
+ * defaults both upload families always had, and the policy takes them. */
+typedef struct retry_config {
+    int before;
+    dk_retry_options retry;
+} retry_config;
+
+START_TEST(retry_options_bind_and_become_the_policy)
+{
+    static const dk_option rows[] = {DK_RETRY_OPTIONS(retry_config, retry),
+                                     {NULL}};
+    static const struct {
+        const char *name, *default_value;
+        size_t offset;
+    } want[] = {
+        {"retry-wait", "2", offsetof(retry_config, retry.first_wait)},
+        {"retries", "10", offsetof(retry_config, retry.retries)},
+        {"stall-timeout", "60", offsetof(retry_config, retry.stall_seconds)},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+        ck_assert_str_eq(rows[i].name, want[i].name);
+        ck_assert_str_eq(rows[i].default_value, want[i].default_value);
+        ck_assert_uint_eq(rows[i].offset, want[i].offset);
+    }
+    ck_assert_ptr_null(rows[G_N_ELEMENTS(want)].name);
+
+    dk_retry_options options = {
+        .first_wait = 0.5, .retries = 3, .stall_seconds = 7};
+    dk_retry_policy policy = dk_retry_policy_from_options(&options);
+    ck_assert(policy.first_wait == 0.5);
+    ck_assert_int_eq(policy.max_attempts, 3);
+    ck_assert(policy.growth == dk_retry_policy_default().growth);
+    ck_assert(policy.on_retry == dk_retry_report_progress);
+}
+END_TEST
+
 static gpointer cancel_later(gpointer data)
 {
     (void)data;
@@ -565,6 +601,7 @@ int main(void)
     tcase_add_test(tc, import_remembers_unchanged_sources_only);
     tcase_add_test(tc, retry_waits_grow_cap_and_stop);
     tcase_add_test(tc, retry_wait_reports_and_is_cancellable);
+    tcase_add_test(tc, retry_options_bind_and_become_the_policy);
     tcase_add_test(tc, cancel_wakes_a_sleeping_wait);
     tcase_add_test(tc, meta_keeps_types_and_round_trips);
     suite_add_tcase(s, tc);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "plugin.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,6 +34,44 @@ dk_retry_policy dk_retry_policy_default(void);
  * for the dk_item in user (may be NULL). */
 void dk_retry_report_progress(void *item, int attempt, double wait,
                               const char *why);
+
+/* What a plugin that talks to a server lets the user tune about retries:
+ * bound by the DK_RETRY_OPTIONS rows, read into a policy with
+ * dk_retry_policy_from_options(). */
+typedef struct dk_retry_options {
+    double first_wait; /* retry-wait */
+    int retries;       /* retries */
+    int stall_seconds; /* stall-timeout: no progress for this long is a
+                          broken connection, which is then retried */
+} dk_retry_options;
+
+/* The option rows that fill a dk_retry_options member of config struct T;
+ * put them in the plugin's table:
+ *   {"url", ...}, DK_RETRY_OPTIONS(my_config, retry), {NULL} */
+#define DK_RETRY_OPTIONS(T, member)                                            \
+    {"retry-wait",                                                             \
+     DK_OPT_DOUBLE,                                                            \
+     "2",                                                                      \
+     "first wait before a retry, seconds",                                     \
+     0.01,                                                                     \
+     600,                                                                      \
+     DK_FIELD(T, member.first_wait)},                                          \
+        {"retries",                                                            \
+         DK_OPT_INT,                                                           \
+         "10",                                                                 \
+         "retries before the job waits for a later run",                       \
+         1,                                                                    \
+         1000,                                                                 \
+         DK_FIELD(T, member.retries)},                                         \
+    {                                                                          \
+        "stall-timeout", DK_OPT_INT, "60",                                     \
+            "seconds without progress before a connection counts as broken",   \
+            1, 3600, DK_FIELD(T, member.stall_seconds)                         \
+    }
+
+/* dk_retry_policy_default() with the first wait and the number of retries
+ * the options give. */
+dk_retry_policy dk_retry_policy_from_options(const dk_retry_options *options);
 
 typedef struct dk_retry {
     dk_retry_policy policy;

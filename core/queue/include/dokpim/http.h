@@ -22,6 +22,13 @@ typedef struct dk_http_client dk_http_client;
 dk_http_client *dk_http_client_new(void);
 void dk_http_client_free(dk_http_client **client);
 
+/* open() and close() of an upload plugin whose state is the job's
+ * connection (a dk_http_client): `.open = dk_http_open_state,
+ * .close = dk_http_close_state`, or called from its own open(). */
+int dk_http_open_state(const dk_stage *stage, const void *config, void **state,
+                       dk_error *err);
+void dk_http_close_state(void *state);
+
 typedef struct dk_http_request {
     const char *method; /* NULL: GET, or PUT when a file range is sent */
     const char *url;

@@ -44,41 +44,55 @@ typedef struct dk_storage_target {
     long stall_seconds;
 } dk_storage_target;
 
-/* The option rows every storage plugin shares; put them at the end of
- * its table, after its own url= and login rows:
- *   static const dk_option x_options[] = {{"url", ...}, DK_STORAGE_OPTIONS,
- *                                         {NULL}}; */
-#define DK_STORAGE_OPTIONS                                                     \
+/* verify=: how a sent part is checked before it is renamed. */
+typedef enum dk_storage_verify {
+    DK_STORAGE_VERIFY_SHA256, /* read back and compare sha256 */
+    DK_STORAGE_VERIFY_SIZE,   /* size only */
+} dk_storage_verify;
+
+/* The options every storage plugin shares, a member of its config struct.
+ * url is bound by the plugin's own url row (its help names the protocol);
+ * the others by DK_STORAGE_OPTIONS. */
+typedef struct dk_storage_options {
+    const char *url;                /* folder the files go under */
+    const dk_template *remote_path; /* remote-path */
+    const char *role;               /* role */
+    int verify;                     /* verify: dk_storage_verify */
+    dk_retry_options retry;         /* retry-wait, retries, stall-timeout */
+} dk_storage_options;
+
+/* The rows of the shared options, filling member (a dk_storage_options)
+ * of config struct T; put them at the end of the table, after the
+ * plugin's own url= (bound to member.url) and login rows:
+ *   {"url", ..., DK_FIELD(my_config, storage.url)}, {"netrc", ...},
+ *   DK_STORAGE_OPTIONS(my_config, storage), {NULL} */
+#define DK_STORAGE_OPTIONS(T, member)                                          \
     {"remote-path", DK_OPT_PATH_TEMPLATE,                                      \
-     "{date:%Y}/{event.slug}/{original.name}", "path of the file under url"},  \
+     "{date:%Y}/{event.slug}/{original.name}", "path of the file under url",   \
+     DK_FIELD(T, member.remote_path)},                                         \
         {"role", DK_OPT_STRING, "",                                            \
          "role of the derivative to send (e.g. web); empty: the current "      \
-         "file"},                                                              \
-        {"verify", DK_OPT_ENUM, "sha256",                                      \
+         "file",                                                               \
+         DK_FIELD(T, member.role)},                                            \
+        {"verify",                                                             \
+         DK_OPT_ENUM,                                                          \
+         "sha256",                                                             \
          "check after sending: read back and compare sha256, or size only",    \
-         .choices = "sha256|size"},                                            \
-        {"retry-wait", DK_OPT_DOUBLE,                                          \
-         "2",          "first wait before a retry, seconds",                   \
-         0.01,         600},                                                   \
-        {"retries", DK_OPT_INT,                                                \
-         "10",      "retries before the job waits for a later run",            \
-         1,         1000},                                                     \
-    {                                                                          \
-        "stall-timeout", DK_OPT_INT, "60",                                     \
-            "seconds without progress before a connection counts as broken",   \
-            1, 3600                                                            \
-    }
+         .choices = "sha256|size",                                             \
+         DK_FIELD(T, member.verify)},                                          \
+        DK_RETRY_OPTIONS(T, member.retry)
 
 /* process() of a storage plugin: queues the item for the stage's url and
  * remote-path (frozen for the item). The ledger target is scheme + url +
  * the naming rule: the same content sent by the same rule to the same
  * folder is sent once. name is what the worker shows ("WebDAV"). */
-int dk_storage_enqueue(const dk_stage *stage, dk_item *item, const char *scheme,
-                       const char *name, dk_error *err);
+int dk_storage_enqueue(const dk_stage *stage, const dk_storage_options *options,
+                       dk_item *item, const char *scheme, const char *name,
+                       dk_error *err);
 
-/* perform() of a storage plugin: the shared options read into a target
+/* perform() of a storage plugin: the shared options made into a target
  * for the job's frozen remote-path, then dk_storage_send(). */
-int dk_storage_perform(const dk_stage *stage, dk_job *job,
+int dk_storage_perform(const dk_storage_options *options, dk_job *job,
                        const dk_storage_ops *ops, void *ctx,
                        dk_http_client *http, dk_error *err);
 
