@@ -12,14 +12,21 @@
 
 #include <string.h>
 
+typedef struct ingest_photo_config {
+    const char *const *clock_offsets;
+    const char *backup_dir;
+} ingest_photo_config;
+
 static const dk_option ingest_photo_options[] = {
     {"clock-offsets", DK_OPT_LIST, "",
      "CAMERA=OFFSET entries: OFFSET (seconds like -90, or +HH:MM[:SS]) is "
      "added to the EXIF time of photos whose EXIF model, or make and model, "
-     "is CAMERA"},
+     "is CAMERA",
+     0, 0, NULL, 0, DK_FIELD(ingest_photo_config, clock_offsets)},
     {"backup-dir", DK_OPT_STRING, "",
      "a second folder that receives a copy of each original while it is "
-     "imported (empty: none)"},
+     "imported (empty: none)",
+     0, 0, NULL, 0, DK_FIELD(ingest_photo_config, backup_dir)},
     {NULL},
 };
 
@@ -46,9 +53,9 @@ static bool ingest_photo_accepts(const char *path)
 static int ingest_photo_probe(const dk_stage *stage, const char *path,
                               dk_meta *meta, dk_error *err)
 {
+    const ingest_photo_config *c = dk_stage_config(stage);
     ingest_photo_clocks *clocks = NULL;
-    int rc = ingest_photo_clocks_parse(dk_stage_list(stage, "clock-offsets"),
-                                       &clocks, err);
+    int rc = ingest_photo_clocks_parse(c->clock_offsets, &clocks, err);
     if (rc == 0)
         rc = ingest_photo_inspect(path, (GTimeZone *)dk_stage_timezone(stage),
                                   clocks, meta, NULL, err);
@@ -56,17 +63,18 @@ static int ingest_photo_probe(const dk_stage *stage, const char *path,
     return rc;
 }
 
-static int ingest_photo_open(const dk_stage *stage, void **state, dk_error *err)
+static int ingest_photo_open(const dk_stage *stage, const void *config,
+                             void **state, dk_error *err)
 {
+    (void)stage;
+    const ingest_photo_config *c = config;
     ingest_photo_state *s = g_new0(ingest_photo_state, 1);
-    int rc = ingest_photo_clocks_parse(dk_stage_list(stage, "clock-offsets"),
-                                       &s->clocks, err);
+    int rc = ingest_photo_clocks_parse(c->clock_offsets, &s->clocks, err);
     if (rc < 0) {
         g_free(s);
         return rc;
     }
-    const char *backup = dk_stage_string(stage, "backup-dir");
-    s->backup_dir = backup && *backup ? backup : NULL;
+    s->backup_dir = c->backup_dir && *c->backup_dir ? c->backup_dir : NULL;
     *state = s;
     return 0;
 }
@@ -101,9 +109,10 @@ DK_PLUGIN_DEFINE(ingest_photo) = {
     .name = "ingest.photo",
     .summary = "check JPEG/HEIF photos without decoding, read EXIF and "
                "capture time, import originals",
-    .stage = DK_STAGE_INGEST,
-    .kinds = DK_KIND_PHOTO,
+    .role = DK_ROLE_INGEST,
+    .item_kinds = DK_KIND_PHOTO,
     .options = ingest_photo_options,
+    .config_size = sizeof(ingest_photo_config),
     .accepts = ingest_photo_accepts,
     .probe = ingest_photo_probe,
     .open = ingest_photo_open,
