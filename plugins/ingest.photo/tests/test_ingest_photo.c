@@ -475,7 +475,9 @@ START_TEST(test_clock_offset_refused)
     dk_stage *configured = pipeline->stages->pdata[0];
     void *state = NULL;
     dk_error err = {0};
-    ck_assert_int_eq(plugin->open(configured, &state, &err), DK_ERR_CONFIG);
+    ck_assert_int_eq(
+        plugin->open(configured, dk_stage_config(configured), &state, &err),
+        DK_ERR_CONFIG);
     ck_assert(strstr(err.message, "Canon EOS R6=soon"));
     ck_assert_ptr_null(state);
     dk_pipeline_free(&pipeline);
