@@ -124,16 +124,6 @@ static int transcode_photo_open(const dk_stage *stage, const void *config,
     return 0;
 }
 
-static int transcode_photo_orientation(const dk_item *item)
-{
-    int64_t orientation = 1;
-    if (!dk_meta_get_int(dk_item_meta_const(item), "image.orientation",
-                         &orientation) ||
-        orientation < 1 || orientation > 8)
-        return 1;
-    return (int)orientation;
-}
-
 static int transcode_photo_process(const dk_stage *stage, void *state,
                                    dk_item *item, dk_error *err)
 {
@@ -155,7 +145,7 @@ static int transcode_photo_process(const dk_stage *stage, void *state,
     if (!rc) {
         transcode_photo_job job = {
             .input = dk_item_current_path(item),
-            .orientation = transcode_photo_orientation(item),
+            .orientation = dk_meta_orientation(dk_item_meta_const(item)),
             .filter = (transcode_photo_filter)c->filter,
             .metadata = (transcode_photo_metadata)c->metadata,
             .overlay = overlay ? &spec : NULL,

@@ -75,16 +75,6 @@ static int watermark_photo_check(const dk_stage *stage, const void *config,
     return rc == DK_ERR_NOT_FOUND ? DK_ERR_CONFIG : rc;
 }
 
-static int watermark_photo_orientation(const dk_item *item)
-{
-    int64_t orientation = 1;
-    if (!dk_meta_get_int(dk_item_meta_const(item), "image.orientation",
-                         &orientation) ||
-        orientation < 1 || orientation > 8)
-        return 1;
-    return (int)orientation;
-}
-
 static int watermark_photo_write_full(const dk_stage *stage,
                                       const watermark_photo_config *c,
                                       const dk_overlay_spec *spec,
@@ -93,9 +83,10 @@ static int watermark_photo_write_full(const dk_stage *stage,
     char *path = NULL;
     int rc = dk_stage_output_path(stage, c->output, item, &path, err);
     if (!rc)
-        rc = watermark_photo_full_size(spec, dk_item_current_path(item),
-                                       watermark_photo_orientation(item),
-                                       c->quality, path, err);
+        rc = watermark_photo_full_size(
+            spec, dk_item_current_path(item),
+            dk_meta_orientation(dk_item_meta_const(item)), c->quality, path,
+            err);
     if (!rc)
         rc = dk_item_add_derivative(item, "watermarked", path, true, err);
     g_free(path);
