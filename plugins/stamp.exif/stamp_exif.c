@@ -99,9 +99,13 @@ typedef struct stamp_exif_text {
     size_t xmp_copies;
 } stamp_exif_text;
 
+/* _Generic: a row whose fields member is not a char * does not compile,
+ * so the loops can store through the offset. */
 #define STAMP_EXIF_TEXT(name, member, copies, value, text)                     \
     {name, offsetof(stamp_exif_config, member),                                \
-     offsetof(stamp_exif_fields, member), copies},
+     _Generic(((stamp_exif_fields *)0)->member,                                \
+         char *: offsetof(stamp_exif_fields, member)),                         \
+     copies},
 static const stamp_exif_text stamp_exif_texts[] = {
     STAMP_EXIF_TEXTS(STAMP_EXIF_TEXT)};
 #undef STAMP_EXIF_TEXT
