@@ -10,18 +10,19 @@
 /* Every string is UTF-8, owned by the struct and may be NULL or "" (then
  * the field is left as the source had it). */
 typedef struct stamp_exif_fields {
-    char *artist;        /* EXIF Artist, IPTC By-line, XMP dc:creator */
-    char *copyright;     /* EXIF Copyright, IPTC CopyrightNotice, dc:rights */
-    char *caption;       /* ImageDescription, UserComment, Caption-Abstract,
-                            dc:description */
-    char *headline;      /* IPTC Headline, photoshop:Headline */
-    char *credit;        /* IPTC Credit, photoshop:Credit */
-    char *city;          /* IPTC City, photoshop:City */
-    char *location;      /* IPTC Sub-location, Iptc4xmpCore:Location */
-    char *event;         /* IPTC ObjectName, dc:title, Iptc4xmpExt:Event */
-    char *software;      /* EXIF Software */
-    char **keywords;     /* NULL-terminated; IPTC Keywords, dc:subject */
-    char *keywords_text; /* the keywords option as expanded, unsplit */
+    char *artist;    /* EXIF Artist, IPTC By-line, XMP dc:creator */
+    char *copyright; /* EXIF Copyright, IPTC CopyrightNotice, dc:rights */
+    char *caption;   /* ImageDescription, UserComment, Caption-Abstract,
+                        dc:description */
+    char *headline;  /* IPTC Headline, photoshop:Headline */
+    char *credit;    /* IPTC Credit, photoshop:Credit */
+    char *city;      /* IPTC City, photoshop:City */
+    char *location;  /* IPTC Sub-location, Iptc4xmpCore:Location */
+    char *event;     /* IPTC ObjectName, dc:title, Iptc4xmpExt:Event */
+    char *software;  /* EXIF Software */
+    char **keywords; /* NULL-terminated; IPTC Keywords, dc:subject */
+    /* the keywords option as expanded, before the split into keywords */
+    char *keywords_text;
     /* capture.time of the item (ISO 8601 with offset), NULL when unknown;
      * inferred when it came from a file name or file time rather than the
      * camera, which decides where it may be written. */
