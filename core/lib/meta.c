@@ -121,6 +121,15 @@ bool dk_meta_get_double(const dk_meta *meta, const char *key, double *number)
     return true;
 }
 
+int dk_meta_orientation(const dk_meta *meta)
+{
+    int64_t orientation = 1;
+    if (!dk_meta_get_int(meta, "image.orientation", &orientation) ||
+        orientation < 1 || orientation > 8)
+        return 1;
+    return (int)orientation;
+}
+
 GList *dk_meta_sorted_keys(const dk_meta *meta)
 {
     GList *keys = g_hash_table_get_keys(meta->values);

@@ -22,66 +22,111 @@
 #define DK_VERSION "0"
 #endif
 
-static const dk_option stamp_exif_options[] = {
-    {"output", DK_OPT_PATH_TEMPLATE, "{date:%Y%m%d}_{event.slug}_{seq:04}.jpg",
-     "name of the stamped full-resolution copy under derived/<stage>/"},
-    {"artist", DK_OPT_TEMPLATE, "{event.photographer}",
-     "EXIF Artist, IPTC By-line, XMP dc:creator"},
-    {"copyright", DK_OPT_TEMPLATE, "{event.copyright}",
-     "EXIF Copyright, IPTC CopyrightNotice, XMP dc:rights"},
-    {"caption", DK_OPT_TEMPLATE,
-     "{event.title} — {event.place}, {event.city}, {date:%d %B %Y}",
-     "EXIF ImageDescription and UserComment, IPTC Caption-Abstract, XMP "
-     "dc:description"},
-    {"headline", DK_OPT_TEMPLATE, "{event.title}",
-     "IPTC Headline, XMP photoshop:Headline"},
-    {"credit", DK_OPT_TEMPLATE, "{event.agency}",
-     "IPTC Credit, XMP photoshop:Credit"},
-    {"city", DK_OPT_TEMPLATE, "{event.city}", "IPTC City, XMP photoshop:City"},
-    {"location", DK_OPT_TEMPLATE, "{event.place}",
-     "IPTC Sub-location, XMP Iptc4xmpCore:Location"},
-    {"event", DK_OPT_TEMPLATE, "{event.title}",
-     "IPTC ObjectName, XMP dc:title and Iptc4xmpExt:Event"},
-    {"keywords", DK_OPT_TEMPLATE, "{event.tags}",
-     "';'-separated; added to IPTC Keywords and XMP dc:subject"},
-    {"software", DK_OPT_STRING, "dokpim " DK_VERSION, "EXIF Software"},
-    {"keep-gps", DK_OPT_BOOL, "true",
-     "false removes the GPS tags (EXIF GPS IFD, XMP exif:GPS*)"},
-    {NULL},
-};
+/* The text options, one row each: option name, member (of
+ * stamp_exif_config, and of stamp_exif_fields where the expansion goes),
+ * how often XMP writes it (the one format that keeps every value whole;
+ * EXIF and IPTC may cut), default, help. A new text field is one row here
+ * and one member of stamp_exif_fields for the writers. */
+#define STAMP_EXIF_TEXTS(X)                                                    \
+    X("artist", artist, 1, "{event.photographer}",                             \
+      "EXIF Artist, IPTC By-line, XMP dc:creator")                             \
+    X("copyright", copyright, 1, "{event.copyright}",                          \
+      "EXIF Copyright, IPTC CopyrightNotice, XMP dc:rights")                   \
+    X("caption", caption, 1,                                                   \
+      "{event.title} — {event.place}, {event.city}, {date:%d %B %Y}",          \
+      "EXIF ImageDescription and UserComment, IPTC Caption-Abstract, XMP "     \
+      "dc:description")                                                        \
+    X("headline", headline, 1, "{event.title}",                                \
+      "IPTC Headline, XMP photoshop:Headline")                                 \
+    X("credit", credit, 1, "{event.agency}",                                   \
+      "IPTC Credit, XMP photoshop:Credit")                                     \
+    X("city", city, 1, "{event.city}", "IPTC City, XMP photoshop:City")        \
+    X("location", location, 1, "{event.place}",                                \
+      "IPTC Sub-location, XMP Iptc4xmpCore:Location")                          \
+    /* twice in XMP: dc:title and Iptc4xmpExt:Event */                         \
+    X("event", event, 2, "{event.title}",                                      \
+      "IPTC ObjectName, XMP dc:title and Iptc4xmpExt:Event")                   \
+    /* expanded into keywords_text, then split into keywords */                \
+    X("keywords", keywords_text, 1, "{event.tags}",                            \
+      "';'-separated; added to IPTC Keywords and XMP dc:subject")
 
-/* Where each expanded template option goes in the fields. */
-static char **field_slot(stamp_exif_fields *f, const char *option)
+typedef struct stamp_exif_config {
+    const dk_template *output;
+#define STAMP_EXIF_MEMBER(name, member, copies, value, text)                   \
+    const dk_template *member;
+    STAMP_EXIF_TEXTS(STAMP_EXIF_MEMBER)
+#undef STAMP_EXIF_MEMBER
+    const char *software;
+    bool keep_gps;
+} stamp_exif_config;
+
+#define FIELD(member) DK_FIELD(stamp_exif_config, member)
+#define STAMP_EXIF_ROW(option, member, copies, value, text)                    \
+    {.name = option,                                                           \
+     .type = DK_OPT_TEMPLATE,                                                  \
+     .default_value = value,                                                   \
+     .help = text,                                                             \
+     FIELD(member)},
+static const dk_option stamp_exif_options[] = {
+    {.name = "output",
+     .type = DK_OPT_PATH_TEMPLATE,
+     .default_value = "{date:%Y%m%d}_{event.slug}_{seq:04}.jpg",
+     .help = "name of the stamped full-resolution copy under derived/<stage>/",
+     FIELD(output)},
+    /* clang-format off */
+    STAMP_EXIF_TEXTS(STAMP_EXIF_ROW)
+    /* clang-format on */
+    {.name = "software",
+     .type = DK_OPT_STRING,
+     .default_value = "dokpim " DK_VERSION,
+     .help = "EXIF Software",
+     FIELD(software)},
+    {.name = "keep-gps",
+     .type = DK_OPT_BOOL,
+     .default_value = "true",
+     .help = "false removes the GPS tags (EXIF GPS IFD, XMP exif:GPS*)",
+     FIELD(keep_gps)},
+    {.name = NULL},
+};
+#undef STAMP_EXIF_ROW
+
+/* The text options as data, for the loops over them (expand each per
+ * photo, add up what XMP must carry). */
+typedef struct stamp_exif_text {
+    const char *option;
+    size_t config; /* offset of its template in stamp_exif_config */
+    size_t fields; /* offset of its expansion in stamp_exif_fields */
+    size_t xmp_copies;
+} stamp_exif_text;
+
+/* _Generic: a row whose fields member is not a char * does not compile,
+ * so the loops can store through the offset. */
+#define STAMP_EXIF_TEXT(name, member, copies, value, text)                     \
+    {name, offsetof(stamp_exif_config, member),                                \
+     _Generic(((stamp_exif_fields *)0)->member,                                \
+         char *: offsetof(stamp_exif_fields, member)),                         \
+     copies},
+static const stamp_exif_text stamp_exif_texts[] = {
+    STAMP_EXIF_TEXTS(STAMP_EXIF_TEXT)};
+#undef STAMP_EXIF_TEXT
+
+static const dk_template *text_template(const stamp_exif_config *c,
+                                        const stamp_exif_text *t)
 {
-    static const struct {
-        const char *option;
-        size_t offset;
-    } slots[] = {
-        {"artist", offsetof(stamp_exif_fields, artist)},
-        {"copyright", offsetof(stamp_exif_fields, copyright)},
-        {"caption", offsetof(stamp_exif_fields, caption)},
-        {"headline", offsetof(stamp_exif_fields, headline)},
-        {"credit", offsetof(stamp_exif_fields, credit)},
-        {"city", offsetof(stamp_exif_fields, city)},
-        {"location", offsetof(stamp_exif_fields, location)},
-        {"event", offsetof(stamp_exif_fields, event)},
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(slots); i++)
-        if (strcmp(slots[i].option, option) == 0)
-            return (char **)((char *)f + slots[i].offset);
-    return NULL;
+    return *(const dk_template *const *)((const char *)c + t->config);
 }
 
-static int expand(const dk_stage *stage, const char *option,
+static int expand(const dk_stage *stage, const stamp_exif_text *t,
                   const dk_item *item, char **out, dk_error *err)
 {
-    int rc = dk_stage_expand(stage, option, item, out, err);
+    int rc = dk_stage_expand(stage, text_template(dk_stage_config(stage), t),
+                             item, out, err);
     if (rc)
         return rc;
     if (!g_utf8_validate(*out, -1, NULL))
         return dk_error_set(err, DK_ERR_CONFIG,
                             "option %s expands to text that is not UTF-8",
-                            option);
+                            t->option);
     g_strstrip(*out);
     return 0;
 }
@@ -107,35 +152,19 @@ static void read_capture(const dk_item *item, stamp_exif_fields *f)
 static int collect_fields(const dk_stage *stage, const dk_item *item,
                           stamp_exif_fields *f, dk_error *err)
 {
-    static const char *const texts[] = {"artist",   "copyright", "caption",
-                                        "headline", "credit",    "city",
-                                        "location", "event"};
+    const stamp_exif_config *c = dk_stage_config(stage);
     int rc = 0;
-    for (size_t i = 0; i < G_N_ELEMENTS(texts) && rc == 0; i++)
-        rc = expand(stage, texts[i], item, field_slot(f, texts[i]), err);
-    char *keywords = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(stamp_exif_texts) && rc == 0; i++) {
+        const stamp_exif_text *t = &stamp_exif_texts[i];
+        rc = expand(stage, t, item, (char **)((char *)f + t->fields), err);
+    }
     if (rc == 0)
-        rc = expand(stage, "keywords", item, &keywords, err);
-    if (rc == 0)
-        f->keywords = stamp_exif_split_keywords(keywords);
-    g_free(keywords);
-    f->software = g_strdup(dk_stage_string(stage, "software"));
-    f->keep_gps = dk_stage_bool(stage, "keep-gps");
+        f->keywords = stamp_exif_split_keywords(f->keywords_text);
+    f->software = g_strdup(c->software);
+    f->keep_gps = c->keep_gps;
     read_capture(item, f);
     return rc;
 }
-
-/* The text options and how often each is written into the XMP packet,
- * the one format that keeps every value whole (EXIF and IPTC may cut). */
-static const struct {
-    const char *option;
-    int xmp_copies;
-} stamp_exif_xmp_texts[] = {
-    {"artist", 1},   {"copyright", 1}, {"caption", 1},
-    {"headline", 1}, {"credit", 1},    {"city", 1},
-    {"location", 1}, {"event", 2}, /* dc:title and Iptc4xmpExt:Event */
-    {"keywords", 1},
-};
 
 /* Bytes of a template outside its {variables} ("{{" and "}}" count one):
  * what every expansion has at least. */
@@ -157,56 +186,74 @@ static size_t literal_bytes(const char *template_text)
     return n;
 }
 
-/* The bytes option will write at least: its expansion when that needs no
- * file, else its fixed text. */
-static size_t least_bytes(const dk_stage *stage, const char *option)
+/* The bytes a text option will write at least: its expansion when that
+ * needs no file, else its fixed text. */
+static size_t least_bytes(const dk_stage *stage, const dk_template *tmpl)
 {
     char *text = NULL;
     dk_error ignored = {0};
-    if (dk_stage_expand(stage, option, NULL, &text, &ignored) < 0) {
+    if (dk_stage_expand(stage, tmpl, NULL, &text, &ignored) < 0) {
         g_free(text);
-        return literal_bytes(dk_stage_string(stage, option));
+        return literal_bytes(dk_template_text(tmpl));
     }
     size_t n = strlen(g_strstrip(text));
     g_free(text);
     return n;
 }
 
+/* "artist, copyright, ... and keywords", for the message. */
+static char *text_option_names(void)
+{
+    GString *names = g_string_new(NULL);
+    size_t n = G_N_ELEMENTS(stamp_exif_texts);
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(names, "%s%s",
+                               i == 0       ? ""
+                               : i == n - 1 ? " and "
+                                            : ", ",
+                               stamp_exif_texts[i].option);
+    return g_string_free(names, FALSE);
+}
+
 /* A value too long for the XMP packet could only fail or be cut on every
  * photo: refused here, before any file is touched. Shorter ones that only
  * EXIF or IPTC cannot carry are cut per photo, with a warning. */
-static int stamp_exif_check(const dk_stage *stage, dk_error *err)
+static int stamp_exif_check(const dk_stage *stage, const void *config,
+                            dk_error *err)
 {
     const size_t max = STAMP_EXIF_XMP_VALUES_MAX;
     size_t total = 0;
-    for (size_t i = 0; i < G_N_ELEMENTS(stamp_exif_xmp_texts); i++) {
-        const char *option = stamp_exif_xmp_texts[i].option;
-        int copies = stamp_exif_xmp_texts[i].xmp_copies;
-        size_t bytes = least_bytes(stage, option);
-        total += bytes * (size_t)copies;
-        if (bytes * (size_t)copies > max)
+    for (size_t i = 0; i < G_N_ELEMENTS(stamp_exif_texts); i++) {
+        const stamp_exif_text *t = &stamp_exif_texts[i];
+        size_t bytes = least_bytes(stage, text_template(config, t));
+        total += bytes * t->xmp_copies;
+        if (bytes * t->xmp_copies > max)
             return dk_error_set(
                 err, DK_ERR_CONFIG,
                 "%s: %zu bytes after expansion%s, more than the %zu %03zu "
                 "bytes an APP1 XMP packet can carry",
-                option, bytes,
-                copies > 1 ? " (written twice: dc:title, Iptc4xmpExt:Event)"
-                           : "",
+                t->option, bytes,
+                t->xmp_copies > 1
+                    ? " (written twice: dc:title, Iptc4xmpExt:Event)"
+                    : "",
                 max / 1000, max % 1000);
     }
-    if (total > max)
+    if (total > max) {
+        g_autofree char *names = text_option_names();
         return dk_error_set(err, DK_ERR_CONFIG,
-                            "artist, copyright, caption, headline, credit, "
-                            "city, location, event and keywords: %zu bytes "
-                            "together after expansion, more than the %zu %03zu "
-                            "bytes an APP1 XMP packet can carry",
-                            total, max / 1000, max % 1000);
+                            "%s: %zu bytes together after expansion, more "
+                            "than the %zu %03zu bytes an APP1 XMP packet can "
+                            "carry",
+                            names, total, max / 1000, max % 1000);
+    }
     return 0;
 }
 
-static int stamp_exif_open(const dk_stage *stage, void **state, dk_error *err)
+static int stamp_exif_open(const dk_stage *stage, const void *config,
+                           void **state, dk_error *err)
 {
     (void)stage;
+    (void)config;
     static int started;
     int rc = stamp_exif_xmp_init(err);
     *state = rc == 0 ? &started : NULL;
@@ -229,11 +276,12 @@ static int stamp_exif_process(const dk_stage *stage, void *state, dk_item *item,
         return dk_error_set(err, DK_ERR_UNSUPPORTED,
                             "stamp.exif writes JPEG only, this photo is %s",
                             format);
+    const stamp_exif_config *c = dk_stage_config(stage);
     stamp_exif_fields fields = {0};
     char *output = NULL;
     int rc = collect_fields(stage, item, &fields, err);
     if (rc == 0)
-        rc = dk_stage_output_path(stage, "output", item, &output, err);
+        rc = dk_stage_output_path(stage, c->output, item, &output, err);
     GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
     if (rc == 0)
         rc = stamp_exif_stamp_file(dk_item_current_path(item), output, &fields,
@@ -252,9 +300,10 @@ DK_PLUGIN_DEFINE(stamp_exif) = {
     .name = "stamp.exif",
     .summary = "write event metadata into JPEG EXIF/IPTC/XMP without "
                "touching the pixels",
-    .stage = DK_STAGE_STAMP,
-    .kinds = DK_KIND_PHOTO,
+    .role = DK_ROLE_STAMP,
+    .item_kinds = DK_KIND_PHOTO,
     .options = stamp_exif_options,
+    .config_size = sizeof(stamp_exif_config),
     .check = stamp_exif_check,
     .open = stamp_exif_open,
     .process = stamp_exif_process,

@@ -20,6 +20,7 @@ void stamp_exif_fields_clear(stamp_exif_fields *fields)
     g_free(fields->event);
     g_free(fields->software);
     g_strfreev(fields->keywords);
+    g_free(fields->keywords_text);
     g_free(fields->capture_time);
     g_free(fields->capture_source);
     memset(fields, 0, sizeof(*fields));

@@ -21,6 +21,8 @@ typedef struct stamp_exif_fields {
     char *event;     /* IPTC ObjectName, dc:title, Iptc4xmpExt:Event */
     char *software;  /* EXIF Software */
     char **keywords; /* NULL-terminated; IPTC Keywords, dc:subject */
+    /* the keywords option as expanded, before the split into keywords */
+    char *keywords_text;
     /* capture.time of the item (ISO 8601 with offset), NULL when unknown;
      * inferred when it came from a file name or file time rather than the
      * camera, which decides where it may be written. */

@@ -6,13 +6,24 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+typedef struct stamp_sidecar_config {
+    const dk_template *output;
+    const dk_template *caption;
+} stamp_sidecar_config;
+
+#define FIELD(member) DK_FIELD(stamp_sidecar_config, member)
 static const dk_option stamp_sidecar_options[] = {
-    {"output", DK_OPT_PATH_TEMPLATE,
-     "{date:%Y%m%d}_{event.slug}_{seq:04}.{original.ext}",
-     "name of the copy; the sidecar is the same name plus .json"},
-    {"caption", DK_OPT_TEMPLATE, "{event.title} — {event.city}",
-     "caption written into the sidecar"},
-    {NULL},
+    {.name = "output",
+     .type = DK_OPT_PATH_TEMPLATE,
+     .default_value = "{date:%Y%m%d}_{event.slug}_{seq:04}.{original.ext}",
+     .help = "name of the copy; the sidecar is the same name plus .json",
+     FIELD(output)},
+    {.name = "caption",
+     .type = DK_OPT_TEMPLATE,
+     .default_value = "{event.title} — {event.city}",
+     .help = "caption written into the sidecar",
+     FIELD(caption)},
+    {.name = NULL},
 };
 
 static const char *const event_fields[] = {
@@ -64,10 +75,11 @@ static int stamp_sidecar_process(const dk_stage *stage, void *state,
                                  dk_item *item, dk_error *err)
 {
     (void)state;
+    const stamp_sidecar_config *c = dk_stage_config(stage);
     g_autofree char *copy = NULL, *caption = NULL, *sidecar = NULL;
-    int rc = dk_stage_output_path(stage, "output", item, &copy, err);
+    int rc = dk_stage_output_path(stage, c->output, item, &copy, err);
     if (rc == 0)
-        rc = dk_stage_expand(stage, "caption", item, &caption, err);
+        rc = dk_stage_expand(stage, c->caption, item, &caption, err);
     if (rc == 0)
         rc = dk_atomic_copy_file(dk_item_current_path(item), copy, err);
     if (rc < 0)
@@ -85,8 +97,9 @@ static int stamp_sidecar_process(const dk_stage *stage, void *state,
 DK_PLUGIN_DEFINE(stamp_sidecar) = {
     .name = "stamp.sidecar",
     .summary = "copy the file and write event metadata beside it as JSON",
-    .stage = DK_STAGE_STAMP,
-    .kinds = DK_KIND_ANY,
+    .role = DK_ROLE_STAMP,
+    .item_kinds = DK_KIND_ANY,
     .options = stamp_sidecar_options,
+    .config_size = sizeof(stamp_sidecar_config),
     .process = stamp_sidecar_process,
 };

@@ -17,8 +17,20 @@
 
 #include <dokpim/dokpim.h>
 
+typedef struct transcode_photo_config {
+    int web_size, web_quality;
+    const dk_template *web_output;
+    int thumb_size, thumb_quality;
+    const dk_template *thumb_output;
+    int metadata; /* transcode_photo_metadata */
+    int filter;   /* transcode_photo_filter */
+    bool contact_sheet;
+} transcode_photo_config;
+
+#define FIELD(member) DK_FIELD(transcode_photo_config, member)
 static const dk_option transcode_photo_options[] = {
     {.name = "web-size",
+     FIELD(web_size),
      .type = DK_OPT_INT,
      .default_value = "2048",
      .help = "long edge of the web JPEG in pixels (smaller photos keep "
@@ -26,44 +38,52 @@ static const dk_option transcode_photo_options[] = {
      .min = 64,
      .max = 16384},
     {.name = "web-quality",
+     FIELD(web_quality),
      .type = DK_OPT_INT,
      .default_value = "85",
      .help = "JPEG quality of the web JPEG",
      .min = 1,
      .max = 100},
     {.name = "web-output",
+     FIELD(web_output),
      .type = DK_OPT_PATH_TEMPLATE,
      .default_value = "web/{date:%Y%m%d}_{event.slug}_{seq:04}.jpg",
      .help = "file name of the web JPEG, inside derived/<stage>/"},
     {.name = "thumbnail-size",
+     FIELD(thumb_size),
      .type = DK_OPT_INT,
      .default_value = "320",
      .help = "long edge of the thumbnail in pixels; 0: no thumbnail",
      .min = 0,
      .max = 4096},
     {.name = "thumbnail-quality",
+     FIELD(thumb_quality),
      .type = DK_OPT_INT,
      .default_value = "80",
      .help = "JPEG quality of the thumbnail",
      .min = 1,
      .max = 100},
     {.name = "thumbnail-output",
+     FIELD(thumb_output),
      .type = DK_OPT_PATH_TEMPLATE,
      .default_value = "thumbs/{date:%Y%m%d}_{event.slug}_{seq:04}.jpg",
      .help = "file name of the thumbnail, inside derived/<stage>/"},
     {.name = "metadata",
+     FIELD(metadata),
      .type = DK_OPT_ENUM,
      .default_value = "keep",
      .help = "keep: EXIF (orientation reset), XMP and IPTC of the source; "
              "strip: none; copyright-only: Artist and Copyright",
      .choices = "keep|strip|copyright-only"},
     {.name = "filter",
+     FIELD(filter),
      .type = DK_OPT_ENUM,
      .default_value = "triangle",
      .help = "resampling after the DCT-scaled decode: area (box), "
              "triangle, or lanczos3 (sharpest, about 10 ms slower)",
      .choices = "area|triangle|lanczos3"},
     {.name = "contact-sheet",
+     FIELD(contact_sheet),
      .type = DK_OPT_BOOL,
      .default_value = "false",
      .help = "at the end of the run, write contact-sheet.jpg of the "
@@ -71,66 +91,43 @@ static const dk_option transcode_photo_options[] = {
     {.name = NULL},
 };
 
+/* Per run: what finish() lays out and the overlays rendered so far. */
 typedef struct transcode_photo_state {
-    transcode_photo_filter filter;
-    transcode_photo_metadata metadata;
-    int web_size, web_quality;
-    int thumb_size, thumb_quality;
     transcode_photo_sheet *sheet; /* NULL unless contact-sheet=true */
     transcode_photo_overlays *overlays;
 } transcode_photo_state;
 
 /* Options that must agree, checked before any file is touched. */
-static int transcode_photo_check(const dk_stage *stage, dk_error *err)
+static int transcode_photo_check(const dk_stage *stage, const void *config,
+                                 dk_error *err)
 {
-    if (dk_stage_bool(stage, "contact-sheet") &&
-        dk_stage_int(stage, "thumbnail-size") == 0)
+    (void)stage;
+    const transcode_photo_config *c = config;
+    if (c->contact_sheet && c->thumb_size == 0)
         return dk_error_set(err, DK_ERR_CONFIG,
                             "contact-sheet=true needs thumbnails "
                             "(thumbnail-size > 0)");
     return 0;
 }
 
-static int transcode_photo_open(const dk_stage *stage, void **state,
-                                dk_error *err)
+static int transcode_photo_open(const dk_stage *stage, const void *config,
+                                void **state, dk_error *err)
 {
-    int rc = transcode_photo_check(stage, err);
-    if (rc)
-        return rc;
+    (void)stage;
+    (void)err;
+    const transcode_photo_config *c = config;
     transcode_photo_state *s = g_new0(transcode_photo_state, 1);
-    s->filter =
-        transcode_photo_filter_from_name(dk_stage_string(stage, "filter"));
-    s->metadata =
-        transcode_photo_metadata_from_name(dk_stage_string(stage, "metadata"));
-    s->web_size = (int)dk_stage_int(stage, "web-size");
-    s->web_quality = (int)dk_stage_int(stage, "web-quality");
-    s->thumb_size = (int)dk_stage_int(stage, "thumbnail-size");
-    s->thumb_quality = (int)dk_stage_int(stage, "thumbnail-quality");
-    if ((int)s->filter < 0 || (int)s->metadata < 0) {
-        g_free(s);
-        return dk_error_set(err, DK_ERR_INTERNAL,
-                            "option table and parser disagree");
-    }
-    if (dk_stage_bool(stage, "contact-sheet"))
-        s->sheet = transcode_photo_sheet_new(s->thumb_size);
+    if (c->contact_sheet)
+        s->sheet = transcode_photo_sheet_new(c->thumb_size);
     s->overlays = transcode_photo_overlays_new();
     *state = s;
     return 0;
 }
 
-static int transcode_photo_orientation(const dk_item *item)
-{
-    int64_t orientation = 1;
-    if (!dk_meta_get_int(dk_item_meta_const(item), "image.orientation",
-                         &orientation) ||
-        orientation < 1 || orientation > 8)
-        return 1;
-    return (int)orientation;
-}
-
 static int transcode_photo_process(const dk_stage *stage, void *state,
                                    dk_item *item, dk_error *err)
 {
+    const transcode_photo_config *c = dk_stage_config(stage);
     const transcode_photo_state *s = state;
     dk_overlay_spec spec = {0};
     char *web_path = NULL, *thumb_path = NULL;
@@ -141,24 +138,24 @@ static int transcode_photo_process(const dk_stage *stage, void *state,
         rc = 0;
     }
     if (!rc)
-        rc = dk_stage_output_path(stage, "web-output", item, &web_path, err);
-    if (!rc && s->thumb_size > 0)
-        rc = dk_stage_output_path(stage, "thumbnail-output", item, &thumb_path,
+        rc = dk_stage_output_path(stage, c->web_output, item, &web_path, err);
+    if (!rc && c->thumb_size > 0)
+        rc = dk_stage_output_path(stage, c->thumb_output, item, &thumb_path,
                                   err);
     if (!rc) {
         transcode_photo_job job = {
             .input = dk_item_current_path(item),
-            .orientation = transcode_photo_orientation(item),
-            .filter = s->filter,
-            .metadata = s->metadata,
+            .orientation = dk_meta_orientation(dk_item_meta_const(item)),
+            .filter = (transcode_photo_filter)c->filter,
+            .metadata = (transcode_photo_metadata)c->metadata,
             .overlay = overlay ? &spec : NULL,
             .overlays = s->overlays,
             .web_path = web_path,
-            .web_size = s->web_size,
-            .web_quality = s->web_quality,
+            .web_size = c->web_size,
+            .web_quality = c->web_quality,
             .thumb_path = thumb_path,
-            .thumb_size = s->thumb_size,
-            .thumb_quality = s->thumb_quality,
+            .thumb_size = c->thumb_size,
+            .thumb_quality = c->thumb_quality,
         };
         rc = transcode_photo_render(&job, NULL, err);
     }
@@ -204,9 +201,10 @@ static void transcode_photo_close(void *state)
 DK_PLUGIN_DEFINE(transcode_photo) = {
     .name = "transcode.photo",
     .summary = "web JPEG, thumbnail and contact sheet from one scaled decode",
-    .stage = DK_STAGE_TRANSCODE,
-    .kinds = DK_KIND_PHOTO,
+    .role = DK_ROLE_TRANSCODE,
+    .item_kinds = DK_KIND_PHOTO,
     .options = transcode_photo_options,
+    .config_size = sizeof(transcode_photo_config),
     .open = transcode_photo_open,
     .process = transcode_photo_process,
     .close = transcode_photo_close,

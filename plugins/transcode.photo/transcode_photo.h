@@ -36,6 +36,7 @@ void transcode_photo_fit(int width, int height, int long_edge, int *out_w,
                          int *out_h);
 
 /* ---- resampling ---- */
+/* In the order of the filter option's choices (its ENUM index). */
 typedef enum transcode_photo_filter {
     TRANSCODE_PHOTO_FILTER_AREA = 0, /* box: exact area averaging */
     TRANSCODE_PHOTO_FILTER_TRIANGLE, /* tent scaled to the reduction */
@@ -89,13 +90,12 @@ int transcode_photo_markers_scan(const uint8_t *data, size_t size,
                                  dk_error *err);
 void transcode_photo_markers_clear(transcode_photo_markers *markers);
 
+/* In the order of the metadata option's choices (its ENUM index). */
 typedef enum transcode_photo_metadata {
     TRANSCODE_PHOTO_METADATA_KEEP = 0,
     TRANSCODE_PHOTO_METADATA_STRIP,
     TRANSCODE_PHOTO_METADATA_COPYRIGHT_ONLY,
 } transcode_photo_metadata;
-
-int transcode_photo_metadata_from_name(const char *name);
 
 /* Appends the complete marker segments (0xFF, marker, length, payload) the
  * derivative should carry to out: for keep, EXIF with Orientation reset to

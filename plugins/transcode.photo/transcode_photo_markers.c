@@ -24,15 +24,6 @@ static bool has_id(const uint8_t *p, size_t n, const char *id, size_t id_len)
     return n >= id_len + 1 && memcmp(p, id, id_len + 1) == 0;
 }
 
-int transcode_photo_metadata_from_name(const char *name)
-{
-    static const char *const names[] = {"keep", "strip", "copyright-only"};
-    for (int i = 0; name && i < 3; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
-}
-
 /* Files one metadata segment (marker, payload) where it belongs. */
 static void sort_segment(uint8_t marker, transcode_photo_segment seg,
                          transcode_photo_markers *m)

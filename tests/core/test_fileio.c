@@ -523,6 +523,22 @@ START_TEST(meta_keeps_types_and_round_trips)
 }
 END_TEST
 
+START_TEST(meta_orientation_is_exif_or_upright)
+{
+    static const struct {
+        const char *value; /* NULL: not set */
+        int orientation;
+    } rows[] = {{NULL, 1}, {"6", 6}, {"8", 8}, {"0", 1}, {"9", 1}, {"x", 1}};
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+        dk_meta *meta = dk_meta_new();
+        if (rows[i].value)
+            dk_meta_set_string(meta, "image.orientation", rows[i].value);
+        ck_assert_int_eq(dk_meta_orientation(meta), rows[i].orientation);
+        dk_meta_free(&meta);
+    }
+}
+END_TEST
+
 /* Undoes dk_escape_text: the escaping must lose no byte. */
 static char *unescape(const char *text)
 {
@@ -604,6 +620,7 @@ int main(void)
     tcase_add_test(tc, retry_options_bind_and_become_the_policy);
     tcase_add_test(tc, cancel_wakes_a_sleeping_wait);
     tcase_add_test(tc, meta_keeps_types_and_round_trips);
+    tcase_add_test(tc, meta_orientation_is_exif_or_upright);
     suite_add_tcase(s, tc);
     SRunner *runner = srunner_create(s);
     srunner_run_all(runner, CK_NORMAL);

@@ -44,6 +44,9 @@ void dk_meta_set_bool(dk_meta *meta, const char *key, bool value);
 const char *dk_meta_get(const dk_meta *meta, const char *key);
 bool dk_meta_get_int(const dk_meta *meta, const char *key, int64_t *value);
 bool dk_meta_get_double(const dk_meta *meta, const char *key, double *value);
+/* image.orientation as EXIF gives it (1..8); 1 (upright) when it is
+ * missing or out of range, so a drawing stage never mis-rotates. */
+int dk_meta_orientation(const dk_meta *meta);
 
 /* ---- items ---- */
 typedef struct dk_item dk_item;

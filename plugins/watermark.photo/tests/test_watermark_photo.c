@@ -364,6 +364,16 @@ START_TEST(test_bad_config)
     /* one clear line, not a line per photo */
     char *wm = find_output(library, "_wm.jpg");
     ck_assert_ptr_null(wm);
+    g_free(err);
+    /* `dokpim check` finds the same, without a run (check() holds the
+     * rules, and open() does not repeat them) */
+    char *event = path_in("event.ini");
+    const char *check_args[] = {"check", "--event", event, pipeline, NULL};
+    status = dk_test_dokpim(check_args, NULL, &err);
+    ck_assert_msg(status != 0, "%s: dokpim check passed", bad_configs[_i].name);
+    ck_assert_msg(strstr(err, bad_configs[_i].message), "%s: check stderr '%s'",
+                  bad_configs[_i].name, err);
+    g_free(event);
     g_free(err), g_free(library), g_free(pipeline), g_free(inputs);
 }
 END_TEST
