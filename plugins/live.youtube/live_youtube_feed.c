@@ -101,10 +101,7 @@ live_youtube_feed *live_youtube_feed_new(const live_youtube_config *config,
     if (g_uri_split(config->uri, G_URI_FLAGS_NONE, NULL, &userinfo, NULL, NULL,
                     NULL, NULL, NULL, NULL))
         feed->userinfo = userinfo;
-    dk_retry_policy policy = dk_retry_policy_default();
-    policy.first_wait = 1.0;
-    policy.max_wait = config->reconnect_max_wait;
-    policy.max_attempts = 0; /* a live never gives up on its camera */
+    dk_retry_policy policy = live_youtube_retry_policy(config->opt);
     dk_retry_init(&feed->retry, &policy);
     return feed;
 }
@@ -362,7 +359,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer data)
     live_youtube_feed *feed = data;
     switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_EOS:
-        if (feed->config->source == LIVE_YOUTUBE_SOURCE_FILE) {
+        if (feed->config->opt->source == LIVE_YOUTUBE_SOURCE_FILE) {
             /* loop: the next frames get a new offset, so time goes on */
             g_mutex_lock(&feed->lock);
             feed->have_offset = false;

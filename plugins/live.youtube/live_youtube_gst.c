@@ -4,6 +4,18 @@
 
 #include <string.h>
 
+int live_youtube_gst_init(dk_error *err)
+{
+    GError *error = NULL;
+    if (gst_init_check(NULL, NULL, &error))
+        return 0;
+    int rc =
+        dk_error_set(err, DK_ERR_UNSUPPORTED, "GStreamer did not start: %s",
+                     error ? error->message : "no reason given");
+    g_clear_error(&error);
+    return rc;
+}
+
 GstElement *live_youtube_make(const char *factory, const char *name,
                               dk_error *err)
 {

@@ -47,7 +47,7 @@ int live_youtube_overlay_new(const live_youtube_config *config,
                               config->height);
     g_mutex_init(&o->lock);
     o->scheduled = -1;
-    o->clock_on = config->clock;
+    o->clock_on = config->opt->clock;
     int rc = render(config, &config->watermark, &o->watermark, "logo", err);
     if (rc == 0)
         rc = render(config, &config->lower_third, &o->lower_third,
@@ -142,7 +142,7 @@ static void render_clock(live_youtube_overlay *o)
 {
     const live_youtube_config *c = o->config;
     g_autoptr(GDateTime) now = g_date_time_new_now(c->timezone);
-    g_autofree char *text = g_date_time_format(now, c->clock_format);
+    g_autofree char *text = g_date_time_format(now, c->opt->clock_format);
     if (!text || (o->clock_text && strcmp(text, o->clock_text) == 0))
         return;
     dk_overlay_spec spec = {
@@ -166,7 +166,7 @@ static void render_clock(live_youtube_overlay *o)
 
 void live_youtube_overlay_tick(live_youtube_overlay *o, double uptime)
 {
-    const live_youtube_config *c = o->config;
+    const live_youtube_options *c = o->config->opt;
     if (o->lower_third && c->lower_third_every > 0) {
         /* the schedule acts on its edges, so a toggle by the operator
          * holds until the next time the schedule changes its mind */
