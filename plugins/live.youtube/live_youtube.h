@@ -23,6 +23,7 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include <dokpim/dokpim.h>
 #include <dokpim/live.h>
@@ -155,6 +156,9 @@ GstElement *live_youtube_make(const char *factory, const char *name,
  * of blocking upstream. */
 GstElement *live_youtube_queue(const char *name, double seconds, bool leaky,
                                dk_error *err);
+/* Paints a mapped I420 frame black (limited range): the slate's
+ * background, and the frames sent while a feed has no picture. */
+void live_youtube_fill_black(GstVideoFrame *frame);
 /* Counts buffers into and out of a queue, so dropped = in - out - level. */
 typedef struct live_youtube_counter {
     gint in, out; /* atomics; a day at 60 fps fits */

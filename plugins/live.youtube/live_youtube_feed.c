@@ -18,8 +18,6 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
-#include <gst/video/video.h>
-#include <string.h>
 
 struct live_youtube_feed {
     const live_youtube_config *config;
@@ -68,12 +66,7 @@ static GstSample *make_black(const live_youtube_config *c)
     GstBuffer *buffer = gst_buffer_new_allocate(NULL, info.size, NULL);
     GstVideoFrame frame;
     if (gst_video_frame_map(&frame, &info, buffer, GST_MAP_WRITE)) {
-        for (int plane = 0; plane < 3; plane++) {
-            guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(&frame, plane);
-            int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane);
-            int rows = GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane);
-            memset(data, plane ? 128 : 16, (gsize)stride * rows);
-        }
+        live_youtube_fill_black(&frame);
         gst_video_frame_unmap(&frame);
     }
     GstCaps *caps = gst_video_info_to_caps(&info);

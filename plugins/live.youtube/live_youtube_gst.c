@@ -41,6 +41,18 @@ GstElement *live_youtube_queue(const char *name, double seconds, bool leaky,
     return queue;
 }
 
+void live_youtube_fill_black(GstVideoFrame *frame)
+{
+    for (int plane = 0; plane < 3; plane++) {
+        guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(frame, plane);
+        int stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, plane);
+        int rows = GST_VIDEO_FRAME_COMP_HEIGHT(frame, plane);
+        int width = GST_VIDEO_FRAME_COMP_WIDTH(frame, plane);
+        for (int y = 0; y < rows; y++)
+            memset(data + (gsize)y * stride, plane ? 128 : 16, width);
+    }
+}
+
 static GstPadProbeReturn count_buffer(GstPad *pad, GstPadProbeInfo *info,
                                       gpointer data)
 {

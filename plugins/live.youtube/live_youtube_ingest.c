@@ -19,7 +19,6 @@
  * bytes out for stall-timeout seconds. */
 #include "live_youtube.h"
 
-#include <gst/video/video.h>
 #include <string.h>
 
 #define INGEST_QUEUE_SECONDS 3.0

@@ -8,7 +8,6 @@
  * the I420 frames only blends. */
 #include "live_youtube.h"
 
-#include <gst/video/video.h>
 #include <string.h>
 
 struct live_youtube_overlay {
@@ -77,19 +76,6 @@ void live_youtube_overlay_free(live_youtube_overlay **overlay)
     *overlay = NULL;
 }
 
-/* A dark frame for the slate: black in limited-range YUV. */
-static void fill_black(GstVideoFrame *frame)
-{
-    for (int plane = 0; plane < 3; plane++) {
-        guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(frame, plane);
-        int stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, plane);
-        int rows = GST_VIDEO_FRAME_COMP_HEIGHT(frame, plane);
-        int width = GST_VIDEO_FRAME_COMP_WIDTH(frame, plane);
-        for (int y = 0; y < rows; y++)
-            memset(data + (gsize)y * stride, plane ? 128 : 16, width);
-    }
-}
-
 static GstPadProbeReturn blend(GstPad *pad, GstPadProbeInfo *info,
                                gpointer data)
 {
@@ -115,7 +101,7 @@ static GstPadProbeReturn blend(GstPad *pad, GstPadProbeInfo *info,
     }
     int w = o->config->width, h = o->config->height;
     if (slate) {
-        fill_black(&frame);
+        live_youtube_fill_black(&frame);
         if (o->slate)
             dk_overlay_blend_i420(o->slate, planes, strides, w, h);
     } else if (lower) {
