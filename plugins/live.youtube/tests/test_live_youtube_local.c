@@ -390,6 +390,10 @@ static const struct {
      "no user or password"},
     {"unknown preset", "preset", "4k", 0600, NULL, "is not one of"},
     {"uri source without uri", "source", "uri", 0600, NULL, "needs uri"},
+    {"file source without file", "source", "file", 0600, NULL,
+     "needs file=PATH"},
+    {"the old name of position", "anchor", "top-left", 0600, NULL,
+     "unknown option"},
     {"bad CA file", "tls-ca-file", "/etc/hostname", 0600, NULL, "tls-ca-file"},
 };
 
