@@ -8,104 +8,121 @@
  * GStreamer graph, live_youtube_run.c runs it. */
 #include "live_youtube.h"
 
-#define ANCHORS "bottom-right|bottom-left|top-right|top-left|center"
+#define FIELD(member) DK_FIELD(live_youtube_options, member)
 
-static const dk_option live_youtube_options[] = {
+static const dk_option live_youtube_option_rows[] = {
     /* source */
     {"source", DK_OPT_ENUM, "test",
      "test (pattern and tone), v4l2 (camera or HDMI capture card), uri "
      "(rtsp:// or srt:// camera or feed), file (played in a loop, for "
      "rehearsals)",
-     0, 0, "test|v4l2|uri|file"},
-    {"device", DK_OPT_STRING, "/dev/video0", "V4L2 device for source=v4l2"},
-    {"uri", DK_OPT_STRING, "", "rtsp://, srt:// or other URI for source=uri"},
-    {"file", DK_OPT_PATH, "", "video file for source=file"},
+     0, 0, "test|v4l2|uri|file", 0, FIELD(source)},
+    {"device", DK_OPT_STRING, "/dev/video0", "V4L2 device for source=v4l2",
+     FIELD(device)},
+    {"uri", DK_OPT_STRING, "", "rtsp://, srt:// or other URI for source=uri",
+     FIELD(uri)},
+    {"file", DK_OPT_PATH, "", "video file for source=file", FIELD(file)},
     {"audio", DK_OPT_ENUM, "auto",
      "auto (the source's sound; a tone for test, silence for v4l2), pulse "
      "or alsa (audio-device), none (silence)",
-     0, 0, "auto|pulse|alsa|none"},
+     0, 0, "auto|pulse|alsa|none", 0, FIELD(audio)},
     {"audio-device", DK_OPT_STRING, "",
-     "PulseAudio source or ALSA device (empty: the default one)"},
+     "PulseAudio source or ALSA device (empty: the default one)",
+     FIELD(audio_device)},
     /* encode, as YouTube Live recommends */
     {"preset", DK_OPT_ENUM, "720p30",
      "picture size and rate; default bitrates 4000, 6000, 9000 kb/s", 0, 0,
-     "720p30|1080p30|1080p60"},
+     "720p30|1080p30|1080p60", 0, FIELD(preset)},
     {"video-bitrate", DK_OPT_INT, "0",
-     "H.264 constant bitrate in kb/s (0: the preset's)", 0, 51000},
+     "H.264 constant bitrate in kb/s (0: the preset's)", 0, 51000,
+     FIELD(video_bitrate)},
     {"audio-bitrate", DK_OPT_INT, "128", "AAC bitrate in kb/s (48 kHz)", 64,
-     320},
+     320, FIELD(audio_bitrate)},
     {"x264-preset", DK_OPT_ENUM, "veryfast",
      "x264 speed preset: faster ones use less CPU", 0, 0,
-     "ultrafast|superfast|veryfast|faster|fast|medium"},
+     LIVE_YOUTUBE_X264_PRESETS, 0, FIELD(x264_preset)},
     {"keyframe-interval", DK_OPT_INT, "2",
-     "seconds between keyframes (YouTube asks for 2)", 1, 4},
-    /* overlays: the same renderer as photos and videos */
-    {"logo", DK_OPT_PATH, "", "PNG (with alpha) shown all along"},
-    {"text", DK_OPT_TEMPLATE, "", "text under the logo, e.g. {event.agency}"},
-    {"anchor", DK_OPT_ENUM, "top-right", "corner of the logo and text", 0, 0,
-     ANCHORS},
-    {"width", DK_OPT_DOUBLE, "0.15",
-     "logo and text width, as a fraction of the picture width", 0.02, 1},
-    {"opacity", DK_OPT_DOUBLE, "0.9", "logo and text opacity", 0, 1},
+     "seconds between keyframes (YouTube asks for 2)", 1, 4,
+     FIELD(keyframe_interval)},
+    /* overlays: the same renderer, and the same options, as photos and
+     * videos; a live picture wants a small mark in the top-right corner */
+    DK_OVERLAY_OPTIONS(live_youtube_options, overlay, "", "top-right", "0.15",
+                       "0.9"),
     {"lower-third", DK_OPT_TEMPLATE, "",
-     "caption, e.g. {event.leader} — {event.role}; empty: none"},
+     "caption, e.g. {event.leader} — {event.role}; empty: none",
+     FIELD(lower_third)},
     {"lower-third-every", DK_OPT_INT, "300",
      "show the lower third every N seconds, from the start (0: only when "
      "toggled)",
-     0, 86400},
-    {"lower-third-for", DK_OPT_INT, "15", "seconds it stays each time", 1,
-     3600},
-    {"clock", DK_OPT_BOOL, "false", "show the time of day (event time zone)"},
-    {"clock-format", DK_OPT_STRING, "%H:%M:%S", "strftime format of the clock"},
+     0, 86400, FIELD(lower_third_every)},
+    {"lower-third-for", DK_OPT_INT, "15", "seconds it stays each time", 1, 3600,
+     FIELD(lower_third_for)},
+    {"clock", DK_OPT_BOOL, "false", "show the time of day (event time zone)",
+     FIELD(clock)},
+    {"clock-format", DK_OPT_STRING, "%H:%M:%S", "strftime format of the clock",
+     FIELD(clock_format)},
     {"slate-text", DK_OPT_TEMPLATE, "Siaran akan segera dilanjutkan",
-     "text of the slate that replaces the camera when switched on"},
-    {"slate-image", DK_OPT_PATH, "", "picture shown above the slate text"},
+     "text of the slate that replaces the camera when switched on",
+     FIELD(slate_text)},
+    {"slate-image", DK_OPT_PATH, "", "picture shown above the slate text",
+     FIELD(slate_image)},
     /* outputs */
     {"url", DK_OPT_STRING, "rtmps://a.rtmps.youtube.com/live2",
-     "primary ingest (rtmp:// or rtmps://), without the stream key"},
+     "primary ingest (rtmp:// or rtmps://), without the stream key",
+     FIELD(url)},
     {"backup-url", DK_OPT_STRING, "",
      "backup ingest, e.g. rtmps://b.rtmps.youtube.com/live2?backup=1 "
-     "(empty: none)"},
+     "(empty: none)",
+     FIELD(backup_url)},
     {"key-file", DK_OPT_PATH, "",
      "file holding the stream key; must not be readable by others (chmod "
-     "600)"},
+     "600)",
+     FIELD(key_file)},
     {"tls-ca-file", DK_OPT_PATH, "",
      "PEM certificates trusted for rtmps:// instead of the system's (private "
-     "or test servers)"},
-    {"record", DK_OPT_BOOL, "true", "record locally while live"},
+     "or test servers)",
+     FIELD(tls_ca_file)},
+    {"record", DK_OPT_BOOL, "true", "record locally while live", FIELD(record)},
     {"record-dir", DK_OPT_TEMPLATE, "",
      "folder of the recording, relative to the library (empty: "
-     "LIBRARY/live)"},
+     "LIBRARY/live)",
+     FIELD(record_dir)},
     {"record-format", DK_OPT_ENUM, "mkv",
      "mkv (Matroska) or mp4 (fragmented MP4): both play after a power cut", 0,
-     0, "mkv|mp4"},
+     0, "mkv|mp4", 0, FIELD(record_format)},
     {"record-segment", DK_OPT_INT, "0",
-     "start a new recording file every N minutes (0: one file)", 0, 1440},
+     "start a new recording file every N minutes (0: one file)", 0, 1440,
+     FIELD(record_segment)},
     {"reconnect-max-wait", DK_OPT_DOUBLE, "2",
-     "longest wait between reconnect attempts, in seconds", 0.5, 60},
+     "longest wait between reconnect attempts, in seconds", 0.5, 60,
+     FIELD(reconnect_max_wait)},
     {"stall-timeout", DK_OPT_DOUBLE, "5",
-     "a push that sends nothing for this many seconds is reconnected", 2, 60},
+     "a push that sends nothing for this many seconds is reconnected", 2, 60,
+     FIELD(stall_timeout)},
     {NULL},
 };
 
 /* Everything that can be wrong before going live: the key file (private,
  * one line), the ingest URLs, what the source needs. `dokpim check` runs
  * it too; the key is read, never shown. */
-static int live_youtube_check(const dk_stage *stage, dk_error *err)
+static int live_youtube_check(const dk_stage *stage, const void *config,
+                              dk_error *err)
 {
-    live_youtube_config *config = NULL;
-    int rc = live_youtube_config_load(stage, false, &config, err);
-    live_youtube_config_free(&config);
-    return rc;
+    return live_youtube_options_check(stage, config, err);
 }
 
-static int live_youtube_open(const dk_stage *stage, void **state, dk_error *err)
+/* check() passed: what is left to fail is GStreamer itself and a key the
+ * live needs but `dokpim check` let pass. */
+static int live_youtube_open(const dk_stage *stage, const void *config,
+                             void **state, dk_error *err)
 {
-    live_youtube_config *config = NULL;
-    int rc = live_youtube_config_load(stage, true, &config, err);
+    live_youtube_config *live = NULL;
+    int rc = live_youtube_gst_init(err);
+    if (rc == 0)
+        rc = live_youtube_config_load(stage, config, true, &live, err);
     if (rc < 0)
         return rc;
-    *state = config;
+    *state = live;
     return 0;
 }
 
@@ -126,10 +143,11 @@ DK_PLUGIN_DEFINE(live_youtube) = {
     .name = "live.youtube",
     .summary = "go live on YouTube/RTMP(S) with overlays, backup ingest, "
                "reconnects and a crash-safe recording",
-    .stage = DK_STAGE_LIVE,
-    /* no items pass through a live stage; this says what it makes */
-    .kinds = DK_KIND_VIDEO | DK_KIND_AUDIO,
-    .options = live_youtube_options,
+    .role = DK_ROLE_LIVE,
+    /* no items pass through a live stage */
+    .item_kinds = 0,
+    .options = live_youtube_option_rows,
+    .config_size = sizeof(live_youtube_options),
     .check = live_youtube_check,
     .open = live_youtube_open,
     .close = live_youtube_close,

@@ -23,13 +23,16 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 #include <dokpim/dokpim.h>
 #include <dokpim/live.h>
 #include <dokpim/overlay.h>
 
-/* ---- configuration (live_youtube_config.c) ---- */
+/* ---- configuration (options in live_youtube.c, the rest in
+ *      live_youtube_config.c) ---- */
 
+/* The ENUM options' values, in the order of their choices. */
 typedef enum {
     LIVE_YOUTUBE_SOURCE_TEST,
     LIVE_YOUTUBE_SOURCE_V4L2,
@@ -44,6 +47,44 @@ typedef enum {
     LIVE_YOUTUBE_AUDIO_NONE,
 } live_youtube_audio_kind;
 
+typedef enum {
+    LIVE_YOUTUBE_RECORD_MKV,
+    LIVE_YOUTUBE_RECORD_MP4,
+} live_youtube_record_format;
+
+/* The x264-preset choices, which are also x264enc's names for them. */
+#define LIVE_YOUTUBE_X264_PRESETS                                              \
+    "ultrafast|superfast|veryfast|faster|fast|medium"
+
+/* The options as the core validated and stored them (the rows in
+ * live_youtube.c); owned by the stage. Strings are "" when empty. */
+typedef struct live_youtube_options {
+    int source; /* live_youtube_source_kind */
+    const char *device, *uri, *file;
+    int audio; /* live_youtube_audio_kind */
+    const char *audio_device;
+
+    int preset; /* index in the presets of live_youtube_config.c */
+    int video_bitrate, audio_bitrate; /* kb/s; video 0: the preset's */
+    int x264_preset;                  /* index in LIVE_YOUTUBE_X264_PRESETS */
+    int keyframe_interval;            /* seconds */
+
+    dk_overlay_options overlay; /* logo and text, shown all along */
+    const dk_template *lower_third;
+    int lower_third_every, lower_third_for; /* seconds */
+    bool clock;
+    const char *clock_format;
+    const dk_template *slate_text;
+    const char *slate_image;
+
+    const char *url, *backup_url, *key_file, *tls_ca_file;
+    bool record;
+    const dk_template *record_dir;
+    int record_format;                        /* live_youtube_record_format */
+    int record_segment;                       /* minutes; 0: one file */
+    double reconnect_max_wait, stall_timeout; /* seconds */
+} live_youtube_options;
+
 /* An ingest address split the way rtmp2sink takes it; the stream key is
  * set separately and never part of any string we show. */
 typedef struct live_youtube_target {
@@ -55,48 +96,46 @@ typedef struct live_youtube_target {
     char *where;       /* scheme://host:port/application, for messages */
 } live_youtube_target;
 
+/* What the live makes of its options: the preset's numbers, the expanded
+ * overlays, the parsed ingests and the key. The plugin's state. */
 typedef struct live_youtube_config {
-    char *stage_name;
-    live_youtube_source_kind source;
-    char *device; /* v4l2 */
-    char *uri;    /* uri, or file:// of the looped file */
-    live_youtube_audio_kind audio;
-    char *audio_device;
+    const live_youtube_options *opt;
+    char *uri; /* source=uri: the uri; source=file: file:// of the file */
 
     int width, height, fps;
-    int video_kbps, audio_kbps;
-    char *x264_preset;
-    int keyframe_seconds;
+    int video_kbps; /* video-bitrate, or the preset's */
 
     /* overlays; a spec without logo and text is off */
     dk_overlay_spec watermark;
     dk_overlay_spec lower_third;
-    int lower_third_every, lower_third_for; /* seconds */
-    bool clock;
-    char *clock_format;
     GTimeZone *timezone; /* borrowed from the stage */
     dk_overlay_spec slate;
 
     live_youtube_target targets[2];
     int n_targets;
     char *key; /* the stream key: never printed, redacted from errors */
-    char *tls_ca_file;
 
-    bool record;
-    char *record_dir; /* absolute, or relative to the library */
+    char *record_dir; /* absolute, or relative to the library; NULL: live */
     char *record_stem;
-    bool record_mp4;
-    int record_segment_minutes;
-
-    double reconnect_max_wait, stall_timeout;
 } live_youtube_config;
 
-/* Reads and checks the stage's options (key file permissions, URLs).
- * need_key false (for `dokpim check`) lets a config without key-file pass:
- * the key is often given on the live's command line. */
-int live_youtube_config_load(const dk_stage *stage, bool need_key,
+/* The rules no single option can check: what the source needs, the ingest
+ * URLs, the key file when one is set, templates that need no item, and
+ * that there is something to do. The key may be missing here (`dokpim
+ * check` on a shipped config: it is often given on the live's command
+ * line); open() requires it. Reads the key file, never shows it. */
+int live_youtube_options_check(const dk_stage *stage,
+                               const live_youtube_options *opt, dk_error *err);
+/* Derives the live configuration from checked options; need_key refuses
+ * ingests without key-file. */
+int live_youtube_config_load(const dk_stage *stage,
+                             const live_youtube_options *opt, bool need_key,
                              live_youtube_config **out, dk_error *err);
 void live_youtube_config_free(live_youtube_config **config);
+/* The core's retry policy as a live uses it for pushes and feeds: start
+ * fast, never wait longer than reconnect-max-wait, never give up. */
+dk_retry_policy live_youtube_retry_policy(const live_youtube_options *opt);
+
 /* Splits rtmp[s]://host[:port]/app[?query] into target. */
 int live_youtube_target_parse(const char *url, const char *name,
                               live_youtube_target *target, dk_error *err);
@@ -106,6 +145,10 @@ int live_youtube_read_key(const char *path, char **key, dk_error *err);
 
 /* ---- small GStreamer helpers (live_youtube_gst.c) ---- */
 
+/* Starts GStreamer once per process; a failure (gst_init() would exit the
+ * process) is returned with GStreamer's message. */
+int live_youtube_gst_init(dk_error *err);
+
 /* gst_element_factory_make or a message naming the missing plugin. */
 GstElement *live_youtube_make(const char *factory, const char *name,
                               dk_error *err);
@@ -113,6 +156,9 @@ GstElement *live_youtube_make(const char *factory, const char *name,
  * of blocking upstream. */
 GstElement *live_youtube_queue(const char *name, double seconds, bool leaky,
                                dk_error *err);
+/* Paints a mapped I420 frame black (limited range): the slate's
+ * background, and the frames sent while a feed has no picture. */
+void live_youtube_fill_black(GstVideoFrame *frame);
 /* Counts buffers into and out of a queue, so dropped = in - out - level. */
 typedef struct live_youtube_counter {
     gint in, out; /* atomics; a day at 60 fps fits */

@@ -1,6 +1,7 @@
-/* From validated stage options to the live configuration: presets, overlay
- * specs, ingest addresses and the stream key. Everything that can be wrong
- * is found here, before the camera starts. */
+/* From the options the core validated to the live configuration: the rules
+ * between options (check), then presets, overlay specs, ingest addresses
+ * and the stream key (open). Everything that can be wrong is found here,
+ * before the camera starts. */
 #include "live_youtube.h"
 
 #include <errno.h>
@@ -11,13 +12,13 @@
 
 #define KEY_MAX 512 /* YouTube keys are ~24 characters */
 
+/* In the order of the preset option's choices. */
 static const struct {
-    const char *name;
     int width, height, fps, kbps;
 } presets[] = {
-    {"720p30", 1280, 720, 30, 4000},
-    {"1080p30", 1920, 1080, 30, 6000},
-    {"1080p60", 1920, 1080, 60, 9000},
+    {1280, 720, 30, 4000},  /* 720p30 */
+    {1920, 1080, 30, 6000}, /* 1080p30 */
+    {1920, 1080, 60, 9000}, /* 1080p60 */
 };
 
 void live_youtube_target_clear(live_youtube_target *target)
@@ -128,18 +129,13 @@ int live_youtube_read_key(const char *path, char **key, dk_error *err)
     return 0;
 }
 
-static char *optional_string(const dk_stage *stage, const char *option)
-{
-    const char *value = dk_stage_string(stage, option);
-    return value && *value ? g_strdup(value) : NULL;
-}
-
-static int expand(const dk_stage *stage, const char *option, char **out,
+/* An expanded template; NULL when it comes out empty. */
+static int expand(const dk_stage *stage, const dk_template *tmpl, char **out,
                   dk_error *err)
 {
     *out = NULL;
     g_autofree char *text = NULL;
-    int rc = dk_stage_expand(stage, option, NULL, &text, err);
+    int rc = dk_stage_expand(stage, tmpl, NULL, &text, err);
     if (rc < 0)
         return rc;
     if (*text)
@@ -147,90 +143,80 @@ static int expand(const dk_stage *stage, const char *option, char **out,
     return 0;
 }
 
-static int load_source(const dk_stage *stage, live_youtube_config *c,
-                       dk_error *err)
+static int check_source(const live_youtube_options *o, dk_error *err)
 {
-    static const char *const sources[] = {"test", "v4l2", "uri", "file"};
-    static const char *const audios[] = {"auto", "pulse", "alsa", "none"};
-    const char *source = dk_stage_string(stage, "source");
-    for (size_t i = 0; i < G_N_ELEMENTS(sources); i++)
-        if (strcmp(source, sources[i]) == 0)
-            c->source = (live_youtube_source_kind)i;
-    const char *audio = dk_stage_string(stage, "audio");
-    for (size_t i = 0; i < G_N_ELEMENTS(audios); i++)
-        if (strcmp(audio, audios[i]) == 0)
-            c->audio = (live_youtube_audio_kind)i;
-    c->device = optional_string(stage, "device");
-    c->audio_device = optional_string(stage, "audio-device");
-    if (c->source == LIVE_YOUTUBE_SOURCE_URI) {
-        c->uri = optional_string(stage, "uri");
-        if (!c->uri || !gst_uri_is_valid(c->uri))
+    switch ((live_youtube_source_kind)o->source) {
+    case LIVE_YOUTUBE_SOURCE_URI:
+        if (!*o->uri || !gst_uri_is_valid(o->uri))
             return dk_error_set(err, DK_ERR_CONFIG,
                                 "source=uri needs uri=rtsp://... or "
                                 "srt://... (got '%s')",
-                                c->uri ? c->uri : "");
-    } else if (c->source == LIVE_YOUTUBE_SOURCE_FILE) {
-        g_autofree char *file = optional_string(stage, "file");
-        if (!file)
+                                o->uri);
+        return 0;
+    case LIVE_YOUTUBE_SOURCE_FILE:
+        if (!*o->file)
             return dk_error_set(err, DK_ERR_CONFIG,
                                 "source=file needs file=PATH");
-        c->uri = g_filename_to_uri(file, NULL, NULL);
-    } else if (c->source == LIVE_YOUTUBE_SOURCE_V4L2 && !c->device) {
-        return dk_error_set(err, DK_ERR_CONFIG,
-                            "source=v4l2 needs device=/dev/videoN");
+        return 0;
+    case LIVE_YOUTUBE_SOURCE_V4L2:
+        if (!*o->device)
+            return dk_error_set(err, DK_ERR_CONFIG,
+                                "source=v4l2 needs device=/dev/videoN");
+        return 0;
+    case LIVE_YOUTUBE_SOURCE_TEST:
+        return 0;
     }
     return 0;
 }
 
-static void load_encoding(const dk_stage *stage, live_youtube_config *c)
+int live_youtube_options_check(const dk_stage *stage,
+                               const live_youtube_options *opt, dk_error *err)
 {
-    const char *preset = dk_stage_string(stage, "preset");
-    for (size_t i = 0; i < G_N_ELEMENTS(presets); i++)
-        if (strcmp(preset, presets[i].name) == 0) {
-            c->width = presets[i].width;
-            c->height = presets[i].height;
-            c->fps = presets[i].fps;
-            c->video_kbps = presets[i].kbps;
-        }
-    if (dk_stage_int(stage, "video-bitrate") > 0)
-        c->video_kbps = (int)dk_stage_int(stage, "video-bitrate");
-    c->audio_kbps = (int)dk_stage_int(stage, "audio-bitrate");
-    c->x264_preset = g_strdup(dk_stage_string(stage, "x264-preset"));
-    c->keyframe_seconds = (int)dk_stage_int(stage, "keyframe-interval");
+    int rc = check_source(opt, err);
+    if (rc < 0)
+        return rc;
+    if (!*opt->url && !*opt->backup_url && !opt->record)
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "nothing to do: no url and record=false");
+    /* the URLs, the key file and the templates are checked by deriving
+     * them as open() will, and throwing the result away */
+    live_youtube_config *config = NULL;
+    rc = live_youtube_config_load(stage, opt, false, &config, err);
+    live_youtube_config_free(&config);
+    return rc;
+}
+
+dk_retry_policy live_youtube_retry_policy(const live_youtube_options *opt)
+{
+    dk_retry_policy policy = dk_retry_policy_default();
+    policy.first_wait = MIN(1.0, opt->reconnect_max_wait);
+    policy.max_wait = opt->reconnect_max_wait;
+    policy.max_attempts = 0; /* a live never gives up on its event */
+    return policy;
 }
 
 static int load_overlays(const dk_stage *stage, live_youtube_config *c,
                          dk_error *err)
 {
-    dk_overlay_spec *w = &c->watermark;
-    w->logo_path = optional_string(stage, "logo");
-    int rc = expand(stage, "text", &w->text, err);
+    const live_youtube_options *o = c->opt;
+    int rc = dk_overlay_spec_from_options(stage, &o->overlay, NULL,
+                                          &c->watermark, err);
     if (rc < 0)
         return rc;
-    w->anchor =
-        (dk_anchor)dk_anchor_from_name(dk_stage_string(stage, "anchor"));
-    w->width_fraction = dk_stage_double(stage, "width");
-    w->margin_fraction = 0.03;
-    w->opacity = dk_stage_double(stage, "opacity");
 
     /* a lower third sits in the broadcast-safe area, bottom left */
     dk_overlay_spec *l = &c->lower_third;
-    if ((rc = expand(stage, "lower-third", &l->text, err)) < 0)
+    if ((rc = expand(stage, o->lower_third, &l->text, err)) < 0)
         return rc;
     l->anchor = DK_ANCHOR_BOTTOM_LEFT;
     l->width_fraction = 0.6;
     l->margin_fraction = 0.05;
     l->opacity = 1.0;
-    c->lower_third_every = (int)dk_stage_int(stage, "lower-third-every");
-    c->lower_third_for = (int)dk_stage_int(stage, "lower-third-for");
-
-    c->clock = dk_stage_bool(stage, "clock");
-    c->clock_format = g_strdup(dk_stage_string(stage, "clock-format"));
-    c->timezone = dk_stage_timezone(stage);
 
     dk_overlay_spec *s = &c->slate;
-    s->logo_path = optional_string(stage, "slate-image");
-    if ((rc = expand(stage, "slate-text", &s->text, err)) < 0)
+    if (*o->slate_image)
+        s->logo_path = g_strdup(o->slate_image);
+    if ((rc = expand(stage, o->slate_text, &s->text, err)) < 0)
         return rc;
     s->anchor = DK_ANCHOR_CENTER;
     s->width_fraction = 0.6;
@@ -241,11 +227,11 @@ static int load_overlays(const dk_stage *stage, live_youtube_config *c,
 static int load_outputs(const dk_stage *stage, live_youtube_config *c,
                         bool need_key, dk_error *err)
 {
-    const char *urls[2] = {dk_stage_string(stage, "url"),
-                           dk_stage_string(stage, "backup-url")};
+    const live_youtube_options *o = c->opt;
+    const char *urls[2] = {o->url, o->backup_url};
     static const char *const names[2] = {"primary", "backup"};
     for (int i = 0; i < 2; i++) {
-        if (!urls[i] || !*urls[i])
+        if (!*urls[i])
             continue;
         int rc = live_youtube_target_parse(urls[i], names[i],
                                            &c->targets[c->n_targets], err);
@@ -253,34 +239,24 @@ static int load_outputs(const dk_stage *stage, live_youtube_config *c,
             return rc;
         c->n_targets++;
     }
-    const char *key_file = dk_stage_string(stage, "key-file");
-    bool no_key = !key_file || !*key_file;
+    bool no_key = !*o->key_file;
     if (c->n_targets && no_key && need_key)
         return dk_error_set(err, DK_ERR_CONFIG,
                             "key-file is not set: put the stream key in a "
                             "file only you can read (chmod 600) and add "
                             "--set %s.key-file=PATH",
-                            c->stage_name);
+                            dk_stage_name(stage));
     /* without need_key (checking a shipped config) the key may come later,
      * on the live's command line */
-    if (c->n_targets && !no_key) {
-        int rc = live_youtube_read_key(key_file, &c->key, err);
-        if (rc < 0)
-            return rc;
-    }
-    c->tls_ca_file = optional_string(stage, "tls-ca-file");
-    c->reconnect_max_wait = dk_stage_double(stage, "reconnect-max-wait");
-    c->stall_timeout = dk_stage_double(stage, "stall-timeout");
+    if (c->n_targets && !no_key)
+        return live_youtube_read_key(o->key_file, &c->key, err);
     return 0;
 }
 
 static int load_recording(const dk_stage *stage, live_youtube_config *c,
                           dk_error *err)
 {
-    c->record = dk_stage_bool(stage, "record");
-    c->record_mp4 = strcmp(dk_stage_string(stage, "record-format"), "mp4") == 0;
-    c->record_segment_minutes = (int)dk_stage_int(stage, "record-segment");
-    int rc = expand(stage, "record-dir", &c->record_dir, err);
+    int rc = expand(stage, c->opt->record_dir, &c->record_dir, err);
     if (rc < 0)
         return rc;
     if (c->record_dir && !g_path_is_absolute(c->record_dir)) {
@@ -298,25 +274,28 @@ static int load_recording(const dk_stage *stage, live_youtube_config *c,
     return 0;
 }
 
-int live_youtube_config_load(const dk_stage *stage, bool need_key,
+int live_youtube_config_load(const dk_stage *stage,
+                             const live_youtube_options *opt, bool need_key,
                              live_youtube_config **out, dk_error *err)
 {
     *out = NULL;
-    gst_init(NULL, NULL);
     live_youtube_config *c = g_new0(live_youtube_config, 1);
-    c->stage_name = g_strdup(dk_stage_name(stage));
-    int rc = load_source(stage, c, err);
-    if (rc == 0) {
-        load_encoding(stage, c);
-        rc = load_overlays(stage, c, err);
-    }
+    c->opt = opt;
+    c->timezone = dk_stage_timezone(stage);
+    if (opt->source == LIVE_YOUTUBE_SOURCE_URI)
+        c->uri = g_strdup(opt->uri);
+    else if (opt->source == LIVE_YOUTUBE_SOURCE_FILE)
+        c->uri = g_filename_to_uri(opt->file, NULL, NULL);
+    c->width = presets[opt->preset].width;
+    c->height = presets[opt->preset].height;
+    c->fps = presets[opt->preset].fps;
+    c->video_kbps =
+        opt->video_bitrate > 0 ? opt->video_bitrate : presets[opt->preset].kbps;
+    int rc = load_overlays(stage, c, err);
     if (rc == 0)
         rc = load_outputs(stage, c, need_key, err);
     if (rc == 0)
         rc = load_recording(stage, c, err);
-    if (rc == 0 && !c->n_targets && !c->record)
-        rc = dk_error_set(err, DK_ERR_CONFIG,
-                          "nothing to do: no url and record=false");
     if (rc < 0) {
         live_youtube_config_free(&c);
         return rc;
@@ -330,22 +309,16 @@ void live_youtube_config_free(live_youtube_config **config)
     if (!config || !*config)
         return;
     live_youtube_config *c = *config;
-    g_free(c->stage_name);
-    g_free(c->device);
     g_free(c->uri);
-    g_free(c->audio_device);
-    g_free(c->x264_preset);
     dk_overlay_spec_clear(&c->watermark);
     dk_overlay_spec_clear(&c->lower_third);
     dk_overlay_spec_clear(&c->slate);
-    g_free(c->clock_format);
     for (int i = 0; i < c->n_targets; i++)
         live_youtube_target_clear(&c->targets[i]);
     if (c->key) {
         explicit_bzero(c->key, strlen(c->key));
         g_free(c->key);
     }
-    g_free(c->tls_ca_file);
     g_free(c->record_dir);
     g_free(c->record_stem);
     g_free(c);

@@ -82,13 +82,16 @@ static GstElement *x264(const live_youtube_config *c, dk_error *err)
     if (!enc)
         return NULL;
     gst_util_set_object_arg(G_OBJECT(enc), "tune", "zerolatency");
-    gst_util_set_object_arg(G_OBJECT(enc), "speed-preset", c->x264_preset);
+    g_auto(GStrv) presets = g_strsplit(LIVE_YOUTUBE_X264_PRESETS, "|", -1);
+    gst_util_set_object_arg(G_OBJECT(enc), "speed-preset",
+                            presets[c->opt->x264_preset]);
     /* pass=cbr sets the VBV to the bitrate; nal-hrd=cbr pads to it, so the
      * ingest sees the constant rate YouTube asks for. scenecut=0 keeps the
      * keyframes exactly keyframe-interval apart. */
     g_object_set(enc, "bitrate", (guint)c->video_kbps, "vbv-buf-capacity",
-                 1000u, "key-int-max", (guint)(c->fps * c->keyframe_seconds),
-                 "option-string", "scenecut=0:nal-hrd=cbr:force-cfr=1", NULL);
+                 1000u, "key-int-max",
+                 (guint)(c->fps * c->opt->keyframe_interval), "option-string",
+                 "scenecut=0:nal-hrd=cbr:force-cfr=1", NULL);
     gst_util_set_object_arg(G_OBJECT(enc), "pass", "cbr");
     return enc;
 }
@@ -163,7 +166,7 @@ static bool build_audio(GstElement *pipeline, const live_youtube_config *c,
     if (!queue || !convert || !resample || !raw || !volume || !enc || !parse ||
         !tee)
         return false;
-    g_object_set(enc, "bitrate", c->audio_kbps * 1000, NULL);
+    g_object_set(enc, "bitrate", c->opt->audio_bitrate * 1000, NULL);
     g_object_set(tee, "allow-not-linked", TRUE, NULL);
     if (!chain(GST_BIN(pipeline), err, queue, convert, resample, raw, volume,
                enc, parse, tee, NULL))

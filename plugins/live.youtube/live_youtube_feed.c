@@ -18,8 +18,6 @@
 
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
-#include <gst/video/video.h>
-#include <string.h>
 
 struct live_youtube_feed {
     const live_youtube_config *config;
@@ -68,12 +66,7 @@ static GstSample *make_black(const live_youtube_config *c)
     GstBuffer *buffer = gst_buffer_new_allocate(NULL, info.size, NULL);
     GstVideoFrame frame;
     if (gst_video_frame_map(&frame, &info, buffer, GST_MAP_WRITE)) {
-        for (int plane = 0; plane < 3; plane++) {
-            guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(&frame, plane);
-            int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, plane);
-            int rows = GST_VIDEO_FRAME_COMP_HEIGHT(&frame, plane);
-            memset(data, plane ? 128 : 16, (gsize)stride * rows);
-        }
+        live_youtube_fill_black(&frame);
         gst_video_frame_unmap(&frame);
     }
     GstCaps *caps = gst_video_info_to_caps(&info);
@@ -101,10 +94,7 @@ live_youtube_feed *live_youtube_feed_new(const live_youtube_config *config,
     if (g_uri_split(config->uri, G_URI_FLAGS_NONE, NULL, &userinfo, NULL, NULL,
                     NULL, NULL, NULL, NULL))
         feed->userinfo = userinfo;
-    dk_retry_policy policy = dk_retry_policy_default();
-    policy.first_wait = 1.0;
-    policy.max_wait = config->reconnect_max_wait;
-    policy.max_attempts = 0; /* a live never gives up on its camera */
+    dk_retry_policy policy = live_youtube_retry_policy(config->opt);
     dk_retry_init(&feed->retry, &policy);
     return feed;
 }
@@ -362,7 +352,7 @@ static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer data)
     live_youtube_feed *feed = data;
     switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_EOS:
-        if (feed->config->source == LIVE_YOUTUBE_SOURCE_FILE) {
+        if (feed->config->opt->source == LIVE_YOUTUBE_SOURCE_FILE) {
             /* loop: the next frames get a new offset, so time goes on */
             g_mutex_lock(&feed->lock);
             feed->have_offset = false;

@@ -4,6 +4,18 @@
 
 #include <string.h>
 
+int live_youtube_gst_init(dk_error *err)
+{
+    GError *error = NULL;
+    if (gst_init_check(NULL, NULL, &error))
+        return 0;
+    int rc =
+        dk_error_set(err, DK_ERR_UNSUPPORTED, "GStreamer did not start: %s",
+                     error ? error->message : "no reason given");
+    g_clear_error(&error);
+    return rc;
+}
+
 GstElement *live_youtube_make(const char *factory, const char *name,
                               dk_error *err)
 {
@@ -27,6 +39,18 @@ GstElement *live_youtube_queue(const char *name, double seconds, bool leaky,
     if (leaky)
         g_object_set(queue, "leaky", 2 /* downstream: drop the oldest */, NULL);
     return queue;
+}
+
+void live_youtube_fill_black(GstVideoFrame *frame)
+{
+    for (int plane = 0; plane < 3; plane++) {
+        guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(frame, plane);
+        int stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, plane);
+        int rows = GST_VIDEO_FRAME_COMP_HEIGHT(frame, plane);
+        int width = GST_VIDEO_FRAME_COMP_WIDTH(frame, plane);
+        for (int y = 0; y < rows; y++)
+            memset(data + (gsize)y * stride, plane ? 128 : 16, width);
+    }
 }
 
 static GstPadProbeReturn count_buffer(GstPad *pad, GstPadProbeInfo *info,

@@ -19,7 +19,6 @@
  * bytes out for stall-timeout seconds. */
 #include "live_youtube.h"
 
-#include <gst/video/video.h>
 #include <string.h>
 
 #define INGEST_QUEUE_SECONDS 3.0
@@ -363,13 +362,8 @@ int live_youtube_ingest_new(GstElement *pipeline,
     ingest->target = target;
     ingest->live = live;
     ingest->encode = encode;
-    /* The core's policy, tuned for a live: start fast, never wait longer
-     * than reconnect-max-wait (a returning server is used within that),
-     * never give up while the event runs. */
-    dk_retry_policy policy = dk_retry_policy_default();
-    policy.first_wait = MIN(1.0, config->reconnect_max_wait);
-    policy.max_wait = config->reconnect_max_wait;
-    policy.max_attempts = 0;
+    /* a returning server is used within reconnect-max-wait */
+    dk_retry_policy policy = live_youtube_retry_policy(config->opt);
     dk_retry_init(&ingest->retry, &policy);
     live_youtube_tcp_init(&ingest->tcp, target->host, target->port);
     int rc = build(ingest, err);
@@ -458,16 +452,16 @@ void live_youtube_ingest_tick(live_youtube_ingest *ingest)
         ingest->last_progress = now;
     g_autofree char *dead = NULL;
     if (!ingest->stopping && ingest->state == DK_LIVE_OUTPUT_LIVE &&
-        live_youtube_tcp_dead(&ingest->tcp, ingest->config->stall_timeout,
+        live_youtube_tcp_dead(&ingest->tcp, ingest->config->opt->stall_timeout,
                               &dead)) {
         fail(ingest, dead);
         return;
     }
-    if (!ingest->stopping &&
-        (now - ingest->last_progress) / 1e6 > ingest->config->stall_timeout) {
+    if (!ingest->stopping && (now - ingest->last_progress) / 1e6 >
+                                 ingest->config->opt->stall_timeout) {
         g_autofree char *why = g_strdup_printf(
             "nothing went out for %.0f s: the connection is dead",
-            ingest->config->stall_timeout);
+            ingest->config->opt->stall_timeout);
         fail(ingest, why);
     }
 }

@@ -8,7 +8,6 @@
  * the I420 frames only blends. */
 #include "live_youtube.h"
 
-#include <gst/video/video.h>
 #include <string.h>
 
 struct live_youtube_overlay {
@@ -47,7 +46,7 @@ int live_youtube_overlay_new(const live_youtube_config *config,
                               config->height);
     g_mutex_init(&o->lock);
     o->scheduled = -1;
-    o->clock_on = config->clock;
+    o->clock_on = config->opt->clock;
     int rc = render(config, &config->watermark, &o->watermark, "logo", err);
     if (rc == 0)
         rc = render(config, &config->lower_third, &o->lower_third,
@@ -77,19 +76,6 @@ void live_youtube_overlay_free(live_youtube_overlay **overlay)
     *overlay = NULL;
 }
 
-/* A dark frame for the slate: black in limited-range YUV. */
-static void fill_black(GstVideoFrame *frame)
-{
-    for (int plane = 0; plane < 3; plane++) {
-        guint8 *data = GST_VIDEO_FRAME_PLANE_DATA(frame, plane);
-        int stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, plane);
-        int rows = GST_VIDEO_FRAME_COMP_HEIGHT(frame, plane);
-        int width = GST_VIDEO_FRAME_COMP_WIDTH(frame, plane);
-        for (int y = 0; y < rows; y++)
-            memset(data + (gsize)y * stride, plane ? 128 : 16, width);
-    }
-}
-
 static GstPadProbeReturn blend(GstPad *pad, GstPadProbeInfo *info,
                                gpointer data)
 {
@@ -115,7 +101,7 @@ static GstPadProbeReturn blend(GstPad *pad, GstPadProbeInfo *info,
     }
     int w = o->config->width, h = o->config->height;
     if (slate) {
-        fill_black(&frame);
+        live_youtube_fill_black(&frame);
         if (o->slate)
             dk_overlay_blend_i420(o->slate, planes, strides, w, h);
     } else if (lower) {
@@ -142,7 +128,7 @@ static void render_clock(live_youtube_overlay *o)
 {
     const live_youtube_config *c = o->config;
     g_autoptr(GDateTime) now = g_date_time_new_now(c->timezone);
-    g_autofree char *text = g_date_time_format(now, c->clock_format);
+    g_autofree char *text = g_date_time_format(now, c->opt->clock_format);
     if (!text || (o->clock_text && strcmp(text, o->clock_text) == 0))
         return;
     dk_overlay_spec spec = {
@@ -166,7 +152,7 @@ static void render_clock(live_youtube_overlay *o)
 
 void live_youtube_overlay_tick(live_youtube_overlay *o, double uptime)
 {
-    const live_youtube_config *c = o->config;
+    const live_youtube_options *c = o->config->opt;
     if (o->lower_third && c->lower_third_every > 0) {
         /* the schedule acts on its edges, so a toggle by the operator
          * holds until the next time the schedule changes its mind */

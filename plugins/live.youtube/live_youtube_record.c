@@ -56,7 +56,7 @@ static void sync_file(gpointer data, gpointer user)
 static char *next_path(live_youtube_record *r, guint fragment)
 {
     g_autofree char *base =
-        r->config->record_segment_minutes
+        r->config->opt->record_segment
             ? g_strdup_printf("%s_%03u", r->config->record_stem, fragment)
             : g_strdup(r->config->record_stem);
     char *path = NULL;
@@ -101,7 +101,7 @@ static char *record_dir(const live_youtube_config *c, dk_live *live)
 
 static GstElement *make_muxer(const live_youtube_config *c, dk_error *err)
 {
-    if (!c->record_mp4) {
+    if (c->opt->record_format == LIVE_YOUTUBE_RECORD_MKV) {
         GstElement *mux = live_youtube_make("matroskamux", "record-mux", err);
         if (mux)
             g_object_set(mux, "writing-app", "dokpim live", NULL);
@@ -156,7 +156,7 @@ static GstElement *build_segments(GstElement *pipeline, live_youtube_record *r,
     }
     g_object_set(split, "muxer", mux, "async-finalize", FALSE,
                  "send-keyframe-requests", FALSE, "max-size-time",
-                 (guint64)r->config->record_segment_minutes * 60 * GST_SECOND,
+                 (guint64)r->config->opt->record_segment * 60 * GST_SECOND,
                  NULL);
     g_signal_connect(split, "format-location", G_CALLBACK(on_format_location),
                      r);
@@ -200,7 +200,8 @@ int live_youtube_record_new(GstElement *pipeline,
     live_youtube_record *r = g_new0(live_youtube_record, 1);
     r->config = config;
     r->live = live;
-    r->extension = config->record_mp4 ? "mp4" : "mkv";
+    r->extension =
+        config->opt->record_format == LIVE_YOUTUBE_RECORD_MP4 ? "mp4" : "mkv";
     r->dir = record_dir(config, live);
     if (g_mkdir_with_parents(r->dir, 0755) < 0) {
         int rc = dk_error_set(err, DK_ERR_IO,
@@ -209,12 +210,12 @@ int live_youtube_record_new(GstElement *pipeline,
         live_youtube_record_free(&r);
         return rc;
     }
-    GstElement *target = config->record_segment_minutes
+    GstElement *target = config->opt->record_segment
                              ? build_segments(pipeline, r, err)
                              : build_one_file(pipeline, r, err);
     /* the recording takes the tees' first pads: it is fed before any
      * ingest */
-    bool split = config->record_segment_minutes > 0;
+    bool split = config->opt->record_segment > 0;
     if (!target ||
         !link_branch(pipeline, encode->video_tee, target,
                      split ? "video" : "video_%u", "record-video", err) ||
@@ -308,7 +309,7 @@ uint64_t live_youtube_record_bytes(const live_youtube_record *r)
 
 bool live_youtube_record_finished(const live_youtube_record *r)
 {
-    if (!r->config->record_segment_minutes)
+    if (!r->config->opt->record_segment)
         return g_atomic_int_get(&((live_youtube_record *)r)->eos);
     return r->finished;
 }

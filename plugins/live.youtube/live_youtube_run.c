@@ -61,8 +61,8 @@ static void announce(live_run *run)
                                           "file (looped)"};
     dk_live_event(run->live, DK_LIVE_INFO, NULL,
                   "on air: %s, %dx%d %d fps, H.264 %d kb/s + AAC %d kb/s",
-                  sources[c->source], c->width, c->height, c->fps,
-                  c->video_kbps, c->audio_kbps);
+                  sources[c->opt->source], c->width, c->height, c->fps,
+                  c->video_kbps, c->opt->audio_bitrate);
 }
 
 static void on_source_lost(void *data, bool lost)
@@ -215,13 +215,14 @@ static gboolean status_tick(gpointer data)
 
 static int trust_ca(const live_youtube_config *c, dk_error *err)
 {
-    if (!c->tls_ca_file)
+    const char *ca_file = c->opt->tls_ca_file;
+    if (!*ca_file)
         return 0;
     GError *error = NULL;
-    GTlsDatabase *db = g_tls_file_database_new(c->tls_ca_file, &error);
+    GTlsDatabase *db = g_tls_file_database_new(ca_file, &error);
     if (!db) {
-        int rc = dk_error_set(err, DK_ERR_CONFIG, "tls-ca-file %s: %s",
-                              c->tls_ca_file, error->message);
+        int rc = dk_error_set(err, DK_ERR_CONFIG, "tls-ca-file %s: %s", ca_file,
+                              error->message);
         g_error_free(error);
         return rc;
     }
@@ -247,7 +248,7 @@ static int build(live_run *run, dk_error *err)
                                         &run->encode, err)) < 0)
         return rc;
     /* the recording first: it takes the tees' first pads */
-    if (c->record &&
+    if (c->opt->record &&
         (rc = live_youtube_record_new(run->pipeline, c, run->live, &run->encode,
                                       &run->record, err)) < 0)
         return rc;

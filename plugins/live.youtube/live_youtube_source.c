@@ -65,7 +65,7 @@ static GstElement *silence(bool live, dk_error *err)
 static GstElement *audio_device(const live_youtube_config *c, dk_error *err)
 {
     GstElement *src = NULL;
-    switch (c->audio) {
+    switch (c->opt->audio) {
     case LIVE_YOUTUBE_AUDIO_PULSE:
         src = live_youtube_make("pulsesrc", "audio-device", err);
         break;
@@ -75,8 +75,8 @@ static GstElement *audio_device(const live_youtube_config *c, dk_error *err)
     default:
         return silence(true, err);
     }
-    if (src && c->audio_device)
-        g_object_set(src, "device", c->audio_device, NULL);
+    if (src && *c->opt->audio_device)
+        g_object_set(src, "device", c->opt->audio_device, NULL);
     return src;
 }
 
@@ -125,7 +125,7 @@ static bool build_test(GstBin *bin, const live_youtube_config *c, dk_error *err)
     gst_object_unref(out);
 
     GstElement *audio;
-    if (c->audio == LIVE_YOUTUBE_AUDIO_AUTO) {
+    if (c->opt->audio == LIVE_YOUTUBE_AUDIO_AUTO) {
         audio = live_youtube_make("audiotestsrc", "tone", err);
         if (audio)
             g_object_set(audio, "is-live", TRUE, "freq", 1000.0, "volume", 0.1,
@@ -146,7 +146,7 @@ static bool build_v4l2(GstBin *bin, const live_youtube_config *c, dk_error *err)
     GstElement *out = live_youtube_make("identity", "camera-out", err);
     if (!camera || !decode || !out)
         return false;
-    g_object_set(camera, "device", c->device, "do-timestamp", TRUE, NULL);
+    g_object_set(camera, "device", c->opt->device, "do-timestamp", TRUE, NULL);
     if (!add_and_link(bin, err, camera, decode, NULL))
         return false;
     gst_bin_add(bin, out);
@@ -170,7 +170,7 @@ static bool build_feed(GstBin *bin, const live_youtube_config *c,
     gst_bin_add(bin, video);
     ghost(GST_ELEMENT(bin), video, "video");
     GstElement *audio = NULL;
-    if (c->audio == LIVE_YOUTUBE_AUDIO_AUTO) {
+    if (c->opt->audio == LIVE_YOUTUBE_AUDIO_AUTO) {
         /* the source's sound over live silence: a feed without sound, or
          * one that stalls, still gives the encoder audio on time */
         audio = live_youtube_make("appsrc", "feed-audio", err);
@@ -200,7 +200,7 @@ GstElement *live_youtube_source_new(const live_youtube_config *config,
     *feed = NULL;
     GstElement *bin = gst_bin_new("source");
     bool ok;
-    switch (config->source) {
+    switch (config->opt->source) {
     case LIVE_YOUTUBE_SOURCE_TEST:
         ok = build_test(GST_BIN(bin), config, err);
         break;

@@ -75,27 +75,33 @@ double probe_largest_video_gap(const char *path)
     return gap;
 }
 
-double probe_mean_luma(const char *path, double at)
+unsigned char *probe_luma(const char *path, double at)
 {
     g_autofree char *raw = NULL;
     int fd = g_file_open_tmp("live-luma-XXXXXX.gray", &raw, NULL);
     if (fd < 0)
-        return -1;
+        return NULL;
     close(fd);
     g_autofree char *cmd = g_strdup_printf(
-        "ffmpeg -v error -y -ss %.2f -i '%s' -frames:v 1 -vf scale=64:36 "
+        "ffmpeg -v error -y -ss %.2f -i '%s' -frames:v 1 -vf scale=%d:%d "
         "-pix_fmt gray -f rawvideo '%s'",
-        at, path, raw);
-    double mean = -1;
+        at, path, PROBE_LUMA_WIDTH, PROBE_LUMA_HEIGHT, raw);
     gsize len = 0;
-    g_autofree char *data = NULL;
-    if (dk_test_sh(cmd, NULL, NULL) == 0 && (data = dk_test_read(raw, &len)) &&
-        len > 0) {
-        double sum = 0;
-        for (gsize i = 0; i < len; i++)
-            sum += (unsigned char)data[i];
-        mean = sum / len;
-    }
+    char *data = NULL;
+    if (dk_test_sh(cmd, NULL, NULL) != 0 || !(data = dk_test_read(raw, &len)) ||
+        len != PROBE_LUMA_WIDTH * PROBE_LUMA_HEIGHT)
+        g_clear_pointer(&data, g_free);
     unlink(raw);
-    return mean;
+    return (unsigned char *)data;
+}
+
+double probe_mean_luma(const char *path, double at)
+{
+    g_autofree unsigned char *luma = probe_luma(path, at);
+    if (!luma)
+        return -1;
+    double sum = 0;
+    for (int i = 0; i < PROBE_LUMA_WIDTH * PROBE_LUMA_HEIGHT; i++)
+        sum += luma[i];
+    return sum / (PROBE_LUMA_WIDTH * PROBE_LUMA_HEIGHT);
 }

@@ -70,6 +70,12 @@ char *probe_codecs(const char *path);             /* "h264,aac"; g_free */
 GArray *probe_keyframes(const char *path);        /* video keyframe times */
 GArray *probe_video_packets(const char *path);    /* every video packet's */
 double probe_largest_video_gap(const char *path); /* between packets, s */
+/* The luma of the frame at `at` seconds, scaled down to
+ * PROBE_LUMA_WIDTH x PROBE_LUMA_HEIGHT, row by row; NULL on failure
+ * (g_free). */
+#define PROBE_LUMA_WIDTH  64
+#define PROBE_LUMA_HEIGHT 36
+unsigned char *probe_luma(const char *path, double at);
 /* Mean luma of the frame at `at` seconds, 0..255; -1 on failure. */
 double probe_mean_luma(const char *path, double at);
 

@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -139,6 +140,78 @@ START_TEST(test_slate_by_command)
     live_clear_output(&o);
     g_ptr_array_unref(args);
     live_proc_clear(&proc);
+}
+END_TEST
+
+/* ---- the logo goes where the shared overlay options put it ---- */
+
+/* A recording of 3 s of bars with the logo (and nothing else) drawn at
+ * position; NULL: no logo. Its middle frame's luma (g_free). */
+static unsigned char *logo_frame(const char *position, const char *x,
+                                 const char *y)
+{
+    g_autofree char *dir = live_test_dir("position");
+    g_autofree char *library = g_build_filename(dir, "library", NULL);
+    GPtrArray *args = live_args(library, 3);
+    live_set(args, "url", "");
+    live_set(args, "lower-third-every", "0");
+    live_set(args, "width", "0.3");
+    if (!position)
+        live_set(args, "logo", "");
+    else if (*position)
+        live_set(args, "position", position);
+    if (x) {
+        live_set(args, "x", x);
+        live_set(args, "y", y);
+    }
+    g_autofree char *out = NULL, *err = NULL;
+    int status = dk_test_dokpim(live_argv(args), &out, &err);
+    ck_assert_msg(status == 0, "position %s: exit %d: %s", position, status,
+                  err);
+    g_autofree char *rec = live_only_recording(library);
+    unsigned char *luma = probe_luma(rec, 1.5);
+    ck_assert_ptr_nonnull(luma);
+    g_ptr_array_unref(args);
+    return luma;
+}
+
+/* Mean difference in each quarter of the frame: top-left, top-right,
+ * bottom-left, bottom-right. */
+static void quarter_difference(const unsigned char *a, const unsigned char *b,
+                               double quarter[4])
+{
+    const int w = PROBE_LUMA_WIDTH, h = PROBE_LUMA_HEIGHT;
+    memset(quarter, 0, 4 * sizeof *quarter);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            quarter[(y >= h / 2) * 2 + (x >= w / 2)] +=
+                abs(a[y * w + x] - b[y * w + x]) / (w * h / 4.0);
+}
+
+static const struct {
+    const char *position, *x, *y; /* position "": the default */
+    int quarter;                  /* where the logo must be alone */
+} positions[] = {
+    {"", NULL, NULL, 1},            /* top-right */
+    {"bottom-left", NULL, NULL, 2}, /* a named position */
+    {"custom", "0", "0", 0},        /* x, y: against the top-left corner */
+};
+
+START_TEST(test_logo_position)
+{
+    g_autofree unsigned char *bare = logo_frame(NULL, NULL, NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(positions); i++) {
+        g_autofree unsigned char *marked =
+            logo_frame(positions[i].position, positions[i].x, positions[i].y);
+        double quarter[4];
+        quarter_difference(bare, marked, quarter);
+        /* the bars are one still frame: only the logo changes pixels */
+        for (int q = 0; q < 4; q++)
+            ck_assert_msg(q == positions[i].quarter ? quarter[q] > 0.5
+                                                    : quarter[q] < 0.2,
+                          "position '%s': quarter %d differs by %.2f",
+                          positions[i].position, q, quarter[q]);
+    }
 }
 END_TEST
 
@@ -317,6 +390,10 @@ static const struct {
      "no user or password"},
     {"unknown preset", "preset", "4k", 0600, NULL, "is not one of"},
     {"uri source without uri", "source", "uri", 0600, NULL, "needs uri"},
+    {"file source without file", "source", "file", 0600, NULL,
+     "needs file=PATH"},
+    {"the old name of position", "anchor", "top-left", 0600, NULL,
+     "unknown option"},
     {"bad CA file", "tls-ca-file", "/etc/hostname", 0600, NULL, "tls-ca-file"},
 };
 
@@ -384,6 +461,7 @@ int main(void)
     tcase_add_loop_test(tc, test_recording_survives_kill, 0,
                         G_N_ELEMENTS(crash_formats));
     tcase_add_test(tc, test_slate_by_command);
+    tcase_add_test(tc, test_logo_position);
     tcase_add_test(tc, test_file_source_loops);
     tcase_add_test(tc, test_lost_source_shows_slate);
     tcase_add_test(tc, test_archive_after_live);
