@@ -47,7 +47,7 @@ static const dk_option live_youtube_option_rows[] = {
     /* overlays: the same renderer, and the same options, as photos and
      * videos; a live picture wants a small mark in the top-right corner */
     DK_OVERLAY_OPTIONS(live_youtube_options, overlay, "", "top-right", "0.15",
-                       "0.9"),
+                       "0.03", "0.9"),
     {"lower-third", DK_OPT_TEMPLATE, "",
      "caption, e.g. {event.leader} — {event.role}; empty: none",
      FIELD(lower_third)},

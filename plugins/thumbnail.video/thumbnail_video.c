@@ -54,7 +54,7 @@ static const dk_option thumbnail_video_options[] = {
      FIELD(timeout)},
     DK_OVERLAY_OPTIONS(thumbnail_video_config, overlay,
                        "{event.agency} \xc2\xb7 {event.title}", "bottom-right",
-                       "0.25", "0.85"),
+                       "0.25", "0.02", "0.85"),
     {NULL},
 };
 #undef FIELD

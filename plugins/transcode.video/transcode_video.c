@@ -77,7 +77,7 @@ static const dk_option transcode_video_options[] = {
      FIELD(timeout)},
     DK_OVERLAY_OPTIONS(transcode_video_config, overlay,
                        "{event.agency} \xc2\xb7 {event.title}", "bottom-right",
-                       "0.25", "0.85"),
+                       "0.25", "0.02", "0.85"),
     {"lower-third", DK_OPT_BOOL, "false",
      "show the leader's name and role at the start of the clip",
      FIELD(lower_third)},

@@ -28,7 +28,7 @@ typedef struct watermark_photo_config {
 static const dk_option watermark_photo_options[] = {
     DK_OVERLAY_OPTIONS(watermark_photo_config, overlay,
                        "{event.agency} \xc2\xb7 {event.title}", "bottom-right",
-                       "0.25", "0.85"),
+                       "0.25", "0.02", "0.85"),
     {.name = "full-size",
      .type = DK_OPT_BOOL,
      .default_value = "false",

@@ -52,10 +52,11 @@ typedef struct dk_overlay_options {
 
 /* Rows for struct T whose member m is a dk_overlay_options. Defaults that
  * differ between uses (a live picture wants a smaller, stronger mark in
- * the other corner) are arguments; the rest is shared. */
+ * the other corner, a little further in) are arguments; the rest is
+ * shared. */
 /* clang-format off */
 #define DK_OVERLAY_OPTIONS(T, m, text_default, position_default,              \
-                           width_default, opacity_default)                     \
+                           width_default, margin_default, opacity_default)     \
     {.name = "logo", .type = DK_OPT_PATH, .default_value = "",                 \
      .help = "PNG logo with alpha (empty: text only)",                         \
      DK_FIELD(T, m.logo)},                                                     \
@@ -80,7 +81,8 @@ typedef struct dk_overlay_options {
     {.name = "width", .type = DK_OPT_DOUBLE, .default_value = width_default,   \
      .help = "width of the mark relative to the picture's width as shown",    \
      .min = 0.01, .max = 1, DK_FIELD(T, m.width)},                             \
-    {.name = "margin", .type = DK_OPT_DOUBLE, .default_value = "0.02",         \
+    {.name = "margin", .type = DK_OPT_DOUBLE,                                  \
+     .default_value = margin_default,                                          \
      .help = "distance from the edges relative to the picture's width",       \
      .min = 0, .max = 0.5, DK_FIELD(T, m.margin)},                             \
     {.name = "opacity", .type = DK_OPT_DOUBLE,                                 \
