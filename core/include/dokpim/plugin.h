@@ -36,7 +36,7 @@ typedef enum dk_stage_kind {
     DK_STAGE_LIVE,   /* runs a live session in live(); no items */
 } dk_stage_kind;
 
-const char *dk_stage_kind_name(dk_stage_kind kind);
+DK_API const char *dk_stage_kind_name(dk_stage_kind kind);
 
 typedef enum dk_option_type {
     DK_OPT_STRING = 1,    /* free text */
@@ -155,48 +155,49 @@ typedef const dk_plugin_module *(*dk_plugin_entry_fn)(void);
 /* Option values, already validated. Asking for an option the plugin did not
  * declare returns the zero value: that is a bug in the plugin. The returned
  * strings are owned by the stage and live until the run ends. */
-const char *dk_stage_name(const dk_stage *stage);
-const char *dk_stage_string(const dk_stage *stage, const char *option);
-bool dk_stage_bool(const dk_stage *stage, const char *option);
-int64_t dk_stage_int(const dk_stage *stage, const char *option);
-double dk_stage_double(const dk_stage *stage, const char *option);
+DK_API const char *dk_stage_name(const dk_stage *stage);
+DK_API const char *dk_stage_string(const dk_stage *stage, const char *option);
+DK_API bool dk_stage_bool(const dk_stage *stage, const char *option);
+DK_API int64_t dk_stage_int(const dk_stage *stage, const char *option);
+DK_API double dk_stage_double(const dk_stage *stage, const char *option);
 /* NULL-terminated; owned by the stage. */
-const char *const *dk_stage_list(const dk_stage *stage, const char *option);
+DK_API const char *const *dk_stage_list(const dk_stage *stage,
+                                        const char *option);
 /* true when the config (or --set) gave a value rather than the default. */
-bool dk_stage_is_set(const dk_stage *stage, const char *option);
+DK_API bool dk_stage_is_set(const dk_stage *stage, const char *option);
 
 /* Expands a DK_OPT_TEMPLATE option for one item. *out is the caller's to
  * g_free(). */
-int dk_stage_expand(const dk_stage *stage, const char *option,
-                    const dk_item *item, char **out, dk_error *err);
+DK_API int dk_stage_expand(const dk_stage *stage, const char *option,
+                           const dk_item *item, char **out, dk_error *err);
 
 /* Expands a DK_OPT_PATH_TEMPLATE option for one item into a free, sanitised
  * path under the library's derived/<stage>/ folder, reserved for this item
  * so that parallel workers never pick the same name. *out is the caller's
  * to g_free(); write to it through dk_atomic_* only. */
-int dk_stage_output_path(const dk_stage *stage, const char *option,
-                         const dk_item *item, char **out, dk_error *err);
+DK_API int dk_stage_output_path(const dk_stage *stage, const char *option,
+                                const dk_item *item, char **out, dk_error *err);
 /* dk_stage_output_path with the file name's extension replaced by
  * extension ("mov", no dot; NULL keeps the template's): for an output
  * whose format follows the content, such as a stamped clip whose sound
  * only QuickTime can carry. */
-int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
-                             const dk_item *item, const char *extension,
-                             char **out, dk_error *err);
+DK_API int dk_stage_output_path_ext(const dk_stage *stage, const char *option,
+                                    const dk_item *item, const char *extension,
+                                    char **out, dk_error *err);
 
 /* Value of an event field ("title", "city", ...), or NULL. */
-const char *dk_stage_event(const dk_stage *stage, const char *field);
+DK_API const char *dk_stage_event(const dk_stage *stage, const char *field);
 
 /* The event's time zone (event.timezone, else the machine's); owned by the
  * stage. Capture times without an offset are read in it. */
-GTimeZone *dk_stage_timezone(const dk_stage *stage);
+DK_API GTimeZone *dk_stage_timezone(const dk_stage *stage);
 
 /* The library folder of this run (absolute). */
-const char *dk_stage_library(const dk_stage *stage);
+DK_API const char *dk_stage_library(const dk_stage *stage);
 
 /* True once the user asked to stop (Ctrl-C): long operations should check
  * it and return DK_ERR_CANCELLED. */
-bool dk_cancelled(void);
+DK_API bool dk_cancelled(void);
 
 #ifdef __cplusplus
 }
