@@ -1,5 +1,7 @@
 /* Private to libdokpim and the dokpim command: the structures behind the
- * opaque public types. Plugins never see this file. */
+ * opaque public types. Plugins never see this file. Only the functions the
+ * dokpim command, the other core libraries, tests or fuzzers call carry
+ * DK_PRIVATE_API (exported); the rest stay inside libdokpim. */
 #ifndef DK_INTERNAL_H
 #define DK_INTERNAL_H
 
