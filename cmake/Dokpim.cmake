@@ -1,5 +1,13 @@
 # Helpers shared by every plugin folder and test suite.
 
+# dk_export_marked_only(<target>): a dokpim shared library exports only the
+# functions whose declarations carry DK_API or DK_PRIVATE_API (see
+# include/dokpim/export.h); tests/core/test_exports.sh checks the result.
+function(dk_export_marked_only target)
+  set_target_properties(${target} PROPERTIES
+    C_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+endfunction()
+
 # dk_add_plugin(<name> SOURCES <files...> [LIBS <targets...>])
 # Builds plugins/<name> as a loadable module "<name>.so" in the build tree's
 # plugin folder and installs it beside the others.

@@ -1,5 +1,7 @@
 /* Private to libdokpim and the dokpim command: the structures behind the
- * opaque public types. Plugins never see this file. */
+ * opaque public types. Plugins never see this file. Only the functions the
+ * dokpim command, the other core libraries, tests or fuzzers call carry
+ * DK_PRIVATE_API (exported); the rest stay inside libdokpim. */
 #ifndef DK_INTERNAL_H
 #define DK_INTERNAL_H
 
@@ -8,9 +10,12 @@
 
 #include <dokpim/dokpim.h>
 
+#include "dk_private_api.h"
+
 /* ---- error helpers ---- */
 /* dk_error_set with strerror(errno) appended. */
-int dk_error_errno(dk_error *err, int code, const char *what, const char *path);
+DK_PRIVATE_API int dk_error_errno(dk_error *err, int code, const char *what,
+                                  const char *path);
 
 /* ---- metadata ---- */
 typedef enum {
@@ -33,12 +38,14 @@ struct dk_meta {
 };
 
 /* Sorted keys (g_list_free, not the strings). */
-GList *dk_meta_sorted_keys(const dk_meta *meta);
-const dk_meta_value *dk_meta_lookup(const dk_meta *meta, const char *key);
+DK_PRIVATE_API GList *dk_meta_sorted_keys(const dk_meta *meta);
+DK_PRIVATE_API const dk_meta_value *dk_meta_lookup(const dk_meta *meta,
+                                                   const char *key);
 dk_meta *dk_meta_copy(const dk_meta *meta);
 /* "s:text", "i:12", "d:1.5", "b:true" <-> values, for manifests. */
-char *dk_meta_value_encode(const dk_meta_value *value);
-void dk_meta_set_encoded(dk_meta *meta, const char *key, const char *encoded);
+DK_PRIVATE_API char *dk_meta_value_encode(const dk_meta_value *value);
+DK_PRIVATE_API void dk_meta_set_encoded(dk_meta *meta, const char *key,
+                                        const char *encoded);
 
 /* ---- names ----
  * The longest file or folder name a path template may produce, in bytes:
@@ -74,16 +81,19 @@ typedef struct dk_event {
 } dk_event;
 
 extern const char *const dk_event_fields[];
-int dk_event_load(const char *path, dk_event **out, dk_error *err);
-dk_event *dk_event_new_empty(void);
-void dk_event_free(dk_event **event);
-const char *dk_event_get(const dk_event *event, const char *field);
+DK_PRIVATE_API int dk_event_load(const char *path, dk_event **out,
+                                 dk_error *err);
+DK_PRIVATE_API dk_event *dk_event_new_empty(void);
+DK_PRIVATE_API void dk_event_free(dk_event **event);
+DK_PRIVATE_API const char *dk_event_get(const dk_event *event,
+                                        const char *field);
 
 /* ---- templates ---- */
 typedef enum { DK_TEMPLATE_TEXT, DK_TEMPLATE_PATH } dk_template_mode;
 /* With an event: also checks that every {event.X} it uses is set. */
-int dk_template_check_with_event(const char *tmpl, const dk_event *event,
-                                 dk_error *err);
+DK_PRIVATE_API int dk_template_check_with_event(const char *tmpl,
+                                                const dk_event *event,
+                                                dk_error *err);
 /* For path templates (after the checks above): every name the template
  * makes must surely be non-empty, must not start with '.', and its fixed
  * text must fit DK_NAME_BYTES. Event fields are judged by the event's
@@ -94,9 +104,10 @@ int dk_template_check_path(const char *tmpl, const dk_event *event,
 #define DK_EMPTY_SLUG "untitled"
 /* dk_slugify, but DK_EMPTY_SLUG instead of "". */
 char *dk_slugify_or_untitled(const char *text);
-int dk_template_expand(const char *tmpl, const dk_event *event,
-                       const dk_item *item, dk_template_mode mode, char **out,
-                       dk_error *err);
+DK_PRIVATE_API int dk_template_expand(const char *tmpl, const dk_event *event,
+                                      const dk_item *item,
+                                      dk_template_mode mode, char **out,
+                                      dk_error *err);
 
 /* ---- items ---- */
 typedef struct dk_derivative {
@@ -137,16 +148,16 @@ struct dk_item {
     GHashTable *previous_outputs; /* paths this item wrote in earlier runs */
 };
 
-dk_item *dk_item_new(const char *source_path, int seq,
-                     struct dk_library *library);
-void dk_item_free(dk_item **item);
+DK_PRIVATE_API dk_item *dk_item_new(const char *source_path, int seq,
+                                    struct dk_library *library);
+DK_PRIVATE_API void dk_item_free(dk_item **item);
 void dk_derivative_free(gpointer derivative);
 /* Adds a warning under an explicit stage name (the manifest restores
  * them); the cap of DK_ITEM_WARNINGS_MAX per stage applies. */
 void dk_item_add_warning(dk_item *item, const char *stage, const char *message);
 /* Records a job the stage queued for the item (dk_queue_enqueue). */
-void dk_item_add_queued(dk_item *item, const char *stage, const char *key,
-                        bool added);
+DK_PRIVATE_API void dk_item_add_queued(dk_item *item, const char *stage,
+                                       const char *key, bool added);
 
 /* ---- files ---- */
 /* mkdir -p */
@@ -160,7 +171,8 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
  * instead, without the path: "is a folder", "is a FIFO (named pipe), not a
  * file", "symlink loop (...)", "dangling symlink (...)", "permission
  * denied". Never opens path, so a FIFO or device cannot block. */
-int dk_input_file_check(const char *path, struct stat *st, dk_error *err);
+DK_PRIVATE_API int dk_input_file_check(const char *path, struct stat *st,
+                                       dk_error *err);
 
 /* dk_atomic_commit, but renamed to final_path instead of the path given at
  * open (content-addressed names are known only after hashing). */
@@ -174,7 +186,7 @@ int dk_atomic_commit_as(dk_atomic **file, const char *final_path,
  * not valid UTF-8 as \xNN; the rest (valid UTF-8) as is. The result is
  * valid UTF-8, and unescaping it gives back the exact bytes. NULL for
  * NULL; g_free(). */
-char *dk_escape_text(const char *text);
+DK_PRIVATE_API char *dk_escape_text(const char *text);
 
 /* ---- source cache (source_cache.c) ---- */
 /* The file as a stat tells it apart: device, inode, size, mtime and ctime
@@ -200,13 +212,15 @@ typedef struct dk_library {
 
 /* Creates the folder layout, takes the library lock (one dokpim at a time)
  * and sweeps temp files an interrupted run left behind. */
-int dk_library_open(const char *root, dk_library **out, dk_error *err);
-void dk_library_free(dk_library **library);
+DK_PRIVATE_API int dk_library_open(const char *root, dk_library **out,
+                                   dk_error *err);
+DK_PRIVATE_API void dk_library_free(dk_library **library);
 /* Claims a hash for this run: NULL when first, else the first source. */
 const char *dk_library_claim(dk_library *library, const char *sha256,
                              const char *source);
-int dk_library_reserve(dk_library *library, const dk_item *item,
-                       const char *candidate, char **chosen, dk_error *err);
+DK_PRIVATE_API int dk_library_reserve(dk_library *library, const dk_item *item,
+                                      const char *candidate, char **chosen,
+                                      dk_error *err);
 char *dk_library_relative(const dk_library *library, const char *path);
 char *dk_library_absolute(const dk_library *library, const char *relative);
 char *dk_library_manifest_path(const dk_library *library, const char *sha256);
@@ -230,26 +244,28 @@ typedef struct dk_registry {
     GHashTable *refused_names; /* name -> path of a refused duplicate */
 } dk_registry;
 
-dk_registry *dk_registry_new(void);
-void dk_registry_free(dk_registry **registry);
+DK_PRIVATE_API dk_registry *dk_registry_new(void);
+DK_PRIVATE_API void dk_registry_free(dk_registry **registry);
 /* The folders searched, in order: DOKPIM_PLUGIN_PATH (absolute entries
  * only), the build tree when this binary runs from it, the install
  * prefix. Never the current folder. */
-GPtrArray *dk_plugin_search_path(void);
+DK_PRIVATE_API GPtrArray *dk_plugin_search_path(void);
 /* Loads every *.so in dir (sorted); problems are recorded, not fatal. */
-void dk_registry_load_dir(dk_registry *registry, const char *dir);
+DK_PRIVATE_API void dk_registry_load_dir(dk_registry *registry,
+                                         const char *dir);
 /* Loads one module; returns the refusal (also recorded) as an error. */
-int dk_registry_load_file(dk_registry *registry, const char *path,
-                          dk_error *err);
-dk_registry *dk_registry_load_default(void);
-const dk_loaded_plugin *dk_registry_find(const dk_registry *registry,
-                                         const char *name);
+DK_PRIVATE_API int dk_registry_load_file(dk_registry *registry,
+                                         const char *path, dk_error *err);
+DK_PRIVATE_API dk_registry *dk_registry_load_default(void);
+DK_PRIVATE_API const dk_loaded_plugin *
+dk_registry_find(const dk_registry *registry, const char *name);
 
 /* Validates one option value against its row; resolved gets the parsed
  * form for PATH (absolute path). Used for defaults, configs and --set. */
-int dk_option_validate(const dk_option *option, const char *value,
-                       const char *base_dir, const dk_event *event,
-                       char **resolved, dk_error *err);
+DK_PRIVATE_API int dk_option_validate(const dk_option *option,
+                                      const char *value, const char *base_dir,
+                                      const dk_event *event, char **resolved,
+                                      dk_error *err);
 
 /* ---- pipelines and stages ---- */
 struct dk_template {
@@ -298,38 +314,42 @@ struct dk_pipeline {
 /* Parses and validates a pipeline. overrides are "STAGE.OPTION=VALUE".
  * Every problem found is appended to problems (one line each, naming file,
  * group, key and line); returns DK_ERR_CONFIG when there is any. */
-int dk_pipeline_load(const char *path, const dk_registry *registry,
-                     const dk_event *event, const char *const *overrides,
-                     dk_pipeline **out, GPtrArray *problems);
-void dk_pipeline_free(dk_pipeline **pipeline);
+DK_PRIVATE_API int dk_pipeline_load(const char *path,
+                                    const dk_registry *registry,
+                                    const dk_event *event,
+                                    const char *const *overrides,
+                                    dk_pipeline **out, GPtrArray *problems);
+DK_PRIVATE_API void dk_pipeline_free(dk_pipeline **pipeline);
 /* A stage with the plugin's defaults, for `dokpim probe`. */
-dk_stage *dk_stage_new_default(const dk_plugin *plugin, const dk_event *event,
-                               dk_error *err);
-void dk_stage_free(dk_stage *stage);
-void dk_option_value_parse(dk_option_value *value);
+DK_PRIVATE_API dk_stage *dk_stage_new_default(const dk_plugin *plugin,
+                                              const dk_event *event,
+                                              dk_error *err);
+DK_PRIVATE_API void dk_stage_free(dk_stage *stage);
+DK_PRIVATE_API void dk_option_value_parse(dk_option_value *value);
 /* Whether an ingest plugin claims path: its accepts(), else its
  * extensions. */
-bool dk_plugin_accepts(const dk_plugin *plugin, const char *path);
+DK_PRIVATE_API bool dk_plugin_accepts(const dk_plugin *plugin,
+                                      const char *path);
 /* Fills stage->config from the values (again, after values changed). */
-void dk_stage_bind(dk_stage *stage);
+DK_PRIVATE_API void dk_stage_bind(dk_stage *stage);
 /* Checks that the rows' bound fields fit the config struct and their
  * types; for the loader. */
 int dk_option_check_binding(const dk_option *option, size_t config_size,
                             dk_error *err);
-const dk_option_value *dk_stage_value(const dk_stage *stage,
-                                      const char *option);
+DK_PRIVATE_API const dk_option_value *dk_stage_value(const dk_stage *stage,
+                                                     const char *option);
 
 /* ---- progress ---- */
 typedef void (*dk_progress_sink)(void *user, const dk_item *item,
                                  double fraction, const char *note);
 /* Where dk_progress() goes; NULL drops it (the default: the library never
  * prints). */
-void dk_progress_set_sink(dk_progress_sink sink, void *user);
+DK_PRIVATE_API void dk_progress_set_sink(dk_progress_sink sink, void *user);
 
 /* ---- cancellation ---- */
-void dk_cancel_request(void);
-void dk_cancel_reset(void);
+DK_PRIVATE_API void dk_cancel_request(void);
+DK_PRIVATE_API void dk_cancel_reset(void);
 /* Sleeps up to seconds; returns false when woken by cancellation. */
-bool dk_cancel_sleep(double seconds);
+DK_PRIVATE_API bool dk_cancel_sleep(double seconds);
 
 #endif

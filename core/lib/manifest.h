@@ -32,7 +32,7 @@ void dk_manifest_record(dk_manifest *m, const char *stage,
  * (g_strfreev), or NULL when it recorded none. */
 char **dk_manifest_queued(const dk_manifest *m, const char *stage);
 /* How many item manifests of the library record a queued job. */
-int dk_manifest_count_queued(const char *library_root);
+DK_PRIVATE_API int dk_manifest_count_queued(const char *library_root);
 int dk_manifest_save(const dk_manifest *m, dk_error *err);
 
 #endif

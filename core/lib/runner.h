@@ -13,7 +13,7 @@ typedef enum {
     DK_STATUS_CANCELLED,
 } dk_status;
 
-const char *dk_status_name(dk_status status);
+DK_PRIVATE_API const char *dk_status_name(dk_status status);
 
 typedef struct dk_result {
     dk_item *item;
@@ -52,16 +52,18 @@ typedef struct dk_run {
  * and fail when processed, so they are reported like any bad file.
  * dokpim's own temporary files (dk_is_temp_name) are left out too, each
  * with a line "PATH: why" added to notes (when not NULL; sorted). */
-GPtrArray *dk_collect_inputs(const char *const *inputs,
-                             const char *library_root, GPtrArray *notes);
+DK_PRIVATE_API GPtrArray *dk_collect_inputs(const char *const *inputs,
+                                            const char *library_root,
+                                            GPtrArray *notes);
 
 /* Opens the stages, processes every input, lets each stage finish() its
  * work over the batch, closes the stages. Returns 0 when the batch ran
  * (look at the counts and stage_errors), or an error if a stage could not
  * open. */
-int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
-                    GPtrArray *inputs, const dk_run_options *options,
-                    dk_run **out, dk_error *err);
-void dk_run_free(dk_run **run);
+DK_PRIVATE_API int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
+                                   GPtrArray *inputs,
+                                   const dk_run_options *options, dk_run **out,
+                                   dk_error *err);
+DK_PRIVATE_API void dk_run_free(dk_run **run);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include <dokpim/live.h>
 
+#include "dk_private_api.h"
+
 /* Where reports go. Called on the plugin's thread, one at a time. */
 typedef struct dk_live_host {
     void (*status)(void *user, const dk_live_status *status, double uptime);
@@ -18,9 +20,9 @@ typedef struct dk_live_host {
 } dk_live_host;
 
 /* library: absolute folder; duration: seconds, 0 for no limit. */
-dk_live *dk_live_new(const dk_live_host *host, const char *library,
-                     double duration);
-void dk_live_free(dk_live **live);
+DK_PRIVATE_API dk_live *dk_live_new(const dk_live_host *host,
+                                    const char *library, double duration);
+DK_PRIVATE_API void dk_live_free(dk_live **live);
 
 /* Any thread: the live should end (a "stop" command, the CLI closing). */
 void dk_live_request_stop(dk_live *live);
@@ -30,24 +32,29 @@ void dk_live_request_stop(dk_live *live);
  * Blank lines and "#" comments give DK_ERR_NOT_FOUND; anything else that
  * is not a command gives DK_ERR_INVALID with a message. *stop is set for
  * "stop" / "q" (command is then untouched). */
-int dk_live_parse_command(const char *line, dk_live_command *command,
-                          bool *stop, dk_error *err);
+DK_PRIVATE_API int dk_live_parse_command(const char *line,
+                                         dk_live_command *command, bool *stop,
+                                         dk_error *err);
 /* Parses line and queues the command (or requests the stop). */
-int dk_live_push_line(dk_live *live, const char *line, dk_error *err);
+DK_PRIVATE_API int dk_live_push_line(dk_live *live, const char *line,
+                                     dk_error *err);
 
 /* The recordings the plugin finished, in order (owned by the session). */
-const GPtrArray *dk_live_recordings(const dk_live *live);
+DK_PRIVATE_API const GPtrArray *dk_live_recordings(const dk_live *live);
 
 /* "live 00:12:31 | primary: live 4.1 Mb/s | backup: retrying in 1.6 s
  * (3 reconnects) | dropped 0 | rec 812.4 MB". g_free(). */
-char *dk_live_status_line(const dk_live_status *status, double uptime);
+DK_PRIVATE_API char *dk_live_status_line(const dk_live_status *status,
+                                         double uptime);
 /* The same as one line of JSON: {"type":"status","uptime_ms":...}; times
  * in whole milliseconds, rates in bits/s. g_free(). */
-char *dk_live_status_json(const dk_live_status *status, double uptime);
+DK_PRIVATE_API char *dk_live_status_json(const dk_live_status *status,
+                                         double uptime);
 /* {"type":"event","level":"warning","subject":"primary",...}. g_free(). */
-char *dk_live_event_json(dk_live_level level, const char *subject,
-                         const char *message, double uptime);
+DK_PRIVATE_API char *dk_live_event_json(dk_live_level level,
+                                        const char *subject,
+                                        const char *message, double uptime);
 /* "info", "warning", "error". */
-const char *dk_live_level_name(dk_live_level level);
+DK_PRIVATE_API const char *dk_live_level_name(dk_live_level level);
 
 #endif

@@ -15,14 +15,14 @@ typedef struct dk_queue {
 
 /* Opens the queue of a library folder; create makes queue.db when it is
  * missing (enqueueing does, listing does not). */
-int dk_queue_open(const char *library_root, bool create, dk_queue **out,
-                  dk_error *err);
-void dk_queue_close(dk_queue **queue);
+DK_PRIVATE_API int dk_queue_open(const char *library_root, bool create,
+                                 dk_queue **out, dk_error *err);
+DK_PRIVATE_API void dk_queue_close(dk_queue **queue);
 /* dk_queue_open without creating, for `dokpim queue`: a missing or empty
  * queue.db while item manifests say uploads were queued is an error (the
  * jobs were lost), not an empty queue. */
-int dk_queue_open_existing(const char *library_root, dk_queue **out,
-                           dk_error *err);
+DK_PRIVATE_API int dk_queue_open_existing(const char *library_root,
+                                          dk_queue **out, dk_error *err);
 
 /* What an item manifest keeps of a queued upload to find it again: the
  * content hash and a hash of the target (a target may be a URL with a
@@ -31,32 +31,36 @@ char *dk_queue_upload_key(const char *sha256, const char *target);
 /* Whether the library's queue has a job or a ledger entry for the key:
  * 1 yes, 0 no (also when there is no queue.db), or an error. Fits
  * dk_run_options.upload_queued. */
-int dk_queue_upload_known(const char *library_root, const char *key,
-                          dk_error *err);
+DK_PRIVATE_API int dk_queue_upload_known(const char *library_root,
+                                         const char *key, dk_error *err);
 
-int dk_queue_list(dk_queue *queue, GPtrArray *records, dk_error *err);
-int dk_queue_get(dk_queue *queue, int64_t id, queue_record **out,
-                 dk_error *err);
-int dk_queue_steps(dk_queue *queue, int64_t id, GPtrArray *steps,
-                   dk_error *err);
-int dk_queue_retry(dk_queue *queue, int64_t id, bool force, dk_error *err);
-int dk_queue_cancel(dk_queue *queue, int64_t id, dk_error *err);
-int dk_queue_purge_done(dk_queue *queue, int *count, dk_error *err);
+DK_PRIVATE_API int dk_queue_list(dk_queue *queue, GPtrArray *records,
+                                 dk_error *err);
+DK_PRIVATE_API int dk_queue_get(dk_queue *queue, int64_t id, queue_record **out,
+                                dk_error *err);
+DK_PRIVATE_API int dk_queue_steps(dk_queue *queue, int64_t id, GPtrArray *steps,
+                                  dk_error *err);
+DK_PRIVATE_API int dk_queue_retry(dk_queue *queue, int64_t id, bool force,
+                                  dk_error *err);
+DK_PRIVATE_API int dk_queue_cancel(dk_queue *queue, int64_t id, dk_error *err);
+DK_PRIVATE_API int dk_queue_purge_done(dk_queue *queue, int *count,
+                                       dk_error *err);
 /* Whether the process named by a lease owner still runs on this host. */
-bool dk_queue_owner_alive(const char *owner);
+DK_PRIVATE_API bool dk_queue_owner_alive(const char *owner);
 
 /* ---- saved options ----
  * The stage's options as configured (PATH options resolved to absolute
  * paths, since the config's folder is not known later), as a JSON object.
  * Caller g_free()s. */
-char *dk_queue_options_save(const dk_stage *stage);
+DK_PRIVATE_API char *dk_queue_options_save(const dk_stage *stage);
 /* A stage for plugin rebuilt from saved options, validated again by the
  * core as a config would be. Free with dk_stage_free(). */
-int dk_queue_stage_rebuild(const dk_plugin *plugin, const char *stage_name,
-                           const char *options_json, dk_stage **out,
-                           dk_error *err);
+DK_PRIVATE_API int dk_queue_stage_rebuild(const dk_plugin *plugin,
+                                          const char *stage_name,
+                                          const char *options_json,
+                                          dk_stage **out, dk_error *err);
 /* JSON object of strings <-> hash table of strings. */
-GHashTable *dk_queue_json_to_table(const char *json);
+DK_PRIVATE_API GHashTable *dk_queue_json_to_table(const char *json);
 char *dk_queue_table_to_json(GHashTable *table);
 
 /* ---- the job perform() gets ---- */
@@ -97,7 +101,7 @@ struct dk_work_options {
     void *user;
 };
 
-void dk_work_options_default(dk_work_options *options);
+DK_PRIVATE_API void dk_work_options_default(dk_work_options *options);
 
 typedef struct dk_work_stats {
     int done, failed, deferred, requeued;
@@ -106,8 +110,8 @@ typedef struct dk_work_stats {
 /* Takes ready jobs one at a time and performs them until the queue is
  * empty (until_empty) or the user stops the worker. Returns 0, or an error
  * when the queue itself fails (a job failing is not an error here). */
-int dk_queue_work(dk_queue *queue, const dk_registry *registry,
-                  const dk_work_options *options, dk_work_stats *stats,
-                  dk_error *err);
+DK_PRIVATE_API int dk_queue_work(dk_queue *queue, const dk_registry *registry,
+                                 const dk_work_options *options,
+                                 dk_work_stats *stats, dk_error *err);
 
 #endif

@@ -9,6 +9,8 @@
 
 #include <dokpim/queue.h>
 
+#include "dk_private_api.h"
+
 /* One row of the jobs table. Strings are owned by the record. */
 typedef struct queue_record {
     int64_t id;
@@ -38,7 +40,7 @@ typedef struct queue_record {
     int64_t updated;
 } queue_record;
 
-void queue_record_free(queue_record *record);
+DK_PRIVATE_API void queue_record_free(queue_record *record);
 
 typedef struct queue_step {
     char *name;
@@ -48,7 +50,7 @@ typedef struct queue_step {
     int64_t updated;
 } queue_step;
 
-void queue_step_free(queue_step *step);
+DK_PRIVATE_API void queue_step_free(queue_step *step);
 
 /* How the claim decides that a running job's worker is gone. */
 typedef bool (*queue_owner_alive_fn)(const char *owner);

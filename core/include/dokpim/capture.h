@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "export.h"
 #include "item.h"
 
 #ifdef __cplusplus
@@ -18,13 +19,14 @@ extern "C" {
  * "VID_20240902_141122.mp4" and similar. Wall-clock names are read in tz;
  * names known to be UTC are converted into tz. Returns a new GDateTime
  * (g_date_time_unref) or NULL. *date_only is set when the name has no time. */
-GDateTime *dk_capture_time_from_filename(const char *path, GTimeZone *tz,
-                                         gboolean *date_only);
+DK_API GDateTime *dk_capture_time_from_filename(const char *path, GTimeZone *tz,
+                                                gboolean *date_only);
 
 /* Stores capture.time (ISO 8601 with offset), capture.source ("exif",
  * "container", "filename", "file-time") and capture.inferred (true unless
  * the time came from the camera or the container) in meta. */
-void dk_meta_set_capture(dk_meta *meta, GDateTime *time, const char *source);
+DK_API void dk_meta_set_capture(dk_meta *meta, GDateTime *time,
+                                const char *source);
 
 /* The one capture-time policy of every ingest plugin, first that answers
  * wins:
@@ -40,9 +42,9 @@ void dk_meta_set_capture(dk_meta *meta, GDateTime *time, const char *source);
  * midnight, which nothing downstream may take for a moment).
  * Returns 0, or DK_ERR_IO when it came to the file time and path cannot
  * be stat()ed; meta is then left as it was. tz NULL: the local zone. */
-int dk_capture_resolve(const char *path, GDateTime *intrinsic,
-                       const char *intrinsic_source, GTimeZone *tz,
-                       dk_meta *meta, dk_error *err);
+DK_API int dk_capture_resolve(const char *path, GDateTime *intrinsic,
+                              const char *intrinsic_source, GTimeZone *tz,
+                              dk_meta *meta, dk_error *err);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -37,17 +39,17 @@ typedef struct dk_error {
 
 /* Records code and a printf-style message in err (which may be NULL) and
  * returns code, so callers can write `return dk_error_set(err, ...)`. */
-int dk_error_set(dk_error *err, int code, const char *fmt, ...)
+DK_API int dk_error_set(dk_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the existing message with more context ("stamp: " + message). */
-int dk_error_prefix(dk_error *err, const char *fmt, ...)
+DK_API int dk_error_prefix(dk_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-void dk_error_clear(dk_error *err);
+DK_API void dk_error_clear(dk_error *err);
 
 /* Static text for a code; never NULL. */
-const char *dk_strerror(int code);
+DK_API const char *dk_strerror(int code);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,7 +25,7 @@ enum {
     DK_KIND_ANY = 0xff,
 };
 
-const char *dk_kind_name(unsigned kind);
+DK_API const char *dk_kind_name(unsigned kind);
 
 /* ---- metadata: a small typed dictionary with dotted keys ----
  * Conventional keys: capture.time (ISO 8601 with offset), capture.source
@@ -34,40 +35,43 @@ const char *dk_kind_name(unsigned kind);
  * video.duration, ... `dokpim probe --json` nests them on the dots. */
 typedef struct dk_meta dk_meta;
 
-dk_meta *dk_meta_new(void);
-void dk_meta_free(dk_meta **meta);
-void dk_meta_set_string(dk_meta *meta, const char *key, const char *value);
-void dk_meta_set_int(dk_meta *meta, const char *key, int64_t value);
-void dk_meta_set_double(dk_meta *meta, const char *key, double value);
-void dk_meta_set_bool(dk_meta *meta, const char *key, bool value);
+DK_API dk_meta *dk_meta_new(void);
+DK_API void dk_meta_free(dk_meta **meta);
+DK_API void dk_meta_set_string(dk_meta *meta, const char *key,
+                               const char *value);
+DK_API void dk_meta_set_int(dk_meta *meta, const char *key, int64_t value);
+DK_API void dk_meta_set_double(dk_meta *meta, const char *key, double value);
+DK_API void dk_meta_set_bool(dk_meta *meta, const char *key, bool value);
 /* The value as text (numbers formatted), or NULL; owned by meta. */
-const char *dk_meta_get(const dk_meta *meta, const char *key);
-bool dk_meta_get_int(const dk_meta *meta, const char *key, int64_t *value);
-bool dk_meta_get_double(const dk_meta *meta, const char *key, double *value);
+DK_API const char *dk_meta_get(const dk_meta *meta, const char *key);
+DK_API bool dk_meta_get_int(const dk_meta *meta, const char *key,
+                            int64_t *value);
+DK_API bool dk_meta_get_double(const dk_meta *meta, const char *key,
+                               double *value);
 /* image.orientation as EXIF gives it (1..8); 1 (upright) when it is
  * missing or out of range, so a drawing stage never mis-rotates. */
-int dk_meta_orientation(const dk_meta *meta);
+DK_API int dk_meta_orientation(const dk_meta *meta);
 
 /* ---- items ---- */
 typedef struct dk_item dk_item;
 
 /* The input path exactly as the user gave it (or found in a folder). */
-const char *dk_item_source_path(const dk_item *item);
+DK_API const char *dk_item_source_path(const dk_item *item);
 /* The content-addressed, read-only copy in the library; NULL before the
  * ingest stage imported it. */
-const char *dk_item_original_path(const dk_item *item);
+DK_API const char *dk_item_original_path(const dk_item *item);
 /* Lower-case hex sha256 of the original; NULL before import. */
-const char *dk_item_sha256(const dk_item *item);
-unsigned dk_item_kind(const dk_item *item);
-void dk_item_set_kind(dk_item *item, unsigned kind);
+DK_API const char *dk_item_sha256(const dk_item *item);
+DK_API unsigned dk_item_kind(const dk_item *item);
+DK_API void dk_item_set_kind(dk_item *item, unsigned kind);
 /* 1-based position of the item in the sorted batch: stable for -j N. */
-int dk_item_seq(const dk_item *item);
-dk_meta *dk_item_meta(dk_item *item);
-const dk_meta *dk_item_meta_const(const dk_item *item);
+DK_API int dk_item_seq(const dk_item *item);
+DK_API dk_meta *dk_item_meta(dk_item *item);
+DK_API const dk_meta *dk_item_meta_const(const dk_item *item);
 
 /* The file the next stage should read: the latest main-line derivative, or
  * the original when no stage has produced one. */
-const char *dk_item_current_path(const dk_item *item);
+DK_API const char *dk_item_current_path(const dk_item *item);
 
 /* Hashes the source while copying it to originals/<aa>/<sha256>.<ext>
  * (temp name, fsync, rename, read-only), optionally to backup_dir too in
@@ -75,8 +79,8 @@ const char *dk_item_current_path(const dk_item *item);
  * source imported before and unchanged since (same device, inode, size,
  * mtime and ctime) is not read again. Ingest stages call this once they
  * know the file is valid. */
-int dk_item_import_original(dk_item *item, const char *backup_dir,
-                            dk_error *err);
+DK_API int dk_item_import_original(dk_item *item, const char *backup_dir,
+                                   dk_error *err);
 
 /* The option row every ingest plugin offers for the backup_dir above, so
  * the name, type, default and help are the same wherever it appears:
@@ -95,8 +99,9 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
 /* Records a file a stage wrote (path from dk_stage_output_path, already
  * committed with dk_atomic_commit). role names it in summaries ("web",
  * "thumbnail", "sidecar"); main_line makes it what the next stage reads. */
-int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
-                           bool main_line, dk_error *err);
+DK_API int dk_item_add_derivative(dk_item *item, const char *role,
+                                  const char *path, bool main_line,
+                                  dk_error *err);
 
 /* Records that the running stage succeeded only by salvaging, shortening
  * or dropping something (tags of a corrupt EXIF block, a caption cut to
@@ -107,13 +112,13 @@ int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
  * One call per problem: at most DK_ITEM_WARNINGS_MAX per stage are kept,
  * and one more says how many were left out. */
 #define DK_ITEM_WARNINGS_MAX 32
-void dk_item_warn(dk_item *item, const char *fmt, ...)
+DK_API void dk_item_warn(dk_item *item, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* The number of warnings on the item, and the n-th (stage name and text,
  * owned by the item), for plugins and tests that look at them. */
-unsigned dk_item_warning_count(const dk_item *item);
-const char *dk_item_warning(const dk_item *item, unsigned n,
-                            const char **stage);
+DK_API unsigned dk_item_warning_count(const dk_item *item);
+DK_API const char *dk_item_warning(const dk_item *item, unsigned n,
+                                   const char **stage);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,21 +29,21 @@ typedef struct dk_live dk_live;
 /* ---- how long ---- */
 
 /* Seconds the live should last (--duration), or 0: until stopped. */
-double dk_live_duration(const dk_live *live);
+DK_API double dk_live_duration(const dk_live *live);
 /* Seconds since dk_live_begin(), 0 before it. */
-double dk_live_uptime(const dk_live *live);
+DK_API double dk_live_uptime(const dk_live *live);
 /* The plugin calls this once its media is flowing; uptime and --duration
  * count from here, so a slow camera start does not shorten the live. */
-void dk_live_begin(dk_live *live);
+DK_API void dk_live_begin(dk_live *live);
 /* True once the live should end: the duration is over, the user pressed
  * Ctrl-C or sent SIGTERM (dk_cancelled()), or a "stop" command came. The
  * plugin polls it (a few times a second), then finalises its recording and
  * returns within 3 s, whatever the network is doing. */
-bool dk_live_stop_requested(const dk_live *live);
+DK_API bool dk_live_stop_requested(const dk_live *live);
 
 /* The event's library folder (absolute; it may not exist yet): where a
  * plugin keeps its recordings unless its options say otherwise. */
-const char *dk_live_library(const dk_live *live);
+DK_API const char *dk_live_library(const dk_live *live);
 
 /* ---- control while live ---- */
 
@@ -66,7 +67,7 @@ typedef struct dk_live_command {
 /* Takes the oldest pending command; false when there is none. Commands
  * come from keys on the terminal ('l', 's', 'c', 'q') and from lines such
  * as "lower-third on" on stdin or a control FIFO. */
-bool dk_live_next_command(dk_live *live, dk_live_command *command);
+DK_API bool dk_live_next_command(dk_live *live, dk_live_command *command);
 
 /* ---- reporting (the plugin never prints) ---- */
 
@@ -77,7 +78,7 @@ typedef enum dk_live_output_state {
     DK_LIVE_OUTPUT_STOPPED,        /* ended (or gave up) */
 } dk_live_output_state;
 
-const char *dk_live_output_state_name(dk_live_output_state state);
+DK_API const char *dk_live_output_state_name(dk_live_output_state state);
 
 /* One push target: the primary or the backup ingest. */
 typedef struct dk_live_output_status {
@@ -103,7 +104,7 @@ typedef struct dk_live_status {
 
 /* About once a second: the core prints the status line (or a JSON event).
  * Nothing is kept: the pointers only need to live during the call. */
-void dk_live_report(dk_live *live, const dk_live_status *status);
+DK_API void dk_live_report(dk_live *live, const dk_live_status *status);
 
 typedef enum dk_live_level {
     DK_LIVE_INFO = 0,
@@ -115,17 +116,18 @@ typedef enum dk_live_level {
  * "connection refused, retry 2 in 1.4 s", "lower third on". subject names
  * the output or part it concerns ("primary", "recording"), or NULL. The
  * message must already be free of secrets (see dk_live_redact). */
-void dk_live_event(dk_live *live, dk_live_level level, const char *subject,
-                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+DK_API void dk_live_event(dk_live *live, dk_live_level level,
+                          const char *subject, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* A recording file the plugin finished (closed and complete). After the
  * live the core enqueues these for the archive upload, in this order. */
-void dk_live_add_recording(dk_live *live, const char *path);
+DK_API void dk_live_add_recording(dk_live *live, const char *path);
 
 /* A copy of text (g_free) with every occurrence of secret replaced by
  * "*****". Errors from network libraries may echo a URL with the stream
  * key in it; pass them through this before reporting them. */
-char *dk_live_redact(const char *text, const char *secret);
+DK_API char *dk_live_redact(const char *text, const char *secret);
 
 #ifdef __cplusplus
 }

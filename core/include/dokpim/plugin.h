@@ -45,7 +45,7 @@ typedef enum dk_plugin_role {
 } dk_plugin_role;
 
 /* "ingest", "stamp", ... as `dokpim plugins` prints it; NULL if unknown. */
-const char *dk_plugin_role_name(dk_plugin_role role);
+DK_API const char *dk_plugin_role_name(dk_plugin_role role);
 
 /* What the core stores in a bound config field, per option type:
  *   STRING, PATH         const char *         (PATH: absolute, "" = unset)
@@ -80,7 +80,7 @@ enum {
 /* A template option's value, checked when the config was loaded. */
 typedef struct dk_template dk_template;
 /* The template as written ("" when the option is empty). */
-const char *dk_template_text(const dk_template *tmpl);
+DK_API const char *dk_template_text(const dk_template *tmpl);
 
 /* .field in a row: where the core stores the option's value in the
  * plugin's config struct T (see dk_plugin.config_size). */
@@ -219,53 +219,54 @@ typedef const dk_plugin_module *(*dk_plugin_entry_fn)(void);
 /* The plugin's config struct, filled from the validated options (the same
  * pointer open() and check() receive); NULL when config_size is 0. Owned by
  * the stage, read-only, valid until the run ends. */
-const void *dk_stage_config(const dk_stage *stage);
+DK_API const void *dk_stage_config(const dk_stage *stage);
 
-const char *dk_stage_name(const dk_stage *stage);
+DK_API const char *dk_stage_name(const dk_stage *stage);
 
 /* Option values by name, for the core's own helpers that serve many
  * plugins (storage targets); plugins read their config struct instead.
  * Asking for an option the plugin did not declare is a programming error:
  * it logs a g_critical (fatal in debug builds and in the tests) and
  * returns the zero value. Strings are owned by the stage. */
-const char *dk_stage_string(const dk_stage *stage, const char *option);
-bool dk_stage_bool(const dk_stage *stage, const char *option);
-int64_t dk_stage_int(const dk_stage *stage, const char *option);
-double dk_stage_double(const dk_stage *stage, const char *option);
+DK_API const char *dk_stage_string(const dk_stage *stage, const char *option);
+DK_API bool dk_stage_bool(const dk_stage *stage, const char *option);
+DK_API int64_t dk_stage_int(const dk_stage *stage, const char *option);
+DK_API double dk_stage_double(const dk_stage *stage, const char *option);
 
 /* Expands a template option for one item (NULL: for `check`, fails with
  * DK_ERR_CONFIG on variables that need an item). *out is the caller's to
  * g_free(). */
-int dk_stage_expand(const dk_stage *stage, const dk_template *tmpl,
-                    const dk_item *item, char **out, dk_error *err);
+DK_API int dk_stage_expand(const dk_stage *stage, const dk_template *tmpl,
+                           const dk_item *item, char **out, dk_error *err);
 
 /* Expands a DK_OPT_PATH_TEMPLATE option for one item into a free, sanitised
  * path under the library's derived/<stage>/ folder, reserved for this item
  * so that parallel workers never pick the same name. *out is the caller's
  * to g_free(); write to it through dk_atomic_* only. */
-int dk_stage_output_path(const dk_stage *stage, const dk_template *tmpl,
-                         const dk_item *item, char **out, dk_error *err);
+DK_API int dk_stage_output_path(const dk_stage *stage, const dk_template *tmpl,
+                                const dk_item *item, char **out, dk_error *err);
 /* dk_stage_output_path with the file name's extension replaced by
  * extension ("mov", no dot; NULL keeps the template's): for an output
  * whose format follows the content, such as a stamped clip whose sound
  * only QuickTime can carry. */
-int dk_stage_output_path_ext(const dk_stage *stage, const dk_template *tmpl,
-                             const dk_item *item, const char *extension,
-                             char **out, dk_error *err);
+DK_API int dk_stage_output_path_ext(const dk_stage *stage,
+                                    const dk_template *tmpl,
+                                    const dk_item *item, const char *extension,
+                                    char **out, dk_error *err);
 
 /* Value of an event field ("title", "city", ...), or NULL. */
-const char *dk_stage_event(const dk_stage *stage, const char *field);
+DK_API const char *dk_stage_event(const dk_stage *stage, const char *field);
 
 /* The event's time zone (event.timezone, else the machine's); owned by the
  * stage. Capture times without an offset are read in it. */
-GTimeZone *dk_stage_timezone(const dk_stage *stage);
+DK_API GTimeZone *dk_stage_timezone(const dk_stage *stage);
 
 /* The library folder of this run (absolute). */
-const char *dk_stage_library(const dk_stage *stage);
+DK_API const char *dk_stage_library(const dk_stage *stage);
 
 /* True once the user asked to stop (Ctrl-C): long operations should check
  * it and return DK_ERR_CANCELLED. */
-bool dk_cancelled(void);
+DK_API bool dk_cancelled(void);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #ifndef DOKPIM_PROGRESS_H
 #define DOKPIM_PROGRESS_H
 
+#include "export.h"
 #include "item.h"
 
 #ifdef __cplusplus
@@ -14,7 +15,7 @@ extern "C" {
  * as "encoding" or "retry 2 in 3.0 s: connection reset" (may be NULL).
  * item may be NULL for work that is not about one file. Thread-safe and
  * cheap: the CLI throttles what it draws. */
-void dk_progress(const dk_item *item, double fraction, const char *note);
+DK_API void dk_progress(const dk_item *item, double fraction, const char *note);
 
 #ifdef __cplusplus
 }

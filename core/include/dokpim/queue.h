@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 #include "item.h"
 #include "plugin.h"
 
@@ -46,7 +47,7 @@ typedef enum dk_job_state {
 } dk_job_state;
 
 /* "queued", "running", ...; never NULL. */
-const char *dk_job_state_name(dk_job_state state);
+DK_API const char *dk_job_state_name(dk_job_state state);
 
 /* ---- enqueueing, from an upload stage's process() ---- */
 typedef struct dk_enqueue_request {
@@ -74,56 +75,58 @@ typedef struct dk_enqueue_request {
  * made: *id gets the existing job and *added is false. id and added may be
  * NULL. The job is recorded on the item too (its manifest keeps it), so a
  * re-run that finds the job gone from the queue queues it again. */
-int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
-                     const dk_enqueue_request *request, int64_t *id,
-                     bool *added, dk_error *err);
+DK_API int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
+                            const dk_enqueue_request *request, int64_t *id,
+                            bool *added, dk_error *err);
 
 /* ---- what perform() reads ---- */
-int64_t dk_job_id(const dk_job *job);
+DK_API int64_t dk_job_id(const dk_job *job);
 /* Absolute path of the file to send, its size and sha256 when queued. */
-const char *dk_job_path(const dk_job *job);
-int64_t dk_job_size(const dk_job *job);
-const char *dk_job_sha256(const dk_job *job);
-const char *dk_job_target(const dk_job *job);
+DK_API const char *dk_job_path(const dk_job *job);
+DK_API int64_t dk_job_size(const dk_job *job);
+DK_API const char *dk_job_sha256(const dk_job *job);
+DK_API const char *dk_job_target(const dk_job *job);
 /* Frozen metadata (expanded templates by option name, plus the request's
  * extra meta); NULL when absent. Owned by the job. */
-const char *dk_job_meta(const dk_job *job, const char *key);
+DK_API const char *dk_job_meta(const dk_job *job, const char *key);
 /* Times perform() was called for this job before, 0 the first time. */
-int dk_job_attempts(const dk_job *job);
+DK_API int dk_job_attempts(const dk_job *job);
 /* A re-upload the user asked for despite the ledger (`retry --force`). */
-bool dk_job_forced(const dk_job *job);
+DK_API bool dk_job_forced(const dk_job *job);
 
 /* ---- what perform() records (each call commits before returning) ----
  * The upload session (e.g. YouTube's resumable session URI; NULL clears
  * it) and the bytes the server confirmed. Save the session before the
  * first byte is sent, and the confirmed count as the server confirms. */
-const char *dk_job_session(const dk_job *job);
-int64_t dk_job_confirmed(const dk_job *job);
-int dk_job_save_session(dk_job *job, const char *session, int64_t confirmed,
-                        dk_error *err);
+DK_API const char *dk_job_session(const dk_job *job);
+DK_API int64_t dk_job_confirmed(const dk_job *job);
+DK_API int dk_job_save_session(dk_job *job, const char *session,
+                               int64_t confirmed, dk_error *err);
 
 /* The id the target gave the upload (a video id, a remote path). Also
  * writes the ledger entry content sha256 + target -> remote id, in the
  * same transaction. */
-const char *dk_job_remote_id(const dk_job *job);
-int dk_job_set_remote_id(dk_job *job, const char *remote_id, dk_error *err);
+DK_API const char *dk_job_remote_id(const dk_job *job);
+DK_API int dk_job_set_remote_id(dk_job *job, const char *remote_id,
+                                dk_error *err);
 /* A short state reported by the target after the upload ("processed",
  * "rejected: duplicate", "private (forced)"); shown by `queue list`. */
-int dk_job_set_remote_status(dk_job *job, const char *status, dk_error *err);
+DK_API int dk_job_set_remote_status(dk_job *job, const char *status,
+                                    dk_error *err);
 
 /* Bytes sent so far out of total, for the progress bar; cheap to call
  * often (written to the queue at most once a second). */
-void dk_job_progress(dk_job *job, int64_t sent, int64_t total);
+DK_API void dk_job_progress(dk_job *job, int64_t sent, int64_t total);
 /* A line for the worker's output ("HTTP 503, retrying in 2.1 s"). Never
  * pass tokens or session URIs. */
-void dk_job_note(dk_job *job, const char *fmt, ...)
+DK_API void dk_job_note(dk_job *job, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Not now: run the job again at unix_time (quota day, server asked to
  * wait). The job becomes deferred, not failed, whatever perform() then
  * returns; reason is shown in `queue list`. */
-int dk_job_defer_until(dk_job *job, int64_t unix_time, const char *reason,
-                       dk_error *err);
+DK_API int dk_job_defer_until(dk_job *job, int64_t unix_time,
+                              const char *reason, dk_error *err);
 
 /* ---- steps after the upload (thumbnail, playlist, processing) ----
  * Each is a row of its own, so a failed step is retried alone and never
@@ -135,25 +138,26 @@ typedef enum dk_step_state {
 } dk_step_state;
 
 /* Adds the step as pending unless it exists. */
-int dk_job_step_plan(dk_job *job, const char *step, dk_error *err);
-dk_step_state dk_job_step_state(const dk_job *job, const char *step);
+DK_API int dk_job_step_plan(dk_job *job, const char *step, dk_error *err);
+DK_API dk_step_state dk_job_step_state(const dk_job *job, const char *step);
 /* Marks the step done (detail: what came of it) or failed (detail: why). */
-int dk_job_step_finish(dk_job *job, const char *step, bool ok,
-                       const char *detail, dk_error *err);
+DK_API int dk_job_step_finish(dk_job *job, const char *step, bool ok,
+                              const char *detail, dk_error *err);
 
 /* ---- quota: daily allowances shared by every job of the queue ----
  * Charges cost units to bucket for day (any key naming the quota day,
  * e.g. "2024-09-02" in the provider's time zone). Returns 0 when charged,
  * 1 when the charge would pass allowance (nothing charged), or an error. */
-int dk_job_quota_charge(dk_job *job, const char *bucket, const char *day,
-                        int64_t cost, int64_t allowance, dk_error *err);
+DK_API int dk_job_quota_charge(dk_job *job, const char *bucket, const char *day,
+                               int64_t cost, int64_t allowance, dk_error *err);
 /* Gives back units charged for a request that never reached the provider
  * (no connection, say): only what the provider received counts. */
-int dk_job_quota_refund(dk_job *job, const char *bucket, const char *day,
-                        int64_t cost, dk_error *err);
+DK_API int dk_job_quota_refund(dk_job *job, const char *bucket, const char *day,
+                               int64_t cost, dk_error *err);
 /* The provider said the quota is spent: no more charges today. */
-int dk_job_quota_exhaust(dk_job *job, const char *bucket, const char *day,
-                         int64_t allowance, dk_error *err);
+DK_API int dk_job_quota_exhaust(dk_job *job, const char *bucket,
+                                const char *day, int64_t allowance,
+                                dk_error *err);
 
 #ifdef __cplusplus
 }

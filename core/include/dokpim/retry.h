@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "export.h"
 #include "plugin.h"
 
 #ifdef __cplusplus
@@ -28,12 +29,12 @@ typedef struct dk_retry_policy {
 /* 2 s, x1.5, +-20 %, capped at 30 s, 10 attempts, each wait reported
  * through dk_progress() (set .user to the dk_item concerned, or leave it
  * NULL). */
-dk_retry_policy dk_retry_policy_default(void);
+DK_API dk_retry_policy dk_retry_policy_default(void);
 
 /* The default on_retry: reports "retry N in S s: why" via dk_progress()
  * for the dk_item in user (may be NULL). */
-void dk_retry_report_progress(void *item, int attempt, double wait,
-                              const char *why);
+DK_API void dk_retry_report_progress(void *item, int attempt, double wait,
+                                     const char *why);
 
 /* What a plugin that talks to a server lets the user tune about retries:
  * bound by the DK_RETRY_OPTIONS rows, read into a policy with
@@ -71,7 +72,8 @@ typedef struct dk_retry_options {
 
 /* dk_retry_policy_default() with the first wait and the number of retries
  * the options give. */
-dk_retry_policy dk_retry_policy_from_options(const dk_retry_options *options);
+DK_API dk_retry_policy
+dk_retry_policy_from_options(const dk_retry_options *options);
 
 typedef struct dk_retry {
     dk_retry_policy policy;
@@ -80,15 +82,15 @@ typedef struct dk_retry {
     uint64_t rng;
 } dk_retry;
 
-void dk_retry_init(dk_retry *retry, const dk_retry_policy *policy);
+DK_API void dk_retry_init(dk_retry *retry, const dk_retry_policy *policy);
 /* The next wait in seconds, or a negative number once attempts are spent. */
-double dk_retry_next_wait(dk_retry *retry);
+DK_API double dk_retry_next_wait(dk_retry *retry);
 /* Computes the next wait, reports it with why, sleeps it. Returns 0 to try
  * again, DK_ERR_TIMEOUT when attempts are spent, DK_ERR_CANCELLED when the
  * run is being stopped (the sleep is woken at once). */
-int dk_retry_wait(dk_retry *retry, const char *why, dk_error *err);
+DK_API int dk_retry_wait(dk_retry *retry, const char *why, dk_error *err);
 /* Back to the first wait after a success. */
-void dk_retry_reset(dk_retry *retry);
+DK_API void dk_retry_reset(dk_retry *retry);
 
 #ifdef __cplusplus
 }

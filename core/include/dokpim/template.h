@@ -12,17 +12,18 @@
 #define DOKPIM_TEMPLATE_H
 
 #include "error.h"
+#include "export.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Checks syntax, variable names and formats, without expanding. */
-int dk_template_check(const char *tmpl, dk_error *err);
+DK_API int dk_template_check(const char *tmpl, dk_error *err);
 
 /* Lower-case ASCII slug: "Rapat Paripurna DPRD" -> "rapat-paripurna-dprd".
  * Caller g_free()s. */
-char *dk_slugify(const char *text);
+DK_API char *dk_slugify(const char *text);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <dokpim/error.h>
+#include <dokpim/export.h>
 #include <dokpim/item.h>
 #include <dokpim/plugin.h>
 
@@ -30,8 +31,8 @@ typedef enum dk_anchor {
 } dk_anchor;
 
 /* Parses "bottom-right", "top-left", ..., "custom"; -1 when unknown. */
-int dk_anchor_from_name(const char *name);
-const char *dk_anchor_name(dk_anchor anchor);
+DK_API int dk_anchor_from_name(const char *name);
+DK_API const char *dk_anchor_name(dk_anchor anchor);
 
 /* The position choices, in dk_anchor order (an ENUM option's index is the
  * anchor). */
@@ -109,21 +110,21 @@ typedef struct dk_overlay_spec {
  * when the options ask for no overlay (spec is then empty), or a negative
  * DK_ERR_* code. The strings are copies: dk_overlay_spec_clear() either
  * way. */
-int dk_overlay_spec_from_options(const dk_stage *stage,
-                                 const dk_overlay_options *options,
-                                 const dk_item *item, dk_overlay_spec *spec,
-                                 dk_error *err);
+DK_API int dk_overlay_spec_from_options(const dk_stage *stage,
+                                        const dk_overlay_options *options,
+                                        const dk_item *item,
+                                        dk_overlay_spec *spec, dk_error *err);
 
 /* Frees the strings in spec (not spec itself). */
-void dk_overlay_spec_clear(dk_overlay_spec *spec);
+DK_API void dk_overlay_spec_clear(dk_overlay_spec *spec);
 /* Stores / reads a spec under the "overlay." keys of an item's metadata.
  * from_meta returns DK_ERR_NOT_FOUND when no overlay was requested. */
-void dk_overlay_spec_to_meta(const dk_overlay_spec *spec, dk_meta *meta);
-int dk_overlay_spec_from_meta(const dk_meta *meta, dk_overlay_spec *spec,
-                              dk_error *err);
+DK_API void dk_overlay_spec_to_meta(const dk_overlay_spec *spec, dk_meta *meta);
+DK_API int dk_overlay_spec_from_meta(const dk_meta *meta, dk_overlay_spec *spec,
+                                     dk_error *err);
 /* Removes the "overlay." keys: the overlay is already in the pixels of the
  * item's current file, so no later stage should draw it again. */
-void dk_overlay_spec_remove_from_meta(dk_meta *meta);
+DK_API void dk_overlay_spec_remove_from_meta(dk_meta *meta);
 
 typedef struct dk_overlay {
     int x, y;          /* top-left in the stored frame */
@@ -135,18 +136,19 @@ typedef struct dk_overlay {
 /* Renders spec for a frame stored as width x height pixels and shown with
  * EXIF orientation (1..8; 1 for video and already-rotated images), so the
  * overlay lands at the visual anchor. *out is freed with dk_overlay_free. */
-int dk_overlay_render(const dk_overlay_spec *spec, int width, int height,
-                      int orientation, dk_overlay **out, dk_error *err);
-void dk_overlay_free(dk_overlay **overlay);
+DK_API int dk_overlay_render(const dk_overlay_spec *spec, int width, int height,
+                             int orientation, dk_overlay **out, dk_error *err);
+DK_API void dk_overlay_free(dk_overlay **overlay);
 
 /* Blend onto packed 8-bit RGB (3 bytes per pixel) rows. */
-void dk_overlay_blend_rgb24(const dk_overlay *overlay, uint8_t *pixels,
-                            int width, int height, int stride);
+DK_API void dk_overlay_blend_rgb24(const dk_overlay *overlay, uint8_t *pixels,
+                                   int width, int height, int stride);
 /* Blend onto 8-bit I420 planes (video and live paths), BT.709 limited
  * range; the overlay's Y/U/V form is computed on the first call and reused,
  * and several threads may blend the same overlay at once. */
-void dk_overlay_blend_i420(const dk_overlay *overlay, uint8_t *const planes[3],
-                           const int strides[3], int width, int height);
+DK_API void dk_overlay_blend_i420(const dk_overlay *overlay,
+                                  uint8_t *const planes[3],
+                                  const int strides[3], int width, int height);
 
 #ifdef __cplusplus
 }

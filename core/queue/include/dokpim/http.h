@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <dokpim/export.h>
 #include <dokpim/queue.h>
 
 #ifdef __cplusplus
@@ -19,15 +20,15 @@ extern "C" {
 /* One connection cache: requests through the same client reuse it. */
 typedef struct dk_http_client dk_http_client;
 
-dk_http_client *dk_http_client_new(void);
-void dk_http_client_free(dk_http_client **client);
+DK_API dk_http_client *dk_http_client_new(void);
+DK_API void dk_http_client_free(dk_http_client **client);
 
 /* open() and close() of an upload plugin whose state is the job's
  * connection (a dk_http_client): `.open = dk_http_open_state,
  * .close = dk_http_close_state`, or called from its own open(). */
-int dk_http_open_state(const dk_stage *stage, const void *config, void **state,
-                       dk_error *err);
-void dk_http_close_state(void *state);
+DK_API int dk_http_open_state(const dk_stage *stage, const void *config,
+                              void **state, dk_error *err);
+DK_API void dk_http_close_state(void *state);
 
 typedef struct dk_http_request {
     const char *method; /* NULL: GET, or PUT when a file range is sent */
@@ -73,23 +74,25 @@ typedef struct dk_http_response {
  * DK_ERR_TIMEOUT for a stall, DK_ERR_CANCELLED on Ctrl-C, DK_ERR_IO when
  * the file cannot be read. resp is cleared first; free with
  * dk_http_response_clear(). URLs in messages lose their query string. */
-int dk_http_perform(dk_http_client *client, const dk_http_request *request,
-                    dk_http_response *response, dk_error *err);
-void dk_http_response_clear(dk_http_response *response);
+DK_API int dk_http_perform(dk_http_client *client,
+                           const dk_http_request *request,
+                           dk_http_response *response, dk_error *err);
+DK_API void dk_http_response_clear(dk_http_response *response);
 /* Whether the client's last dk_http_perform() reached the server: false
  * when it failed before any of the request left (no name lookup, refused
  * connection, failed TLS handshake, timeout before sending), so the
  * server cannot have acted on it (or counted it against a quota). */
-bool dk_http_request_sent(const dk_http_client *client);
+DK_API bool dk_http_request_sent(const dk_http_client *client);
 /* A header of the final response (name in any case), or NULL. */
-const char *dk_http_header(const dk_http_response *response, const char *name);
+DK_API const char *dk_http_header(const dk_http_response *response,
+                                  const char *name);
 
 /* The URL without query string or user info, safe to print: session URIs
  * and signed links carry capabilities there. Caller g_free()s. */
-char *dk_http_redact(const char *url);
+DK_API char *dk_http_redact(const char *url);
 
 /* Escapes a string for a form body or a query. Caller g_free()s. */
-char *dk_http_escape(const char *text);
+DK_API char *dk_http_escape(const char *text);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <dokpim/export.h>
 #include <dokpim/http.h>
 
 #ifdef __cplusplus
@@ -32,17 +33,18 @@ typedef struct dk_oauth_credentials {
  * "installed" (the file Google's console downloads). Refuses a file that
  * others may read. need_refresh_token: refuse one without it, telling the
  * user to run `dokpim youtube auth`. */
-int dk_oauth_load(const char *path, bool need_refresh_token,
-                  dk_oauth_credentials **out, dk_error *err);
-void dk_oauth_free(dk_oauth_credentials **credentials);
+DK_API int dk_oauth_load(const char *path, bool need_refresh_token,
+                         dk_oauth_credentials **out, dk_error *err);
+DK_API void dk_oauth_free(dk_oauth_credentials **credentials);
 
 /* An access token (caller g_free()s) valid until *expires_at (unix time).
  * A refresh token Google expired or revoked (invalid_grant) returns
  * DK_ERR_CONFIG with *revoked set and a message telling the user to run
  * `dokpim youtube auth` again; transport failures DK_ERR_NETWORK. */
-int dk_oauth_access_token(dk_http_client *client,
-                          const dk_oauth_credentials *credentials, char **token,
-                          int64_t *expires_at, bool *revoked, dk_error *err);
+DK_API int dk_oauth_access_token(dk_http_client *client,
+                                 const dk_oauth_credentials *credentials,
+                                 char **token, int64_t *expires_at,
+                                 bool *revoked, dk_error *err);
 
 typedef struct dk_oauth_device {
     char *device_code;
@@ -52,22 +54,22 @@ typedef struct dk_oauth_device {
     int64_t expires_at;
 } dk_oauth_device;
 
-int dk_oauth_device_start(dk_http_client *client,
-                          const dk_oauth_credentials *credentials,
-                          const char *scope, dk_oauth_device **out,
-                          dk_error *err);
-void dk_oauth_device_free(dk_oauth_device **device);
+DK_API int dk_oauth_device_start(dk_http_client *client,
+                                 const dk_oauth_credentials *credentials,
+                                 const char *scope, dk_oauth_device **out,
+                                 dk_error *err);
+DK_API void dk_oauth_device_free(dk_oauth_device **device);
 /* 0 and *refresh_token once the user agreed; 1 while pending (wait
  * device->interval, which slow_down raises); an error when denied or
  * expired. */
-int dk_oauth_device_poll(dk_http_client *client,
-                         const dk_oauth_credentials *credentials,
-                         dk_oauth_device *device, char **refresh_token,
-                         dk_error *err);
+DK_API int dk_oauth_device_poll(dk_http_client *client,
+                                const dk_oauth_credentials *credentials,
+                                dk_oauth_device *device, char **refresh_token,
+                                dk_error *err);
 /* Writes the credentials with this refresh token back to their file,
  * atomically and with mode 0600. */
-int dk_oauth_save(const dk_oauth_credentials *credentials,
-                  const char *refresh_token, dk_error *err);
+DK_API int dk_oauth_save(const dk_oauth_credentials *credentials,
+                         const char *refresh_token, dk_error *err);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,7 @@
 #ifndef DOKPIM_STORAGE_H
 #define DOKPIM_STORAGE_H
 
+#include <dokpim/export.h>
 #include <dokpim/http.h>
 #include <dokpim/plugin.h>
 #include <dokpim/queue.h>
@@ -86,32 +87,33 @@ typedef struct dk_storage_options {
  * remote-path (frozen for the item). The ledger target is scheme + url +
  * the naming rule: the same content sent by the same rule to the same
  * folder is sent once. name is what the worker shows ("WebDAV"). */
-int dk_storage_enqueue(const dk_stage *stage, const dk_storage_options *options,
-                       dk_item *item, const char *scheme, const char *name,
-                       dk_error *err);
+DK_API int dk_storage_enqueue(const dk_stage *stage,
+                              const dk_storage_options *options, dk_item *item,
+                              const char *scheme, const char *name,
+                              dk_error *err);
 
 /* perform() of a storage plugin: the shared options made into a target
  * for the job's frozen remote-path, then dk_storage_send(). */
-int dk_storage_perform(const dk_storage_options *options, dk_job *job,
-                       const dk_storage_ops *ops, void *ctx,
-                       dk_http_client *http, dk_error *err);
+DK_API int dk_storage_perform(const dk_storage_options *options, dk_job *job,
+                              const dk_storage_ops *ops, void *ctx,
+                              dk_http_client *http, dk_error *err);
 
 /* base (a folder URL) + a relative path, each path segment percent-
  * encoded. Caller g_free()s. */
-char *dk_storage_url(const char *base, const char *path);
+DK_API char *dk_storage_url(const char *base, const char *path);
 
 /* The PUT that an ops->send uses: the job's file from offset to its end
  * to url, its progress reported from offset. The caller adds what its
  * protocol needs (setup, stall_seconds). */
-dk_http_request dk_storage_put_request(dk_job *job, const char *url,
-                                       int64_t offset);
+DK_API dk_http_request dk_storage_put_request(dk_job *job, const char *url,
+                                              int64_t offset);
 
 /* Sends the job's file to target->url as described above and records the
  * URL as the job's remote id. Network failures are retried with the
  * policy; a part whose size or hash does not match is removed and sent
  * again once, then the job fails. */
-int dk_storage_send(dk_job *job, const dk_storage_target *target,
-                    dk_error *err);
+DK_API int dk_storage_send(dk_job *job, const dk_storage_target *target,
+                           dk_error *err);
 
 #ifdef __cplusplus
 }
