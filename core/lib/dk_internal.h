@@ -330,6 +330,14 @@ DK_PRIVATE_API void dk_option_value_parse(dk_option_value *value);
  * extensions. */
 DK_PRIVATE_API bool dk_plugin_accepts(const dk_plugin *plugin,
                                       const char *path);
+/* The row of plugin's option name, or NULL. */
+DK_PRIVATE_API const dk_option *dk_plugin_option(const dk_plugin *plugin,
+                                                 const char *name);
+/* Gives the stage option's value (text as written, resolved PATH taken
+ * over), parsed; replaces an earlier one. */
+DK_PRIVATE_API void dk_stage_set_value(dk_stage *stage, const dk_option *option,
+                                       const char *text, char *resolved,
+                                       bool is_set);
 /* Fills stage->config from the values (again, after values changed). */
 DK_PRIVATE_API void dk_stage_bind(dk_stage *stage);
 /* Checks that the rows' bound fields fit the config struct and their

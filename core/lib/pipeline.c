@@ -74,14 +74,6 @@ void dk_stage_free(dk_stage *stage)
     g_free(stage);
 }
 
-static const dk_option *find_option(const dk_plugin *plugin, const char *name)
-{
-    for (const dk_option *o = plugin->options; o && o->name; o++)
-        if (strcmp(o->name, name) == 0)
-            return o;
-    return NULL;
-}
-
 static char *option_names(const dk_plugin *plugin)
 {
     GString *names = g_string_new(NULL);
@@ -97,7 +89,7 @@ static void set_option(dk_stage *stage, const char *key, const char *text,
                        const char *base_dir, const dk_event *event,
                        load_ctx *ctx, const char *origin)
 {
-    const dk_option *option = find_option(stage->plugin, key);
+    const dk_option *option = dk_plugin_option(stage->plugin, key);
     if (!option) {
         g_autofree char *names = option_names(stage->plugin);
         problem(ctx, stage->name, key, "%sunknown option for %s (options: %s)",
@@ -112,13 +104,7 @@ static void set_option(dk_stage *stage, const char *key, const char *text,
         g_hash_table_add(ctx->refused, option_id(stage, option->name));
         return;
     }
-    dk_option_value *value = g_new0(dk_option_value, 1);
-    value->option = option;
-    value->text = g_strdup(text);
-    value->resolved = resolved;
-    value->is_set = true;
-    dk_option_value_parse(value);
-    g_hash_table_replace(stage->values, (gpointer)option->name, value);
+    dk_stage_set_value(stage, option, text, resolved, true);
 }
 
 static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
@@ -136,9 +122,6 @@ static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
                         stage->plugin->name, o->help ? o->help : "");
             continue;
         }
-        dk_option_value *value = g_new0(dk_option_value, 1);
-        value->option = o;
-        value->text = g_strdup(o->default_value);
         /* a default that uses an event field the event lacks is the
          * config's problem to fix, so say it like one */
         dk_error err = {0};
@@ -148,8 +131,7 @@ static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
             problem(ctx, stage->name, o->name,
                     "default '%s': %s (set the field or the option)",
                     o->default_value, err.message);
-        dk_option_value_parse(value);
-        g_hash_table_replace(stage->values, (gpointer)o->name, value);
+        dk_stage_set_value(stage, o, o->default_value, NULL, false);
     }
 }
 

@@ -15,20 +15,35 @@ static void undeclared(const dk_stage *stage, const char *option)
 #endif
 }
 
+const dk_option *dk_plugin_option(const dk_plugin *plugin, const char *name)
+{
+    for (const dk_option *o = plugin->options; o && o->name; o++)
+        if (strcmp(o->name, name) == 0)
+            return o;
+    return NULL;
+}
+
+void dk_stage_set_value(dk_stage *stage, const dk_option *option,
+                        const char *text, char *resolved, bool is_set)
+{
+    dk_option_value *value = g_new0(dk_option_value, 1);
+    value->option = option;
+    value->text = g_strdup(text);
+    value->resolved = resolved;
+    value->is_set = is_set;
+    dk_option_value_parse(value);
+    g_hash_table_replace(stage->values, (gpointer)option->name, value);
+}
+
 const dk_option_value *dk_stage_value(const dk_stage *stage, const char *option)
 {
     if (!stage)
         return NULL;
     const dk_option_value *v = g_hash_table_lookup(stage->values, option);
-    if (!v) {
-        /* a declared option without a value (a required one the config
-         * lacks, while check reports it) is not the plugin's fault */
-        bool declared = false;
-        for (const dk_option *o = stage->plugin->options; o && o->name; o++)
-            declared |= strcmp(o->name, option) == 0;
-        if (!declared)
-            undeclared(stage, option);
-    }
+    /* a declared option without a value (a required one the config
+     * lacks, while check reports it) is not the plugin's fault */
+    if (!v && !dk_plugin_option(stage->plugin, option))
+        undeclared(stage, option);
     return v;
 }
 

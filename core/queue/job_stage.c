@@ -24,14 +24,6 @@ char *dk_queue_options_save(const dk_stage *stage)
     return json;
 }
 
-static const dk_option *find_option(const dk_plugin *plugin, const char *name)
-{
-    for (const dk_option *o = plugin->options; o && o->name; o++)
-        if (strcmp(o->name, name) == 0)
-            return o;
-    return NULL;
-}
-
 int dk_queue_stage_rebuild(const dk_plugin *plugin, const char *stage_name,
                            const char *options_json, dk_stage **out,
                            dk_error *err)
@@ -48,7 +40,7 @@ int dk_queue_stage_rebuild(const dk_plugin *plugin, const char *stage_name,
     int rc = 0;
     g_hash_table_iter_init(&iter, saved);
     while (rc == 0 && g_hash_table_iter_next(&iter, &key, &text)) {
-        const dk_option *option = find_option(plugin, key);
+        const dk_option *option = dk_plugin_option(plugin, key);
         if (!option) {
             rc = dk_error_set(err, DK_ERR_CONFIG,
                               "option '%s' saved with the job is no longer "
@@ -62,13 +54,7 @@ int dk_queue_stage_rebuild(const dk_plugin *plugin, const char *stage_name,
             dk_error_prefix(err, "saved option %s: ", (char *)key);
             break;
         }
-        dk_option_value *value = g_new0(dk_option_value, 1);
-        value->option = option;
-        value->text = g_strdup(text);
-        value->resolved = resolved;
-        value->is_set = true;
-        dk_option_value_parse(value);
-        g_hash_table_replace(stage->values, (gpointer)option->name, value);
+        dk_stage_set_value(stage, option, text, resolved, true);
     }
     for (const dk_option *o = plugin->options; rc == 0 && o && o->name; o++)
         if (!g_hash_table_contains(stage->values, o->name))

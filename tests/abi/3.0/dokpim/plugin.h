@@ -26,8 +26,8 @@ extern "C" {
  * functions. Anything else is a new major, and older plugins are refused
  * with a message naming both versions.
  *   3.0: options bound to config fields, roles, item_kinds, open(config) */
-#define DK_ABI_MAJOR 3
-#define DK_ABI_MINOR 0
+#define DK_ABI_MAJOR   3
+#define DK_ABI_MINOR   0
 #define DK_ABI_VERSION ((uint32_t)(DK_ABI_MAJOR << 16 | DK_ABI_MINOR))
 
 /* What a plugin does in a pipeline (its role). Ingest plugins come first
