@@ -6,6 +6,7 @@
  * claiming its sha256): the case the user reported. */
 #include <check.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -361,6 +362,32 @@ START_TEST(manifests_without_hashes_keep_working)
 }
 END_TEST
 
+/* A run changes the library while it works: audit refuses to read it
+ * half-written rather than report what the run is in the middle of. */
+START_TEST(library_in_use_is_not_audited)
+{
+    ck_assert_int_eq(run_archive(NULL, NULL), 0);
+    g_autofree char *lock = g_build_filename(lib, ".lock", NULL);
+    g_autofree char *held = g_build_filename(dir, "held", NULL);
+    /* the shell holds the lock itself and becomes the sleep, so the
+     * process the test ends is the one holding it */
+    g_autofree char *script = g_strdup_printf(
+        "exec 9<'%s' && flock -x 9 && touch '%s' && exec sleep 30", lock, held);
+    const char *argv[] = {"sh", "-c", script, NULL};
+    GPid pid = dk_test_spawn(argv);
+    for (int i = 0; i < 500 && !g_file_test(held, G_FILE_TEST_EXISTS); i++)
+        g_usleep(10000);
+    ck_assert(g_file_test(held, G_FILE_TEST_EXISTS));
+    g_autofree char *err = NULL;
+    const char *args[] = {"audit", lib, NULL};
+    int status = dk_test_dokpim(args, NULL, &err);
+    dk_test_reap(pid, SIGTERM);
+    ck_assert_int_eq(status, 2);
+    ck_assert_msg(strstr(err, "is in use by another dokpim process"), "%s",
+                  err);
+}
+END_TEST
+
 START_TEST(usage_errors_exit_2)
 {
     const char *none[] = {"audit", NULL};
@@ -397,6 +424,7 @@ int main(void)
                    changed_original_fails_its_item_and_nothing_is_rewritten);
     tcase_add_test(tc, touched_but_intact_original_is_checked_and_used);
     tcase_add_test(tc, manifests_without_hashes_keep_working);
+    tcase_add_test(tc, library_in_use_is_not_audited);
     tcase_add_test(tc, usage_errors_exit_2);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
