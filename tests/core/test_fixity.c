@@ -138,6 +138,30 @@ START_TEST(every_derivative_hash_is_recorded)
                          st.st_size);
     }
     g_key_file_free(kf);
+    /* a re-run restores them with the stages it skips, and says them */
+    const char *args[] = {"run", pipeline, "--event", event, "-o",
+                          lib,   "--json", input_dir, NULL};
+    g_autofree char *out = NULL;
+    ck_assert_int_eq(dk_test_dokpim(args, &out, NULL), 0);
+    JsonParser *parser = json_parser_new();
+    ck_assert(json_parser_load_from_data(parser, out, -1, NULL));
+    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    JsonArray *items = json_object_get_array_member(root, "items");
+    int said = 0;
+    for (guint i = 0; i < json_array_get_length(items); i++) {
+        JsonArray *derivatives = json_object_get_array_member(
+            json_array_get_object_element(items, i), "derivatives");
+        for (guint j = 0; j < json_array_get_length(derivatives); j++) {
+            JsonObject *d = json_array_get_object_element(derivatives, j);
+            g_autofree char *actual =
+                dk_test_sha256(json_object_get_string_member(d, "path"));
+            ck_assert_str_eq(json_object_get_string_member(d, "sha256"),
+                             actual);
+            said++;
+        }
+    }
+    ck_assert_int_eq(said, 6);
+    g_object_unref(parser);
 }
 END_TEST
 
