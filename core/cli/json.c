@@ -126,6 +126,11 @@ static void add_item(JsonBuilder *builder, const dk_result *r)
         json_add_string(builder, "stage", d->stage);
         json_add_string(builder, "role", d->role);
         json_add_string(builder, "path", d->path);
+        json_add_string(builder, "sha256", d->sha256);
+        if (d->size >= 0) {
+            json_builder_set_member_name(builder, "size");
+            json_builder_add_int_value(builder, d->size);
+        }
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);

@@ -113,7 +113,9 @@ DK_PRIVATE_API int dk_template_expand(const char *tmpl, const dk_event *event,
 typedef struct dk_derivative {
     char *stage;
     char *role;
-    char *path; /* absolute */
+    char *path;   /* absolute */
+    char *sha256; /* of the file as registered; NULL from an old manifest */
+    int64_t size; /* bytes as registered; -1 when not recorded */
 } dk_derivative;
 
 typedef struct dk_warning {
@@ -146,6 +148,10 @@ struct dk_item {
     struct dk_library *library;
     const char *running_stage;    /* name of the stage in process() */
     GHashTable *previous_outputs; /* paths this item wrote in earlier runs */
+    /* The library original holds the bytes of sha256: this run copied
+     * them there (its stat then is in original_stat) or checked them. */
+    bool original_verified;
+    struct stat original_stat;
 };
 
 DK_PRIVATE_API dk_item *dk_item_new(const char *source_path, int seq,
@@ -214,6 +220,11 @@ typedef struct dk_library {
  * and sweeps temp files an interrupted run left behind. */
 DK_PRIVATE_API int dk_library_open(const char *root, dk_library **out,
                                    dk_error *err);
+/* For commands that only read a library (audit): takes its lock shared,
+ * so no run changes it meanwhile, and creates or sweeps nothing. Refuses
+ * a folder without items/ or originals/ (not a library). */
+DK_PRIVATE_API int dk_library_open_shared(const char *root, dk_library **out,
+                                          dk_error *err);
 DK_PRIVATE_API void dk_library_free(dk_library **library);
 /* Claims a hash for this run: NULL when first, else the first source. */
 const char *dk_library_claim(dk_library *library, const char *sha256,

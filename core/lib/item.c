@@ -43,6 +43,7 @@ void dk_derivative_free(gpointer data)
     g_free(d->stage);
     g_free(d->role);
     g_free(d->path);
+    g_free(d->sha256);
     g_free(d);
 }
 
@@ -129,8 +130,8 @@ static char *content_path(const char *root, const char *sha256, const char *ext)
     return g_build_filename(root, "originals", prefix, name, NULL);
 }
 
-/* Renames a fully written temp copy to its content address, or drops it
- * when that content is already there. */
+/* Renames a fully written temp copy to its content address (1), or drops
+ * it when that content is already there (0). */
 static int settle_copy(dk_atomic **temp, const char *final_path, dk_error *err)
 {
     if (g_file_test(final_path, G_FILE_TEST_EXISTS)) {
@@ -143,9 +144,10 @@ static int settle_copy(dk_atomic **temp, const char *final_path, dk_error *err)
         rc = dk_atomic_commit_as(temp, final_path, err);
     else
         dk_atomic_abort(temp);
-    if (rc == 0)
-        g_chmod(final_path, 0444); /* originals are read-only */
-    return rc;
+    if (rc < 0)
+        return rc;
+    g_chmod(final_path, 0444); /* originals are read-only */
+    return 1;
 }
 
 /* The same file, unchanged in every way a stat can tell (the test the
@@ -164,7 +166,7 @@ static bool same_file(const struct stat *a, const struct stat *b)
  * written) is refused rather than archived half-done. */
 static int copy_in(const char *source, const struct stat *before,
                    const char *const *roots, int nroots, const char *ext,
-                   char hex[65], char **finals, dk_error *err)
+                   char hex[65], char **finals, bool *placed, dk_error *err)
 {
     dk_atomic *temps[2] = {NULL, NULL};
     const char *temp_paths[2] = {NULL, NULL};
@@ -190,6 +192,9 @@ static int copy_in(const char *source, const struct stat *before,
         }
         finals[i] = content_path(roots[i], hex, ext);
         rc = settle_copy(&temps[i], finals[i], err);
+        if (rc > 0 && i == 0)
+            *placed = true;
+        rc = rc > 0 ? 0 : rc;
         if (rc < 0 && i > 0)
             dk_error_prefix(err, "backup copy in %s: ", roots[i]);
     }
@@ -218,11 +223,12 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
         finals[i] = content_path(roots[i], hex, ext);
         known = g_file_test(finals[i], G_FILE_TEST_IS_REGULAR);
     }
+    bool placed = false;
     if (!known) {
         for (int i = 0; i < nroots; i++)
             g_clear_pointer(&finals[i], g_free);
         rc = copy_in(item->source_path, &st, roots, nroots, ext, hex, finals,
-                     err);
+                     &placed, err);
         if (rc == 0)
             dk_source_cache_store(roots[0], item->source_path, &st, hex);
     }
@@ -233,6 +239,12 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
     }
     item->original_path = finals[0];
     item->sha256 = g_strdup(hex);
+    /* Bytes this run hashed on their way in need no check before the
+     * stages read them; content that was already there does (see
+     * dk_fixity_check_original). The stat is what the manifest keeps to
+     * tell later whether the file was touched since. */
+    item->original_verified =
+        placed && stat(item->original_path, &item->original_stat) == 0;
     dk_meta_set_int(item->meta, "file.size", (int64_t)st.st_size);
     return 0;
 }
@@ -249,10 +261,22 @@ int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
                             "derivative %s was not written (commit it before "
                             "adding it)",
                             path);
+    /* Hashed once, now, while the file is fresh in the page cache: the
+     * manifest keeps it, so `dokpim audit` can prove the file unchanged
+     * and a copy found elsewhere can be looked up without re-hashing. */
+    char hex[65];
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return dk_error_errno(err, DK_ERR_IO, "cannot read", path);
+    int rc = dk_hash_file(path, hex, err);
+    if (rc < 0)
+        return rc;
     dk_derivative *d = g_new0(dk_derivative, 1);
     d->stage = g_strdup(item->running_stage ? item->running_stage : "");
     d->role = g_strdup(role);
     d->path = g_strdup(path);
+    d->sha256 = g_strdup(hex);
+    d->size = (int64_t)st.st_size;
     g_ptr_array_add(item->derivatives, d);
     if (main_line) {
         g_free(item->current_path);

@@ -30,6 +30,19 @@ static void sweep_temp_files(const char *dir)
     g_dir_close(d);
 }
 
+static dk_library *library_new(char *absolute, int lock_fd)
+{
+    dk_library *library = g_new0(dk_library, 1);
+    library->root = absolute;
+    library->lock_fd = lock_fd;
+    g_mutex_init(&library->lock);
+    library->claimed =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    library->reserved =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return library;
+}
+
 int dk_library_open(const char *root, dk_library **out, dk_error *err)
 {
     *out = NULL;
@@ -62,15 +75,33 @@ int dk_library_open(const char *root, dk_library **out, dk_error *err)
         return rc;
     }
     sweep_temp_files(absolute);
-    dk_library *library = g_new0(dk_library, 1);
-    library->root = absolute;
-    library->lock_fd = fd;
-    g_mutex_init(&library->lock);
-    library->claimed =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    library->reserved =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    *out = library;
+    *out = library_new(absolute, fd);
+    return 0;
+}
+
+int dk_library_open_shared(const char *root, dk_library **out, dk_error *err)
+{
+    *out = NULL;
+    g_autofree char *absolute = g_canonicalize_filename(root, NULL);
+    g_autofree char *items = g_build_filename(absolute, "items", NULL);
+    g_autofree char *originals = g_build_filename(absolute, "originals", NULL);
+    if (!g_file_test(items, G_FILE_TEST_IS_DIR) &&
+        !g_file_test(originals, G_FILE_TEST_IS_DIR))
+        return dk_error_set(err, DK_ERR_NOT_FOUND,
+                            "%s is not a dokpim library (no items/ or "
+                            "originals/ folder)",
+                            absolute);
+    /* A library on read-only media (an archive disk) may have no lock
+     * file, and no writer either: then there is nothing to wait for. */
+    g_autofree char *lock_path = g_build_filename(absolute, ".lock", NULL);
+    int fd = open(lock_path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) != 0) {
+        close(fd);
+        return dk_error_set(err, DK_ERR_EXISTS,
+                            "library %s is in use by another dokpim process",
+                            absolute);
+    }
+    *out = library_new(g_steal_pointer(&absolute), fd);
     return 0;
 }
 
@@ -79,7 +110,8 @@ void dk_library_free(dk_library **library)
     if (!library || !*library)
         return;
     dk_library *lib = *library;
-    close(lib->lock_fd);
+    if (lib->lock_fd >= 0)
+        close(lib->lock_fd);
     g_hash_table_destroy(lib->claimed);
     g_hash_table_destroy(lib->reserved);
     if (lib->listed)

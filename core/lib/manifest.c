@@ -5,6 +5,7 @@
 #include "manifest.h"
 #include "dk_internal.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 struct dk_manifest {
@@ -75,6 +76,33 @@ void dk_manifest_set_item(dk_manifest *m, const dk_item *item)
     g_key_file_set_string(m->file, "item", "kind", dk_kind_name(item->kind));
 }
 
+/* "SIZE MTIME CTIME" (ns): what tells a later run that the original was
+ * touched. Device and inode are left out on purpose: a library restored
+ * from a backup or moved to another disk keeps its bytes, and only costs
+ * one check of each original (its ctime is new) before it is trusted
+ * again. */
+static char *original_identity(const struct stat *st)
+{
+    return g_strdup_printf("%" PRId64 " %" PRId64 ".%09ld %" PRId64 ".%09ld",
+                           (int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec,
+                           st->st_mtim.tv_nsec, (int64_t)st->st_ctim.tv_sec,
+                           st->st_ctim.tv_nsec);
+}
+
+void dk_manifest_set_original_stat(dk_manifest *m, const struct stat *st)
+{
+    g_autofree char *identity = original_identity(st);
+    g_key_file_set_string(m->file, "item", "original-stat", identity);
+}
+
+bool dk_manifest_original_unchanged(const dk_manifest *m, const struct stat *st)
+{
+    g_autofree char *recorded =
+        g_key_file_get_string(m->file, "item", "original-stat", NULL);
+    g_autofree char *identity = original_identity(st);
+    return recorded && strcmp(recorded, identity) == 0;
+}
+
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths)
 {
     gchar **groups = g_key_file_get_groups(m->file, NULL);
@@ -112,6 +140,90 @@ void dk_manifest_collect_library_outputs(const dk_library *library,
         dk_manifest_free(&m);
     }
     g_dir_close(dir);
+}
+
+/* sha256.N and size.N, which manifests written before dokpim recorded
+ * them do not have: then NULL and -1. */
+static void read_hash(const dk_manifest *m, const char *group, int n,
+                      dk_derivative *d)
+{
+    g_autofree char *sha_key = g_strdup_printf("sha256.%d", n);
+    g_autofree char *size_key = g_strdup_printf("size.%d", n);
+    d->sha256 = g_key_file_get_string(m->file, group, sha_key, NULL);
+    GError *error = NULL;
+    d->size = g_key_file_get_int64(m->file, group, size_key, &error);
+    if (error) {
+        d->size = -1;
+        g_error_free(error);
+    }
+}
+
+static void write_hash(dk_manifest *m, const char *group, int n,
+                       const dk_derivative *d)
+{
+    if (!d->sha256)
+        return;
+    g_autofree char *sha_key = g_strdup_printf("sha256.%d", n);
+    g_autofree char *size_key = g_strdup_printf("size.%d", n);
+    g_key_file_set_string(m->file, group, sha_key, d->sha256);
+    g_key_file_set_int64(m->file, group, size_key, d->size);
+}
+
+/* A stage that rewrites a file an earlier stage registered (signing in
+ * place) registers it again: the earlier record then gets the new hash
+ * too, so that every record of a path says what is on disk. */
+static void update_other_records(dk_manifest *m, const char *own_group,
+                                 const char *rel, const dk_derivative *d)
+{
+    gchar **groups = g_key_file_get_groups(m->file, NULL);
+    for (int g = 0; groups[g]; g++) {
+        if (!g_str_has_prefix(groups[g], "stage:") ||
+            strcmp(groups[g], own_group) == 0)
+            continue;
+        int count =
+            g_key_file_get_integer(m->file, groups[g], "derivatives", NULL);
+        for (int i = 0; i < count; i++) {
+            g_autofree char *key = g_strdup_printf("path.%d", i);
+            g_autofree char *path =
+                g_key_file_get_string(m->file, groups[g], key, NULL);
+            if (path && strcmp(path, rel) == 0)
+                write_hash(m, groups[g], i, d);
+        }
+    }
+    g_strfreev(groups);
+}
+
+char *dk_manifest_original(const dk_manifest *m)
+{
+    g_autofree char *rel =
+        g_key_file_get_string(m->file, "item", "original", NULL);
+    return rel && *rel ? dk_library_absolute(m->library, rel) : NULL;
+}
+
+void dk_manifest_collect_derivatives(const dk_manifest *m, GPtrArray *out)
+{
+    gchar **groups = g_key_file_get_groups(m->file, NULL);
+    for (int g = 0; groups[g]; g++) {
+        if (!g_str_has_prefix(groups[g], "stage:"))
+            continue;
+        int count =
+            g_key_file_get_integer(m->file, groups[g], "derivatives", NULL);
+        for (int i = 0; i < count; i++) {
+            g_autofree char *role_key = g_strdup_printf("role.%d", i);
+            g_autofree char *path_key = g_strdup_printf("path.%d", i);
+            g_autofree char *rel =
+                g_key_file_get_string(m->file, groups[g], path_key, NULL);
+            if (!rel)
+                continue;
+            dk_derivative *d = g_new0(dk_derivative, 1);
+            d->stage = g_strdup(groups[g] + strlen("stage:"));
+            d->role = g_key_file_get_string(m->file, groups[g], role_key, NULL);
+            d->path = dk_library_absolute(m->library, rel);
+            read_hash(m, groups[g], i, d);
+            g_ptr_array_add(out, d);
+        }
+    }
+    g_strfreev(groups);
 }
 
 bool dk_manifest_has_stage(const dk_manifest *m, const char *stage,
@@ -152,6 +264,7 @@ bool dk_manifest_restore(const dk_manifest *m, const char *stage,
         d->stage = g_strdup(stage);
         d->role = g_strdup(role);
         d->path = path;
+        read_hash(m, group, i, d);
         g_ptr_array_add(restored, d);
     }
     if ((int)restored->len != count) {
@@ -204,6 +317,9 @@ void dk_manifest_record(dk_manifest *m, const char *stage,
         g_autofree char *rel = dk_library_relative(m->library, d->path);
         g_key_file_set_string(m->file, group, role_key, d->role);
         g_key_file_set_string(m->file, group, path_key, rel);
+        write_hash(m, group, n, d);
+        if (d->sha256)
+            update_other_records(m, group, rel, d);
     }
     g_key_file_set_integer(m->file, group, "derivatives", n);
     g_autofree char *current =

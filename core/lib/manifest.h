@@ -12,11 +12,22 @@ void dk_manifest_free(dk_manifest **manifest);
 char **dk_manifest_sources(const dk_manifest *m); /* g_strfreev */
 void dk_manifest_add_source(dk_manifest *m, const char *source);
 void dk_manifest_set_item(dk_manifest *m, const dk_item *item);
+/* The original's size, mtime and ctime, as the run that imported it (or
+ * last checked its bytes) saw them. */
+void dk_manifest_set_original_stat(dk_manifest *m, const struct stat *st);
+/* True when st matches the recorded stat: the original was not touched. */
+bool dk_manifest_original_unchanged(const dk_manifest *m,
+                                    const struct stat *st);
 /* Adds every output path recorded for any stage to paths (absolute). */
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths);
 /* Adds the outputs every manifest in the library names to paths. */
 void dk_manifest_collect_library_outputs(const dk_library *library,
                                          GHashTable *paths);
+/* The original's absolute path as recorded, or NULL (g_free). */
+char *dk_manifest_original(const dk_manifest *m);
+/* Appends a dk_derivative (absolute path, sha256 and size when recorded)
+ * for every output any stage group records, in the file's order. */
+void dk_manifest_collect_derivatives(const dk_manifest *m, GPtrArray *out);
 /* True when the stage is recorded with this fingerprint. */
 bool dk_manifest_has_stage(const dk_manifest *m, const char *stage,
                            const char *fingerprint);

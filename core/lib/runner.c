@@ -1,6 +1,7 @@
 /* Runs items through the stages on a pool of worker threads. A failing item
  * is recorded and set aside; the others go on. */
 #include "runner.h"
+#include "fixity.h"
 #include "manifest.h"
 
 #include <string.h>
@@ -185,6 +186,14 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
             continue;
         guint first = item->derivatives->len;
         dk_error err = {0};
+        /* the first stage that does work reads the original (directly or
+         * through what it wrote before): its bytes must still be those
+         * the item's sha256 names */
+        if (!item->original_verified &&
+            dk_fixity_check_original(m, item, &err) < 0) {
+            fail(r, stage->name, err.message);
+            return;
+        }
         if (run_stage(stage, item, &err) < 0) {
             if (err.code == DK_ERR_CANCELLED) {
                 r->status = DK_STATUS_CANCELLED;
@@ -281,6 +290,8 @@ static void finish_item(run_ctx *ctx, dk_result *r)
     dk_manifest_collect_outputs(m, item->previous_outputs);
     dk_manifest_add_source(m, item->source_path);
     dk_manifest_set_item(m, item);
+    if (item->original_verified)
+        dk_manifest_set_original_stat(m, &item->original_stat);
     /* the ingest stage runs every time (it must hash to find the manifest),
      * but it only counts as work the first time or with new settings */
     if (!dk_manifest_has_stage(m, r->ingest->name, r->ingest->fingerprint))
