@@ -143,7 +143,7 @@ static int order_chain(EVP_PKEY *key, STACK_OF(X509) * certs, const char *label,
     }
     for (;;) {
         X509 *last = sk_X509_value(chain, sk_X509_num(chain) - 1);
-        if (X509_check_issued(last, last) == X509_V_OK)
+        if (X509_self_signed(last, 0) == 1)
             break;
         int found = -1;
         for (int i = 0; i < sk_X509_num(rest) && found < 0; i++)
@@ -165,7 +165,7 @@ static int order_chain(EVP_PKEY *key, STACK_OF(X509) * certs, const char *label,
         X509 *leaf = sk_X509_value(chain, 0);
         rc = dk_error_set(
             err, DK_ERR_INVALID,
-            X509_check_issued(leaf, leaf) == X509_V_OK
+            X509_self_signed(leaf, 0) == 1
                 ? "%s: the signing certificate is self-signed; C2PA "
                   "validators accept only a CA-issued signer"
                 : "%s: the chain ends at the signing certificate; add the "
