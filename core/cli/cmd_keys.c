@@ -13,11 +13,10 @@
 static char *output_dir;
 static gboolean force;
 
-static void kept_note(const char *dir, bool kept)
+static void kept_note(const char *kept)
 {
     if (kept)
-        cli_note("the earlier CA key is kept as %s/%s.old", dir,
-                 DK_KEYS_CA_KEY);
+        cli_note("the earlier CA key is kept as %s", kept);
 }
 
 static int keys_init(int argc, char **argv)
@@ -43,7 +42,7 @@ static int keys_init(int argc, char **argv)
         return DK_EXIT_USAGE;
     }
     dk_error err = {0};
-    bool kept = false;
+    g_autofree char *kept = NULL;
     if (dk_keys_create(output_dir, org, unit, force != FALSE, &kept, &err) <
         0) {
         cli_error("%s", err.message);
@@ -51,7 +50,7 @@ static int keys_init(int argc, char **argv)
                    ? DK_EXIT_USAGE
                    : DK_EXIT_ITEMS_FAILED;
     }
-    kept_note(output_dir, kept);
+    kept_note(kept);
     cli_note("signing identity written to %s (keys mode 0600)", output_dir);
     cli_note("publish the trust anchor: dokpim keys export %s", output_dir);
     cli_note("%s/%s is only needed to issue a new signing certificate: move "
@@ -118,7 +117,7 @@ static int keys_import(int argc, char **argv)
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }
-    bool kept = false;
+    g_autofree char *kept = NULL;
     int rc = dk_keys_import(output_dir, key, chain, pkcs12, password,
                             force != FALSE, &kept, &err);
     memset(password, 0, strlen(password));
@@ -127,7 +126,7 @@ static int keys_import(int argc, char **argv)
         cli_error("%s", err.message);
         return err.code == DK_ERR_EXISTS ? DK_EXIT_USAGE : DK_EXIT_ITEMS_FAILED;
     }
-    kept_note(output_dir, kept);
+    kept_note(kept);
     cli_note("signing identity imported into %s (key mode 0600)", output_dir);
     return DK_EXIT_OK;
 }
@@ -173,17 +172,6 @@ static int keys_export(int argc, char **argv)
     return ok && fflush(stdout) == 0 ? DK_EXIT_OK : DK_EXIT_ITEMS_FAILED;
 }
 
-static char *name_text(const X509_NAME *name)
-{
-    BIO *bio = BIO_new(BIO_s_mem());
-    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-    char *data = NULL;
-    long length = BIO_get_mem_data(bio, &data);
-    char *text = g_strndup(data, (gsize)length);
-    BIO_free(bio);
-    return text;
-}
-
 static char *time_text(const ASN1_TIME *when)
 {
     struct tm tm;
@@ -195,8 +183,8 @@ static char *time_text(const ASN1_TIME *when)
 
 static void show_cert(X509 *cert, const char *role)
 {
-    g_autofree char *subject = name_text(X509_get_subject_name(cert));
-    g_autofree char *issuer = name_text(X509_get_issuer_name(cert));
+    g_autofree char *subject = dk_keys_name_text(X509_get_subject_name(cert));
+    g_autofree char *issuer = dk_keys_name_text(X509_get_issuer_name(cert));
     g_autofree char *from = time_text(X509_get0_notBefore(cert));
     g_autofree char *until = time_text(X509_get0_notAfter(cert));
     char colons[96] = "";

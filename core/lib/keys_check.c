@@ -95,12 +95,22 @@ int dk_keys_read_key(const char *path, const char *password, EVP_PKEY **key,
     return 0;
 }
 
+char *dk_keys_name_text(const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    /* RFC 2253 order and escaping, but UTF-8 left readable */
+    X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+    char *data = NULL;
+    long length = BIO_get_mem_data(bio, &data);
+    char *text =
+        length > 0 ? g_strndup(data, (gsize)length) : g_strdup("(no subject)");
+    BIO_free(bio);
+    return text;
+}
+
 static char *subject_of(X509 *cert)
 {
-    char *text = X509_NAME_oneline(X509_get_subject_name(cert), NULL, 0);
-    char *copy = g_strdup(text ? text : "(no subject)");
-    OPENSSL_free(text);
-    return copy;
+    return dk_keys_name_text(X509_get_subject_name(cert));
 }
 
 static int check_key_type(EVP_PKEY *key, dk_error *err)

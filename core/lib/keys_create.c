@@ -103,9 +103,9 @@ static X509 *issue(const cert_profile *profile, EVP_PKEY *key,
 }
 
 int dk_keys_create(const char *dir, const char *organization, const char *unit,
-                   bool force, bool *kept_old_ca_key, dk_error *err)
+                   bool force, char **kept_old_ca_key, dk_error *err)
 {
-    *kept_old_ca_key = false;
+    *kept_old_ca_key = NULL;
     if (!organization || !*organization || !unit || !*unit)
         return dk_error_set(err, DK_ERR_CONFIG,
                             "the organization and the unit must be named");

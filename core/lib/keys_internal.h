@@ -37,9 +37,13 @@ int dk_keys_write(const char *dir, EVP_PKEY *key, STACK_OF(X509) * chain,
 
 /* An earlier `keys init` left its CA key in dir: it must not sit beside an
  * anchor it did not make, nor be destroyed. Unless it is anchor's key, it
- * becomes ca-key.pem.old (*kept set). */
-int dk_keys_set_aside_ca_key(const char *dir, X509 *anchor, bool *kept,
+ * becomes ca-key.pem.old (.old.2, ... when that exists): *kept is then
+ * its new path (g_free). */
+int dk_keys_set_aside_ca_key(const char *dir, X509 *anchor, char **kept,
                              dk_error *err);
+
+/* A certificate name as one line, "CN=...,OU=...,O=..." (g_free). */
+char *dk_keys_name_text(const X509_NAME *name);
 
 /* SHA-256 of the certificate's DER: lower-case hex into hex[65], or, with
  * colons, upper case as `openssl x509 -fingerprint` prints it into

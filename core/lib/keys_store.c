@@ -151,7 +151,7 @@ static int read_pkcs12(const char *path, const char *password, EVP_PKEY **key,
     return 0;
 }
 
-int dk_keys_set_aside_ca_key(const char *dir, X509 *anchor, bool *kept,
+int dk_keys_set_aside_ca_key(const char *dir, X509 *anchor, char **kept,
                              dk_error *err)
 {
     g_autofree char *path = g_build_filename(dir, DK_KEYS_CA_KEY, NULL);
@@ -165,19 +165,24 @@ int dk_keys_set_aside_ca_key(const char *dir, X509 *anchor, bool *kept,
     ERR_clear_error();
     if (ours)
         return 0;
+    /* never over an older one kept the same way */
     g_autofree char *aside = g_strconcat(path, ".old", NULL);
+    for (int n = 2; g_file_test(aside, G_FILE_TEST_EXISTS); n++) {
+        g_free(aside);
+        aside = g_strdup_printf("%s.old.%d", path, n);
+    }
     if (g_rename(path, aside) != 0)
         return dk_error_errno(err, DK_ERR_IO, "cannot set aside", path);
-    *kept = true;
+    *kept = g_steal_pointer(&aside);
     return 0;
 }
 
 int dk_keys_import(const char *dir, const char *key_path,
                    const char *chain_path, const char *pkcs12_path,
-                   const char *password, bool force, bool *kept_old_ca_key,
+                   const char *password, bool force, char **kept_old_ca_key,
                    dk_error *err)
 {
-    *kept_old_ca_key = false;
+    *kept_old_ca_key = NULL;
     int rc = dk_keys_refuse_existing(dir, force, err);
     if (rc < 0)
         return rc;

@@ -192,6 +192,16 @@ START_TEST(init_says_to_move_the_ca_key_and_refuses_to_overwrite)
         "signing-chain.pem signing-chain.pem",
         other);
     ck_assert_str_eq(verify, "signing-chain.pem: OK");
+    /* a second replacement keeps both earlier root keys */
+    g_autofree char *ca_middle = dk_test_sha256(ca_key);
+    ck_assert_int_eq(dokpim(NULL, NULL, "keys", "init", "--org", ORG, "--unit",
+                            UNIT, "-o", other, "--force", NULL),
+                     0);
+    g_autofree char *old2 = g_strconcat(ca_key, ".old.2", NULL);
+    g_autofree char *old2_sum = dk_test_sha256(old2);
+    ck_assert_str_eq(old2_sum, ca_middle);
+    g_autofree char *old_again = dk_test_sha256(old);
+    ck_assert_str_eq(old_again, ca_before);
 }
 END_TEST
 
@@ -448,6 +458,92 @@ START_TEST(import_takes_pkcs12_and_pem)
 }
 END_TEST
 
+/* A CA-issued chain of three: root, intermediate, signer (any order in the
+ * file); or of two, when the office publishes the intermediate as its
+ * anchor. */
+START_TEST(import_orders_and_verifies_longer_chains)
+{
+    g_autofree char *ext = path_in(id, "ext.cnf");
+    dk_test_write(ext,
+                  "[ca]\nbasicConstraints=critical,CA:TRUE\n"
+                  "keyUsage=critical,keyCertSign,cRLSign\n"
+                  "subjectKeyIdentifier=hash\n"
+                  "authorityKeyIdentifier=keyid\n"
+                  "[signer]\nkeyUsage=critical,digitalSignature\n"
+                  "extendedKeyUsage=1.3.6.1.5.5.7.3.36\n"
+                  "authorityKeyIdentifier=keyid\n",
+                  -1);
+    g_free(dk_test_sh_ok(
+        "cd '%s' && for k in root int signer; do openssl genpkey -algorithm EC "
+        "-pkeyopt ec_paramgen_curve:P-256 -out $k.key 2>/dev/null; done && "
+        "chmod 600 signer.key && "
+        "openssl req -x509 -new -key root.key -subj '/O=" ORG "/CN=root' "
+        "-config /dev/null -addext basicConstraints=critical,CA:TRUE "
+        "-addext keyUsage=critical,keyCertSign,cRLSign -days 90 "
+        "-out root.pem && "
+        "openssl req -new -key int.key -subj '/O=" ORG "/CN=issuing CA' "
+        "-out int.csr && openssl x509 -req -in int.csr -CA root.pem "
+        "-CAkey root.key -extfile ext.cnf -extensions ca -days 60 "
+        "-out int.pem 2>/dev/null && "
+        "openssl req -new -key signer.key -subj '/O=" ORG "/CN=desk' "
+        "-out signer.csr && openssl x509 -req -in signer.csr -CA int.pem "
+        "-CAkey int.key -extfile ext.cnf -extensions signer -days 30 "
+        "-out signer.pem 2>/dev/null && "
+        "cat root.pem signer.pem int.pem > three.pem && "
+        "cat int.pem signer.pem > two.pem",
+        id));
+    const char *chains[] = {"three.pem", "two.pem"};
+    const char *anchors[] = {"root.pem", "int.pem"};
+    for (size_t i = 0; i < 2; i++) {
+        g_autofree char *name = g_strdup_printf("out%zu", i);
+        g_autofree char *out = path_in(dir, name);
+        g_autofree char *key = path_in(id, "signer.key");
+        g_autofree char *chain = path_in(id, chains[i]);
+        g_autofree char *err = NULL;
+        ck_assert_msg(dokpim(NULL, &err, "keys", "import", "--key", key,
+                             "--chain", chain, "-o", out, NULL) == 0,
+                      "%s: %s", chains[i], err);
+        /* the written chain: signer, then each issuer */
+        g_autofree char *subjects = dk_test_sh_ok(
+            "openssl crl2pkcs7 -nocrl -certfile '%s/signing-chain.pem' | "
+            "openssl pkcs7 -print_certs -noout | grep '^subject' | "
+            "sed 's/.*CN = //' | tr '\\n' '|'",
+            out);
+        ck_assert_str_eq(subjects,
+                         i == 0 ? "desk|issuing CA|root|" : "desk|issuing CA|");
+        g_autofree char *anchor = path_in(id, anchors[i]);
+        g_autofree char *written = path_in(out, "ca-cert.pem");
+        g_autofree char *want = dk_test_sh_ok(
+            "openssl x509 -in '%s' -noout -fingerprint -sha256", anchor);
+        g_autofree char *got = dk_test_sh_ok(
+            "openssl x509 -in '%s' -noout -fingerprint -sha256", written);
+        ck_assert_str_eq(got, want);
+        g_autofree char *verify = dk_test_sh_ok(
+            "cd '%s' && openssl verify -partial_chain -CAfile ca-cert.pem "
+            "-untrusted signing-chain.pem signing-chain.pem",
+            out);
+        ck_assert_str_eq(verify, "signing-chain.pem: OK");
+    }
+    /* the office root made by init issues signers only (pathlen:0) */
+    g_free(dk_test_sh_ok(
+        "cd '%s' && openssl x509 -req -in int.csr -CA ca-cert.pem -CAkey "
+        "ca-key.pem -extfile ext.cnf -extensions ca -days 60 -out int0.pem "
+        "2>/dev/null && openssl x509 -req -in signer.csr -CA int0.pem -CAkey "
+        "int.key -extfile ext.cnf -extensions signer -days 30 -out "
+        "signer0.pem 2>/dev/null && cat signer0.pem int0.pem ca-cert.pem > "
+        "office.pem",
+        id));
+    g_autofree char *key = path_in(id, "signer.key");
+    g_autofree char *office = path_in(id, "office.pem");
+    g_autofree char *out = path_in(dir, "office");
+    g_autofree char *err = NULL;
+    ck_assert_int_eq(dokpim(NULL, &err, "keys", "import", "--key", key,
+                            "--chain", office, "-o", out, NULL),
+                     1);
+    ck_assert_msg(strstr(err, "path length constraint exceeded"), "%s", err);
+}
+END_TEST
+
 /* A signing certificate the test makes with openssl, issued by the
  * office CA of setup, or a chain put together wrongly. */
 typedef struct bad_case {
@@ -570,6 +666,7 @@ int main(void)
     tcase_add_test(tc, es256_signature_verifies_with_openssl);
     tcase_add_test(tc, export_prints_the_ca_pem_and_its_fingerprint);
     tcase_add_test(tc, import_takes_pkcs12_and_pem);
+    tcase_add_test(tc, import_orders_and_verifies_longer_chains);
     tcase_add_loop_test(tc, import_refuses_what_a_c2pa_validator_would, 0,
                         G_N_ELEMENTS(bad_cases));
     suite_add_tcase(s, tc);

@@ -67,20 +67,20 @@ int dk_signing_identity_sign_es256(const dk_signing_identity *identity,
  * and a signing certificate it issues (2 years) with O=organization,
  * OU=unit, written into dir. Refuses a folder that already holds an
  * identity unless force; an earlier CA key is then kept as
- * ca-key.pem.old (*kept_old_ca_key set), as by dk_keys_import. */
+ * ca-key.pem.old, as by dk_keys_import. */
 int dk_keys_create(const char *dir, const char *organization, const char *unit,
-                   bool force, bool *kept_old_ca_key, dk_error *err);
+                   bool force, char **kept_old_ca_key, dk_error *err);
 
 /* What `dokpim keys import` does: key_path and chain_path (PEM), or
  * pkcs12_path (then key_path and chain_path NULL) opened with password
  * (NULL or "" for none; also used for an encrypted PEM key). Validates as
  * dk_signing_identity_load does, then writes dir's key, chain and
  * ca-cert.pem. An earlier ca-key.pem that does not belong to the new
- * anchor is kept as ca-key.pem.old (*kept_old_ca_key set) rather than
- * destroyed. */
+ * anchor is kept as ca-key.pem.old (.old.2, ... if taken) rather than
+ * destroyed: *kept_old_ca_key is then its path (g_free), else NULL. */
 int dk_keys_import(const char *dir, const char *key_path,
                    const char *chain_path, const char *pkcs12_path,
-                   const char *password, bool force, bool *kept_old_ca_key,
+                   const char *password, bool force, char **kept_old_ca_key,
                    dk_error *err);
 
 #ifdef __cplusplus
