@@ -15,6 +15,8 @@
 #define OID_DOCUMENT_SIGNING "1.3.6.1.5.5.7.3.36" /* RFC 9336 */
 #define OID_EMAIL_PROTECTION "1.3.6.1.5.5.7.3.4"
 #define OID_ANY_EKU          "2.5.29.37.0"
+#define OID_TIME_STAMPING    "1.3.6.1.5.5.7.3.8"
+#define OID_OCSP_SIGNING     "1.3.6.1.5.5.7.3.9"
 
 int dk_keys_openssl_error(dk_error *err, int code, const char *fmt, ...)
 {
@@ -236,21 +238,27 @@ static bool eku_has(EXTENDED_KEY_USAGE *eku, const char *oid)
     return false;
 }
 
-/* The C2PA signer profile (spec 2.x, "Certificate profile"): what its
- * validators check of the signing certificate beyond a verifying chain. */
+/* The C2PA signer profile (spec 2.x, "Certificate profile"), as the
+ * reference implementation (c2pa-rs check_certificate_profile) applies it
+ * to the signing certificate beyond a verifying chain. A key usage that is
+ * not critical only earns a warning there, so it is accepted here too. */
 static const char *signer_profile_problem(X509 *leaf)
 {
     if (X509_get_version(leaf) != X509_VERSION_3)
         return "is not an X.509 version 3 certificate";
     if (X509_check_ca(leaf) != 0)
         return "is a CA certificate; sign with an end-entity certificate";
-    int ku = X509_get_ext_by_NID(leaf, NID_key_usage, -1);
-    if (ku < 0)
+    const ASN1_BIT_STRING *issuer_uid = NULL, *subject_uid = NULL;
+    X509_get0_uids(leaf, &issuer_uid, &subject_uid);
+    if (issuer_uid || subject_uid)
+        return "carries unique identifiers, which C2PA forbids";
+    if (X509_get_ext_by_NID(leaf, NID_key_usage, -1) < 0)
         return "has no key usage extension";
-    if (!X509_EXTENSION_get_critical(X509_get_ext(leaf, ku)))
-        return "has a key usage extension that is not critical";
-    if (!(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
+    uint32_t usage = X509_get_key_usage(leaf);
+    if (!(usage & KU_DIGITAL_SIGNATURE))
         return "lacks the digitalSignature key usage";
+    if (usage & KU_KEY_CERT_SIGN)
+        return "may sign certificates (keyCertSign) but is no CA";
     EXTENDED_KEY_USAGE *eku =
         X509_get_ext_d2i(leaf, NID_ext_key_usage, NULL, NULL);
     const char *problem = NULL;
@@ -259,6 +267,9 @@ static const char *signer_profile_problem(X509 *leaf)
                   "or documentSigning)";
     else if (eku_has(eku, OID_ANY_EKU))
         problem = "has anyExtendedKeyUsage, which C2PA forbids";
+    else if (eku_has(eku, OID_TIME_STAMPING) || eku_has(eku, OID_OCSP_SIGNING))
+        problem = "has the timeStamping or OCSPSigning extended key usage, "
+                  "which C2PA allows only alone, for other purposes";
     else if (!eku_has(eku, OID_EMAIL_PROTECTION) &&
              !eku_has(eku, OID_DOCUMENT_SIGNING))
         problem = "has neither the emailProtection nor the documentSigning "
@@ -269,6 +280,9 @@ static const char *signer_profile_problem(X509 *leaf)
     if (X509_NAME_get_index_by_NID(X509_get_subject_name(leaf),
                                    NID_organizationName, -1) < 0)
         return "names no Organization (O=) in its subject";
+    /* how a validator finds the issuer among the anchors */
+    if (X509_get_ext_by_NID(leaf, NID_authority_key_identifier, -1) < 0)
+        return "has no authority key identifier";
     return NULL;
 }
 

@@ -567,14 +567,29 @@ static const bad_case bad_cases[] = {
      NULL},
     {"documentSigning alone is enough", GOOD_KEY, GOOD_SUBJECT,
      "keyUsage=critical,digitalSignature\n"
-     "extendedKeyUsage=1.3.6.1.5.5.7.3.36\n",
+     "extendedKeyUsage=1.3.6.1.5.5.7.3.36\nauthorityKeyIdentifier=keyid\n",
      GOOD_CHAIN, NULL},
+    /* the reference validator only warns about it (c2pa-rs) */
+    {"key usage not critical is accepted", GOOD_KEY, GOOD_SUBJECT,
+     "keyUsage=digitalSignature\nextendedKeyUsage=emailProtection\n"
+     "authorityKeyIdentifier=keyid\n",
+     GOOD_CHAIN, NULL},
+    {"no authority key identifier", GOOD_KEY, GOOD_SUBJECT,
+     "keyUsage=critical,digitalSignature\nextendedKeyUsage=emailProtection\n"
+     "authorityKeyIdentifier=none\n",
+     GOOD_CHAIN, "has no authority key identifier"},
+    {"keyCertSign on a signer", GOOD_KEY, GOOD_SUBJECT,
+     "basicConstraints=CA:FALSE\n"
+     "keyUsage=critical,digitalSignature,keyCertSign\n"
+     "extendedKeyUsage=emailProtection\n",
+     GOOD_CHAIN, "may sign certificates (keyCertSign) but is no CA"},
+    {"timeStamping beside emailProtection", GOOD_KEY, GOOD_SUBJECT,
+     "keyUsage=critical,digitalSignature\n"
+     "extendedKeyUsage=emailProtection,timeStamping\n",
+     GOOD_CHAIN, "timeStamping or OCSPSigning"},
     {"no digitalSignature", GOOD_KEY, GOOD_SUBJECT,
      "keyUsage=critical,keyAgreement\nextendedKeyUsage=emailProtection\n",
      GOOD_CHAIN, "lacks the digitalSignature key usage"},
-    {"key usage not critical", GOOD_KEY, GOOD_SUBJECT,
-     "keyUsage=digitalSignature\nextendedKeyUsage=emailProtection\n",
-     GOOD_CHAIN, "not critical"},
     {"no key usage", GOOD_KEY, GOOD_SUBJECT,
      "extendedKeyUsage=emailProtection\n", GOOD_CHAIN,
      "has no key usage extension"},
