@@ -25,7 +25,10 @@ static const cert_profile ca_profile = {
     CA_DAYS,
     {{"basicConstraints", "critical,CA:TRUE,pathlen:0"},
      {"keyUsage", "critical,keyCertSign,cRLSign"},
-     {"subjectKeyIdentifier", "hash"}}};
+     {"subjectKeyIdentifier", "hash"},
+     /* the signer profile's checks ask every certificate for one; a root's
+      * names itself */
+     {"authorityKeyIdentifier", "keyid:always"}}};
 
 /* What C2PA asks of a signer: digitalSignature (critical) and
  * emailProtection / documentSigning (RFC 9336), the two EKUs its
