@@ -148,8 +148,8 @@ static int order_chain(EVP_PKEY *key, STACK_OF(X509) * certs, const char *label,
     if (sk_X509_num(chain) == 0) {
         g_autofree char *first = subject_of(sk_X509_value(certs, 0));
         rc = dk_error_set(err, DK_ERR_INVALID,
-                          "the key does not match the signing certificate "
-                          "of %s (%s)",
+                          "%s: the key does not match the signing "
+                          "certificate (%s)",
                           label, first);
         goto out;
     }

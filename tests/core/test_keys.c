@@ -74,6 +74,13 @@ static int lines(const char *text)
     return n;
 }
 
+static void assert_has_all(const char *text, const char *const *needs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(strstr(text, needs[i]), "no \"%s\" in:\n%s", needs[i],
+                      text);
+}
+
 START_TEST(init_makes_a_ca_and_signer_openssl_accepts)
 {
     g_autofree char *verify = dk_test_sh_ok(
@@ -93,9 +100,7 @@ START_TEST(init_makes_a_ca_and_signer_openssl_accepts)
         "X509v3 Subject Key Identifier",
         "X509v3 Authority Key Identifier",
         "Version: 3 (0x2)"};
-    for (size_t i = 0; i < G_N_ELEMENTS(leaf_needs); i++)
-        ck_assert_msg(strstr(leaf, leaf_needs[i]), "leaf lacks \"%s\":\n%s",
-                      leaf_needs[i], leaf);
+    assert_has_all(leaf, leaf_needs, G_N_ELEMENTS(leaf_needs));
     g_autofree char *ca =
         dk_test_sh_ok("openssl x509 -in '%s/ca-cert.pem' -noout -text", id);
     const char *ca_needs[] = {
@@ -104,9 +109,7 @@ START_TEST(init_makes_a_ca_and_signer_openssl_accepts)
         "Sign\n",
         "X509v3 Subject Key Identifier", "X509v3 Authority Key Identifier",
         "ASN1 OID: prime256v1"};
-    for (size_t i = 0; i < G_N_ELEMENTS(ca_needs); i++)
-        ck_assert_msg(strstr(ca, ca_needs[i]), "CA lacks \"%s\":\n%s",
-                      ca_needs[i], ca);
+    assert_has_all(ca, ca_needs, G_N_ELEMENTS(ca_needs));
     g_autofree char *purpose =
         dk_test_sh_ok("openssl x509 -in '%s/leaf.pem' -noout -purpose", id);
     ck_assert_ptr_nonnull(strstr(purpose, "S/MIME signing : Yes"));

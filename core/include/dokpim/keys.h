@@ -31,14 +31,15 @@ extern "C" {
 typedef struct dk_signing_identity dk_signing_identity;
 
 /* Loads a signing identity: dir_or_key_path is an identity folder
- * (chain_path NULL) or a key file with chain_path its chain PEM. Refuses a
- * key file others may read (dk_check_private_file), a key that is not
- * ECDSA P-256 or does not match the first certificate, a chain that does
- * not verify up to its last certificate (now, within every validity
- * period), and a signing certificate without what C2PA validators require
- * of a signer (key usage digitalSignature, critical; extended key usage
- * emailProtection or documentSigning, never anyExtendedKeyUsage; not a CA;
- * an Organization). *identity is the caller's to
+ * (chain_path NULL) or a key file with chain_path its chain PEM (any
+ * order; it is put signer first). Refuses a key file others may read
+ * (dk_check_private_file), a key that is not ECDSA P-256 or matches no
+ * certificate, a chain that does not verify up to its last certificate
+ * (now, within every validity period) or holds certificates outside it,
+ * and a signing certificate C2PA's reference validator would refuse: no
+ * digitalSignature key usage (or keyCertSign too); no emailProtection or
+ * documentSigning extended key usage, or anyExtendedKeyUsage; a CA; no
+ * authority key identifier; no Organization. *identity is the caller's to
  * dk_signing_identity_free(). */
 int dk_signing_identity_load(const char *dir_or_key_path,
                              const char *chain_path,
