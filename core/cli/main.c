@@ -18,6 +18,7 @@ static const struct {
     {"youtube", cmd_youtube, "authorize YouTube uploads (device code)"},
     {"live", cmd_live, "go live: stream to YouTube/RTMP(S) and record"},
     {"audit", cmd_audit, "re-hash a library, name changed/missing files"},
+    {"keys", cmd_keys, "create, import or export the office signing key"},
 };
 
 static void usage(FILE *out)
