@@ -41,9 +41,10 @@ typedef struct dk_audit {
  * threads, largest files first; a derivative recorded without one is only
  * checked to exist. Returns 0 when the audit ran (problems are in the
  * result), or an error when root is no library or a run holds it. */
-int dk_audit_library(const char *root, int jobs, dk_audit **out, dk_error *err);
-void dk_audit_free(dk_audit **audit);
+DK_PRIVATE_API int dk_audit_library(const char *root, int jobs, dk_audit **out,
+                                    dk_error *err);
+DK_PRIVATE_API void dk_audit_free(dk_audit **audit);
 /* "intact", "changed", "missing", "unreadable" */
-const char *dk_audit_problem_name(dk_audit_problem problem);
+DK_PRIVATE_API const char *dk_audit_problem_name(dk_audit_problem problem);
 
 #endif

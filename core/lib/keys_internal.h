@@ -4,6 +4,8 @@
 #define DK_KEYS_INTERNAL_H
 
 #include <dokpim/keys.h>
+
+#include "dk_private_api.h"
 #include <openssl/x509.h>
 
 /* dk_error_set with OpenSSL's reason for the latest failure appended
@@ -13,8 +15,8 @@ int dk_keys_openssl_error(dk_error *err, int code, const char *fmt, ...)
 
 /* Every certificate of a PEM file, in file order (at least one).
  * sk_X509_pop_free(*certs, X509_free). */
-int dk_keys_read_certs(const char *path, STACK_OF(X509) * *certs,
-                       dk_error *err);
+DK_PRIVATE_API int dk_keys_read_certs(const char *path, STACK_OF(X509) * *certs,
+                                      dk_error *err);
 /* A PEM private key; password NULL for none (an encrypted key is then
  * refused, never prompted for). EVP_PKEY_free(). */
 int dk_keys_read_key(const char *path, const char *password, EVP_PKEY **key,
@@ -43,11 +45,12 @@ int dk_keys_set_aside_ca_key(const char *dir, X509 *anchor, char **kept,
                              dk_error *err);
 
 /* A certificate name as one line, "CN=...,OU=...,O=..." (g_free). */
-char *dk_keys_name_text(const X509_NAME *name);
+DK_PRIVATE_API char *dk_keys_name_text(const X509_NAME *name);
 
 /* SHA-256 of the certificate's DER: lower-case hex into hex[65], or, with
  * colons, upper case as `openssl x509 -fingerprint` prints it into
  * colons[96]. Either may be NULL. */
-void dk_keys_fingerprint(X509 *cert, char hex[65], char colons[96]);
+DK_PRIVATE_API void dk_keys_fingerprint(X509 *cert, char hex[65],
+                                        char colons[96]);
 
 #endif

@@ -18,6 +18,7 @@
 #include <openssl/types.h>
 
 #include "error.h"
+#include "export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,36 +42,40 @@ typedef struct dk_signing_identity dk_signing_identity;
  * documentSigning extended key usage, or anyExtendedKeyUsage; a CA; no
  * authority key identifier; no Organization. *identity is the caller's to
  * dk_signing_identity_free(). */
-int dk_signing_identity_load(const char *dir_or_key_path,
-                             const char *chain_path,
-                             dk_signing_identity **identity, dk_error *err);
-void dk_signing_identity_free(dk_signing_identity **identity);
+DK_API int dk_signing_identity_load(const char *dir_or_key_path,
+                                    const char *chain_path,
+                                    dk_signing_identity **identity,
+                                    dk_error *err);
+DK_API void dk_signing_identity_free(dk_signing_identity **identity);
 
 /* The signing key, owned by the identity (EVP_PKEY_up_ref() to keep it). */
-EVP_PKEY *dk_signing_identity_key(const dk_signing_identity *identity);
+DK_API EVP_PKEY *dk_signing_identity_key(const dk_signing_identity *identity);
 /* How many certificates the chain holds (at least 2: signer and issuer). */
-size_t dk_signing_identity_chain_length(const dk_signing_identity *identity);
+DK_API size_t
+dk_signing_identity_chain_length(const dk_signing_identity *identity);
 /* Certificate index (0: the signing certificate, last: the trust anchor)
  * as DER, owned by the identity; NULL past the end. For COSE x5chain. */
-const uint8_t *dk_signing_identity_cert_der(const dk_signing_identity *identity,
-                                            size_t index, size_t *length);
+DK_API const uint8_t *
+dk_signing_identity_cert_der(const dk_signing_identity *identity, size_t index,
+                             size_t *length);
 /* The signing certificate's SHA-256 fingerprint, lower-case hex. */
-const char *
+DK_API const char *
 dk_signing_identity_fingerprint(const dk_signing_identity *identity);
 
 /* ES256 over data (SHA-256 then ECDSA P-256), as COSE wants it: r || s,
  * 32 bytes each, big-endian, into signature[64]. */
-int dk_signing_identity_sign_es256(const dk_signing_identity *identity,
-                                   const void *data, size_t length,
-                                   uint8_t signature[64], dk_error *err);
+DK_API int dk_signing_identity_sign_es256(const dk_signing_identity *identity,
+                                          const void *data, size_t length,
+                                          uint8_t signature[64], dk_error *err);
 
 /* What `dokpim keys init` makes: a self-signed office root CA (20 years)
  * and a signing certificate it issues (2 years) with O=organization,
  * OU=unit, written into dir. Refuses a folder that already holds an
  * identity unless force; an earlier CA key is then kept as
  * ca-key.pem.old, as by dk_keys_import. */
-int dk_keys_create(const char *dir, const char *organization, const char *unit,
-                   bool force, char **kept_old_ca_key, dk_error *err);
+DK_API int dk_keys_create(const char *dir, const char *organization,
+                          const char *unit, bool force, char **kept_old_ca_key,
+                          dk_error *err);
 
 /* What `dokpim keys import` does: key_path and chain_path (PEM), or
  * pkcs12_path (then key_path and chain_path NULL) opened with password
@@ -79,10 +84,10 @@ int dk_keys_create(const char *dir, const char *organization, const char *unit,
  * ca-cert.pem. An earlier ca-key.pem that does not belong to the new
  * anchor is kept as ca-key.pem.old (.old.2, ... if taken) rather than
  * destroyed: *kept_old_ca_key is then its path (g_free), else NULL. */
-int dk_keys_import(const char *dir, const char *key_path,
-                   const char *chain_path, const char *pkcs12_path,
-                   const char *password, bool force, char **kept_old_ca_key,
-                   dk_error *err);
+DK_API int dk_keys_import(const char *dir, const char *key_path,
+                          const char *chain_path, const char *pkcs12_path,
+                          const char *password, bool force,
+                          char **kept_old_ca_key, dk_error *err);
 
 #ifdef __cplusplus
 }
