@@ -17,6 +17,7 @@ static const struct {
     {"queue", cmd_queue, "list, retry or perform the upload queue"},
     {"youtube", cmd_youtube, "authorize YouTube uploads (device code)"},
     {"live", cmd_live, "go live: stream to YouTube/RTMP(S) and record"},
+    {"archive", cmd_archive, "write or validate a BagIt archive package"},
 };
 
 static void usage(FILE *out)

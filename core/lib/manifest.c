@@ -75,6 +75,16 @@ void dk_manifest_set_item(dk_manifest *m, const dk_item *item)
     g_key_file_set_string(m->file, "item", "kind", dk_kind_name(item->kind));
 }
 
+void dk_manifest_set_event(dk_manifest *m, const dk_event *event)
+{
+    g_key_file_remove_group(m->file, "event", NULL);
+    for (int i = 0; event && dk_event_fields[i]; i++) {
+        const char *value = dk_event_get(event, dk_event_fields[i]);
+        if (value)
+            g_key_file_set_string(m->file, "event", dk_event_fields[i], value);
+    }
+}
+
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths)
 {
     gchar **groups = g_key_file_get_groups(m->file, NULL);

@@ -12,6 +12,10 @@ void dk_manifest_free(dk_manifest **manifest);
 char **dk_manifest_sources(const dk_manifest *m); /* g_strfreev */
 void dk_manifest_add_source(dk_manifest *m, const char *source);
 void dk_manifest_set_item(dk_manifest *m, const dk_item *item);
+/* Records the fields the event file set in an [event] group (replacing
+ * an older one), so an archive package made later can say what the item
+ * documents without the event file at hand. */
+void dk_manifest_set_event(dk_manifest *m, const dk_event *event);
 /* Adds every output path recorded for any stage to paths (absolute). */
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths);
 /* Adds the outputs every manifest in the library names to paths. */

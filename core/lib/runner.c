@@ -281,6 +281,7 @@ static void finish_item(run_ctx *ctx, dk_result *r)
     dk_manifest_collect_outputs(m, item->previous_outputs);
     dk_manifest_add_source(m, item->source_path);
     dk_manifest_set_item(m, item);
+    dk_manifest_set_event(m, ctx->pipeline->event);
     /* the ingest stage runs every time (it must hash to find the manifest),
      * but it only counts as work the first time or with new settings */
     if (!dk_manifest_has_stage(m, r->ingest->name, r->ingest->fingerprint))
