@@ -56,7 +56,8 @@ void dk_bag_info_add(GString *text, const char *label, const char *value);
  * External-Identifier, one line per different value. */
 void dk_bag_info_add_events(GString *text, const char *library_root,
                             const dk_event *extra);
-/* Parses bag-info.txt (continuation lines joined); labels may repeat.
+/* Parses bag-info.txt; a continuation line adds a line break and its
+ * text without the indent to the value (RFC 8493 2.2.2); labels repeat.
  * Returns (label, value) pairs in order as a flat g_strfreev() vector;
  * NULL and *bad_line set to the first line that is neither a tag nor a
  * continuation. */

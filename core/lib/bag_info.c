@@ -146,8 +146,8 @@ char **dk_bag_info_parse(const char *text, int *bad_line)
             break; /* the newline ending the last line */
         if ((line[0] == ' ' || line[0] == '\t') && pairs->len) {
             char *joined =
-                g_strdup_printf("%s %s", (char *)pairs->pdata[pairs->len - 1],
-                                g_strstrip(line));
+                g_strdup_printf("%s\n%s", (char *)pairs->pdata[pairs->len - 1],
+                                g_strchug(line));
             g_free(pairs->pdata[pairs->len - 1]);
             pairs->pdata[pairs->len - 1] = joined;
             continue;

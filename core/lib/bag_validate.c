@@ -139,8 +139,18 @@ static void read_manifest(check *c, int index)
             add_problem(c, where, "payload path outside data/: %s", e->path);
             continue;
         }
+        if (m->tag && g_str_has_prefix(e->path, "data/")) {
+            g_autofree char *where = g_strdup_printf("%s:%d", m->name, e->line);
+            add_problem(c, where, "a tag manifest lists a payload file: %s",
+                        e->path);
+            continue;
+        }
         target *t = target_for(c, e->path);
-        g_free(t->checksum[index]);
+        if (t->checksum[index]) {
+            g_autofree char *where = g_strdup_printf("%s:%d", m->name, e->line);
+            add_problem(c, where, "lists %s a second time", e->path);
+            continue;
+        }
         t->checksum[index] = g_strdup(e->checksum);
     }
     dk_bag_entries_free(entries);
@@ -264,9 +274,14 @@ static void check_oxum(check *c)
         add_problem(c, where, "neither \"Label: value\" nor a continuation");
         return;
     }
+    int seen = 0;
     for (int i = 0; pairs[i] && pairs[i + 1]; i += 2) {
-        if (strcmp(pairs[i], "Payload-Oxum") != 0)
+        if (g_ascii_strcasecmp(pairs[i], "Payload-Oxum") != 0)
             continue;
+        if (seen++) {
+            add_problem(c, "bag-info.txt", "Payload-Oxum given twice");
+            continue;
+        }
         g_autofree char *found =
             g_strdup_printf("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT,
                             c->report->bytes, c->report->files);
