@@ -342,6 +342,25 @@ START_TEST(every_event_is_described)
 }
 END_TEST
 
+/* Free space is checked before anything is written: on a full disk
+ * (another file system, so the files would be copied) the archive says
+ * so and leaves nothing behind, not even a .partial folder. */
+START_TEST(full_disk_is_checked_first)
+{
+    const char *full = dk_test_full_disk();
+    if (!full)
+        return;
+    g_autofree char *out = g_build_filename(full, "bag", NULL);
+    const char *args[] = {"archive", library, "--bag", out, NULL};
+    g_autofree char *err = NULL;
+    ck_assert_int_eq(dk_test_dokpim(args, NULL, &err), 1);
+    ck_assert_msg(strstr(err, "not enough free space for the bag in "), "%s",
+                  err);
+    g_autofree char *left = dk_test_sh_ok("ls -A '%s'", full);
+    ck_assert_str_eq(left, "filler");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("archive");
@@ -355,5 +374,9 @@ int main(void)
     tcase_add_test(tc, killed_run_leaves_no_bag);
     tcase_add_test(tc, every_event_is_described);
     suite_add_tcase(s, tc);
+    TCase *full = dk_test_full_disk_tcase();
+    tcase_add_checked_fixture(full, setup, teardown);
+    tcase_add_test(full, full_disk_is_checked_first);
+    suite_add_tcase(s, full);
     return dk_test_run_suite(s);
 }
