@@ -13,6 +13,7 @@
 #include <linux/openat2.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -156,6 +157,11 @@ static void read_manifest(check *c, int index)
     dk_bag_entries_free(entries);
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const manifest *)a)->name, ((const manifest *)b)->name);
+}
+
 /* manifest-ALG.txt and tagmanifest-ALG.txt in the bag's base folder */
 static void find_manifests(check *c)
 {
@@ -181,6 +187,8 @@ static void find_manifests(check *c)
         closedir(dir);
     else if (fd >= 0)
         close(fd);
+    /* readdir's order is the file system's: sort, so messages are stable */
+    qsort(c->manifests, c->count, sizeof *c->manifests, by_name);
 }
 
 /* The payload as it is: regular files under data/, and symlinks that
@@ -234,8 +242,30 @@ static void walk_payload(check *c, const char *rel)
     closedir(dir);
 }
 
+/* The name in NFC, or a copy when it is not UTF-8. g_free(). */
+static char *nfc(const char *path)
+{
+    char *normal = g_utf8_validate(path, -1, NULL)
+                       ? g_utf8_normalize(path, -1, G_NORMALIZE_NFC)
+                       : NULL;
+    return normal ? normal : g_strdup(path);
+}
+
+/* A listed file missing while an unlisted one has the same name in
+ * another Unicode normalisation: a copy through macOS or a sync tool
+ * renamed it (NFC <-> NFD). Said on the missing file's line. */
+static const char *renamed_twin(GHashTable *unlisted, const char *path)
+{
+    if (!g_hash_table_size(unlisted))
+        return NULL;
+    g_autofree char *key = nfc(path);
+    return g_hash_table_lookup(unlisted, key);
+}
+
 static void check_completeness(check *c)
 {
+    GHashTable *unlisted =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     GHashTableIter it;
     gpointer key, value;
     g_hash_table_iter_init(&it, c->payload);
@@ -243,23 +273,34 @@ static void check_completeness(check *c)
         target *t = target_for(c, key);
         t->found = true;
         for (int m = 0; m < c->count; m++)
-            if (!c->manifests[m].tag && !t->checksum[m])
+            if (!c->manifests[m].tag && !t->checksum[m]) {
                 add_problem(c, t->path, "not listed in %s",
                             c->manifests[m].name);
+                g_hash_table_insert(unlisted, nfc(t->path), t->path);
+            }
     }
     g_hash_table_iter_init(&it, c->targets);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         target *t = value;
         if (t->found || t->refused || !g_str_has_prefix(t->path, "data/"))
             continue;
-        for (int m = 0; m < c->count; m++)
-            if (!c->manifests[m].tag && t->checksum[m]) {
+        for (int m = 0; m < c->count && !t->refused; m++) {
+            if (c->manifests[m].tag || !t->checksum[m])
+                continue;
+            const char *twin = renamed_twin(unlisted, t->path);
+            if (twin)
+                add_problem(c, t->path,
+                            "missing (listed in %s); %s, the same name in "
+                            "another Unicode normalisation (NFC/NFD), is not "
+                            "listed: renamed by a copy?",
+                            c->manifests[m].name, twin);
+            else
                 add_problem(c, t->path, "missing (listed in %s)",
                             c->manifests[m].name);
-                t->refused = true; /* once is enough */
-                break;
-            }
+            t->refused = true; /* once is enough */
+        }
     }
+    g_hash_table_destroy(unlisted);
 }
 
 static void check_oxum(check *c)

@@ -211,6 +211,13 @@ static const struct {
      "bag-info.txt: Payload-Oxum is 1.1, the payload is "},
     {"printf 'BagIt-Version: 1.0\\n' > $B/bagit.txt",
      "bagit.txt: is not the two lines"},
+    /* what a copy through macOS may do to a name: NFC to NFD */
+    {"cd $B && e=$(printf '\\303\\251') && d=$(printf 'e\\314\\201') && "
+     "f=$(ls data/derived/sidecar/*/*/*caf$e.txt) && g=$(echo \"$f\" | "
+     "sed s/caf$e/caf$d/) && mv \"$f\" \"$g\" && "
+     "echo \"$f: missing (listed in manifest-sha256.txt); $g\"",
+     ", the same name in another Unicode normalisation (NFC/NFD), is not "
+     "listed: renamed by a copy?"},
 };
 
 START_TEST(damage_is_named)
