@@ -19,6 +19,7 @@ static const struct {
     {"live", cmd_live, "go live: stream to YouTube/RTMP(S) and record"},
     {"audit", cmd_audit, "re-hash a library, name changed/missing files"},
     {"keys", cmd_keys, "create, import or export the office signing key"},
+    {"archive", cmd_archive, "write or validate a BagIt archive package"},
 };
 
 static void usage(FILE *out)

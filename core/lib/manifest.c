@@ -101,6 +101,14 @@ bool dk_manifest_original_unchanged(const dk_manifest *m, const struct stat *st)
         g_key_file_get_string(m->file, "item", "original-stat", NULL);
     g_autofree char *identity = original_identity(st);
     return recorded && strcmp(recorded, identity) == 0;
+void dk_manifest_set_event(dk_manifest *m, const dk_event *event)
+{
+    g_key_file_remove_group(m->file, "event", NULL);
+    for (int i = 0; event && dk_event_fields[i]; i++) {
+        const char *value = dk_event_get(event, dk_event_fields[i]);
+        if (value)
+            g_key_file_set_string(m->file, "event", dk_event_fields[i], value);
+    }
 }
 
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths)

@@ -18,6 +18,10 @@ void dk_manifest_set_original_stat(dk_manifest *m, const struct stat *st);
 /* True when st matches the recorded stat: the original was not touched. */
 bool dk_manifest_original_unchanged(const dk_manifest *m,
                                     const struct stat *st);
+/* Records the fields the event file set in an [event] group (replacing
+ * an older one), so an archive package made later can say what the item
+ * documents without the event file at hand. */
+void dk_manifest_set_event(dk_manifest *m, const dk_event *event);
 /* Adds every output path recorded for any stage to paths (absolute). */
 void dk_manifest_collect_outputs(const dk_manifest *m, GHashTable *paths);
 /* Adds the outputs every manifest in the library names to paths. */

@@ -292,6 +292,7 @@ static void finish_item(run_ctx *ctx, dk_result *r)
     dk_manifest_set_item(m, item);
     if (item->original_verified)
         dk_manifest_set_original_stat(m, &item->original_stat);
+    dk_manifest_set_event(m, ctx->pipeline->event);
     /* the ingest stage runs every time (it must hash to find the manifest),
      * but it only counts as work the first time or with new settings */
     if (!dk_manifest_has_stage(m, r->ingest->name, r->ingest->fingerprint))
