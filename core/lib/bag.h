@@ -103,9 +103,9 @@ typedef struct dk_bag_stats {
 /* Writes a bag of the library at root into out, which must not exist:
  * built as out.partial-XXXXXX beside it and renamed when complete (any
  * such folder a killed run left is removed first). */
-int dk_bag_write(const char *root, const char *out,
-                 const dk_bag_options *options, dk_bag_stats *stats,
-                 dk_error *err);
+DK_PRIVATE_API int dk_bag_write(const char *root, const char *out,
+                                const dk_bag_options *options,
+                                dk_bag_stats *stats, dk_error *err);
 
 /* A bag's problem: the file (relative to the bag, or a manifest name
  * with ":LINE") and what is wrong with it. */
@@ -122,8 +122,8 @@ typedef struct dk_bag_report {
 /* Checks completeness and fixity of the bag at path; fills report (free
  * with dk_bag_report_clear). Returns 0 when it could look (the bag is
  * valid when report->problems is empty), negative when path is no bag. */
-int dk_bag_validate(const char *path, int jobs, dk_bag_report *report,
-                    dk_error *err);
-void dk_bag_report_clear(dk_bag_report *report);
+DK_PRIVATE_API int dk_bag_validate(const char *path, int jobs,
+                                   dk_bag_report *report, dk_error *err);
+DK_PRIVATE_API void dk_bag_report_clear(dk_bag_report *report);
 
 #endif

@@ -101,6 +101,8 @@ bool dk_manifest_original_unchanged(const dk_manifest *m, const struct stat *st)
         g_key_file_get_string(m->file, "item", "original-stat", NULL);
     g_autofree char *identity = original_identity(st);
     return recorded && strcmp(recorded, identity) == 0;
+}
+
 void dk_manifest_set_event(dk_manifest *m, const dk_event *event)
 {
     g_key_file_remove_group(m->file, "event", NULL);
