@@ -10,6 +10,8 @@ packages=(
   clang libclang-rt-14-dev
   # core
   libglib2.0-dev libjson-glib-dev check libssl-dev
+  # C2PA manifests: CBOR
+  libcbor-dev
   # photo
   libexif-dev libturbojpeg0-dev libjpeg62-turbo-dev libexempi-dev libiptcdata0-dev
   libcairo2-dev libpango1.0-dev libheif-dev

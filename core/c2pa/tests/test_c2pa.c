@@ -1,0 +1,2 @@
+/* placeholder, filled below */
+#include "dk_test.h"
