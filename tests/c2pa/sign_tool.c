@@ -1,8 +1,10 @@
-/* dk-c2pa-sign IN OUT KEY CHAIN [PARENT_SHA256]: signs a JPEG with the
- * C2PA library directly, so the reference-reader tests can judge the
- * library's output apart from the plugin (and sign odd inputs). */
+/* dk-c2pa-sign IN OUT KEY CHAIN [PARENT_SHA256 [CREATIVE_WORK.json]]:
+ * signs a JPEG with the C2PA library directly, so the reference-reader
+ * tests can judge the library's output apart from the plugin (and sign odd
+ * inputs, such as a manifest too big for one APP11 segment). */
 #include <dokpim/c2pa.h>
 
+#include <glib.h>
 #include <stdio.h>
 
 int main(int argc, char **argv)
@@ -40,8 +42,16 @@ int main(int argc, char **argv)
             "\"author\":[{\"@type\":\"Person\",\"name\":\"Test "
             "Photographer\"}]}",
     };
+    char *cw = NULL;
+    if (argc > 6 && !g_file_get_contents(argv[6], &cw, NULL, NULL)) {
+        fprintf(stderr, "%s: cannot read\n", argv[6]);
+        return 1;
+    }
+    if (cw)
+        info.creative_work_json = cw;
     int rc = dk_c2pa_sign_jpeg(argv[1], argv[2], &info, signer, &err);
     dk_c2pa_signer_free(signer);
+    g_free(cw);
     if (rc < 0) {
         fprintf(stderr, "%s\n", err.message);
         return 1;

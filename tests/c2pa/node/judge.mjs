@@ -39,6 +39,10 @@ for (const file of args) {
       out.signer = m.signature_info;
       out.assertions = (m.assertions ?? []).map((a) => a.label);
       out.ingredients = (m.ingredients ?? []).map((i) => ({ title: i.title, relationship: i.relationship }));
+      const cw = (m.assertions ?? []).find((a) => a.label === 'stds.schema-org.CreativeWork');
+      if (cw) out.creative_work = cw.data;
+      const acts = (m.assertions ?? []).find((a) => a.label.startsWith('c2pa.actions'));
+      if (acts) out.actions = acts.data.actions.map((a) => a.action);
     }
   } catch (e) {
     out.state = 'Error';

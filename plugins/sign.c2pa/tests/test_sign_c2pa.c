@@ -1,0 +1,1 @@
+#include "dk_test.h"
