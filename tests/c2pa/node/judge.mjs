@@ -49,6 +49,8 @@ for (const file of args) {
     out.error = String(e?.message ?? e);
     status = 1;
   }
-  console.log(JSON.stringify(out));
+  // long strings (a test's filler text) cut, so a line stays readable
+  console.log(JSON.stringify(out, (k, v) => (typeof v === 'string' && v.length > 300 ? v.slice(0, 300) + '…' : v)));
 }
-process.exit(status);
+// exitCode, not exit(): exit() drops what a pipe has not taken yet
+process.exitCode = status;
