@@ -201,6 +201,34 @@ static char *creative_work(const dk_stage *stage, const dk_item *item)
     return text;
 }
 
+/* watermark.photo leaves its mark as an overlay request that
+ * transcode.photo draws into the web copy and the thumbnail: say so in
+ * their manifests, with what was drawn. */
+static void add_overlay_action(const dk_item *item, const char *role,
+                               GArray *actions, GPtrArray *params)
+{
+    const dk_meta *meta = dk_item_meta_const(item);
+    const char *logo = dk_meta_get(meta, "overlay.logo");
+    const char *text = dk_meta_get(meta, "overlay.text");
+    bool drawn = (logo && *logo) || (text && *text);
+    if (!drawn || (strcmp(role, "web") != 0 && strcmp(role, "thumbnail") != 0))
+        return;
+    dk_c2pa_param *pp = g_new0(dk_c2pa_param, 2);
+    size_t n = 0;
+    if (logo && *logo)
+        pp[n++] =
+            (dk_c2pa_param){"org.dokpim.logo",
+                            strrchr(logo, '/') ? strrchr(logo, '/') + 1 : logo};
+    if (text && *text)
+        pp[n++] = (dk_c2pa_param){"org.dokpim.text", text};
+    g_ptr_array_add(params, pp);
+    dk_c2pa_action a = {.action = "c2pa.edited",
+                        .description = "visible watermark (logo and text)",
+                        .params = pp,
+                        .n_params = n};
+    g_array_append_val(actions, a);
+}
+
 /* Signs derivative n: its actions are those of the image files it was
  * made from (earlier derivatives of other stages) and its own. */
 static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
@@ -224,6 +252,7 @@ static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
         describe(r, &a.action, &a.description);
         g_array_append_val(actions, a);
     }
+    add_overlay_action(item, role, actions, params);
     g_autofree char *title = g_path_get_basename(path);
     g_autofree char *parent = g_path_get_basename(dk_item_source_path(item));
     dk_c2pa_info info = {

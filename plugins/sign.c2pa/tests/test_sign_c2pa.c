@@ -154,6 +154,13 @@ static void assert_valid(const char *file, const char *photographer)
     ck_assert_str_eq(json_array_get_string_element(actions, 0), "c2pa.opened");
     ck_assert_str_eq(json_array_get_string_element(actions, 1),
                      "c2pa.edited.metadata");
+    /* the web copy and thumbnail carry the watermark transcode drew */
+    bool web = strstr(file, "/web/") != NULL, edited = false;
+    for (guint i = 0; i < json_array_get_length(actions); i++)
+        edited |= strcmp(json_array_get_string_element(actions, i),
+                         "c2pa.edited") == 0;
+    ck_assert_msg(edited == web, "%s: watermark action %s", file,
+                  edited ? "on a file without one" : "missing");
     json_object_unref(t);
 
     JsonObject *u = judge(file, false);
