@@ -10,6 +10,8 @@ packages=(
   clang libclang-rt-14-dev
   # core
   libglib2.0-dev libjson-glib-dev check libssl-dev
+  # C2PA manifests: CBOR
+  libcbor-dev
   # photo
   libexif-dev libturbojpeg0-dev libjpeg62-turbo-dev libexempi-dev libiptcdata0-dev
   libcairo2-dev libpango1.0-dev libheif-dev
@@ -39,10 +41,16 @@ for p in "${packages[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+# The C2PA reference reader the tests judge signed files with, pinned by
+# tests/c2pa/node/package-lock.json (Node 20 from the system packages).
+if command -v npm > /dev/null; then
+  (cd "$(dirname "$0")/../tests/c2pa/node" && npm ci --no-audit --no-fund --silent)
+fi

@@ -249,6 +249,24 @@ int dk_item_import_original(dk_item *item, const char *backup_dir,
     return 0;
 }
 
+unsigned dk_item_derivative_count(const dk_item *item)
+{
+    return item->derivatives->len;
+}
+
+const char *dk_item_derivative(const dk_item *item, unsigned n,
+                               const char **role, const char **stage)
+{
+    if (n >= item->derivatives->len)
+        return NULL;
+    const dk_derivative *d = item->derivatives->pdata[n];
+    if (role)
+        *role = d->role;
+    if (stage)
+        *stage = d->stage;
+    return d->path;
+}
+
 int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
                            bool main_line, dk_error *err)
 {

@@ -103,6 +103,16 @@ DK_API int dk_item_add_derivative(dk_item *item, const char *role,
                                   const char *path, bool main_line,
                                   dk_error *err);
 
+/* The derivatives recorded so far for the item (by this run's stages, or
+ * restored from the manifest for stages a re-run skipped), in the order
+ * they were added: the n-th's absolute path, and optionally its role and
+ * the name of the stage that wrote it. Strings are owned by the item;
+ * NULL when n is out of range. For stages that finish what others wrote,
+ * such as signing every published file. */
+unsigned dk_item_derivative_count(const dk_item *item);
+const char *dk_item_derivative(const dk_item *item, unsigned n,
+                               const char **role, const char **stage);
+
 /* Records that the running stage succeeded only by salvaging, shortening
  * or dropping something (tags of a corrupt EXIF block, a caption cut to
  * what a format carries, the unplayable tail of a cut-off clip). The item

@@ -1,0 +1,120 @@
+/* dokpim — C2PA (Content Credentials, spec 2.x) manifests.
+ *
+ * The manifest builder (claim v2, assertions, COSE_Sign1 over the claim,
+ * the JUMBF manifest store) knows nothing about containers: it takes the
+ * hard-binding assertion as CBOR from the caller. The JPEG embedder is
+ * one such caller (c2pa.hash.data over the file minus its APP11
+ * segments); a BMFF embedder would supply c2pa.hash.bmff.v3 the same way.
+ *
+ *     dk_c2pa_signer *s;
+ *     dk_c2pa_signer_load(key_pem, chain_pem, &s, err);
+ *     dk_c2pa_sign_jpeg(in, out, &info, s, err);   // out via dk_atomic_*
+ *     dk_c2pa_signer_free(s);
+ */
+#ifndef DOKPIM_C2PA_H
+#define DOKPIM_C2PA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dokpim/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An ES256 key and the certificates that go into x5chain: the signing
+ * certificate first, then intermediates (a root in the chain file is
+ * dropped: validators take anchors from their trust list). */
+typedef struct dk_c2pa_signer dk_c2pa_signer;
+
+/* key_path: PEM private key (P-256). chain_path: PEM certificates, the
+ * signing certificate first. The key must match the first certificate. */
+int dk_c2pa_signer_load(const char *key_path, const char *chain_path,
+                        dk_c2pa_signer **out, dk_error *err);
+void dk_c2pa_signer_free(dk_c2pa_signer *signer);
+
+/* A key = value pair for an action's parameters. */
+typedef struct dk_c2pa_param {
+    const char *name;
+    const char *value;
+} dk_c2pa_param;
+
+/* One entry of c2pa.actions.v2. The first action of a manifest must be
+ * c2pa.opened (the builder adds it, pointing at the parent ingredient);
+ * these are what came after: "c2pa.edited", "c2pa.resized",
+ * "c2pa.watermarked", "c2pa.transcoded", "c2pa.edited.metadata"... */
+typedef struct dk_c2pa_action {
+    const char *action;      /* the C2PA action name */
+    const char *plugin;      /* dokpim plugin that did it, or NULL */
+    const char *description; /* or NULL */
+    const dk_c2pa_param *params;
+    size_t n_params;
+} dk_c2pa_action;
+
+/* What the manifest says about the asset. Strings are UTF-8; NULL or ""
+ * leaves an optional field out. */
+typedef struct dk_c2pa_info {
+    const char *generator_version; /* dokpim's version, e.g. "0.9.0" */
+    const char *title;             /* dc:title of the signed asset */
+    const char *format;            /* its media type, e.g. "image/jpeg" */
+    /* The archived original: a parentOf ingredient carrying its sha256. */
+    const char *parent_title;
+    const char *parent_format;
+    const char *parent_sha256_hex; /* 64 lower-case hex digits */
+    const dk_c2pa_action *actions;
+    size_t n_actions;
+    /* A schema.org CreativeWork as JSON-LD object text (the event:
+     * author, publisher, dates, location), or NULL. */
+    const char *creative_work_json;
+} dk_c2pa_info;
+
+/* Builds a signed manifest store (the `jumb` superbox with the c2pa
+ * description) around the hard binding given as CBOR bytes under
+ * binding_label. The store's size depends only on the info, the signer
+ * and binding_len, so a caller can build once with placeholder binding
+ * values to learn the size, then again with the real ones.
+ * *store is the caller's to g_free(). */
+int dk_c2pa_build_store(const dk_c2pa_info *info, const dk_c2pa_signer *signer,
+                        const char *binding_label, const uint8_t *binding,
+                        size_t binding_len, uint8_t **store, size_t *store_len,
+                        dk_error *err);
+
+/* A c2pa.hash.data assertion's CBOR: sha256 hash of the asset with the
+ * byte range [start, start + length) excluded. Integers are written at a
+ * fixed width so the size does not change with the values. */
+int dk_c2pa_data_hash_cbor(uint64_t start, uint64_t length,
+                           const uint8_t hash[32], uint8_t **cbor,
+                           size_t *cbor_len, dk_error *err);
+
+/* Where a JPEG's C2PA manifest store sits: [offset, offset + length)
+ * covers its APP11 segments (markers included). length is 0 when there
+ * is none. Checks every length against size; hostile input gives
+ * DK_ERR_INVALID with one line. */
+typedef struct dk_c2pa_jpeg_span {
+    uint64_t offset;
+    uint64_t length;
+    uint32_t segments;
+} dk_c2pa_jpeg_span;
+
+int dk_c2pa_jpeg_find(const uint8_t *data, size_t size, dk_c2pa_jpeg_span *span,
+                      dk_error *err);
+
+/* Reassembles the manifest store from the span's segments (the JUMBF
+ * bytes without the JPEG XT headers). *store is the caller's to g_free. */
+int dk_c2pa_jpeg_read_store(const uint8_t *data, size_t size,
+                            const dk_c2pa_jpeg_span *span, uint8_t **store,
+                            size_t *store_len, dk_error *err);
+
+/* Signs in_path into out_path (written through dk_atomic_*; may equal
+ * in_path). A manifest store already in the file is replaced. Only
+ * APP11 segments are added: every other byte, scan data included, is
+ * copied unchanged. */
+int dk_c2pa_sign_jpeg(const char *in_path, const char *out_path,
+                      const dk_c2pa_info *info, const dk_c2pa_signer *signer,
+                      dk_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

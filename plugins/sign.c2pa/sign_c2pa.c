@@ -1,0 +1,305 @@
+/* sign.c2pa — embeds a signed C2PA manifest (Content Credentials) in every
+ * JPEG the earlier stages published for an item: the stamped full-size
+ * copy, the watermarked copy, the web copy, the thumbnail. Each manifest
+ * names the archived original (a parentOf ingredient with its sha256),
+ * what the stages did to it, and the event; the signed file replaces the
+ * unsigned one atomically. The core's fingerprints re-run this stage when
+ * an earlier stage or the event changed, and skip it otherwise. */
+#include <dokpim/c2pa.h>
+#include <dokpim/dokpim.h>
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* the layout `dokpim keys init` writes */
+#define SIGN_KEY_FILE   "signing-key.pem"
+#define SIGN_CHAIN_FILE "signing-chain.pem"
+
+typedef struct sign_c2pa_config {
+    const char *key_dir;
+    const char *key;
+    const char *chain;
+} sign_c2pa_config;
+
+#define FIELD(member) DK_FIELD(sign_c2pa_config, member)
+static const dk_option sign_c2pa_options[] = {
+    {.name = "key-dir",
+     .type = DK_OPT_STRING,
+     .default_value = "",
+     .help = "folder holding " SIGN_KEY_FILE " and " SIGN_CHAIN_FILE
+             " (as `dokpim keys init` writes them)",
+     FIELD(key_dir)},
+    {.name = "key",
+     .type = DK_OPT_PATH,
+     .default_value = "",
+     .help = "the signing key (PEM, ECDSA P-256), instead of key-dir",
+     .flags = DK_OPTION_PRIVATE_FILE,
+     FIELD(key)},
+    {.name = "chain",
+     .type = DK_OPT_PATH,
+     .default_value = "",
+     .help = "the signing certificate then its issuers (PEM), with key",
+     FIELD(chain)},
+    {.name = NULL},
+};
+
+/* The key and chain files the options name. */
+static int key_paths(const sign_c2pa_config *c, char **key, char **chain,
+                     dk_error *err)
+{
+    bool dir = *c->key_dir, files = *c->key || *c->chain;
+    if (dir == files)
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            dir ? "sign.c2pa: give key-dir or key and chain, "
+                                  "not both"
+                                : "sign.c2pa needs a signing key: key-dir "
+                                  "(see `dokpim keys init`) or key and chain");
+    if (files && !(*c->key && *c->chain))
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "sign.c2pa: key and chain go together");
+    *key = dir ? g_build_filename(c->key_dir, SIGN_KEY_FILE, NULL)
+               : g_strdup(c->key);
+    *chain = dir ? g_build_filename(c->key_dir, SIGN_CHAIN_FILE, NULL)
+                 : g_strdup(c->chain);
+    return 0;
+}
+
+static int sign_c2pa_check(const dk_stage *stage, const void *config,
+                           dk_error *err)
+{
+    (void)stage;
+    g_autofree char *key = NULL, *chain = NULL;
+    int rc = key_paths(config, &key, &chain, err);
+    /* the key row's flag covers key=; a key-dir's key gets the same test */
+    if (rc == 0)
+        rc = dk_check_private_file(key, err);
+    dk_c2pa_signer *signer = NULL;
+    if (rc == 0)
+        rc = dk_c2pa_signer_load(key, chain, &signer, err);
+    dk_c2pa_signer_free(signer);
+    return rc;
+}
+
+static int sign_c2pa_open(const dk_stage *stage, const void *config,
+                          void **state, dk_error *err)
+{
+    (void)stage;
+    g_autofree char *key = NULL, *chain = NULL;
+    int rc = key_paths(config, &key, &chain, err);
+    return rc < 0
+               ? rc
+               : dk_c2pa_signer_load(key, chain, (dk_c2pa_signer **)state, err);
+}
+
+static void sign_c2pa_close(void *state)
+{
+    dk_c2pa_signer_free(state);
+}
+
+static bool is_jpeg(const char *path)
+{
+    unsigned char magic[3] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(magic, 1, 3, f) : 0;
+    if (f)
+        fclose(f);
+    return n == 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF;
+}
+
+static const char *media_type(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    static const char *const map[][2] = {
+        {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"}, {"png", "image/png"},
+        {"heic", "image/heic"}, {"heif", "image/heif"}, {"tif", "image/tiff"},
+        {"tiff", "image/tiff"}, {"webp", "image/webp"}};
+    for (size_t i = 0; dot && i < G_N_ELEMENTS(map); i++)
+        if (g_ascii_strcasecmp(dot + 1, map[i][0]) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+/* What a stage did, by the role it gave its output. */
+static void describe(const char *role, const char **action, const char **what)
+{
+    static const char *const map[][3] = {
+        {"stamped", "c2pa.edited.metadata",
+         "event metadata written into EXIF, IPTC and XMP"},
+        {"watermarked", "c2pa.edited", "visible watermark (logo and text)"},
+        {"web", "c2pa.resized", "web copy, scaled and re-encoded as JPEG"},
+        {"thumbnail", "c2pa.resized", "thumbnail, scaled and re-encoded"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+        if (strcmp(role, map[i][0]) == 0) {
+            *action = map[i][1];
+            *what = map[i][2];
+            return;
+        }
+    *action = "c2pa.edited";
+    *what = role;
+}
+
+static void add_member(JsonBuilder *b, const char *name, const char *value)
+{
+    if (!value || !*value)
+        return;
+    json_builder_set_member_name(b, name);
+    json_builder_add_string_value(b, value);
+}
+
+static void add_thing(JsonBuilder *b, const char *member, const char *type,
+                      const char *name, const char *extra_key,
+                      const char *extra)
+{
+    if (!name || !*name)
+        return;
+    json_builder_set_member_name(b, member);
+    json_builder_begin_object(b);
+    add_member(b, "@type", type);
+    add_member(b, "name", name);
+    add_member(b, extra_key, extra);
+    json_builder_end_object(b);
+}
+
+/* The event as a schema.org CreativeWork (JSON-LD): who made the photo,
+ * for which office, of whom, where and when. */
+static char *creative_work(const dk_stage *stage, const dk_item *item)
+{
+    JsonBuilder *b = json_builder_new();
+    json_builder_begin_object(b);
+    add_member(b, "@context", "https://schema.org");
+    add_member(b, "@type", "CreativeWork");
+    add_member(b, "name", dk_stage_event(stage, "title"));
+    const char *photographer = dk_stage_event(stage, "photographer");
+    if (photographer && *photographer) {
+        json_builder_set_member_name(b, "author");
+        json_builder_begin_array(b);
+        json_builder_begin_object(b);
+        add_member(b, "@type", "Person");
+        add_member(b, "name", photographer);
+        json_builder_end_object(b);
+        json_builder_end_array(b);
+    }
+    add_thing(b, "sourceOrganization", "Organization",
+              dk_stage_event(stage, "agency"), NULL, NULL);
+    add_thing(b, "about", "Person", dk_stage_event(stage, "leader"), "jobTitle",
+              dk_stage_event(stage, "role"));
+    add_thing(b, "contentLocation", "Place", dk_stage_event(stage, "place"),
+              "address", dk_stage_event(stage, "city"));
+    add_member(b, "dateCreated",
+               dk_meta_get(dk_item_meta_const(item), "capture.time"));
+    add_member(b, "temporalCoverage", dk_stage_event(stage, "date"));
+    add_member(b, "copyrightNotice", dk_stage_event(stage, "copyright"));
+    json_builder_end_object(b);
+    JsonGenerator *gen = json_generator_new();
+    JsonNode *root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    char *text = json_generator_to_data(gen, NULL);
+    json_node_unref(root);
+    g_object_unref(gen);
+    g_object_unref(b);
+    return text;
+}
+
+/* watermark.photo leaves its mark as an overlay request that
+ * transcode.photo draws into the web copy and the thumbnail: say so in
+ * their manifests, with what was drawn. */
+static void add_overlay_action(const dk_item *item, const char *role,
+                               GArray *actions, GPtrArray *params)
+{
+    const dk_meta *meta = dk_item_meta_const(item);
+    const char *logo = dk_meta_get(meta, "overlay.logo");
+    const char *text = dk_meta_get(meta, "overlay.text");
+    bool drawn = (logo && *logo) || (text && *text);
+    if (!drawn || (strcmp(role, "web") != 0 && strcmp(role, "thumbnail") != 0))
+        return;
+    dk_c2pa_param *pp = g_new0(dk_c2pa_param, 2);
+    size_t n = 0;
+    if (logo && *logo)
+        pp[n++] =
+            (dk_c2pa_param){"org.dokpim.logo",
+                            strrchr(logo, '/') ? strrchr(logo, '/') + 1 : logo};
+    if (text && *text)
+        pp[n++] = (dk_c2pa_param){"org.dokpim.text", text};
+    g_ptr_array_add(params, pp);
+    dk_c2pa_action a = {.action = "c2pa.edited",
+                        .description = "visible watermark (logo and text)",
+                        .params = pp,
+                        .n_params = n};
+    g_array_append_val(actions, a);
+}
+
+/* Signs derivative n: its actions are those of the image files it was
+ * made from (earlier derivatives of other stages) and its own. */
+static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
+                    const dk_item *item, unsigned n, const char *cw,
+                    dk_error *err)
+{
+    const char *role, *from;
+    const char *path = dk_item_derivative(item, n, &role, &from);
+    GArray *actions = g_array_new(FALSE, TRUE, sizeof(dk_c2pa_action));
+    GPtrArray *params = g_ptr_array_new_with_free_func(g_free);
+    for (unsigned j = 0; j <= n; j++) {
+        const char *r, *s;
+        const char *p = dk_item_derivative(item, j, &r, &s);
+        if (j < n && (strcmp(s, from) == 0 || !is_jpeg(p)))
+            continue;
+        dk_c2pa_param *pp = g_new0(dk_c2pa_param, 2);
+        pp[0] = (dk_c2pa_param){"org.dokpim.role", r};
+        pp[1] = (dk_c2pa_param){"org.dokpim.output", strrchr(p, '/') + 1};
+        g_ptr_array_add(params, pp);
+        dk_c2pa_action a = {.plugin = s, .params = pp, .n_params = 2};
+        describe(r, &a.action, &a.description);
+        g_array_append_val(actions, a);
+    }
+    add_overlay_action(item, role, actions, params);
+    g_autofree char *title = g_path_get_basename(path);
+    g_autofree char *parent = g_path_get_basename(dk_item_source_path(item));
+    dk_c2pa_info info = {
+        .generator_version = DK_VERSION,
+        .title = title,
+        .format = "image/jpeg",
+        .parent_title = parent,
+        .parent_format = media_type(parent),
+        .parent_sha256_hex = dk_item_sha256(item),
+        .actions = (const dk_c2pa_action *)actions->data,
+        .n_actions = actions->len,
+        .creative_work_json = cw,
+    };
+    int rc = dk_c2pa_sign_jpeg(path, path, &info, signer, err);
+    g_array_unref(actions);
+    g_ptr_array_unref(params);
+    (void)stage;
+    return rc;
+}
+
+static int sign_c2pa_process(const dk_stage *stage, void *state, dk_item *item,
+                             dk_error *err)
+{
+    g_autofree char *cw = creative_work(stage, item);
+    int rc = 0;
+    unsigned signed_files = 0;
+    for (unsigned n = 0; rc == 0 && n < dk_item_derivative_count(item); n++) {
+        const char *path = dk_item_derivative(item, n, NULL, NULL);
+        if (!is_jpeg(path))
+            continue;
+        rc = sign_one(stage, state, item, n, cw, err);
+        signed_files++;
+    }
+    if (rc == 0 && signed_files == 0)
+        dk_item_warn(item, "no JPEG derivative to sign");
+    return rc;
+}
+
+DK_PLUGIN_DEFINE(sign_c2pa) = {
+    .name = "sign.c2pa",
+    .summary = "embed signed C2PA Content Credentials in every published JPEG",
+    .role = DK_ROLE_EXPORT,
+    .item_kinds = DK_KIND_PHOTO,
+    .options = sign_c2pa_options,
+    .config_size = sizeof(sign_c2pa_config),
+    .check = sign_c2pa_check,
+    .open = sign_c2pa_open,
+    .process = sign_c2pa_process,
+    .close = sign_c2pa_close,
+};
