@@ -109,9 +109,9 @@ DK_API int dk_item_add_derivative(dk_item *item, const char *role,
  * the name of the stage that wrote it. Strings are owned by the item;
  * NULL when n is out of range. For stages that finish what others wrote,
  * such as signing every published file. */
-unsigned dk_item_derivative_count(const dk_item *item);
-const char *dk_item_derivative(const dk_item *item, unsigned n,
-                               const char **role, const char **stage);
+DK_API unsigned dk_item_derivative_count(const dk_item *item);
+DK_API const char *dk_item_derivative(const dk_item *item, unsigned n,
+                                      const char **role, const char **stage);
 
 /* Records that the running stage succeeded only by salvaging, shortening
  * or dropping something (tags of a corrupt EXIF block, a caption cut to

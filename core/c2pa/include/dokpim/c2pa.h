@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <dokpim/error.h>
+#include <dokpim/export.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,9 +31,9 @@ typedef struct dk_c2pa_signer dk_c2pa_signer;
 
 /* key_path: PEM private key (P-256). chain_path: PEM certificates, the
  * signing certificate first. The key must match the first certificate. */
-int dk_c2pa_signer_load(const char *key_path, const char *chain_path,
-                        dk_c2pa_signer **out, dk_error *err);
-void dk_c2pa_signer_free(dk_c2pa_signer *signer);
+DK_API int dk_c2pa_signer_load(const char *key_path, const char *chain_path,
+                               dk_c2pa_signer **out, dk_error *err);
+DK_API void dk_c2pa_signer_free(dk_c2pa_signer *signer);
 
 /* A key = value pair for an action's parameters. */
 typedef struct dk_c2pa_param {
@@ -75,17 +76,19 @@ typedef struct dk_c2pa_info {
  * and binding_len, so a caller can build once with placeholder binding
  * values to learn the size, then again with the real ones.
  * *store is the caller's to g_free(). */
-int dk_c2pa_build_store(const dk_c2pa_info *info, const dk_c2pa_signer *signer,
-                        const char *binding_label, const uint8_t *binding,
-                        size_t binding_len, uint8_t **store, size_t *store_len,
-                        dk_error *err);
+DK_API int dk_c2pa_build_store(const dk_c2pa_info *info,
+                               const dk_c2pa_signer *signer,
+                               const char *binding_label,
+                               const uint8_t *binding, size_t binding_len,
+                               uint8_t **store, size_t *store_len,
+                               dk_error *err);
 
 /* A c2pa.hash.data assertion's CBOR: sha256 hash of the asset with the
  * byte range [start, start + length) excluded. Integers are written at a
  * fixed width so the size does not change with the values. */
-int dk_c2pa_data_hash_cbor(uint64_t start, uint64_t length,
-                           const uint8_t hash[32], uint8_t **cbor,
-                           size_t *cbor_len, dk_error *err);
+DK_API int dk_c2pa_data_hash_cbor(uint64_t start, uint64_t length,
+                                  const uint8_t hash[32], uint8_t **cbor,
+                                  size_t *cbor_len, dk_error *err);
 
 /* Where a JPEG's C2PA manifest store sits: [offset, offset + length)
  * covers its APP11 segments (markers included). length is 0 when there
@@ -97,22 +100,23 @@ typedef struct dk_c2pa_jpeg_span {
     uint32_t segments;
 } dk_c2pa_jpeg_span;
 
-int dk_c2pa_jpeg_find(const uint8_t *data, size_t size, dk_c2pa_jpeg_span *span,
-                      dk_error *err);
+DK_API int dk_c2pa_jpeg_find(const uint8_t *data, size_t size,
+                             dk_c2pa_jpeg_span *span, dk_error *err);
 
 /* Reassembles the manifest store from the span's segments (the JUMBF
  * bytes without the JPEG XT headers). *store is the caller's to g_free. */
-int dk_c2pa_jpeg_read_store(const uint8_t *data, size_t size,
-                            const dk_c2pa_jpeg_span *span, uint8_t **store,
-                            size_t *store_len, dk_error *err);
+DK_API int dk_c2pa_jpeg_read_store(const uint8_t *data, size_t size,
+                                   const dk_c2pa_jpeg_span *span,
+                                   uint8_t **store, size_t *store_len,
+                                   dk_error *err);
 
 /* Signs in_path into out_path (written through dk_atomic_*; may equal
  * in_path). A manifest store already in the file is replaced. Only
  * APP11 segments are added: every other byte, scan data included, is
  * copied unchanged. */
-int dk_c2pa_sign_jpeg(const char *in_path, const char *out_path,
-                      const dk_c2pa_info *info, const dk_c2pa_signer *signer,
-                      dk_error *err);
+DK_API int dk_c2pa_sign_jpeg(const char *in_path, const char *out_path,
+                             const dk_c2pa_info *info,
+                             const dk_c2pa_signer *signer, dk_error *err);
 
 #ifdef __cplusplus
 }
