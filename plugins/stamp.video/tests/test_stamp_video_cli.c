@@ -280,10 +280,10 @@ START_TEST(test_date_given_is_kept)
     ck_assert(json_parser_load_from_data(parser, out, -1, NULL));
     const char *stamped = stamped_path(item_for(parser, "subtitles.mkv"));
     ck_assert_ptr_nonnull(stamped);
-    JsonParser *probed = json_parser_new();
-    JsonObject *tags = ffprobe_tags(probed, stamped);
+    JsonObject *probe = NULL;
+    JsonObject *tags = ffprobe_tags(&probe, stamped);
     ck_assert_str_eq(json_object_get_string_member(tags, "date"), "2023-05-06");
-    g_object_unref(probed);
+    json_object_unref(probe);
     g_object_unref(parser);
     g_free(out);
     g_free(err);
