@@ -75,7 +75,8 @@ CONF
 # ---- the stage-alone harness ----
 cc -O2 -std=c11 -D_GNU_SOURCE -o "$work/stamp_bench" "$here/stamp_bench.c" \
   -I"$root/plugins/stamp.exif" -I"$root/core/include" \
-  $(pkg-config --cflags glib-2.0) "$engine" "$build/core/jpeg/libdokpim_jpeg.a" \
+  $(pkg-config --cflags glib-2.0) "$engine" "$build/core/jpeg/libdokpim_exif.a" \
+  "$build/core/jpeg/libdokpim_jpeg.a" \
   -L"$build/core" -ldokpim \
   -Wl,-rpath,"$build/core" \
   $(pkg-config --libs glib-2.0 libexif libiptcdata exempi-2.0)
