@@ -1,6 +1,7 @@
 /* sign.c2pa — embeds a signed C2PA manifest (Content Credentials) in every
- * JPEG the earlier stages published for an item: the stamped full-size
- * copy, the watermarked copy, the web copy, the thumbnail. Each manifest
+ * JPEG, MP4 and MOV the earlier stages published for an item: the stamped
+ * full-size copy, the watermarked copy, the web copy, the thumbnail; a
+ * clip's stamped remux and its YouTube transcode. Each manifest
  * names the archived original (a parentOf ingredient with its sha256),
  * what the stages did to it, and the event; the signed file replaces the
  * unsigned one atomically. The core's fingerprints re-run this stage when
@@ -96,23 +97,40 @@ static void sign_c2pa_close(void *state)
     dk_c2pa_signer_free(state);
 }
 
-static bool is_jpeg(const char *path)
+/* What the file is, by its first bytes (not its name): a derivative's
+ * extension may not say, e.g. a clip stamped as .mov under an .mp4 name. */
+typedef enum signable { SIGN_NONE, SIGN_JPEG, SIGN_BMFF } signable;
+
+static signable signable_kind(const char *path)
 {
-    unsigned char magic[3] = {0};
+    unsigned char magic[8] = {0};
     FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(magic, 1, 3, f) : 0;
+    size_t n = f ? fread(magic, 1, 8, f) : 0;
     if (f)
         fclose(f);
-    return n == 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF;
+    if (n >= 3 && magic[0] == 0xFF && magic[1] == 0xD8 && magic[2] == 0xFF)
+        return SIGN_JPEG;
+    /* ISO BMFF (MP4, MOV): ftyp first, which the embedder requires too */
+    if (n == 8 && memcmp(magic + 4, "ftyp", 4) == 0)
+        return SIGN_BMFF;
+    return SIGN_NONE;
+}
+
+static bool is_jpeg(const char *path)
+{
+    return signable_kind(path) == SIGN_JPEG;
 }
 
 static const char *media_type(const char *path)
 {
     const char *dot = strrchr(path, '.');
     static const char *const map[][2] = {
-        {"jpg", "image/jpeg"},  {"jpeg", "image/jpeg"}, {"png", "image/png"},
-        {"heic", "image/heic"}, {"heif", "image/heif"}, {"tif", "image/tiff"},
-        {"tiff", "image/tiff"}, {"webp", "image/webp"}};
+        {"jpg", "image/jpeg"},     {"jpeg", "image/jpeg"},
+        {"png", "image/png"},      {"heic", "image/heic"},
+        {"heif", "image/heif"},    {"tif", "image/tiff"},
+        {"tiff", "image/tiff"},    {"webp", "image/webp"},
+        {"mp4", "video/mp4"},      {"m4v", "video/mp4"},
+        {"mov", "video/quicktime"}};
     for (size_t i = 0; dot && i < G_N_ELEMENTS(map); i++)
         if (g_ascii_strcasecmp(dot + 1, map[i][0]) == 0)
             return map[i][1];
@@ -128,6 +146,11 @@ static void describe(const char *role, const char **action, const char **what)
         {"watermarked", "c2pa.edited", "visible watermark (logo and text)"},
         {"web", "c2pa.resized", "web copy, scaled and re-encoded as JPEG"},
         {"thumbnail", "c2pa.resized", "thumbnail, scaled and re-encoded"},
+        {"stamped-video", "c2pa.edited.metadata",
+         "event tags written into the container (a remux, packets "
+         "untouched)"},
+        {"youtube", "c2pa.transcoded",
+         "YouTube upload version, watermarked and re-encoded (H.264, AAC)"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
         if (strcmp(role, map[i][0]) == 0) {
@@ -237,13 +260,19 @@ static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
 {
     const char *role, *from;
     const char *path = dk_item_derivative(item, n, &role, &from);
+    signable kind = signable_kind(path);
     GArray *actions = g_array_new(FALSE, TRUE, sizeof(dk_c2pa_action));
     GPtrArray *params = g_ptr_array_new_with_free_func(g_free);
     for (unsigned j = 0; j <= n; j++) {
         const char *r, *s;
         const char *p = dk_item_derivative(item, j, &r, &s);
-        if (j < n && (strcmp(s, from) == 0 || !is_jpeg(p)))
+        /* a clip's stages each read the original, not each other's
+         * output: a video derivative carries only its own action */
+        if (j < n && (strcmp(s, from) == 0 || !is_jpeg(p) || kind == SIGN_BMFF))
             continue;
+        /* stamp.video's "stamped" is a remux, not stamp.exif's edit */
+        if (strcmp(r, "stamped") == 0 && signable_kind(p) == SIGN_BMFF)
+            r = "stamped-video";
         dk_c2pa_param *pp = g_new0(dk_c2pa_param, 2);
         pp[0] = (dk_c2pa_param){"org.dokpim.role", r};
         pp[1] = (dk_c2pa_param){"org.dokpim.output", strrchr(p, '/') + 1};
@@ -255,10 +284,11 @@ static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
     add_overlay_action(item, role, actions, params);
     g_autofree char *title = g_path_get_basename(path);
     g_autofree char *parent = g_path_get_basename(dk_item_source_path(item));
+    const char *format = kind == SIGN_JPEG ? "image/jpeg" : media_type(path);
     dk_c2pa_info info = {
         .generator_version = DK_VERSION,
         .title = title,
-        .format = "image/jpeg",
+        .format = format ? format : "video/mp4",
         .parent_title = parent,
         .parent_format = media_type(parent),
         .parent_sha256_hex = dk_item_sha256(item),
@@ -266,7 +296,9 @@ static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
         .n_actions = actions->len,
         .creative_work_json = cw,
     };
-    int rc = dk_c2pa_sign_jpeg(path, path, &info, signer, err);
+    int rc = kind == SIGN_BMFF
+                 ? dk_c2pa_sign_bmff(path, path, &info, signer, err)
+                 : dk_c2pa_sign_jpeg(path, path, &info, signer, err);
     g_array_unref(actions);
     g_ptr_array_unref(params);
     (void)stage;
@@ -281,21 +313,22 @@ static int sign_c2pa_process(const dk_stage *stage, void *state, dk_item *item,
     unsigned signed_files = 0;
     for (unsigned n = 0; rc == 0 && n < dk_item_derivative_count(item); n++) {
         const char *path = dk_item_derivative(item, n, NULL, NULL);
-        if (!is_jpeg(path))
+        if (signable_kind(path) == SIGN_NONE)
             continue;
         rc = sign_one(stage, state, item, n, cw, err);
         signed_files++;
     }
     if (rc == 0 && signed_files == 0)
-        dk_item_warn(item, "no JPEG derivative to sign");
+        dk_item_warn(item, "no JPEG, MP4 or MOV derivative to sign");
     return rc;
 }
 
 DK_PLUGIN_DEFINE(sign_c2pa) = {
     .name = "sign.c2pa",
-    .summary = "embed signed C2PA Content Credentials in every published JPEG",
+    .summary = "embed signed C2PA Content Credentials in every published "
+               "JPEG, MP4 and MOV",
     .role = DK_ROLE_EXPORT,
-    .item_kinds = DK_KIND_PHOTO,
+    .item_kinds = DK_KIND_PHOTO | DK_KIND_VIDEO,
     .options = sign_c2pa_options,
     .config_size = sizeof(sign_c2pa_config),
     .check = sign_c2pa_check,

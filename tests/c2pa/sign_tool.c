@@ -1,10 +1,12 @@
 /* dk-c2pa-sign IN OUT KEY CHAIN [PARENT_SHA256 [CREATIVE_WORK.json]]:
- * signs a JPEG with the C2PA library directly, so the reference-reader
+ * signs a JPEG (or an MP4/MOV, by OUT's extension) with the C2PA library
+ * directly, so the reference-reader
  * tests can judge the library's output apart from the plugin (and sign odd
  * inputs, such as a manifest too big for one APP11 segment). */
 #include <dokpim/c2pa.h>
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 int main(int argc, char **argv)
@@ -49,7 +51,17 @@ int main(int argc, char **argv)
     }
     if (cw)
         info.creative_work_json = cw;
-    int rc = dk_c2pa_sign_jpeg(argv[1], argv[2], &info, signer, &err);
+    /* MP4/MOV by the output's name: the BMFF embedder */
+    bool bmff =
+        g_str_has_suffix(argv[2], ".mp4") || g_str_has_suffix(argv[2], ".mov");
+    if (bmff) {
+        info.title = "signed.mp4";
+        info.format =
+            g_str_has_suffix(argv[2], ".mov") ? "video/quicktime" : "video/mp4";
+        info.parent_format = info.format;
+    }
+    int rc = bmff ? dk_c2pa_sign_bmff(argv[1], argv[2], &info, signer, &err)
+                  : dk_c2pa_sign_jpeg(argv[1], argv[2], &info, signer, &err);
     dk_c2pa_signer_free(signer);
     g_free(cw);
     if (rc < 0) {

@@ -20,11 +20,15 @@ const settings = { verify: { verify_trust: true }, trust: {} };
 if (trust) settings.trust.user_anchors = trust;
 const context = JSON.stringify(settings);
 
+// the reader picks its container handler by media type
+const mimeOf = (f) =>
+  /\.mp4$/i.test(f) ? 'video/mp4' : /\.mov$/i.test(f) ? 'video/quicktime' : 'image/jpeg';
+
 let status = 0;
 for (const file of args) {
   const out = { file };
   try {
-    const reader = await WasmReader.fromBytes('image/jpeg', readFileSync(file), context);
+    const reader = await WasmReader.fromBytes(mimeOf(file), readFileSync(file), context);
     const store = JSON.parse(reader.json());
     out.state = store.validation_state;
     const results = store.validation_results?.activeManifest ?? {};

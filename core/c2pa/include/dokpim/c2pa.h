@@ -118,6 +118,16 @@ DK_API int dk_c2pa_sign_jpeg(const char *in_path, const char *out_path,
                              const dk_c2pa_info *info,
                              const dk_c2pa_signer *signer, dk_error *err);
 
+/* Signs an MP4/MOV (ISO BMFF with ftyp first) into out_path (written
+ * through dk_atomic_*; may equal in_path): the store goes into a C2PA
+ * `uuid` box right after ftyp, bound by c2pa.hash.bmff.v2; a C2PA box
+ * already in the file is replaced. The stco/co64 chunk offsets are moved
+ * by the size change; sample data and every other box are copied
+ * unchanged. */
+DK_API int dk_c2pa_sign_bmff(const char *in_path, const char *out_path,
+                             const dk_c2pa_info *info,
+                             const dk_c2pa_signer *signer, dk_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,217 @@
+/* The C2PA library's MP4/MOV embedder, judged by the reference reader
+ * (c2pa-rs compiled to WebAssembly, tests/c2pa/judge.sh) and ffprobe:
+ * signed clips validate with the test anchor and are only untrusted
+ * without it, a flipped sample byte fails, and the packets ffprobe reads
+ * are the original's. */
+#include "dk_test.h"
+
+#include <dokpim/c2pa.h>
+
+#include <check.h>
+#include <string.h>
+
+static char *dir;
+static dk_c2pa_signer *signer;
+
+static const dk_c2pa_action actions[] = {
+    {"c2pa.transcoded", "transcode.video", "web copy", NULL, 0},
+};
+static const dk_c2pa_info info = {
+    .generator_version = "test",
+    .title = "out.mp4",
+    .format = "video/mp4",
+    .parent_title = "in.mp4",
+    .parent_format = "video/mp4",
+    .parent_sha256_hex =
+        "15f29226af666bf30bb61d9afb462f5cacfe5f137c6a71cba4be45577f85fa83",
+    .actions = actions,
+    .n_actions = 1,
+};
+
+static void setup(void)
+{
+    dir = dk_test_tmpdir("c2pa-bmff");
+    char *ca = dk_test_source_path("tests/c2pa/make-test-ca.sh");
+    g_free(dk_test_sh_ok("sh '%s' '%s' 2>&1", ca, dir));
+    g_free(ca);
+    /* one second of video and sound; moov last (ffmpeg's default), moov
+     * first (faststart), and a QuickTime MOV */
+    g_free(dk_test_sh_ok(
+        "cd '%s' && for o in 'a.mp4' '-movflags +faststart b.mp4' 'c.mov'; "
+        "do ffmpeg -v error -f lavfi -i testsrc=size=160x120:rate=10:"
+        "duration=1 -f lavfi -i sine=duration=1 -c:v libx264 -pix_fmt "
+        "yuv420p -c:a aac -shortest $o || exit 1; done",
+        dir));
+    char *key = g_build_filename(dir, "signing-key.pem", NULL);
+    char *chain = g_build_filename(dir, "signing-chain.pem", NULL);
+    dk_error err = {0};
+    if (dk_c2pa_signer_load(key, chain, &signer, &err) < 0)
+        dk_test_fail("signer: %s", err.message);
+    g_free(key);
+    g_free(chain);
+}
+
+static void teardown(void)
+{
+    dk_c2pa_signer_free(signer);
+    dk_test_cleanup_dirs();
+}
+
+static int sign(const char *in, const char *out, dk_error *err)
+{
+    char *src = g_build_filename(dir, in, NULL);
+    char *dst = g_build_filename(dir, out, NULL);
+    int rc = dk_c2pa_sign_bmff(src, dst, &info, signer, err);
+    g_free(src);
+    g_free(dst);
+    return rc;
+}
+
+static void sign_ok(const char *in, const char *out)
+{
+    dk_error err = {0};
+    ck_assert_msg(sign(in, out, &err) == 0, "sign %s: %s", in, err.message);
+}
+
+/* "STATE failure failure..." per file, one line each, from one run of
+ * the reference reader. */
+static char *verdicts(const char *files, bool trust)
+{
+    char *judge = dk_test_source_path("tests/c2pa/judge.sh");
+    char *out = dk_test_sh_ok(
+        "cd '%s' && sh '%s' %s %s | /usr/bin/python3 -c 'import json,sys\n"
+        "for l in sys.stdin:\n"
+        " o=json.loads(l); print(\" \".join([o[\"state\"]]+o.get(\"failures\","
+        "[])+([o[\"error\"]] if \"error\" in o else [])))'",
+        dir, judge, trust ? "--trust ca-cert.pem" : "", files);
+    g_free(judge);
+    return out;
+}
+
+/* What a player reads: every packet's timing, size and data hash
+ * (positions left out: they move by the inserted box). */
+static char *packets(const char *file)
+{
+    return dk_test_sh_ok("cd '%s' && ffprobe -v error -show_packets "
+                         "-show_data_hash sha256 '%s' | grep -v '^pos=' | "
+                         "sha256sum",
+                         dir, file);
+}
+
+/* The top-level box types in order. */
+static char *top_boxes(const char *file)
+{
+    return dk_test_sh_ok(
+        "cd '%s' && /usr/bin/python3 -c 'import struct,sys\n"
+        "d=open(sys.argv[1],\"rb\").read(); i=0; t=[]\n"
+        "while i<len(d):\n"
+        " n,k=struct.unpack(\">I4s\",d[i:i+8]); t.append(k.decode()); i+=n\n"
+        "print(\" \".join(t))' '%s'",
+        dir, file);
+}
+
+START_TEST(test_signed_clips_validate)
+{
+    sign_ok("a.mp4", "sa.mp4");
+    sign_ok("b.mp4", "sb.mp4");
+    sign_ok("c.mov", "sc.mov");
+    g_autofree char *t = verdicts("sa.mp4 sb.mp4 sc.mov", true);
+    ck_assert_str_eq(t, "Trusted\nTrusted\nTrusted");
+    g_autofree char *u = verdicts("sa.mp4 sb.mp4 sc.mov", false);
+    ck_assert_str_eq(u, "Valid signingCredential.untrusted\n"
+                        "Valid signingCredential.untrusted\n"
+                        "Valid signingCredential.untrusted");
+    /* the C2PA box right after ftyp, nothing else added */
+    g_autofree char *ba = top_boxes("sa.mp4");
+    g_autofree char *bb = top_boxes("sb.mp4");
+    ck_assert_str_eq(ba, "ftyp uuid free mdat moov");
+    ck_assert_str_eq(bb, "ftyp uuid moov free mdat");
+    const char *pairs[][2] = {
+        {"a.mp4", "sa.mp4"}, {"b.mp4", "sb.mp4"}, {"c.mov", "sc.mov"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(pairs); i++) {
+        g_autofree char *p0 = packets(pairs[i][0]);
+        g_autofree char *p1 = packets(pairs[i][1]);
+        ck_assert_msg(!strcmp(p0, p1), "%s: packets changed", pairs[i][1]);
+    }
+    /* the project's probe path reads it: ffprobe sees the same streams */
+    g_autofree char *s0 = dk_test_sh_ok(
+        "cd '%s' && ffprobe -v error -show_streams a.mp4 | sha256sum", dir);
+    g_autofree char *s1 = dk_test_sh_ok(
+        "cd '%s' && ffprobe -v error -show_streams sa.mp4 | sha256sum", dir);
+    ck_assert_str_eq(s0, s1);
+}
+END_TEST
+
+START_TEST(test_tampered_sample_fails)
+{
+    sign_ok("a.mp4", "sa.mp4");
+    sign_ok("b.mp4", "sb.mp4");
+    /* one byte inside the first mdat's samples */
+    g_free(dk_test_sh_ok(
+        "cd '%s' && for f in sa sb; do /usr/bin/python3 -c 'import sys\n"
+        "d=bytearray(open(sys.argv[1],\"rb\").read())\n"
+        "i=d.find(b\"mdat\")+100; d[i]^=1\n"
+        "open(sys.argv[2],\"wb\").write(d)' $f.mp4 t$f.mp4; done",
+        dir));
+    g_autofree char *v = verdicts("tsa.mp4 tsb.mp4", true);
+    ck_assert_str_eq(v, "Invalid assertion.bmffHash.mismatch\n"
+                        "Invalid assertion.bmffHash.mismatch");
+}
+END_TEST
+
+/* Signing a signed clip replaces its box: same size, one C2PA box, and
+ * in place as the plugin signs. */
+START_TEST(test_resign_replaces)
+{
+    sign_ok("a.mp4", "once.mp4");
+    sign_ok("once.mp4", "twice.mp4");
+    sign_ok("twice.mp4", "twice.mp4");
+    g_autofree char *sz = dk_test_sh_ok(
+        "cd '%s' && stat -c %%s once.mp4 twice.mp4 | uniq | wc -l", dir);
+    ck_assert_str_eq(sz, "1");
+    g_autofree char *b = top_boxes("twice.mp4");
+    ck_assert_str_eq(b, "ftyp uuid free mdat moov");
+    g_autofree char *v = verdicts("twice.mp4", true);
+    ck_assert_str_eq(v, "Trusted");
+    g_autofree char *p0 = packets("a.mp4");
+    g_autofree char *p1 = packets("twice.mp4");
+    ck_assert_str_eq(p0, p1);
+}
+END_TEST
+
+/* Not MP4, cut off, a box claiming more than the file: one line, and no
+ * output written. */
+START_TEST(test_hostile_input)
+{
+    g_free(dk_test_sh_ok(
+        "cd '%s' && head -c 3000 a.mp4 > cut.mp4 && printf 'hello' > "
+        "text.mp4 && /usr/bin/python3 -c 'import struct\n"
+        "d=bytearray(open(\"b.mp4\",\"rb\").read())\n"
+        "i=d.find(b\"moov\")-4; d[i:i+4]=struct.pack(\">I\",1<<30)\n"
+        "open(\"big.mp4\",\"wb\").write(d)'",
+        dir));
+    const char *bad[] = {"cut.mp4", "text.mp4", "big.mp4"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        dk_error err = {0};
+        ck_assert_int_eq(sign(bad[i], "bad-out.mp4", &err), DK_ERR_INVALID);
+        ck_assert_msg(strchr(err.message, '\n') == NULL, "%s", err.message);
+        char *out = g_build_filename(dir, "bad-out.mp4", NULL);
+        ck_assert(!g_file_test(out, G_FILE_TEST_EXISTS));
+        g_free(out);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("c2pa-bmff");
+    TCase *tc = tcase_create("bmff");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_signed_clips_validate);
+    tcase_add_test(tc, test_tampered_sample_fails);
+    tcase_add_test(tc, test_resign_replaces);
+    tcase_add_test(tc, test_hostile_input);
+    suite_add_tcase(s, tc);
+    return dk_test_run_suite(s);
+}
