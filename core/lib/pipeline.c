@@ -71,6 +71,7 @@ void dk_stage_free(dk_stage *stage)
     g_hash_table_destroy(stage->values);
     g_free(stage->config);
     g_free(stage->fingerprint);
+    g_free(stage->settings);
     g_free(stage);
 }
 
@@ -135,8 +136,29 @@ static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
     }
 }
 
+/* What a provenance record (a C2PA action) may say about the stage's
+ * options: secrets and private files are left out entirely, and paths
+ * are shortened to their file name so no local layout leaks. */
+static char *settings_summary(const dk_stage *stage)
+{
+    GString *s = g_string_new(NULL);
+    for (const dk_option *o = stage->plugin->options; o && o->name; o++) {
+        const dk_option_value *v = g_hash_table_lookup(stage->values, o->name);
+        if (!v || !v->text || !*v->text ||
+            o->flags & (DK_OPTION_SECRET | DK_OPTION_PRIVATE_FILE))
+            continue;
+        bool path = o->type == DK_OPT_PATH || o->type == DK_OPT_DIR;
+        g_autofree char *base = path ? g_path_get_basename(v->text) : NULL;
+        g_string_append_printf(s, "%s%s=%s", s->len ? "; " : "", o->name,
+                               path ? base : v->text);
+    }
+    return g_string_free(s, FALSE);
+}
+
 static void compute_fingerprint(dk_stage *stage, const dk_event *event)
 {
+    g_free(stage->settings);
+    stage->settings = settings_summary(stage);
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_checksum_update(sum, (const guchar *)stage->plugin->name, -1);
     for (const dk_option *o = stage->plugin->options; o && o->name; o++) {
