@@ -12,7 +12,20 @@ typedef struct {
     /* "stage\noption" set to a value already reported as wrong: its
      * default is not what the user meant, so it is not judged as well */
     GHashTable *refused;
+    const char *const *overrides; /* --set STAGE.OPTION=VALUE */
 } load_ctx;
+
+/* A file value --set replaces is not validated: a file or folder the
+ * config names beside itself need not exist when the user points the
+ * option elsewhere. */
+static bool overridden(const load_ctx *ctx, const char *stage, const char *key)
+{
+    g_autofree char *prefix = g_strdup_printf("%s.%s=", stage, key);
+    for (int i = 0; ctx->overrides && ctx->overrides[i]; i++)
+        if (g_str_has_prefix(ctx->overrides[i], prefix))
+            return true;
+    return false;
+}
 
 static char *option_id(const dk_stage *stage, const char *option)
 {
@@ -270,7 +283,7 @@ static void load_stage(dk_pipeline *pipeline, GKeyFile *file, const char *name,
     g_autofree char *base_dir = g_path_get_dirname(ctx->path);
     gchar **keys = g_key_file_get_keys(file, name, NULL, NULL);
     for (int i = 0; keys && keys[i]; i++) {
-        if (strcmp(keys[i], "plugin") == 0)
+        if (strcmp(keys[i], "plugin") == 0 || overridden(ctx, name, keys[i]))
             continue;
         g_autofree char *text =
             g_key_file_get_string(file, name, keys[i], NULL);
@@ -329,7 +342,8 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
     }
     load_ctx ctx = {
         path, lines, problems,
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        overrides};
     guint before = problems->len;
     dk_pipeline *pipeline = g_new0(dk_pipeline, 1);
     pipeline->path = g_strdup(path);

@@ -384,6 +384,25 @@ START_TEST(test_check_refusals)
 }
 END_TEST
 
+/* The settings the core records with each derivative (and sign.c2pa puts
+ * in its actions) never carry a private file's value: the key given as
+ * key= is left out, the chain beside it is named. */
+START_TEST(test_settings_without_secrets)
+{
+    g_free(dk_test_sh_ok(
+        "cd '%s' && sed 's|^key-dir=keys|key=keys/signing-key.pem\\nchain="
+        "keys/signing-chain.pem|' signed.conf > files.conf",
+        dir));
+    run("files.conf", "flib", "event.ini");
+    char *out = dk_test_sh_ok("cat '%s/flib/items'/*.ini", dir);
+    ck_assert_msg(strstr(out, "plugin.0=sign.c2pa"), "%s", out);
+    ck_assert_msg(strstr(out, "chain=signing-chain.pem"), "%s", out);
+    ck_assert_msg(!strstr(out, "signing-key"), "%s", out);
+    ck_assert_msg(strstr(out, "plugin.0=stamp.exif"), "%s", out);
+    g_free(out);
+}
+END_TEST
+
 /* The library's own output, with a manifest spread over three APP11
  * segments, passes the reference reader too. */
 START_TEST(test_many_segments_reference)
@@ -424,6 +443,7 @@ int main(void)
     tcase_add_test(tc, test_tampered);
     tcase_add_test(tc, test_rerun);
     tcase_add_test(tc, test_check_refusals);
+    tcase_add_test(tc, test_settings_without_secrets);
     tcase_add_test(tc, test_many_segments_reference);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
