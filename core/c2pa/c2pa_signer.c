@@ -3,14 +3,10 @@
  * payload; C2PA 2.x wants alg and x5chain in the protected header). */
 #include "c2pa_private.h"
 
-#include <errno.h>
-#include <openssl/ec.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
+#include <dokpim/keys.h>
+
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <stdio.h>
-#include <string.h>
 
 #define DK_COSE_ALG       1
 #define DK_COSE_X5CHAIN   33
@@ -18,110 +14,51 @@
 #define DK_COSE_SIGN1_TAG 18
 #define DK_ES256_SIG_LEN  64
 
+/* A thin wrapper: loading, the checks and the signature are the signing
+ * identity's (keys.h), so `dokpim keys` and signing refuse the same keys.
+ * What is C2PA's own is which certificates go into x5chain. */
 struct dk_c2pa_signer {
-    EVP_PKEY *key;
-    GPtrArray *certs; /* GBytes of DER, signing certificate first */
+    dk_signing_identity *identity;
+    size_t x5chain_length; /* the chain minus a self-signed anchor */
 };
 
 void dk_c2pa_signer_free(dk_c2pa_signer *signer)
 {
     if (!signer)
         return;
-    EVP_PKEY_free(signer->key);
-    if (signer->certs)
-        g_ptr_array_unref(signer->certs);
+    dk_signing_identity_free(&signer->identity);
     g_free(signer);
 }
 
-static int openssl_error(dk_error *err, int code, const char *what,
-                         const char *path)
+static bool is_self_signed(const uint8_t *der, size_t len)
 {
-    char line[256] = "";
-    unsigned long e = ERR_get_error();
-    if (e)
-        ERR_error_string_n(e, line, sizeof line);
-    ERR_clear_error();
-    return dk_error_set(err, code, "%s: %s%s%s", path, what, *line ? ": " : "",
-                        line);
+    const unsigned char *p = der;
+    X509 *cert = d2i_X509(NULL, &p, (long)len);
+    bool self = cert &&
+                X509_NAME_cmp(X509_get_subject_name(cert),
+                              X509_get_issuer_name(cert)) == 0 &&
+                X509_check_issued(cert, cert) == X509_V_OK;
+    X509_free(cert);
+    return self;
 }
 
-static int load_key(const char *path, EVP_PKEY **key, dk_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dk_error_set(err, DK_ERR_IO, "%s: %s", path, g_strerror(errno));
-    *key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-    fclose(f);
-    if (!*key)
-        return openssl_error(err, DK_ERR_INVALID, "not a PEM private key",
-                             path);
-    if (EVP_PKEY_get_base_id(*key) != EVP_PKEY_EC ||
-        EVP_PKEY_get_bits(*key) != 256)
-        return dk_error_set(err, DK_ERR_UNSUPPORTED,
-                            "%s: the signing key must be ECDSA P-256 (ES256)",
-                            path);
-    return 0;
-}
-
-static bool is_self_signed(X509 *cert)
-{
-    return X509_NAME_cmp(X509_get_subject_name(cert),
-                         X509_get_issuer_name(cert)) == 0 &&
-           X509_check_issued(cert, cert) == X509_V_OK;
-}
-
-static int load_chain(const char *path, EVP_PKEY *key, GPtrArray *certs,
-                      dk_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return dk_error_set(err, DK_ERR_IO, "%s: %s", path, g_strerror(errno));
-    X509 *cert;
-    int rc = 0;
-    while ((cert = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-        bool first = certs->len == 0;
-        if (first && X509_check_private_key(cert, key) != 1)
-            rc = dk_error_set(err, DK_ERR_CONFIG,
-                              "%s: the first certificate does not match "
-                              "the signing key",
-                              path);
-        /* anchors come from the validator's trust list, not the file */
-        if (rc == 0 && (first || !is_self_signed(cert))) {
-            unsigned char *der = NULL;
-            int len = i2d_X509(cert, &der);
-            if (len > 0)
-                g_ptr_array_add(certs, g_bytes_new(der, (gsize)len));
-            OPENSSL_free(der);
-        }
-        X509_free(cert);
-        if (rc < 0)
-            break;
-        if (certs->len > 16) {
-            rc = dk_error_set(err, DK_ERR_INVALID,
-                              "%s: more than 16 certificates in the chain",
-                              path);
-            break;
-        }
-    }
-    fclose(f);
-    ERR_clear_error(); /* the end of the PEM file reads as an error */
-    if (rc == 0 && certs->len == 0)
-        rc = dk_error_set(err, DK_ERR_INVALID, "%s: no PEM certificate", path);
-    return rc;
-}
-
-int dk_c2pa_signer_load(const char *key_path, const char *chain_path,
+int dk_c2pa_signer_load(const char *dir_or_key_path, const char *chain_path,
                         dk_c2pa_signer **out, dk_error *err)
 {
-    dk_c2pa_signer *s = g_new0(dk_c2pa_signer, 1);
-    s->certs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-    int rc = load_key(key_path, &s->key, err);
-    if (rc == 0)
-        rc = load_chain(chain_path, s->key, s->certs, err);
-    if (rc < 0) {
-        dk_c2pa_signer_free(s);
+    *out = NULL;
+    dk_signing_identity *id = NULL;
+    int rc = dk_signing_identity_load(dir_or_key_path, chain_path, &id, err);
+    if (rc < 0)
         return rc;
-    }
+    dk_c2pa_signer *s = g_new0(dk_c2pa_signer, 1);
+    s->identity = id;
+    s->x5chain_length = dk_signing_identity_chain_length(id);
+    /* anchors come from the validator's trust list, not the file */
+    size_t len = 0;
+    const uint8_t *last =
+        dk_signing_identity_cert_der(id, s->x5chain_length - 1, &len);
+    if (s->x5chain_length > 1 && is_self_signed(last, len))
+        s->x5chain_length--;
     *out = s;
     return 0;
 }
@@ -132,14 +69,15 @@ static cbor_item_t *protected_header(const dk_c2pa_signer *s)
     cbor_item_t *chain = NULL;
     if (!map)
         return NULL;
-    if (s->certs->len == 1) {
-        GBytes *b = g_ptr_array_index(s->certs, 0);
-        chain = dk_cbor_bytes(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
-    } else if ((chain = cbor_new_definite_array(s->certs->len)) != NULL) {
-        for (guint i = 0; i < s->certs->len; i++) {
-            GBytes *b = g_ptr_array_index(s->certs, i);
-            cbor_item_t *c =
-                dk_cbor_bytes(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+    size_t len = 0;
+    const uint8_t *der = NULL;
+    if (s->x5chain_length == 1) {
+        der = dk_signing_identity_cert_der(s->identity, 0, &len);
+        chain = dk_cbor_bytes(der, len);
+    } else if ((chain = cbor_new_definite_array(s->x5chain_length)) != NULL) {
+        for (size_t i = 0; i < s->x5chain_length; i++) {
+            der = dk_signing_identity_cert_der(s->identity, i, &len);
+            cbor_item_t *c = dk_cbor_bytes(der, len);
             bool ok = c && cbor_array_push(chain, c);
             if (c)
                 cbor_decref(&c);
@@ -162,29 +100,6 @@ static cbor_item_t *protected_header(const dk_c2pa_signer *s)
     if (!ok)
         cbor_decref(&map);
     return map;
-}
-
-/* ECDSA over SHA-256 of data, as COSE wants it: r and s, 32 bytes each
- * (OpenSSL gives DER). */
-static int es256(EVP_PKEY *key, const uint8_t *data, size_t len,
-                 uint8_t sig[DK_ES256_SIG_LEN], dk_error *err)
-{
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    unsigned char der[80];
-    size_t der_len = sizeof der;
-    int ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
-             EVP_DigestSign(md, der, &der_len, data, len) == 1;
-    EVP_MD_CTX_free(md);
-    const unsigned char *p = der;
-    ECDSA_SIG *ec = ok ? d2i_ECDSA_SIG(NULL, &p, (long)der_len) : NULL;
-    if (!ec)
-        return openssl_error(err, DK_ERR_INTERNAL, "ES256 signing failed",
-                             "C2PA claim");
-    ok = BN_bn2binpad(ECDSA_SIG_get0_r(ec), sig, 32) == 32 &&
-         BN_bn2binpad(ECDSA_SIG_get0_s(ec), sig + 32, 32) == 32;
-    ECDSA_SIG_free(ec);
-    return ok ? 0
-              : dk_error_set(err, DK_ERR_INTERNAL, "ES256 signature too long");
 }
 
 int dk_c2pa_cose_sign(const dk_c2pa_signer *signer, const uint8_t *payload,
@@ -211,7 +126,8 @@ int dk_c2pa_cose_sign(const dk_c2pa_signer *signer, const uint8_t *payload,
     rc = dk_cbor_finish(st, &tbs, &tbs_len, err);
     uint8_t sig[DK_ES256_SIG_LEN];
     if (rc == 0)
-        rc = es256(signer->key, tbs, tbs_len, sig, err);
+        rc = dk_signing_identity_sign_es256(signer->identity, tbs, tbs_len, sig,
+                                            err);
     g_free(tbs);
     if (rc < 0) {
         g_free(prot);

@@ -25,6 +25,8 @@ static const char *type_name(dk_option_type type)
         return "choice";
     case DK_OPT_LIST:
         return "list (;)";
+    case DK_OPT_DIR:
+        return "folder";
     }
     return "?";
 }

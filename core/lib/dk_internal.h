@@ -113,9 +113,11 @@ DK_PRIVATE_API int dk_template_expand(const char *tmpl, const dk_event *event,
 typedef struct dk_derivative {
     char *stage;
     char *role;
-    char *path;   /* absolute */
-    char *sha256; /* of the file as registered; NULL from an old manifest */
-    int64_t size; /* bytes as registered; -1 when not recorded */
+    char *path;     /* absolute */
+    char *sha256;   /* of the file as registered; NULL from an old manifest */
+    int64_t size;   /* bytes as registered; -1 when not recorded */
+    char *plugin;   /* the stage's plugin; NULL from an old manifest */
+    char *settings; /* its options, secrets left out (dk_stage.settings) */
 } dk_derivative;
 
 typedef struct dk_warning {
@@ -146,7 +148,9 @@ struct dk_item {
     GPtrArray *warnings;    /* dk_warning, in the order they were raised */
     GPtrArray *queued;      /* dk_queued, jobs queued in this run */
     struct dk_library *library;
-    const char *running_stage;    /* name of the stage in process() */
+    const char *running_stage;  /* name of the stage in process() */
+    const char *running_plugin; /* and its plugin and settings */
+    const char *running_settings;
     GHashTable *previous_outputs; /* paths this item wrote in earlier runs */
     /* The library original holds the bytes of sha256: this run copied
      * them there (its stat then is in original_stat) or checked them. */
@@ -310,6 +314,9 @@ struct dk_stage {
     void *state;
     bool opened;
     char *fingerprint; /* plugin + options, not chained */
+    /* "name=value; ..." of its options for provenance records: never a
+     * DK_OPTION_SECRET or PRIVATE_FILE value, files by their name only */
+    char *settings;
 };
 
 struct dk_pipeline {

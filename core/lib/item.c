@@ -44,6 +44,8 @@ void dk_derivative_free(gpointer data)
     g_free(d->role);
     g_free(d->path);
     g_free(d->sha256);
+    g_free(d->plugin);
+    g_free(d->settings);
     g_free(d);
 }
 
@@ -267,6 +269,16 @@ const char *dk_item_derivative(const dk_item *item, unsigned n,
     return d->path;
 }
 
+const char *dk_item_derivative_made_by(const dk_item *item, unsigned n,
+                                       const char **settings)
+{
+    const dk_derivative *d =
+        n < item->derivatives->len ? item->derivatives->pdata[n] : NULL;
+    if (settings)
+        *settings = d ? d->settings : NULL;
+    return d ? d->plugin : NULL;
+}
+
 int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
                            bool main_line, dk_error *err)
 {
@@ -291,6 +303,8 @@ int dk_item_add_derivative(dk_item *item, const char *role, const char *path,
         return rc;
     dk_derivative *d = g_new0(dk_derivative, 1);
     d->stage = g_strdup(item->running_stage ? item->running_stage : "");
+    d->plugin = g_strdup(item->running_plugin);
+    d->settings = g_strdup(item->running_settings);
     d->role = g_strdup(role);
     d->path = g_strdup(path);
     d->sha256 = g_strdup(hex);

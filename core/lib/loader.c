@@ -113,7 +113,7 @@ static int check_options(const dk_plugin *plugin, dk_error *err)
                               o->name);
             break;
         }
-        if (o->type < DK_OPT_STRING || o->type > DK_OPT_LIST) {
+        if (o->type < DK_OPT_STRING || o->type > DK_OPT_DIR) {
             rc = dk_error_set(err, DK_ERR_ABI,
                               "option '%s' has unknown type "
                               "%d",
@@ -132,7 +132,8 @@ static int check_options(const dk_plugin *plugin, dk_error *err)
             break;
         /* Defaults must pass the same validation as user values, except
          * files, which only have to exist once a config names them. */
-        if (o->default_value && *o->default_value && o->type != DK_OPT_PATH) {
+        if (o->default_value && *o->default_value && o->type != DK_OPT_PATH &&
+            o->type != DK_OPT_DIR) {
             char *resolved = NULL;
             rc = dk_option_validate(o, o->default_value, NULL, NULL, &resolved,
                                     err);

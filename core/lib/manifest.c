@@ -179,6 +179,29 @@ static void write_hash(dk_manifest *m, const char *group, int n,
     g_key_file_set_int64(m->file, group, size_key, d->size);
 }
 
+/* Which plugin made derivative n, with which settings: per derivative,
+ * not in write_hash, since re-registering a path (signing) updates the
+ * hash of the earlier record but not who made it. */
+static void write_made_by(dk_manifest *m, const char *group, int n,
+                          const dk_derivative *d)
+{
+    g_autofree char *plugin_key = g_strdup_printf("plugin.%d", n);
+    g_autofree char *settings_key = g_strdup_printf("settings.%d", n);
+    if (d->plugin)
+        g_key_file_set_string(m->file, group, plugin_key, d->plugin);
+    if (d->settings)
+        g_key_file_set_string(m->file, group, settings_key, d->settings);
+}
+
+static void read_made_by(const dk_manifest *m, const char *group, int n,
+                         dk_derivative *d)
+{
+    g_autofree char *plugin_key = g_strdup_printf("plugin.%d", n);
+    g_autofree char *settings_key = g_strdup_printf("settings.%d", n);
+    d->plugin = g_key_file_get_string(m->file, group, plugin_key, NULL);
+    d->settings = g_key_file_get_string(m->file, group, settings_key, NULL);
+}
+
 /* A stage that rewrites a file an earlier stage registered (signing in
  * place) registers it again: the earlier record then gets the new hash
  * too, so that every record of a path says what is on disk. */
@@ -212,6 +235,11 @@ char *dk_manifest_original(const dk_manifest *m)
 
 void dk_manifest_collect_derivatives(const dk_manifest *m, GPtrArray *out)
 {
+    /* a stage that rewrites an earlier output in place (signing) records
+     * it again; the earlier record carries the same, updated hash, so each
+     * file is listed (and audited) once */
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     gchar **groups = g_key_file_get_groups(m->file, NULL);
     for (int g = 0; groups[g]; g++) {
         if (!g_str_has_prefix(groups[g], "stage:"))
@@ -223,7 +251,7 @@ void dk_manifest_collect_derivatives(const dk_manifest *m, GPtrArray *out)
             g_autofree char *path_key = g_strdup_printf("path.%d", i);
             g_autofree char *rel =
                 g_key_file_get_string(m->file, groups[g], path_key, NULL);
-            if (!rel)
+            if (!rel || !g_hash_table_add(seen, g_strdup(rel)))
                 continue;
             dk_derivative *d = g_new0(dk_derivative, 1);
             d->stage = g_strdup(groups[g] + strlen("stage:"));
@@ -275,6 +303,7 @@ bool dk_manifest_restore(const dk_manifest *m, const char *stage,
         d->role = g_strdup(role);
         d->path = path;
         read_hash(m, group, i, d);
+        read_made_by(m, group, i, d);
         g_ptr_array_add(restored, d);
     }
     if ((int)restored->len != count) {
@@ -328,6 +357,7 @@ void dk_manifest_record(dk_manifest *m, const char *stage,
         g_key_file_set_string(m->file, group, role_key, d->role);
         g_key_file_set_string(m->file, group, path_key, rel);
         write_hash(m, group, n, d);
+        write_made_by(m, group, n, d);
         if (d->sha256)
             update_other_records(m, group, rel, d);
     }

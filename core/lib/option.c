@@ -81,19 +81,22 @@ int dk_option_validate(const dk_option *o, const char *text,
                      : dk_template_check(text, err);
     case DK_OPT_PATH_TEMPLATE:
         return validate_path_template(text, event, err);
-    case DK_OPT_PATH: {
+    case DK_OPT_PATH:
+    case DK_OPT_DIR: {
         if (!*text)
             return 0; /* empty: the feature is off */
+        bool dir = o->type == DK_OPT_DIR;
         char *path = g_path_is_absolute(text) || !base_dir
                          ? g_strdup(text)
                          : g_build_filename(base_dir, text, NULL);
-        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-            int rc = dk_error_set(err, DK_ERR_CONFIG,
-                                  "file '%s' does not exist", path);
+        if (!g_file_test(path,
+                         dir ? G_FILE_TEST_IS_DIR : G_FILE_TEST_IS_REGULAR)) {
+            int rc = dk_error_set(err, DK_ERR_CONFIG, "%s '%s' does not exist",
+                                  dir ? "folder" : "file", path);
             g_free(path);
             return rc;
         }
-        int rc = o->flags & DK_OPTION_PRIVATE_FILE
+        int rc = !dir && o->flags & DK_OPTION_PRIVATE_FILE
                      ? dk_check_private_file(path, err)
                      : 0;
         if (rc == 0)
@@ -183,6 +186,7 @@ static bool field_size_fits(const dk_option *o)
     switch (o->type) {
     case DK_OPT_STRING:
     case DK_OPT_PATH:
+    case DK_OPT_DIR:
         return o->size == sizeof(const char *);
     case DK_OPT_TEMPLATE:
     case DK_OPT_PATH_TEMPLATE:

@@ -12,7 +12,20 @@ typedef struct {
     /* "stage\noption" set to a value already reported as wrong: its
      * default is not what the user meant, so it is not judged as well */
     GHashTable *refused;
+    const char *const *overrides; /* --set STAGE.OPTION=VALUE */
 } load_ctx;
+
+/* A file value --set replaces is not validated: a file or folder the
+ * config names beside itself need not exist when the user points the
+ * option elsewhere. */
+static bool overridden(const load_ctx *ctx, const char *stage, const char *key)
+{
+    g_autofree char *prefix = g_strdup_printf("%s.%s=", stage, key);
+    for (int i = 0; ctx->overrides && ctx->overrides[i]; i++)
+        if (g_str_has_prefix(ctx->overrides[i], prefix))
+            return true;
+    return false;
+}
 
 static char *option_id(const dk_stage *stage, const char *option)
 {
@@ -71,6 +84,7 @@ void dk_stage_free(dk_stage *stage)
     g_hash_table_destroy(stage->values);
     g_free(stage->config);
     g_free(stage->fingerprint);
+    g_free(stage->settings);
     g_free(stage);
 }
 
@@ -135,8 +149,29 @@ static void fill_defaults(dk_stage *stage, const dk_event *event, load_ctx *ctx)
     }
 }
 
+/* What a provenance record (a C2PA action) may say about the stage's
+ * options: secrets and private files are left out entirely, and paths
+ * are shortened to their file name so no local layout leaks. */
+static char *settings_summary(const dk_stage *stage)
+{
+    GString *s = g_string_new(NULL);
+    for (const dk_option *o = stage->plugin->options; o && o->name; o++) {
+        const dk_option_value *v = g_hash_table_lookup(stage->values, o->name);
+        if (!v || !v->text || !*v->text ||
+            o->flags & (DK_OPTION_SECRET | DK_OPTION_PRIVATE_FILE))
+            continue;
+        bool path = o->type == DK_OPT_PATH || o->type == DK_OPT_DIR;
+        g_autofree char *base = path ? g_path_get_basename(v->text) : NULL;
+        g_string_append_printf(s, "%s%s=%s", s->len ? "; " : "", o->name,
+                               path ? base : v->text);
+    }
+    return g_string_free(s, FALSE);
+}
+
 static void compute_fingerprint(dk_stage *stage, const dk_event *event)
 {
+    g_free(stage->settings);
+    stage->settings = settings_summary(stage);
     GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
     g_checksum_update(sum, (const guchar *)stage->plugin->name, -1);
     for (const dk_option *o = stage->plugin->options; o && o->name; o++) {
@@ -248,7 +283,7 @@ static void load_stage(dk_pipeline *pipeline, GKeyFile *file, const char *name,
     g_autofree char *base_dir = g_path_get_dirname(ctx->path);
     gchar **keys = g_key_file_get_keys(file, name, NULL, NULL);
     for (int i = 0; keys && keys[i]; i++) {
-        if (strcmp(keys[i], "plugin") == 0)
+        if (strcmp(keys[i], "plugin") == 0 || overridden(ctx, name, keys[i]))
             continue;
         g_autofree char *text =
             g_key_file_get_string(file, name, keys[i], NULL);
@@ -307,7 +342,8 @@ int dk_pipeline_load(const char *path, const dk_registry *registry,
     }
     load_ctx ctx = {
         path, lines, problems,
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+        overrides};
     guint before = problems->len;
     dk_pipeline *pipeline = g_new0(dk_pipeline, 1);
     pipeline->path = g_strdup(path);

@@ -117,8 +117,11 @@ static int run_stage(dk_stage *stage, dk_item *item, dk_error *err)
 {
     dk_error_clear(err);
     item->running_stage = stage->name;
+    item->running_plugin = stage->plugin->name;
+    item->running_settings = stage->settings;
     int rc = stage->plugin->process(stage, stage->state, item, err);
-    item->running_stage = NULL;
+    item->running_stage = item->running_plugin = NULL;
+    item->running_settings = NULL;
     if (rc < 0 && !err->message[0])
         dk_error_set(err, rc, "%s", dk_strerror(rc));
     if (rc < 0)

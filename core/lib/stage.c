@@ -93,7 +93,8 @@ static void store_value(void *field, const dk_option_value *v)
     const dk_option *o = v->option;
     switch (o->type) {
     case DK_OPT_STRING:
-    case DK_OPT_PATH: {
+    case DK_OPT_PATH:
+    case DK_OPT_DIR: {
         const char *text = v->resolved ? v->resolved : v->text;
         memcpy(field, &text, sizeof text);
         break;

@@ -8,13 +8,10 @@
  * an earlier stage or the event changed, and skip it otherwise. */
 #include <dokpim/c2pa.h>
 #include <dokpim/dokpim.h>
+#include <dokpim/keys.h>
 
 #include <json-glib/json-glib.h>
 #include <string.h>
-
-/* the layout `dokpim keys init` writes */
-#define SIGN_KEY_FILE   "signing-key.pem"
-#define SIGN_CHAIN_FILE "signing-chain.pem"
 
 typedef struct sign_c2pa_config {
     const char *key_dir;
@@ -24,10 +21,11 @@ typedef struct sign_c2pa_config {
 
 #define FIELD(member) DK_FIELD(sign_c2pa_config, member)
 static const dk_option sign_c2pa_options[] = {
+    /* a folder, resolved from the config's folder like the files below */
     {.name = "key-dir",
-     .type = DK_OPT_STRING,
+     .type = DK_OPT_DIR,
      .default_value = "",
-     .help = "folder holding " SIGN_KEY_FILE " and " SIGN_CHAIN_FILE
+     .help = "folder holding " DK_KEYS_SIGNING_KEY " and " DK_KEYS_SIGNING_CHAIN
              " (as `dokpim keys init` writes them)",
      FIELD(key_dir)},
     {.name = "key",
@@ -44,9 +42,10 @@ static const dk_option sign_c2pa_options[] = {
     {.name = NULL},
 };
 
-/* The key and chain files the options name. */
-static int key_paths(const sign_c2pa_config *c, char **key, char **chain,
-                     dk_error *err)
+/* Loads the signing identity the options name; its checks (key mode,
+ * key matches the certificate, chain verifies) are keys.h's. */
+static int load_signer(const sign_c2pa_config *c, dk_c2pa_signer **signer,
+                       dk_error *err)
 {
     bool dir = *c->key_dir, files = *c->key || *c->chain;
     if (dir == files)
@@ -58,25 +57,16 @@ static int key_paths(const sign_c2pa_config *c, char **key, char **chain,
     if (files && !(*c->key && *c->chain))
         return dk_error_set(err, DK_ERR_CONFIG,
                             "sign.c2pa: key and chain go together");
-    *key = dir ? g_build_filename(c->key_dir, SIGN_KEY_FILE, NULL)
-               : g_strdup(c->key);
-    *chain = dir ? g_build_filename(c->key_dir, SIGN_CHAIN_FILE, NULL)
-                 : g_strdup(c->chain);
-    return 0;
+    return dir ? dk_c2pa_signer_load(c->key_dir, NULL, signer, err)
+               : dk_c2pa_signer_load(c->key, c->chain, signer, err);
 }
 
 static int sign_c2pa_check(const dk_stage *stage, const void *config,
                            dk_error *err)
 {
     (void)stage;
-    g_autofree char *key = NULL, *chain = NULL;
-    int rc = key_paths(config, &key, &chain, err);
-    /* the key row's flag covers key=; a key-dir's key gets the same test */
-    if (rc == 0)
-        rc = dk_check_private_file(key, err);
     dk_c2pa_signer *signer = NULL;
-    if (rc == 0)
-        rc = dk_c2pa_signer_load(key, chain, &signer, err);
+    int rc = load_signer(config, &signer, err);
     dk_c2pa_signer_free(signer);
     return rc;
 }
@@ -85,11 +75,7 @@ static int sign_c2pa_open(const dk_stage *stage, const void *config,
                           void **state, dk_error *err)
 {
     (void)stage;
-    g_autofree char *key = NULL, *chain = NULL;
-    int rc = key_paths(config, &key, &chain, err);
-    return rc < 0
-               ? rc
-               : dk_c2pa_signer_load(key, chain, (dk_c2pa_signer **)state, err);
+    return load_signer(config, (dk_c2pa_signer **)state, err);
 }
 
 static void sign_c2pa_close(void *state)
@@ -255,8 +241,7 @@ static void add_overlay_action(const dk_item *item, const char *role,
 /* Signs derivative n: its actions are those of the image files it was
  * made from (earlier derivatives of other stages) and its own. */
 static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
-                    const dk_item *item, unsigned n, const char *cw,
-                    dk_error *err)
+                    dk_item *item, unsigned n, const char *cw, dk_error *err)
 {
     const char *role, *from;
     const char *path = dk_item_derivative(item, n, &role, &from);
@@ -273,11 +258,20 @@ static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
         /* stamp.video's "stamped" is a remux, not stamp.exif's edit */
         if (strcmp(r, "stamped") == 0 && signable_kind(p) == SIGN_BMFF)
             r = "stamped-video";
-        dk_c2pa_param *pp = g_new0(dk_c2pa_param, 2);
-        pp[0] = (dk_c2pa_param){"org.dokpim.role", r};
-        pp[1] = (dk_c2pa_param){"org.dokpim.output", strrchr(p, '/') + 1};
+        const char *settings = NULL;
+        const char *plugin = dk_item_derivative_made_by(item, j, &settings);
+        dk_c2pa_param *pp = g_new0(dk_c2pa_param, 4);
+        size_t np = 0;
+        pp[np++] = (dk_c2pa_param){"org.dokpim.stage", s};
+        pp[np++] = (dk_c2pa_param){"org.dokpim.role", r};
+        pp[np++] = (dk_c2pa_param){"org.dokpim.output", strrchr(p, '/') + 1};
+        if (settings && *settings)
+            pp[np++] = (dk_c2pa_param){"org.dokpim.options", settings};
         g_ptr_array_add(params, pp);
-        dk_c2pa_action a = {.plugin = s, .params = pp, .n_params = 2};
+        /* the plugin, not the stage's name in this pipeline: that names
+         * the software that did it (an old manifest knows only the stage) */
+        dk_c2pa_action a = {
+            .plugin = plugin ? plugin : s, .params = pp, .n_params = np};
         describe(r, &a.action, &a.description);
         g_array_append_val(actions, a);
     }
@@ -299,6 +293,10 @@ static int sign_one(const dk_stage *stage, const dk_c2pa_signer *signer,
     int rc = kind == SIGN_BMFF
                  ? dk_c2pa_sign_bmff(path, path, &info, signer, err)
                  : dk_c2pa_sign_jpeg(path, path, &info, signer, err);
+    /* registered again, so the manifest's sha256 and size for this path
+     * are the signed file's (the core updates the earlier record too) */
+    if (rc == 0)
+        rc = dk_item_add_derivative(item, role, path, false, err);
     g_array_unref(actions);
     g_ptr_array_unref(params);
     (void)stage;
@@ -311,7 +309,9 @@ static int sign_c2pa_process(const dk_stage *stage, void *state, dk_item *item,
     g_autofree char *cw = creative_work(stage, item);
     int rc = 0;
     unsigned signed_files = 0;
-    for (unsigned n = 0; rc == 0 && n < dk_item_derivative_count(item); n++) {
+    /* counted first: signing registers each file again, after these */
+    unsigned count = dk_item_derivative_count(item);
+    for (unsigned n = 0; rc == 0 && n < count; n++) {
         const char *path = dk_item_derivative(item, n, NULL, NULL);
         if (signable_kind(path) == SIGN_NONE)
             continue;

@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *dir;
 static dk_c2pa_signer *signer;
@@ -319,15 +320,31 @@ START_TEST(test_signer_refusals)
     char *chain = g_build_filename(dir, "signing-chain.pem", NULL);
     char *ca = g_build_filename(dir, "ca-cert.pem", NULL);
     char *cakey = g_build_filename(dir, "ca-key.pem", NULL);
-    /* the CA key does not match the signing certificate */
+    /* the CA key matches the anchor, not the signing certificate */
     ck_assert_int_eq(dk_c2pa_signer_load(cakey, chain, &s, &err),
-                     DK_ERR_CONFIG);
-    ck_assert_msg(strstr(err.message, "does not match"), "%s", err.message);
-    /* a certificate is not a key */
-    ck_assert_int_eq(dk_c2pa_signer_load(ca, chain, &s, &err), DK_ERR_INVALID);
+                     DK_ERR_INVALID);
+    ck_assert_msg(strstr(err.message, "chain"), "%s", err.message);
+    /* a certificate is not a key (nor a private file: refused either way) */
+    ck_assert_int_lt(dk_c2pa_signer_load(ca, chain, &s, &err), 0);
     /* a key is not a chain */
     ck_assert_int_eq(dk_c2pa_signer_load(key, key, &s, &err), DK_ERR_INVALID);
     ck_assert(s == NULL);
+    /* the identity's checks (keys.h) apply to signing too: a signing
+     * certificate without its issuer does not verify... */
+    char *leaf = g_build_filename(dir, "leaf-only.pem", NULL);
+    g_free(dk_test_sh_ok("openssl x509 -in '%s' -out '%s'", chain, leaf));
+    ck_assert_int_eq(dk_c2pa_signer_load(key, leaf, &s, &err), DK_ERR_INVALID);
+    ck_assert(s == NULL);
+    /* ...and a key others may read is refused */
+    ck_assert_int_eq(chmod(key, 0644), 0);
+    ck_assert_int_lt(dk_c2pa_signer_load(dir, NULL, &s, &err), 0);
+    ck_assert_msg(strstr(err.message, key), "%s", err.message);
+    ck_assert(s == NULL);
+    ck_assert_int_eq(chmod(key, 0600), 0);
+    /* the folder `dokpim keys init` writes loads as it is */
+    ck_assert_int_eq(dk_c2pa_signer_load(dir, NULL, &s, &err), 0);
+    dk_c2pa_signer_free(s);
+    g_free(leaf);
     g_free(key);
     g_free(chain);
     g_free(ca);

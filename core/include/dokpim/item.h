@@ -112,6 +112,14 @@ DK_API int dk_item_add_derivative(dk_item *item, const char *role,
 DK_API unsigned dk_item_derivative_count(const dk_item *item);
 DK_API const char *dk_item_derivative(const dk_item *item, unsigned n,
                                       const char **role, const char **stage);
+/* Who made derivative n: the plugin of the stage that wrote it (returned;
+ * NULL when unknown, as for an out-of-range n or an old manifest) and, in
+ * *settings if not NULL, that stage's options as "name=value; ..." in the
+ * plugin's order. Never holds a DK_OPTION_SECRET or PRIVATE_FILE value;
+ * file and folder options give only their last name. For provenance
+ * records such as C2PA actions. Strings are owned by the item. */
+DK_API const char *dk_item_derivative_made_by(const dk_item *item, unsigned n,
+                                              const char **settings);
 
 /* Records that the running stage succeeded only by salvaging, shortening
  * or dropping something (tags of a corrupt EXIF block, a caption cut to

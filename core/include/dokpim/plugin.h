@@ -48,7 +48,7 @@ typedef enum dk_plugin_role {
 DK_API const char *dk_plugin_role_name(dk_plugin_role role);
 
 /* What the core stores in a bound config field, per option type:
- *   STRING, PATH         const char *         (PATH: absolute, "" = unset)
+ *   STRING, PATH, DIR    const char *         (PATH, DIR: absolute, "" = unset)
  *   TEMPLATE,
  *   PATH_TEMPLATE        const dk_template *  (see dk_stage_expand)
  *   BOOL                 bool
@@ -67,6 +67,8 @@ typedef enum dk_option_type {
     DK_OPT_DOUBLE,        /* number within [min, max] */
     DK_OPT_ENUM,          /* one of `choices`, separated by '|' */
     DK_OPT_LIST,          /* ';'-separated strings */
+    /* 3.1 addition, last so earlier values keep their numbers */
+    DK_OPT_DIR, /* an existing input folder; relative to the config */
 } dk_option_type;
 
 enum {

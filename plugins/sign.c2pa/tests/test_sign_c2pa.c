@@ -22,17 +22,17 @@ static char *path_in(const char *name)
     return g_build_filename(dir, name, NULL);
 }
 
-/* The shipped pipeline with its logo made absolute and, unless unsigned,
- * the test keys. */
+/* The shipped pipeline with its logo made absolute; key-dir=keys stays
+ * as shipped: it is resolved from the config's folder (dir), not from
+ * where dokpim runs. */
 static void write_pipeline(const char *name, bool with_sign)
 {
     char *shipped = dk_test_source_path("pipelines/event-photos-signed.conf");
     char *assets = dk_test_source_path("assets");
     g_free(dk_test_sh_ok(
         "sed -e 's|^logo=../assets|logo=%s|' "
-        "-e 's|^key-dir=keys|key-dir=%s/keys|' %s '%s' > "
-        "'%s/%s'",
-        assets, dir,
+        "%s '%s' > '%s/%s'",
+        assets,
         with_sign ? "" : "-e 's|;web;sign$|;web|' -e '/^\\[sign\\]/,$d'",
         shipped, dir, name));
     g_free(shipped);
@@ -154,6 +154,22 @@ static void assert_valid(const char *file, const char *photographer)
     ck_assert_str_eq(json_array_get_string_element(actions, 0), "c2pa.opened");
     ck_assert_str_eq(json_array_get_string_element(actions, 1),
                      "c2pa.edited.metadata");
+    /* the action names the plugin (not just the stage) and its options,
+     * no absolute paths (file options give their name only) */
+    JsonObject *p1 = json_array_get_object_element(
+        json_object_get_array_member(t, "action_parameters"), 1);
+    ck_assert_str_eq(json_object_get_string_member(p1, "org.dokpim.plugin"),
+                     "stamp.exif");
+    JsonObject *s1 = json_object_get_object_member(p1, "org.dokpim.settings");
+    ck_assert_str_eq(json_object_get_string_member(s1, "org.dokpim.stage"),
+                     "stamp");
+    ck_assert_msg(json_object_has_member(s1, "org.dokpim.options"),
+                  "%s: no options", file);
+    const char *options =
+        json_object_get_string_member(s1, "org.dokpim.options");
+    ck_assert_msg(strstr(options, "output=") && !strstr(options, "=/") &&
+                      !strstr(options, dir),
+                  "%s: options '%s'", file, options);
     /* the web copy and thumbnail carry the watermark transcode drew */
     bool web = strstr(file, "/web/") != NULL, edited = false;
     for (guint i = 0; i < json_array_get_length(actions); i++)
@@ -171,6 +187,44 @@ static void assert_valid(const char *file, const char *photographer)
     json_object_unref(u);
 }
 
+/* Signing rewrote each derivative in place after its stage registered it:
+ * every record of it in the item manifests must name the signed bytes. */
+static void assert_recorded_hashes(const char *library)
+{
+    char *list = dk_test_sh_ok("ls '%s/%s/items'/*.ini", dir, library);
+    gchar **manifests = g_strsplit(g_strstrip(list), "\n", -1);
+    unsigned checked = 0;
+    for (int m = 0; manifests[m] && *manifests[m]; m++) {
+        GKeyFile *kf = g_key_file_new();
+        ck_assert(g_key_file_load_from_file(kf, manifests[m], 0, NULL));
+        gchar **groups = g_key_file_get_groups(kf, NULL);
+        for (int g = 0; groups[g]; g++) {
+            int n = g_key_file_get_integer(kf, groups[g], "derivatives", NULL);
+            for (int i = 0; i < n; i++) {
+                char key[32];
+                g_snprintf(key, sizeof key, "path.%d", i);
+                char *rel = g_key_file_get_string(kf, groups[g], key, NULL);
+                g_snprintf(key, sizeof key, "sha256.%d", i);
+                char *sha = g_key_file_get_string(kf, groups[g], key, NULL);
+                char *disk = dk_test_sh_ok("cd '%s/%s' && sha256sum '%s'", dir,
+                                           library, rel);
+                ck_assert_msg(sha && strncmp(disk, sha, 64) == 0,
+                              "%s [%s] %s: recorded %s, on disk %.64s",
+                              manifests[m], groups[g], rel, sha, disk);
+                checked += strstr(rel, ".jpg") != NULL;
+                g_free(rel);
+                g_free(sha);
+                g_free(disk);
+            }
+        }
+        g_strfreev(groups);
+        g_key_file_free(kf);
+    }
+    ck_assert_uint_ge(checked, 6);
+    g_strfreev(manifests);
+    g_free(list);
+}
+
 static char *event_photographer(void)
 {
     return dk_test_sh_ok("sed -n 's/^photographer=//p' '%s/event.ini'", dir);
@@ -185,6 +239,7 @@ START_TEST(test_signed_outputs)
     char *photographer = event_photographer();
     for (int i = 0; files[i]; i++)
         assert_valid(files[i], photographer);
+    assert_recorded_hashes("lib");
 
     /* pixels and exiftool's reading as without signing */
     run("unsigned.conf", "plain", "event.ini");
@@ -280,6 +335,7 @@ START_TEST(test_rerun)
     gchar **files = outputs("lib");
     for (int i = 0; files[i]; i++)
         assert_valid(files[i], "Made Baru");
+    assert_recorded_hashes("lib");
     g_strfreev(files);
     g_strfreev(a);
     g_strfreev(b);
@@ -304,7 +360,9 @@ START_TEST(test_check_refusals)
                                 shipped);
     int status = dk_test_sh(cmd, NULL, &err);
     ck_assert_int_ne(status, 0);
-    ck_assert_msg(strstr(err, "signing-key.pem"), "%s", err);
+    /* key-dir=keys is looked for beside the config, not in the cwd */
+    ck_assert_msg(strstr(err, "pipelines/keys") && !strstr(err, "empty/keys"),
+                  "%s", err);
     g_free(err);
     g_free(cmd);
     (void)args;
@@ -323,6 +381,25 @@ START_TEST(test_check_refusals)
     g_free(conf);
     g_free(shipped);
     g_free(event);
+}
+END_TEST
+
+/* The settings the core records with each derivative (and sign.c2pa puts
+ * in its actions) never carry a private file's value: the key given as
+ * key= is left out, the chain beside it is named. */
+START_TEST(test_settings_without_secrets)
+{
+    g_free(dk_test_sh_ok(
+        "cd '%s' && sed 's|^key-dir=keys|key=keys/signing-key.pem\\nchain="
+        "keys/signing-chain.pem|' signed.conf > files.conf",
+        dir));
+    run("files.conf", "flib", "event.ini");
+    char *out = dk_test_sh_ok("cat '%s/flib/items'/*.ini", dir);
+    ck_assert_msg(strstr(out, "plugin.0=sign.c2pa"), "%s", out);
+    ck_assert_msg(strstr(out, "chain=signing-chain.pem"), "%s", out);
+    ck_assert_msg(!strstr(out, "signing-key"), "%s", out);
+    ck_assert_msg(strstr(out, "plugin.0=stamp.exif"), "%s", out);
+    g_free(out);
 }
 END_TEST
 
@@ -366,6 +443,7 @@ int main(void)
     tcase_add_test(tc, test_tampered);
     tcase_add_test(tc, test_rerun);
     tcase_add_test(tc, test_check_refusals);
+    tcase_add_test(tc, test_settings_without_secrets);
     tcase_add_test(tc, test_many_segments_reference);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);

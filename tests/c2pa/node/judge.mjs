@@ -46,7 +46,10 @@ for (const file of args) {
       const cw = (m.assertions ?? []).find((a) => a.label === 'stds.schema-org.CreativeWork');
       if (cw) out.creative_work = cw.data;
       const acts = (m.assertions ?? []).find((a) => a.label.startsWith('c2pa.actions'));
-      if (acts) out.actions = acts.data.actions.map((a) => a.action);
+      if (acts) {
+        out.actions = acts.data.actions.map((a) => a.action);
+        out.action_parameters = acts.data.actions.map((a) => a.parameters ?? {});
+      }
     }
   } catch (e) {
     out.state = 'Error';

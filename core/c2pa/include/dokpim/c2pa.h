@@ -7,7 +7,7 @@
  * segments); a BMFF embedder would supply c2pa.hash.bmff.v3 the same way.
  *
  *     dk_c2pa_signer *s;
- *     dk_c2pa_signer_load(key_pem, chain_pem, &s, err);
+ *     dk_c2pa_signer_load(identity_dir, NULL, &s, err);
  *     dk_c2pa_sign_jpeg(in, out, &info, s, err);   // out via dk_atomic_*
  *     dk_c2pa_signer_free(s);
  */
@@ -24,15 +24,19 @@
 extern "C" {
 #endif
 
-/* An ES256 key and the certificates that go into x5chain: the signing
- * certificate first, then intermediates (a root in the chain file is
- * dropped: validators take anchors from their trust list). */
+/* The office's signing identity (dokpim/keys.h) as C2PA signs with it:
+ * x5chain holds the signing certificate, then intermediates (a
+ * self-signed root is left out: validators take anchors from their trust
+ * list). */
 typedef struct dk_c2pa_signer dk_c2pa_signer;
 
-/* key_path: PEM private key (P-256). chain_path: PEM certificates, the
- * signing certificate first. The key must match the first certificate. */
-DK_API int dk_c2pa_signer_load(const char *key_path, const char *chain_path,
-                               dk_c2pa_signer **out, dk_error *err);
+/* Loads through dk_signing_identity_load, with its checks (key mode 0600,
+ * key matches the signing certificate, chain verifies, C2PA signer
+ * profile): dir_or_key_path is an identity folder (chain_path NULL) or a
+ * PEM key with chain_path its certificates. */
+DK_API int dk_c2pa_signer_load(const char *dir_or_key_path,
+                               const char *chain_path, dk_c2pa_signer **out,
+                               dk_error *err);
 DK_API void dk_c2pa_signer_free(dk_c2pa_signer *signer);
 
 /* A key = value pair for an action's parameters. */
