@@ -259,14 +259,23 @@ const dk_c2pa_assertion *dk_c2pa_find_assertion(const dk_c2pa_manifest *m,
 int dk_cbor_decode(const uint8_t *data, size_t len, const char *what,
                    cbor_item_t **out, dk_error *err)
 {
+    static const char *const why[] = {"",
+                                      "truncated",
+                                      "empty",
+                                      "malformed",
+                                      "nested too deep or too large",
+                                      "a syntax error"};
     struct cbor_load_result res;
-    /* libcbor bounds nesting (CBOR_MAX_STACK_SIZE) and reports it */
+    /* libcbor bounds nesting (CBOR_MAX_STACK_SIZE): deep input is an
+     * error here, not a deep recursion later */
     *out = cbor_load(data, len, &res);
-    if (!*out)
+    if (!*out) {
+        unsigned code = (unsigned)res.error.code;
         return dk_error_set(err, DK_ERR_INVALID,
-                            "C2PA: %s is not valid CBOR (error %d at byte "
-                            "%zu)",
-                            what, (int)res.error.code, res.error.position);
+                            "C2PA: %s is not valid CBOR (%s at byte %zu)", what,
+                            code < G_N_ELEMENTS(why) ? why[code] : "?",
+                            res.error.position);
+    }
     return 0;
 }
 
