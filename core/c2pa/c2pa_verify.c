@@ -309,8 +309,10 @@ static void check_trust(X509_STORE *anchors, X509 *leaf,
     bool ok = false;
     if (ctx && X509_STORE_CTX_init(ctx, anchors, leaf, more) == 1) {
         /* a loop or an absurd chain ends at the depth limit */
-        X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx),
-                                    DK_CHAIN_DEPTH);
+        X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+        X509_VERIFY_PARAM_set_depth(param, DK_CHAIN_DEPTH);
+        /* an anchor is trusted as given (RFC 5280), root or not */
+        X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
         ok = X509_verify_cert(ctx) == 1;
         if (!ok)
             r->trust_error = g_strdup_printf(

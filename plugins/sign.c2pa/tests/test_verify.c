@@ -267,6 +267,24 @@ START_TEST(test_hostile)
     ck_assert_int_eq(verify("short.jpg", &out), 3);
     ck_assert_msg(strstr(out, "manifest invalid"), "%s", out);
     g_free(out);
+    /* a chain that loops (leaf <- A <- B <- A): untrusted, one line; an
+     * anchor inside the loop is trusted as given */
+    char *loop = dk_test_source_path("tests/c2pa/make-loop-chain.sh");
+    char *tool = g_build_filename(g_getenv("DOKPIM_BUILD_DIR"), "core", "c2pa",
+                                  "dk-c2pa-sign", NULL);
+    g_free(dk_test_sh_ok("cd '%s' && mkdir loop && sh '%s' loop 2>&1 && '%s' "
+                         "photos/p1.jpg loop.jpg loop/signing-key.pem "
+                         "loop/signing-chain.pem %064d",
+                         dir, loop, tool, 0));
+    ck_assert_int_eq(verify("--trust keys/ca-cert.pem loop.jpg", &out), 1);
+    ck_assert_msg(strstr(out, "intact, signer not trusted") &&
+                      strstr(out, "does not chain to a trust anchor"),
+                  "%s", out);
+    g_free(out);
+    ck_assert_int_eq(verify("--trust loop/B.pem loop.jpg", &out), 0);
+    g_free(out);
+    g_free(loop);
+    g_free(tool);
     char *args = g_strdup_printf("--trust no-such.pem '%s'", web);
     ck_assert_int_eq(verify(args, &out), 2);
     g_free(out);
