@@ -256,6 +256,83 @@ const dk_c2pa_assertion *dk_c2pa_find_assertion(const dk_c2pa_manifest *m,
     return NULL;
 }
 
+/* Checks the CBOR's shape before libcbor sees it: libcbor 0.8 allocates
+ * what an array or map header claims before reading its items, so a
+ * 4-byte header saying "a billion entries" costs gigabytes. Here every
+ * item still owed must have at least a byte of input left, so what
+ * libcbor allocates stays in proportion to the input; nesting is bounded
+ * too. Returns NULL when sane, else why not. */
+#define DK_CBOR_MAX_DEPTH 64
+#define DK_CBOR_OPEN      UINT64_MAX /* an indefinite container */
+
+static const char *cbor_shape(const uint8_t *p, size_t len)
+{
+    uint64_t owed[DK_CBOR_MAX_DEPTH + 1];
+    int depth = 0;
+    uint64_t pending = 1; /* items owed by definite containers, in total */
+    owed[0] = 1;          /* the top level: one item */
+    size_t pos = 0;
+    while (depth >= 0) {
+        if (pos >= len)
+            return "truncated";
+        uint8_t b = p[pos++], major = b >> 5, info = b & 31;
+        uint64_t val = info;
+        if (b == 0xFF) { /* break: closes an indefinite container */
+            if (owed[depth] != DK_CBOR_OPEN)
+                return "a stray break";
+            depth--; /* its parent counted it when it opened */
+            goto settle;
+        } else {
+            if (info >= 24 && info <= 27) {
+                size_t n = (size_t)1 << (info - 24);
+                if (len - pos < n)
+                    return "truncated";
+                val = be(p + pos, (int)n);
+                pos += n;
+            } else if (info >= 28 && (info != 31 || major < 2 || major == 6)) {
+                return "malformed";
+            }
+            bool open = info == 31;
+            if (major == 6)
+                continue; /* a tag: the next item is the one it tags */
+            if ((major == 2 || major == 3) && !open) {
+                if (val > len - pos)
+                    return "a string longer than its input";
+                pos += (size_t)val;
+            } else if (major >= 2 && major <= 5 && major != 7) {
+                uint64_t items = major == 5 && !open ? val * 2 : val;
+                if (major == 5 && val > UINT64_MAX / 2)
+                    return "malformed";
+                if (depth == DK_CBOR_MAX_DEPTH)
+                    return "nested too deep";
+                /* this item counts as given to its parent now */
+                if (owed[depth] != DK_CBOR_OPEN) {
+                    owed[depth]--;
+                    pending--;
+                }
+                if (open) {
+                    owed[++depth] = DK_CBOR_OPEN;
+                    continue;
+                }
+                if (items > len - pos || pending + items > len - pos)
+                    return "a container larger than its input";
+                owed[++depth] = items;
+                pending += items;
+                goto settle;
+            }
+        }
+        /* one item complete */
+        if (depth >= 0 && owed[depth] != DK_CBOR_OPEN) {
+            owed[depth]--;
+            pending--;
+        }
+    settle:
+        while (depth >= 0 && owed[depth] == 0)
+            depth--;
+    }
+    return NULL;
+}
+
 int dk_cbor_decode(const uint8_t *data, size_t len, const char *what,
                    cbor_item_t **out, dk_error *err)
 {
@@ -265,6 +342,12 @@ int dk_cbor_decode(const uint8_t *data, size_t len, const char *what,
                                       "malformed",
                                       "nested too deep or too large",
                                       "a syntax error"};
+    const char *bad = cbor_shape(data, len);
+    if (bad) {
+        *out = NULL;
+        return dk_error_set(err, DK_ERR_INVALID,
+                            "C2PA: %s is not valid CBOR (%s)", what, bad);
+    }
     struct cbor_load_result res;
     /* libcbor bounds nesting (CBOR_MAX_STACK_SIZE): deep input is an
      * error here, not a deep recursion later */

@@ -204,6 +204,10 @@ static void hex(const uint8_t *b, size_t n, char *out)
 static char *error_text(dk_error *err)
 {
     char *s = g_strdup(err->message);
+    /* a message may quote the file (a label, a URL): keep it one line */
+    for (char *c = s; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7F)
+            *c = '?';
     *err = (dk_error){0};
     return s;
 }
@@ -466,6 +470,7 @@ static void verify_store(const dk_c2pa_container *c, const uint8_t *data,
         rc = dk_c2pa_parse_cose(m.signature, m.signature_len, &cose, &err);
     if (rc < 0) {
         r->invalid = error_text(&err);
+        dk_c2pa_claim_clear(&claim);
         dk_c2pa_manifest_clear(&m);
         return;
     }
