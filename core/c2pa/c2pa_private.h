@@ -55,4 +55,64 @@ int dk_c2pa_cose_sign(const dk_c2pa_signer *signer, const uint8_t *payload,
                       size_t payload_len, uint8_t **out, size_t *out_len,
                       dk_error *err);
 
+/* Reading a manifest store. Every pointer points into the store buffer
+ * the caller keeps alive; every length was checked against it. */
+typedef struct dk_c2pa_assertion {
+    char *label;
+    const uint8_t *payload; /* the superbox's payload: what the claim hashes */
+    size_t payload_len;
+    const uint8_t *content; /* the content box's data (CBOR or JSON) */
+    size_t content_len;
+    char type[5]; /* the content box's type: "cbor", "json"... */
+} dk_c2pa_assertion;
+
+typedef struct dk_c2pa_manifest {
+    char *label;
+    GArray *assertions; /* dk_c2pa_assertion */
+    const uint8_t *claim;
+    size_t claim_len;
+    const uint8_t *signature;
+    size_t signature_len;
+} dk_c2pa_manifest;
+
+/* Parses the store's JUMBF and fills the active (last) manifest. */
+int dk_c2pa_parse_store(const uint8_t *store, size_t len,
+                        dk_c2pa_manifest *active, dk_error *err);
+void dk_c2pa_manifest_clear(dk_c2pa_manifest *m);
+const dk_c2pa_assertion *dk_c2pa_find_assertion(const dk_c2pa_manifest *m,
+                                                const char *label);
+
+/* One hashed URI of the claim's assertion list. */
+typedef struct dk_c2pa_ref {
+    char *label; /* the part after c2pa.assertions/ */
+    uint8_t hash[32];
+} dk_c2pa_ref;
+
+typedef struct dk_c2pa_claim {
+    GArray *refs; /* dk_c2pa_ref */
+    char *title, *generator;
+} dk_c2pa_claim;
+
+int dk_c2pa_parse_claim(const uint8_t *cbor, size_t len, dk_c2pa_claim *claim,
+                        dk_error *err);
+void dk_c2pa_claim_clear(dk_c2pa_claim *claim);
+
+/* A COSE_Sign1 with a detached payload. */
+typedef struct dk_c2pa_cose {
+    GBytes *protected_header;
+    uint8_t sig[64];
+    GPtrArray *certs; /* GBytes, DER; the signer's first */
+} dk_c2pa_cose;
+
+int dk_c2pa_parse_cose(const uint8_t *cbor, size_t len, dk_c2pa_cose *cose,
+                       dk_error *err);
+void dk_c2pa_cose_clear(dk_c2pa_cose *cose);
+/* Decodes CBOR with one line on failure; what names it in the line. */
+int dk_cbor_decode(const uint8_t *data, size_t len, const char *what,
+                   cbor_item_t **out, dk_error *err);
+/* The map's value under a text key, or NULL. */
+cbor_item_t *dk_cbor_get(const cbor_item_t *map, const char *key);
+/* A text item's copy (g_free), or NULL when item is no text. */
+char *dk_cbor_strdup(const cbor_item_t *item);
+
 #endif

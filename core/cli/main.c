@@ -20,6 +20,8 @@ static const struct {
     {"audit", cmd_audit, "re-hash a library, name changed/missing files"},
     {"keys", cmd_keys, "create, import or export the office signing key"},
     {"archive", cmd_archive, "write or validate a BagIt archive package"},
+    {"verify", cmd_verify,
+     "check a file's Content Credentials or library record"},
 };
 
 static void usage(FILE *out)

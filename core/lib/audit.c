@@ -237,7 +237,7 @@ static void hash_all(GPtrArray *queue, int jobs, dk_audit *audit)
     audit->cancelled = work.cancelled;
 }
 
-int dk_audit_library(const char *root, int jobs, dk_audit **out, dk_error *err)
+static int audit_run(const char *root, int jobs, dk_audit **out, dk_error *err)
 {
     *out = NULL;
     dk_library *library = NULL;
@@ -268,7 +268,8 @@ int dk_audit_library(const char *root, int jobs, dk_audit **out, dk_error *err)
             g_ptr_array_add(queue, f);
     }
     g_hash_table_destroy(files);
-    hash_all(queue, jobs > 0 ? jobs : 2, audit);
+    if (jobs > 0)
+        hash_all(queue, jobs, audit);
     g_ptr_array_free(queue, TRUE);
     g_ptr_array_sort(audit->files, by_path);
     for (guint i = 0; i < audit->files->len; i++)
@@ -278,4 +279,14 @@ int dk_audit_library(const char *root, int jobs, dk_audit **out, dk_error *err)
     dk_library_free(&library);
     *out = audit;
     return 0;
+}
+
+int dk_audit_library(const char *root, int jobs, dk_audit **out, dk_error *err)
+{
+    return audit_run(root, jobs > 0 ? jobs : 2, out, err);
+}
+
+int dk_audit_list(const char *root, dk_audit **out, dk_error *err)
+{
+    return audit_run(root, 0, out, err);
 }

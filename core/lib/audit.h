@@ -43,6 +43,10 @@ typedef struct dk_audit {
  * result), or an error when root is no library or a run holds it. */
 DK_PRIVATE_API int dk_audit_library(const char *root, int jobs, dk_audit **out,
                                     dk_error *err);
+/* The same list without hashing (found[] stays ""): what `dokpim verify`
+ * looks a file's sha256 up in. */
+DK_PRIVATE_API int dk_audit_list(const char *root, dk_audit **out,
+                                 dk_error *err);
 DK_PRIVATE_API void dk_audit_free(dk_audit **audit);
 /* "intact", "changed", "missing", "unreadable" */
 DK_PRIVATE_API const char *dk_audit_problem_name(dk_audit_problem problem);

@@ -50,7 +50,7 @@ exiftool -q -q -overwrite_original -charset iptc=Latin -IPTC:City="Br$(printf '\
 cp "$jpegs/cmyk.jpg" "$jpegs/thumbnail.jpg"
 exiftool -q -overwrite_original "-ThumbnailImage<=$jpegs/grey.jpg" \
   -Make=Apple -Model="iPhone 15" "$jpegs/thumbnail.jpg"
-for harness in jpeg_segments c2pa_jpeg ingest_photo stamp_exif; do
+for harness in jpeg_segments c2pa_jpeg c2pa_read ingest_photo stamp_exif; do
   mkdir -p "$out/$harness"
   cp "$jpegs"/*.jpg "$out/$harness/"
 done

@@ -34,7 +34,7 @@ mkdir -p "$findings"
 
 dict_of() {
   case $1 in
-    jpeg_segments | c2pa_jpeg | ingest_photo | stamp_exif | exif) echo jpeg ;;
+    jpeg_segments | c2pa_jpeg | c2pa_read | ingest_photo | stamp_exif | exif) echo jpeg ;;
     mp4_boxes) echo mp4 ;;
     pipeline | event | template | capture_name) echo config ;;
     http | oauth | youtube) echo http ;;

@@ -14,6 +14,7 @@
 #ifndef DOKPIM_C2PA_H
 #define DOKPIM_C2PA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -131,6 +132,41 @@ DK_API int dk_c2pa_sign_jpeg(const char *in_path, const char *out_path,
 DK_API int dk_c2pa_sign_bmff(const char *in_path, const char *out_path,
                              const dk_c2pa_info *info,
                              const dk_c2pa_signer *signer, dk_error *err);
+
+/* What dk_c2pa_verify found in a file. Integrity and trust are separate:
+ * a file signed by an unknown certificate can be intact. Strings are
+ * NULL when absent; the *_error fields say why a check failed. */
+typedef struct dk_c2pa_report {
+    bool has_manifest;     /* a manifest store is there */
+    const char *container; /* "jpeg", "bmff" or NULL when not recognised */
+    bool unsupported;      /* its format is not supported yet (invalid says) */
+    char *invalid;         /* the store could not be read (or its format is not
+                              supported yet): why, and nothing below is set */
+    char *signer_subject, *signer_org;
+    char signer_sha256[65]; /* of the leaf certificate (DER), hex */
+    bool signature_ok;      /* ES256 over the claim with the leaf's key */
+    char *signature_error;
+    bool trusted; /* the leaf chains to an anchor */
+    char *trust_error;
+    bool binding_ok; /* the hard binding matches the file's bytes */
+    char *binding_error;
+    bool assertions_ok; /* every assertion matches the claim's hash */
+    char *assertions_error;
+    char *title, *generator;
+    char *parent_title, *parent_sha256; /* the parentOf ingredient */
+    char **actions; /* NULL-terminated action names, or NULL */
+} dk_c2pa_report;
+
+/* Reads and checks the manifest of a file's bytes. anchors: PEM files of
+ * trusted certificates (NULL-terminated; NULL or empty: none trusted).
+ * Returns 0 whatever the file holds (its state is in the report), < 0
+ * only when an anchor file cannot be read. */
+DK_API int dk_c2pa_verify(const uint8_t *data, size_t size,
+                          const char *const *anchors, dk_c2pa_report *report,
+                          dk_error *err);
+/* Signature, hard binding and assertion hashes all good. */
+DK_API bool dk_c2pa_report_intact(const dk_c2pa_report *report);
+DK_API void dk_c2pa_report_clear(dk_c2pa_report *report);
 
 #ifdef __cplusplus
 }
