@@ -57,8 +57,9 @@ static const dk_audit_file *find_record(const dk_audit *lib, const char *sha,
 {
     for (guint i = 0; lib && sha && i < lib->files->len; i++) {
         const dk_audit_file *f = lib->files->pdata[i];
-        if (f->original == original && f->expected &&
-            strcmp(f->expected, sha) == 0)
+        if (f->original == original &&
+            ((f->expected && strcmp(f->expected, sha) == 0) ||
+             (f->earlier && strcmp(f->earlier, sha) == 0)))
             return f;
     }
     return NULL;

@@ -27,6 +27,7 @@ static void file_free(gpointer data)
     g_free(f->stage);
     g_free(f->role);
     g_free(f->expected);
+    g_free(f->earlier);
     g_free(f->error);
     g_free(f);
 }
@@ -116,8 +117,10 @@ static void list_manifest(const dk_library *library, const char *sha256,
             add_file(files, g_steal_pointer(&d->path), false, sha256);
         if (f->original)
             continue; /* a stage that registered the original itself */
-        /* the last record of a path is the newest (see manifest.c) */
-        if (d->sha256 || !f->stage) {
+        /* the first record of a path names the stage that made the file;
+         * a later one only rewrote it in place (signing), and its hash is
+         * in every record (see manifest.c) */
+        if (!f->stage) {
             g_free(f->stage);
             g_free(f->role);
             f->stage = g_steal_pointer(&d->stage);
@@ -127,6 +130,10 @@ static void list_manifest(const dk_library *library, const char *sha256,
             g_free(f->expected);
             f->expected = g_steal_pointer(&d->sha256);
             f->expected_size = d->size;
+        }
+        if (d->earlier_sha256) {
+            g_free(f->earlier);
+            f->earlier = g_steal_pointer(&d->earlier_sha256);
         }
     }
     g_ptr_array_free(derivatives, TRUE);

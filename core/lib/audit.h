@@ -19,8 +19,12 @@ typedef struct dk_audit_file {
     bool original;  /* a file of originals/ (or a manifest's original) */
     char *expected; /* recorded sha256; NULL: none, only checked to exist */
     int64_t expected_size; /* -1: not recorded */
-    int64_t size;          /* what is there; -1 when missing */
-    char found[65];        /* "" when not hashed */
+    /* derivatives a later stage rewrote in place (signing): the sha256 the
+     * earlier stage recorded, which a copy stripped of the addition still
+     * matches; NULL when none */
+    char *earlier;
+    int64_t size;   /* what is there; -1 when missing */
+    char found[65]; /* "" when not hashed */
     dk_audit_problem problem;
     char *error; /* why it could not be read */
 } dk_audit_file;

@@ -113,10 +113,11 @@ DK_PRIVATE_API int dk_template_expand(const char *tmpl, const dk_event *event,
 typedef struct dk_derivative {
     char *stage;
     char *role;
-    char *path;     /* absolute */
-    char *sha256;   /* of the file as registered; NULL from an old manifest */
-    int64_t size;   /* bytes as registered; -1 when not recorded */
-    char *plugin;   /* the stage's plugin; NULL from an old manifest */
+    char *path;   /* absolute */
+    char *sha256; /* of the file as registered; NULL from an old manifest */
+    char *earlier_sha256; /* before a later stage rewrote it in place */
+    int64_t size;         /* bytes as registered; -1 when not recorded */
+    char *plugin;         /* the stage's plugin; NULL from an old manifest */
     char *settings; /* its options, secrets left out (dk_stage.settings) */
 } dk_derivative;
 

@@ -44,6 +44,7 @@ void dk_derivative_free(gpointer data)
     g_free(d->role);
     g_free(d->path);
     g_free(d->sha256);
+    g_free(d->earlier_sha256);
     g_free(d->plugin);
     g_free(d->settings);
     g_free(d);

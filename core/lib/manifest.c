@@ -160,6 +160,9 @@ static void read_hash(const dk_manifest *m, const char *group, int n,
     g_autofree char *sha_key = g_strdup_printf("sha256.%d", n);
     g_autofree char *size_key = g_strdup_printf("size.%d", n);
     d->sha256 = g_key_file_get_string(m->file, group, sha_key, NULL);
+    g_autofree char *earlier_key = g_strdup_printf("earlier-sha256.%d", n);
+    d->earlier_sha256 =
+        g_key_file_get_string(m->file, group, earlier_key, NULL);
     GError *error = NULL;
     d->size = g_key_file_get_int64(m->file, group, size_key, &error);
     if (error) {
@@ -202,6 +205,22 @@ static void read_made_by(const dk_manifest *m, const char *group, int n,
     d->settings = g_key_file_get_string(m->file, group, settings_key, NULL);
 }
 
+/* Record n of group is rewritten to d's hash; what it said before goes
+ * to earlier-sha256.n: the bytes the earlier stage wrote, which a copy
+ * stripped of what the later stage added (a C2PA manifest removed by a
+ * platform) still matches. */
+static void keep_earlier_hash(dk_manifest *m, const char *group, int n,
+                              const dk_derivative *d)
+{
+    g_autofree char *sha_key = g_strdup_printf("sha256.%d", n);
+    g_autofree char *old = g_key_file_get_string(m->file, group, sha_key, NULL);
+    if (old && d->sha256 && strcmp(old, d->sha256) != 0) {
+        g_autofree char *key = g_strdup_printf("earlier-sha256.%d", n);
+        g_key_file_set_string(m->file, group, key, old);
+    }
+    write_hash(m, group, n, d);
+}
+
 /* A stage that rewrites a file an earlier stage registered (signing in
  * place) registers it again: the earlier record then gets the new hash
  * too, so that every record of a path says what is on disk. */
@@ -220,7 +239,7 @@ static void update_other_records(dk_manifest *m, const char *own_group,
             g_autofree char *path =
                 g_key_file_get_string(m->file, groups[g], key, NULL);
             if (path && strcmp(path, rel) == 0)
-                write_hash(m, groups[g], i, d);
+                keep_earlier_hash(m, groups[g], i, d);
         }
     }
     g_strfreev(groups);
@@ -235,11 +254,6 @@ char *dk_manifest_original(const dk_manifest *m)
 
 void dk_manifest_collect_derivatives(const dk_manifest *m, GPtrArray *out)
 {
-    /* a stage that rewrites an earlier output in place (signing) records
-     * it again; the earlier record carries the same, updated hash, so each
-     * file is listed (and audited) once */
-    g_autoptr(GHashTable) seen =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     gchar **groups = g_key_file_get_groups(m->file, NULL);
     for (int g = 0; groups[g]; g++) {
         if (!g_str_has_prefix(groups[g], "stage:"))
@@ -251,7 +265,7 @@ void dk_manifest_collect_derivatives(const dk_manifest *m, GPtrArray *out)
             g_autofree char *path_key = g_strdup_printf("path.%d", i);
             g_autofree char *rel =
                 g_key_file_get_string(m->file, groups[g], path_key, NULL);
-            if (!rel || !g_hash_table_add(seen, g_strdup(rel)))
+            if (!rel)
                 continue;
             dk_derivative *d = g_new0(dk_derivative, 1);
             d->stage = g_strdup(groups[g] + strlen("stage:"));

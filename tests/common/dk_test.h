@@ -32,7 +32,8 @@ G_GNUC_NORETURN void dk_test_fail(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
  * (making a sample, asking a tool that must answer): fails the test,
  * naming the command, its status and its stderr, unless it exits 0.
  * Returns its stdout without the white space around it (g_free()). */
-char *dk_test_sh_ok(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+char *dk_test_sh_ok(const char *fmt, ...)
+    G_GNUC_PRINTF(1, 2) G_GNUC_WARN_UNUSED_RESULT;
 /* Starts argv (PATH searched, stdout and stderr to /dev/null) without
  * waiting, for a test that interrupts it; fails the test if it cannot. */
 GPid dk_test_spawn(const char *const *argv);

@@ -93,11 +93,12 @@ static char *copy_of(int n)
 /* Changes a file in place, as a disk error or a careless edit would. */
 static void flip_byte(const char *path)
 {
-    dk_test_sh_ok("chmod u+w '%s' && /usr/bin/python3 -c 'import sys\n"
-                  "f = open(sys.argv[1], \"r+b\"); n = len(f.read()) // 2\n"
-                  "f.seek(n); b = f.read(1); f.seek(n)\n"
-                  "f.write(bytes([b[0] ^ 1]))' '%s'",
-                  path, path);
+    g_free(
+        dk_test_sh_ok("chmod u+w '%s' && /usr/bin/python3 -c 'import sys\n"
+                      "f = open(sys.argv[1], \"r+b\"); n = len(f.read()) // 2\n"
+                      "f.seek(n); b = f.read(1); f.seek(n)\n"
+                      "f.write(bytes([b[0] ^ 1]))' '%s'",
+                      path, path));
 }
 
 /* "sha256 path" of every file under derived/, sorted. */
@@ -305,7 +306,8 @@ START_TEST(changed_original_fails_its_item_and_nothing_is_rewritten)
     g_autofree char *before = derived_listing();
     g_autofree char *original = original_of(1);
     g_autofree char *expected = g_strndup(strrchr(original, '/') + 1, 64);
-    dk_test_sh_ok("chmod u+w '%s' && printf x >> '%s'", original, original);
+    g_free(dk_test_sh_ok("chmod u+w '%s' && printf x >> '%s'", original,
+                         original));
     g_autofree char *found = dk_test_sha256(original);
     g_autofree char *event2 = changed_event();
     g_autofree char *err = NULL;
@@ -347,7 +349,8 @@ START_TEST(touched_but_intact_original_is_checked_and_used)
     g_autofree char *ini = g_strdup_printf("%s/items/%s.ini", lib, sha);
     g_autofree char *stat_before =
         dk_test_sh_ok("grep '^original-stat=' '%s'", ini);
-    dk_test_sh_ok("chmod u+w '%s' && chmod a-w '%s'", original, original);
+    g_free(
+        dk_test_sh_ok("chmod u+w '%s' && chmod a-w '%s'", original, original));
     g_autofree char *event2 = changed_event();
     g_autofree char *err = NULL;
     ck_assert_msg(run_archive(event2, &err) == 0, "%s", err);
@@ -363,9 +366,9 @@ END_TEST
 START_TEST(manifests_without_hashes_keep_working)
 {
     ck_assert_int_eq(run_archive(NULL, NULL), 0);
-    dk_test_sh_ok("sed -i '/^sha256\\.[0-9]*=/d; /^size\\.[0-9]*=/d; "
-                  "/^original-stat=/d' '%s'/items/*.ini",
-                  lib);
+    g_free(dk_test_sh_ok("sed -i '/^sha256\\.[0-9]*=/d; /^size\\.[0-9]*=/d; "
+                         "/^original-stat=/d' '%s'/items/*.ini",
+                         lib));
     g_autofree char *out = NULL;
     ck_assert_int_eq(audit(NULL, &out), 0);
     ck_assert_msg(strstr(out, "6 derivatives recorded without a sha256"), "%s",
