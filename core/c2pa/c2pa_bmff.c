@@ -18,19 +18,15 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-static const uint8_t c2pa_box_uuid[16] = {0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e,
-                                          0x48, 0x3c, 0x92, 0x97, 0x58, 0x28,
-                                          0x87, 0x7e, 0xc4, 0x81};
+const uint8_t dk_c2pa_bmff_uuid[16] = {0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e,
+                                       0x48, 0x3c, 0x92, 0x97, 0x58, 0x28,
+                                       0x87, 0x7e, 0xc4, 0x81};
 static const char purpose[] = "manifest";
 /* size, "uuid", the extended type, version/flags, purpose, aux offset */
 #define DK_UUID_BOX_HEADER (8 + 16 + 4 + sizeof purpose + 8)
 #define DK_MAX_TOP_BOXES   100000
 
-typedef struct bmff_box {
-    uint64_t off, size;
-    char type[5];
-    bool c2pa; /* a C2PA uuid box (an old manifest, replaced) */
-} bmff_box;
+typedef dk_bmff_box bmff_box;
 
 static uint32_t be32(const uint8_t *p)
 {
@@ -75,8 +71,9 @@ static int box_at(const uint8_t *d, uint64_t off, uint64_t end, bmff_box *b,
     b->size = size;
     memcpy(b->type, d + off + 4, 4);
     b->type[4] = '\0';
+    b->header = *header;
     b->c2pa = !strcmp(b->type, "uuid") && size >= *header + 16 &&
-              !memcmp(d + off + *header, c2pa_box_uuid, 16);
+              !memcmp(d + off + *header, dk_c2pa_bmff_uuid, 16);
     return 0;
 }
 
@@ -144,8 +141,8 @@ static int patch_offsets(uint8_t *d, uint64_t off, uint64_t end, const shift *s,
     return 0;
 }
 
-static int scan_top(const uint8_t *d, uint64_t size, GArray *boxes,
-                    dk_error *err)
+int dk_c2pa_bmff_boxes(const uint8_t *d, uint64_t size, GArray *boxes,
+                       dk_error *err)
 {
     for (uint64_t off = 0; off < size;) {
         bmff_box b;
@@ -191,6 +188,15 @@ static const uint8_t *box_bytes(const layout *l, const bmff_box *b)
                                                : l->data + b->off;
 }
 
+void dk_c2pa_bmff_hash_box(EVP_MD_CTX *md, uint64_t offset,
+                           const uint8_t *bytes, uint64_t size)
+{
+    uint8_t be[8];
+    put_be64(be, offset);
+    EVP_DigestUpdate(md, be, 8);
+    EVP_DigestUpdate(md, bytes, size);
+}
+
 static void hash_layout(const layout *l, uint64_t inserted, uint8_t out[32])
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -202,12 +208,8 @@ static void hash_layout(const layout *l, uint64_t inserted, uint8_t out[32])
         const bmff_box *b = &g_array_index(l->boxes, bmff_box, i);
         if (b->c2pa)
             continue;
-        if (hashed(b)) {
-            uint8_t be[8];
-            put_be64(be, at);
-            EVP_DigestUpdate(md, be, 8);
-            EVP_DigestUpdate(md, box_bytes(l, b), b->size);
-        }
+        if (hashed(b))
+            dk_c2pa_bmff_hash_box(md, at, box_bytes(l, b), b->size);
         at += b->size;
     }
     EVP_DigestFinal_ex(md, out, &n);
@@ -222,9 +224,10 @@ static cbor_item_t *exclusion(const char *xpath, bool c2pa_data)
     if (c2pa_data) {
         cbor_item_t *dm = cbor_new_definite_map(2);
         cbor_item_t *arr = cbor_new_definite_array(1);
-        bool ok = dm && arr && dk_cbor_put(dm, "offset", dk_cbor_uint(8)) &&
-                  dk_cbor_put(dm, "value", dk_cbor_bytes(c2pa_box_uuid, 16)) &&
-                  cbor_array_push(arr, dm);
+        bool ok =
+            dm && arr && dk_cbor_put(dm, "offset", dk_cbor_uint(8)) &&
+            dk_cbor_put(dm, "value", dk_cbor_bytes(dk_c2pa_bmff_uuid, 16)) &&
+            cbor_array_push(arr, dm);
         if (dm)
             cbor_decref(&dm);
         if (!ok) {
@@ -287,7 +290,7 @@ static void uuid_box_header(uint8_t *h, uint64_t box_size)
     for (int i = 3; i >= 0; i--, box_size >>= 8)
         h[i] = (uint8_t)box_size;
     memcpy(h + 4, "uuid", 4);
-    memcpy(h + 8, c2pa_box_uuid, 16);
+    memcpy(h + 8, dk_c2pa_bmff_uuid, 16);
     /* version/flags 0, then the purpose and a zero aux-box offset */
     memcpy(h + 28, purpose, sizeof purpose);
 }
@@ -360,7 +363,7 @@ int dk_c2pa_sign_bmff(const char *in_path, const char *out_path,
     uint8_t *store = NULL;
     size_t store_len = 0, check_len = 0;
     uint8_t hash[32] = {0};
-    int rc = scan_top(data, size, boxes, err);
+    int rc = dk_c2pa_bmff_boxes(data, size, boxes, err);
     /* pass 1 learns the store's size (the hash does not change it) */
     if (rc == 0)
         rc = build_for(info, signer, hash, &store, &check_len, err);

@@ -7,6 +7,7 @@
 
 #include <cbor.h>
 #include <glib.h>
+#include <openssl/evp.h>
 #include <stdbool.h>
 
 /* JUMBF content types (ISO 19566-5) and C2PA superbox types: the first
@@ -114,5 +115,38 @@ int dk_cbor_decode(const uint8_t *data, size_t len, const char *what,
 cbor_item_t *dk_cbor_get(const cbor_item_t *map, const char *key);
 /* A text item's copy (g_free), or NULL when item is no text. */
 char *dk_cbor_strdup(const cbor_item_t *item);
+
+/* Where a container keeps its store, as the binding check needs it. */
+typedef struct dk_c2pa_found {
+    uint8_t *store;
+    size_t store_len;
+    uint64_t offset, length; /* the store's bytes in the file */
+} dk_c2pa_found;
+
+/* A container's verifier hooks (c2pa_verify.c's table). find: 0 with
+ * found->store NULL when there is no manifest. */
+bool dk_c2pa_bmff_sniff(const uint8_t *data, size_t size);
+int dk_c2pa_bmff_find(const uint8_t *data, size_t size, dk_c2pa_found *found,
+                      dk_error *err);
+int dk_c2pa_bmff_hash_check(const uint8_t *data, size_t size,
+                            const dk_c2pa_found *found, const uint8_t *cbor,
+                            size_t len, dk_error *err);
+
+/* ISO BMFF: one top-level box. */
+typedef struct dk_bmff_box {
+    uint64_t off, size, header;
+    char type[5];
+    bool c2pa; /* a uuid box with the C2PA extended type */
+} dk_bmff_box;
+
+extern const uint8_t dk_c2pa_bmff_uuid[16];
+/* The top-level boxes (dk_bmff_box) of a file that starts with ftyp. */
+int dk_c2pa_bmff_boxes(const uint8_t *data, uint64_t size, GArray *boxes,
+                       dk_error *err);
+/* One box's share of the c2pa.hash.bmff.v2 hash: its offset in the file
+ * (64-bit big-endian), then its bytes. Signer and verifier both hash
+ * through this, so they cannot drift apart. */
+void dk_c2pa_bmff_hash_box(EVP_MD_CTX *md, uint64_t offset,
+                           const uint8_t *bytes, uint64_t size);
 
 #endif

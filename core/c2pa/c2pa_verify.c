@@ -15,13 +15,6 @@
 #define DK_MAX_EXCLUSIONS 64
 #define DK_CHAIN_DEPTH    8
 
-/* Where a container keeps its store, as the binding check needs it. */
-typedef struct dk_c2pa_found {
-    uint8_t *store;
-    size_t store_len;
-    uint64_t offset, length; /* the store's bytes in the file */
-} dk_c2pa_found;
-
 typedef struct dk_c2pa_container {
     const char *name;
     bool (*sniff)(const uint8_t *data, size_t size);
@@ -150,49 +143,10 @@ static int data_hash_check(const uint8_t *data, size_t size,
     return rc;
 }
 
-/* ISO BMFF (MP4, MOV): the C2PA uuid box. Reading its store waits for the
- * BMFF binding (c2pa.hash.bmff.v2); until then a file that has one is
- * reported as such, not as unsigned. */
-static const uint8_t bmff_c2pa_uuid[16] = {0xD8, 0xFE, 0xC3, 0xD6, 0x1B, 0x0E,
-                                           0x48, 0x3C, 0x92, 0x97, 0x58, 0x28,
-                                           0x87, 0x7E, 0xC4, 0x81};
-
-static bool bmff_sniff(const uint8_t *data, size_t size)
-{
-    return size >= 12 && memcmp(data + 4, "ftyp", 4) == 0;
-}
-
-static int bmff_find(const uint8_t *data, size_t size, dk_c2pa_found *found,
-                     dk_error *err)
-{
-    (void)found;
-    for (uint64_t pos = 0; size - pos >= 8;) {
-        uint64_t len = (uint64_t)data[pos] << 24 | data[pos + 1] << 16 |
-                       data[pos + 2] << 8 | data[pos + 3];
-        size_t header = 8;
-        if (len == 1 && size - pos >= 16) {
-            len = 0;
-            for (int i = 0; i < 8; i++)
-                len = len << 8 | data[pos + 8 + i];
-            header = 16;
-        } else if (len == 0) {
-            len = size - pos;
-        }
-        if (len < header || len > size - pos)
-            return 0; /* not our business: the probe reports bad boxes */
-        if (memcmp(data + pos + 4, "uuid", 4) == 0 && len >= header + 16 &&
-            memcmp(data + pos + header, bmff_c2pa_uuid, 16) == 0)
-            return dk_error_set(err, DK_ERR_UNSUPPORTED,
-                                "C2PA manifest in a BMFF uuid box: manifest "
-                                "format not supported yet");
-        pos += len;
-    }
-    return 0;
-}
-
 static const dk_c2pa_container containers[] = {
     {"jpeg", jpeg_sniff, jpeg_find, "c2pa.hash.data", data_hash_check},
-    {"bmff", bmff_sniff, bmff_find, "c2pa.hash.bmff.v2", NULL},
+    {"bmff", dk_c2pa_bmff_sniff, dk_c2pa_bmff_find, "c2pa.hash.bmff.v2",
+     dk_c2pa_bmff_hash_check},
 };
 
 static void hex(const uint8_t *b, size_t n, char *out)

@@ -202,6 +202,105 @@ START_TEST(test_hostile_input)
 }
 END_TEST
 
+/* A file built around a hand-written c2pa.hash.bmff.v2 whose hash is
+ * right for its ftyp and mdat: the exclusion /uuid is checked and intact; the
+ * same with a subset entry (which this reader cannot check) must leave
+ * the binding unverifiable, never intact. */
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static GByteArray *file_with(const uint8_t *excl, size_t excl_len)
+{
+    static const uint8_t ftyp[16] = {0,   0,   0,   16,  'f', 't', 'y', 'p',
+                                     'i', 's', 'o', 'm', 0,   0,   0,   0};
+    static const uint8_t mdat[13] = {0,   0,   0,   13,  'm', 'd', 'a',
+                                     't', 'h', 'e', 'l', 'l', 'o'};
+    GByteArray *cb = g_byte_array_new();
+    static const uint8_t head[] = {0xA3, 0x6A, 'e', 'x', 'c', 'l', 'u',
+                                   's',  'i',  'o', 'n', 's', 0x81};
+    static const uint8_t tail[] = {0x63, 'a', 'l', 'g', 0x66, 's',
+                                   'h',  'a', '2', '5', '6',  0x64,
+                                   'h',  'a', 's', 'h', 0x58, 0x20};
+    g_byte_array_append(cb, head, sizeof head);
+    g_byte_array_append(cb, excl, (guint)excl_len);
+    g_byte_array_append(cb, tail, sizeof tail);
+    guint hash_at = cb->len;
+    g_byte_array_set_size(cb, cb->len + 32);
+    memset(cb->data + hash_at, 0, 32);
+    uint8_t *store = NULL;
+    size_t store_len = 0;
+    dk_error err = {0};
+    /* pass 1: the store's size, hence mdat's offset */
+    ck_assert_msg(dk_c2pa_build_store(&info, signer, "c2pa.hash.bmff.v2",
+                                      cb->data, cb->len, &store, &store_len,
+                                      &err) == 0,
+                  "%s", err.message);
+    g_free(store);
+    uint64_t box = 8 + 16 + 4 + 9 + 8 + store_len;
+    uint8_t off[8];
+    put_be(off, sizeof ftyp + box, 8);
+    /* ftyp is not excluded here: it counts, at offset 0 */
+    static const uint8_t zero[8] = {0};
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(sum, zero, 8);
+    g_checksum_update(sum, ftyp, sizeof ftyp);
+    g_checksum_update(sum, off, 8);
+    g_checksum_update(sum, mdat, sizeof mdat);
+    gsize n = 32;
+    g_checksum_get_digest(sum, cb->data + hash_at, &n);
+    g_checksum_free(sum);
+    ck_assert(dk_c2pa_build_store(&info, signer, "c2pa.hash.bmff.v2", cb->data,
+                                  cb->len, &store, &store_len, &err) == 0);
+    g_byte_array_unref(cb);
+    static const uint8_t uuid[16] = {0xd8, 0xfe, 0xc3, 0xd6, 0x1b, 0x0e,
+                                     0x48, 0x3c, 0x92, 0x97, 0x58, 0x28,
+                                     0x87, 0x7e, 0xc4, 0x81};
+    uint8_t h[45] = {0};
+    put_be(h, box, 4);
+    memcpy(h + 4, "uuid", 4);
+    memcpy(h + 8, uuid, 16);
+    memcpy(h + 28, "manifest", 9);
+    GByteArray *f = g_byte_array_new();
+    g_byte_array_append(f, ftyp, sizeof ftyp);
+    g_byte_array_append(f, h, sizeof h);
+    g_byte_array_append(f, store, (guint)store_len);
+    g_byte_array_append(f, mdat, sizeof mdat);
+    g_free(store);
+    return f;
+}
+
+START_TEST(test_verify_unknown_exclusion)
+{
+    /* {"xpath": "/uuid"} */
+    static const uint8_t plain[] = {0xA1, 0x65, 'x', 'p', 'a', 't', 'h',
+                                    0x65, '/',  'u', 'u', 'i', 'd'};
+    /* {"xpath": "/uuid", "subset": [{"offset": 0, "length": 8}]} */
+    static const uint8_t subset[] = {
+        0xA2, 0x65, 'x', 'p',  'a',  't', 'h', 0x65, '/',  'u',  'u', 'i', 'd',
+        0x66, 's',  'u', 'b',  's',  'e', 't', 0x81, 0xA2, 0x66, 'o', 'f', 'f',
+        's',  'e',  't', 0x00, 0x66, 'l', 'e', 'n',  'g',  't',  'h', 0x08};
+    dk_c2pa_report r;
+    dk_error err = {0};
+    GByteArray *f = file_with(plain, sizeof plain);
+    ck_assert_int_eq(dk_c2pa_verify(f->data, f->len, NULL, &r, &err), 0);
+    ck_assert_msg(r.binding_ok && dk_c2pa_report_intact(&r), "%s",
+                  r.invalid ? r.invalid : r.binding_error);
+    dk_c2pa_report_clear(&r);
+    g_byte_array_unref(f);
+    f = file_with(subset, sizeof subset);
+    ck_assert_int_eq(dk_c2pa_verify(f->data, f->len, NULL, &r, &err), 0);
+    ck_assert(r.has_manifest && r.signature_ok && r.assertions_ok);
+    ck_assert_msg(!r.binding_ok && strstr(r.binding_error, "unverifiable"),
+                  "%s", r.binding_error ? r.binding_error : "binding ok");
+    ck_assert(!dk_c2pa_report_intact(&r));
+    dk_c2pa_report_clear(&r);
+    g_byte_array_unref(f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("c2pa-bmff");
@@ -212,6 +311,7 @@ int main(void)
     tcase_add_test(tc, test_tampered_sample_fails);
     tcase_add_test(tc, test_resign_replaces);
     tcase_add_test(tc, test_hostile_input);
+    tcase_add_test(tc, test_verify_unknown_exclusion);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
 }
