@@ -223,8 +223,24 @@ char *dk_test_sha256(const char *path)
 void dk_test_lsan_suppress(const char *dir, const char *rules)
 {
     char *supp = g_build_filename(dir, "lsan.supp", NULL);
-    dk_test_write(supp, rules, -1);
+    /* LeakSanitizer reads one suppressions file: the last one named. Keep
+     * the rules of a file already named (the project's, see
+     * cmake/Dokpim.cmake) in the new one, or they would stop applying. */
     const char *old = g_getenv("LSAN_OPTIONS");
+    const char *named = old ? strstr(old, "suppressions=") : NULL;
+    GString *all = g_string_new(NULL);
+    if (named) {
+        named += strlen("suppressions=");
+        char *path = g_strndup(named, strcspn(named, ":"));
+        char *text = NULL;
+        if (g_file_get_contents(path, &text, NULL, NULL))
+            g_string_append_printf(all, "%s\n", text);
+        g_free(text);
+        g_free(path);
+    }
+    g_string_append(all, rules);
+    dk_test_write(supp, all->str, -1);
+    g_string_free(all, TRUE);
     char *lsan = g_strdup_printf("%s%ssuppressions=%s:print_suppressions=0",
                                  old ? old : "", old ? ":" : "", supp);
     g_setenv("LSAN_OPTIONS", lsan, TRUE);
