@@ -33,6 +33,11 @@ packages=(
   # upload queue: SQLite, libcurl (HTTP, WebDAV, SFTP) and the real test servers
   libsqlite3-dev sqlite3 libcurl4-openssl-dev libssl-dev nginx-full
   libnginx-mod-http-dav-ext openssh-server
+  # forensics: decoding and scaling for fingerprints; the test corpus's
+  # speech (espeak-ng has an Indonesian voice) and sound; the benchmark's
+  # peers (fpcalc from Chromaprint, ffmpeg's signature filter)
+  libswresample-dev libswscale-dev libavfilter-dev espeak-ng sox
+  libchromaprint-tools
 )
 
 missing=()
