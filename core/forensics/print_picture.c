@@ -20,10 +20,10 @@
 /* Resamples the rectangle (x, y, w, h) of the grid, in grid units
  * (fractional), to out (PRINT_HASH_SIZE square), averaging 3 x 3 bilinear
  * samples per output pixel. */
-static void resample(const uint8_t *grey, int stride, double x, double y,
-                     double w, double h, float *out)
+static void resample_to(const uint8_t *grey, int stride, double x, double y,
+                        double w, double h, float *out, int n)
 {
-    const int n = PRINT_HASH_SIZE, sub = 3;
+    const int sub = 3;
     for (int j = 0; j < n; j++) {
         for (int i = 0; i < n; i++) {
             float sum = 0;
@@ -48,6 +48,27 @@ static void resample(const uint8_t *grey, int stride, double x, double y,
             out[j * n + i] = sum / (sub * sub);
         }
     }
+}
+
+static void resample(const uint8_t *grey, int stride, double x, double y,
+                     double w, double h, float *out)
+{
+    resample_to(grey, stride, x, y, w, h, out, PRINT_HASH_SIZE);
+}
+
+/* The rectangle stretched onto a whole grid, for border removal. */
+static void resample_grid(const uint8_t *grey, int stride, double x, double y,
+                          double w, double h, uint8_t *out)
+{
+    float *values = malloc(sizeof(float) * PRINT_GRID * PRINT_GRID);
+    if (!values) {
+        memset(out, 0, PRINT_GRID * PRINT_GRID);
+        return;
+    }
+    resample_to(grey, stride, x, y, w, h, values, PRINT_GRID);
+    for (int i = 0; i < PRINT_GRID * PRINT_GRID; i++)
+        out[i] = (uint8_t)lrintf(values[i]);
+    free(values);
 }
 
 static int compare_floats(const void *a, const void *b)
@@ -124,8 +145,15 @@ void print_picture_hash(const uint8_t *grey, int stride, double display_aspect,
         frame->centre = frame->whole;
         return;
     }
-    resample(grey, stride, area.x + (area.width - column) / 2, area.y, column,
-             area.height, image);
+    /* the column gets its own border removal, as a portrait crop of it
+     * would: dark rows at its top are border there, not in the whole */
+    uint8_t strip[PRINT_GRID * PRINT_GRID];
+    resample_grid(grey, stride, area.x + (area.width - column) / 2, area.y,
+                  column, area.height, strip);
+    print_area inner;
+    print_border_find(strip, PRINT_GRID, &inner);
+    resample(strip, PRINT_GRID, inner.x, inner.y, inner.width, inner.height,
+             image);
     frame->centre = dct_hash(image);
 }
 
