@@ -54,6 +54,17 @@ function(dk_add_check_test name)
   endif()
 endfunction()
 
+# dk_add_c2pa_test(<name> SOURCES <files...> [LIBS <targets...>] [TIMEOUT s]):
+# a Check suite on Content Credentials, with the fixture the C2PA suites
+# share (tests/c2pa/c2pa_fixture.h: the test CA, the reference reader).
+function(dk_add_c2pa_test name)
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  dk_add_check_test(${name} SOURCES ${T_SOURCES}
+    ${PROJECT_SOURCE_DIR}/tests/c2pa/c2pa_fixture.c
+    LIBS dokpim_c2pa ${T_LIBS} TIMEOUT ${T_TIMEOUT})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/c2pa)
+endfunction()
+
 # dk_add_upload_test(NAME SOURCES ... [STORAGE] [LIBS ...] [DEPENDS ...]
 #                    [TIMEOUT s]): a Check suite that drives `dokpim run` and
 # `dokpim queue work` against the servers tests/servers starts on

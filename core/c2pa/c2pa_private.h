@@ -131,6 +131,16 @@ int dk_c2pa_bmff_find(const uint8_t *data, size_t size, dk_c2pa_found *found,
 int dk_c2pa_bmff_hash_check(const uint8_t *data, size_t size,
                             const dk_c2pa_found *found, const uint8_t *cbor,
                             size_t len, dk_error *err);
+/* What every hard binding's check starts with (c2pa.hash.data,
+ * c2pa.hash.bmff.v2): decodes the assertion labelled label, refuses an
+ * algorithm other than SHA-256, or a member named unsupported_key (may be
+ * NULL; unsupported_what says what it is), as DK_ERR_UNSUPPORTED, and a
+ * hash that is not 32 bytes as DK_ERR_INVALID. On success *root is the
+ * decoded map (cbor_decref) and *hash its 32 bytes. */
+int dk_c2pa_binding_open(const uint8_t *cbor, size_t len, const char *label,
+                         const char *unsupported_key,
+                         const char *unsupported_what, cbor_item_t **root,
+                         const uint8_t **hash, dk_error *err);
 
 /* ISO BMFF: one top-level box. */
 typedef struct dk_bmff_box {

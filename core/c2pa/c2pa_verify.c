@@ -85,6 +85,39 @@ static int read_exclusions(const cbor_item_t *list, uint64_t size, range *out,
     return 0;
 }
 
+int dk_c2pa_binding_open(const uint8_t *cbor, size_t len, const char *label,
+                         const char *unsupported_key,
+                         const char *unsupported_what, cbor_item_t **root,
+                         const uint8_t **hash, dk_error *err)
+{
+    int rc = dk_cbor_decode(cbor, len, label, root, err);
+    if (rc < 0)
+        return rc;
+    char *alg = dk_cbor_strdup(dk_cbor_get(*root, "alg"));
+    cbor_item_t *h = dk_cbor_get(*root, "hash");
+    bool has_hash = h && cbor_isa_bytestring(h) &&
+                    cbor_bytestring_is_definite(h) &&
+                    cbor_bytestring_length(h) == 32;
+    if (alg && strcmp(alg, "sha256") != 0)
+        rc = dk_error_set(err, DK_ERR_UNSUPPORTED,
+                          "%s: algorithm %s not supported: binding "
+                          "unverifiable",
+                          label, alg);
+    else if (unsupported_key && dk_cbor_get(*root, unsupported_key))
+        rc = dk_error_set(err, DK_ERR_UNSUPPORTED,
+                          "%s: %s not supported: binding unverifiable", label,
+                          unsupported_what);
+    else if (!has_hash)
+        rc = dk_error_set(err, DK_ERR_INVALID, "%s: no sha256 hash", label);
+    g_free(alg);
+    if (rc < 0) {
+        cbor_decref(root);
+        return rc;
+    }
+    *hash = cbor_bytestring_handle(h);
+    return 0;
+}
+
 /* c2pa.hash.data: SHA-256 of the file minus the exclusions, which must
  * cover the store itself and nothing the signer did not exclude. */
 static int data_hash_check(const uint8_t *data, size_t size,
@@ -92,24 +125,14 @@ static int data_hash_check(const uint8_t *data, size_t size,
                            size_t len, dk_error *err)
 {
     cbor_item_t *root;
-    int rc = dk_cbor_decode(cbor, len, "c2pa.hash.data", &root, err);
+    const uint8_t *want;
+    int rc = dk_c2pa_binding_open(cbor, len, "c2pa.hash.data", NULL, NULL,
+                                  &root, &want, err);
     if (rc < 0)
         return rc;
     range ex[DK_MAX_EXCLUSIONS];
-    size_t n = 0, hlen = 0;
-    char *alg = dk_cbor_strdup(dk_cbor_get(root, "alg"));
-    cbor_item_t *h = dk_cbor_get(root, "hash");
-    if (h && cbor_isa_bytestring(h) && cbor_bytestring_is_definite(h))
-        hlen = cbor_bytestring_length(h);
-    if (alg && strcmp(alg, "sha256") != 0)
-        rc = dk_error_set(err, DK_ERR_UNSUPPORTED,
-                          "c2pa.hash.data: algorithm %s not supported", alg);
-    else if (hlen != 32)
-        rc =
-            dk_error_set(err, DK_ERR_INVALID, "c2pa.hash.data: no sha256 hash");
-    if (rc == 0)
-        rc =
-            read_exclusions(dk_cbor_get(root, "exclusions"), size, ex, &n, err);
+    size_t n = 0;
+    rc = read_exclusions(dk_cbor_get(root, "exclusions"), size, ex, &n, err);
     bool covered = false;
     for (size_t i = 0; rc == 0 && i < n; i++)
         covered |= ex[i].start <= found->offset &&
@@ -133,12 +156,11 @@ static int data_hash_check(const uint8_t *data, size_t size,
         EVP_DigestUpdate(md, data + pos, size - pos);
         EVP_DigestFinal_ex(md, got, &glen);
         EVP_MD_CTX_free(md);
-        if (memcmp(got, cbor_bytestring_handle(h), 32) != 0)
+        if (memcmp(got, want, 32) != 0)
             rc = dk_error_set(err, DK_ERR_INVALID,
                               "c2pa.hash.data: the file's bytes do not match "
                               "the signed hash");
     }
-    g_free(alg);
     cbor_decref(&root);
     return rc;
 }

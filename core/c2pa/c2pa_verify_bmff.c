@@ -200,37 +200,21 @@ int dk_c2pa_bmff_hash_check(const uint8_t *data, size_t size,
                             size_t len, dk_error *err)
 {
     cbor_item_t *root;
-    int rc = dk_cbor_decode(cbor, len, "c2pa.hash.bmff.v2", &root, err);
+    const uint8_t *want;
+    int rc = dk_c2pa_binding_open(cbor, len, "c2pa.hash.bmff.v2", "merkle",
+                                  "Merkle trees", &root, &want, err);
     if (rc < 0)
         return rc;
     exclusion ex[DK_MAX_BMFF_EXCLUSIONS];
-    size_t n = 0, hlen = 0;
-    char *alg = dk_cbor_strdup(dk_cbor_get(root, "alg"));
-    cbor_item_t *h = dk_cbor_get(root, "hash");
-    if (h && cbor_isa_bytestring(h) && cbor_bytestring_is_definite(h))
-        hlen = cbor_bytestring_length(h);
-    if (alg && strcmp(alg, "sha256") != 0)
-        rc = dk_error_set(err, DK_ERR_UNSUPPORTED,
-                          "c2pa.hash.bmff.v2: algorithm %s not supported: "
-                          "binding unverifiable",
-                          alg);
-    else if (dk_cbor_get(root, "merkle"))
-        rc = dk_error_set(err, DK_ERR_UNSUPPORTED,
-                          "c2pa.hash.bmff.v2: Merkle trees not supported: "
-                          "binding unverifiable");
-    else if (hlen != 32)
-        rc = dk_error_set(err, DK_ERR_INVALID,
-                          "c2pa.hash.bmff.v2: no sha256 hash");
-    if (rc == 0)
-        rc = read_exclusions(dk_cbor_get(root, "exclusions"), ex, &n, err);
+    size_t n = 0;
+    rc = read_exclusions(dk_cbor_get(root, "exclusions"), ex, &n, err);
     uint8_t got[32];
     if (rc == 0)
         rc = hash_file(data, size, found, ex, n, got, err);
-    if (rc == 0 && memcmp(got, cbor_bytestring_handle(h), 32) != 0)
+    if (rc == 0 && memcmp(got, want, 32) != 0)
         rc = dk_error_set(err, DK_ERR_INVALID,
                           "c2pa.hash.bmff.v2: the file's boxes do not match "
                           "the signed hash");
-    g_free(alg);
     cbor_decref(&root);
     return rc;
 }

@@ -177,6 +177,28 @@ int dk_mkdirs(const char *path, dk_error *err);
 int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
                      char hex[65], dk_error *err);
 
+/* One read of a file for every digest and copy wanted of it (hash.c):
+ * the disk, not the hashing, is what an import or an archive waits for.
+ * The digests are OpenSSL's, initialised by the caller and finished by it;
+ * each buffer also goes to every output. A failure says "cannot read
+ * NAME" or "cannot write NAME" (without the name when it is NULL: the
+ * caller adds it). */
+struct evp_md_ctx_st; /* OpenSSL's EVP_MD_CTX */
+typedef struct dk_read_pass {
+    int in;
+    const char *in_name;
+    struct evp_md_ctx_st *const *sums;
+    int n_sums;
+    const int *outs;
+    const char *const *out_names; /* may be NULL */
+    int n_outs;
+    /* the outputs are flushed before they are renamed: start the disk on
+     * each chunk as it is written */
+    bool start_flush;
+} dk_read_pass;
+/* Reads pass->in to its end; *size (may be NULL) gets the bytes read. */
+int dk_read_pass_run(const dk_read_pass *pass, guint64 *size, dk_error *err);
+
 /* 0 when path is a regular file the process may read (*st, which may be
  * NULL, gets its stat); otherwise a negative code and err says what it is
  * instead, without the path: "is a folder", "is a FIFO (named pipe), not a

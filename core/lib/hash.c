@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define COPY_CHUNK (1 << 20)
+#define PASS_CHUNK (1 << 20)
 
 static void hex_from_digest(EVP_MD_CTX *sum, char hex[65])
 {
@@ -42,13 +42,56 @@ static int write_all(int fd, const unsigned char *data, size_t size)
     return 0;
 }
 
+/* "cannot read NAME: why", or without the name when the caller adds it. */
+static int io_error(dk_error *err, const char *what, const char *name)
+{
+    if (name)
+        return dk_error_errno(err, DK_ERR_IO, what, name);
+    return dk_error_set(err, DK_ERR_IO, "%s: %s", what, g_strerror(errno));
+}
+
+int dk_read_pass_run(const dk_read_pass *pass, guint64 *size, dk_error *err)
+{
+    posix_fadvise(pass->in, 0, 0, POSIX_FADV_SEQUENTIAL);
+    unsigned char *buffer = g_malloc(PASS_CHUNK);
+    off_t total = 0;
+    int rc = 0;
+    while (rc == 0) {
+        ssize_t n = read(pass->in, buffer, PASS_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = io_error(err, "cannot read", pass->in_name);
+            break;
+        }
+        if (n == 0)
+            break;
+        for (int i = 0; i < pass->n_sums; i++)
+            EVP_DigestUpdate(pass->sums[i], buffer, (size_t)n);
+        for (int i = 0; i < pass->n_outs && rc == 0; i++) {
+            if (write_all(pass->outs[i], buffer, (size_t)n) != 0)
+                rc = io_error(err, "cannot write",
+                              pass->out_names ? pass->out_names[i] : NULL);
+            /* A copy flushed before it is renamed into place: start the
+             * disk on this chunk now, while the next one is read and
+             * hashed, so the flush at the end waits for the tail only. */
+            else if (pass->start_flush)
+                sync_file_range(pass->outs[i], total, n, SYNC_FILE_RANGE_WRITE);
+        }
+        total += n;
+    }
+    g_free(buffer);
+    if (size)
+        *size = (guint64)total;
+    return rc;
+}
+
 int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
                      char hex[65], dk_error *err)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return dk_error_errno(err, DK_ERR_IO, "cannot read", src);
-    posix_fadvise(in, 0, 0, POSIX_FADV_SEQUENTIAL);
     int out[4] = {-1, -1, -1, -1};
     int rc = 0;
     g_return_val_if_fail(ndst <= 4, DK_ERR_INTERNAL);
@@ -62,39 +105,22 @@ int dk_copy_and_hash(const char *src, const char *const *dsts, int ndst,
     EVP_MD_CTX *sum = hex ? EVP_MD_CTX_new() : NULL;
     if (sum)
         EVP_DigestInit_ex(sum, EVP_sha256(), NULL);
-    unsigned char *buffer = g_malloc(COPY_CHUNK);
-    off_t written = 0;
-    for (;;) {
-        ssize_t n = read(in, buffer, COPY_CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = dk_error_errno(err, DK_ERR_IO, "cannot read", src);
-            break;
-        }
-        if (n == 0)
-            break;
-        if (sum)
-            EVP_DigestUpdate(sum, buffer, (size_t)n);
-        for (int i = 0; i < ndst && rc == 0; i++) {
-            if (write_all(out[i], buffer, (size_t)n) != 0)
-                rc = dk_error_errno(err, DK_ERR_IO, "cannot write", dsts[i]);
-            /* Every copy is flushed before it is renamed into place: start
-             * the disk on this chunk now, while the next one is read and
-             * hashed, so the flush at the end waits for the tail only. */
-            else
-                sync_file_range(out[i], written, n, SYNC_FILE_RANGE_WRITE);
-        }
-        if (rc)
-            break;
-        written += n;
-    }
+    const dk_read_pass pass = {
+        .in = in,
+        .in_name = src,
+        .sums = &sum,
+        .n_sums = sum != NULL,
+        .outs = out,
+        .out_names = dsts,
+        .n_outs = ndst,
+        .start_flush = true,
+    };
+    rc = dk_read_pass_run(&pass, NULL, err);
     if (sum) {
         if (rc == 0)
             hex_from_digest(sum, hex);
         EVP_MD_CTX_free(sum);
     }
-    g_free(buffer);
 done:
     for (int i = 0; i < ndst; i++)
         if (out[i] >= 0 && close(out[i]) != 0 && rc == 0)

@@ -2,6 +2,7 @@
  * segments and nothing else), the JPEG XT segment layout, and the APP11
  * locator on hostile bytes. The reference reader judges the manifests in
  * plugins/sign.c2pa/tests. */
+#include "c2pa_fixture.h"
 #include "dk_test.h"
 
 #include <dokpim/c2pa.h>
@@ -26,20 +27,12 @@ static const dk_c2pa_info info = {
 static void setup(void)
 {
     dir = dk_test_tmpdir("c2pa");
-    char *ca = dk_test_source_path("tests/c2pa/make-test-ca.sh");
-    g_free(dk_test_sh_ok("sh '%s' '%s' 2>&1", ca, dir));
+    c2pa_fixture_keys(dir, "");
     g_free(dk_test_sh_ok("/usr/bin/convert -size 300x200 plasma:fractal "
                          "-quality 90 '%s/in.jpg' && exiftool -q "
                          "-overwrite_original -Artist=Test '%s/in.jpg'",
                          dir, dir));
-    g_free(ca);
-    char *key = g_build_filename(dir, "signing-key.pem", NULL);
-    char *chain = g_build_filename(dir, "signing-chain.pem", NULL);
-    dk_error err = {0};
-    if (dk_c2pa_signer_load(key, chain, &signer, &err) < 0)
-        dk_test_fail("signer: %s", err.message);
-    g_free(key);
-    g_free(chain);
+    signer = c2pa_fixture_signer(dir, "");
 }
 
 static void teardown(void)

@@ -3,6 +3,7 @@
  * signed clips validate with the test anchor and are only untrusted
  * without it, a flipped sample byte fails, and the packets ffprobe reads
  * are the original's. */
+#include "c2pa_fixture.h"
 #include "dk_test.h"
 
 #include <dokpim/c2pa.h>
@@ -30,25 +31,19 @@ static const dk_c2pa_info info = {
 
 static void setup(void)
 {
-    dir = dk_test_tmpdir("c2pa-bmff");
-    char *ca = dk_test_source_path("tests/c2pa/make-test-ca.sh");
-    g_free(dk_test_sh_ok("sh '%s' '%s' 2>&1", ca, dir));
-    g_free(ca);
+    dir = c2pa_fixture_dir("c2pa-bmff", "ffmpeg node");
+    c2pa_fixture_keys(dir, "");
     /* one second of video and sound; moov last (ffmpeg's default), moov
      * first (faststart), and a QuickTime MOV */
-    g_free(dk_test_sh_ok(
-        "cd '%s' && for o in 'a.mp4' '-movflags +faststart b.mp4' 'c.mov'; "
-        "do ffmpeg -v error -f lavfi -i testsrc=size=160x120:rate=10:"
-        "duration=1 -f lavfi -i sine=duration=1 -c:v libx264 -pix_fmt "
-        "yuv420p -c:a aac -shortest $o || exit 1; done",
-        dir));
-    char *key = g_build_filename(dir, "signing-key.pem", NULL);
-    char *chain = g_build_filename(dir, "signing-chain.pem", NULL);
-    dk_error err = {0};
-    if (dk_c2pa_signer_load(key, chain, &signer, &err) < 0)
-        dk_test_fail("signer: %s", err.message);
-    g_free(key);
-    g_free(chain);
+    static const char *const clips[][2] = {
+        {"a.mp4", ""}, {"b.mp4", "-movflags +faststart"}, {"c.mov", ""}};
+    for (size_t i = 0; i < G_N_ELEMENTS(clips); i++) {
+        char *options = g_strdup_printf(
+            "-c:v libx264 -pix_fmt yuv420p -c:a aac %s", clips[i][1]);
+        c2pa_fixture_clip(dir, clips[i][0], "160x120", 10, options);
+        g_free(options);
+    }
+    signer = c2pa_fixture_signer(dir, "");
 }
 
 static void teardown(void)
@@ -77,15 +72,7 @@ static void sign_ok(const char *in, const char *out)
  * the reference reader. */
 static char *verdicts(const char *files, bool trust)
 {
-    char *judge = dk_test_source_path("tests/c2pa/judge.sh");
-    char *out = dk_test_sh_ok(
-        "cd '%s' && sh '%s' %s %s | /usr/bin/python3 -c 'import json,sys\n"
-        "for l in sys.stdin:\n"
-        " o=json.loads(l); print(\" \".join([o[\"state\"]]+o.get(\"failures\","
-        "[])+([o[\"error\"]] if \"error\" in o else [])))'",
-        dir, judge, trust ? "--trust ca-cert.pem" : "", files);
-    g_free(judge);
-    return out;
+    return c2pa_fixture_verdicts(dir, files, trust ? "ca-cert.pem" : NULL);
 }
 
 /* What a player reads: every packet's timing, size and data hash

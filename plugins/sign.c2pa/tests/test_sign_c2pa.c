@@ -3,6 +3,7 @@
  * WebAssembly, tests/c2pa/judge.sh), exiftool and ImageMagick: every
  * signed output validates with the test office's anchor, is untrusted
  * (and nothing else) without it, and fails once tampered with. */
+#include "c2pa_fixture.h"
 #include "dk_test.h"
 
 #include <check.h>
@@ -11,45 +12,27 @@
 
 static char *dir;
 
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n";
-}
-
 static char *path_in(const char *name)
 {
     return g_build_filename(dir, name, NULL);
 }
 
-/* The shipped pipeline with its logo made absolute; key-dir=keys stays
- * as shipped: it is resolved from the config's folder (dir), not from
- * where dokpim runs. */
+/* The shipped pipeline; key-dir=keys stays as shipped: it is resolved
+ * from the config's folder (dir), not from where dokpim runs. */
 static void write_pipeline(const char *name, bool with_sign)
 {
-    char *shipped = dk_test_source_path("pipelines/event-photos-signed.conf");
-    char *assets = dk_test_source_path("assets");
-    g_free(dk_test_sh_ok(
-        "sed -e 's|^logo=../assets|logo=%s|' "
-        "%s '%s' > '%s/%s'",
-        assets,
-        with_sign ? "" : "-e 's|;web;sign$|;web|' -e '/^\\[sign\\]/,$d'",
-        shipped, dir, name));
-    g_free(shipped);
-    g_free(assets);
+    c2pa_fixture_pipeline(
+        dir, "event-photos-signed.conf", name, false,
+        with_sign ? NULL : "-e 's|;web;sign$|;web|' -e '/^\\[sign\\]/,$d'");
 }
 
 static void setup(void)
 {
-    ck_assert_msg(dk_test_have("exiftool") && dk_test_have("node"),
-                  "exiftool and node are needed (install-deps.sh)");
-    dir = dk_test_tmpdir("sign-c2pa");
-    dk_test_lsan_suppress(dir, "leak:libfontconfig.so\n");
-    char *ca = dk_test_source_path("tests/c2pa/make-test-ca.sh");
+    dir = c2pa_fixture_dir("sign-c2pa", "exiftool node");
+    c2pa_fixture_keys(dir, "keys");
     char *event = dk_test_source_path("assets/sample-event/event.ini");
-    g_free(dk_test_sh_ok("mkdir -p '%s/keys' '%s/photos' && sh '%s' "
-                         "'%s/keys' 2>&1 && cp '%s' '%s/event.ini'",
-                         dir, dir, ca, dir, event, dir));
+    g_free(dk_test_sh_ok("mkdir -p '%s/photos' && cp '%s' '%s/event.ini'", dir,
+                         event, dir));
     for (int i = 1; i <= 2; i++)
         g_free(dk_test_sh_ok(
             "/usr/bin/convert -size %dx%d plasma:fractal -quality 92 "
@@ -59,7 +42,6 @@ static void setup(void)
             1200 - 300 * i, 800, dir, i, i, dir, i));
     write_pipeline("signed.conf", true);
     write_pipeline("unsigned.conf", false);
-    g_free(ca);
     g_free(event);
 }
 
@@ -70,18 +52,7 @@ static void teardown(void)
 
 static void run(const char *conf, const char *library, const char *event)
 {
-    char *c = path_in(conf), *lib = path_in(library), *ev = path_in(event);
-    char *photos = path_in("photos");
-    const char *args[] = {"run", "-q", "--event", ev,  "-o",
-                          lib,   c,    photos,    NULL};
-    char *err = NULL;
-    int status = dk_test_dokpim(args, NULL, &err);
-    ck_assert_msg(status == 0, "dokpim run %s: %d\n%s", conf, status, err);
-    g_free(err);
-    g_free(c);
-    g_free(lib);
-    g_free(ev);
-    g_free(photos);
+    c2pa_fixture_run(dir, conf, library, event, "photos");
 }
 
 /* The published JPEGs of a library, sorted, relative to dir. */
@@ -98,22 +69,7 @@ static gchar **outputs(const char *library)
 /* The reference reader's verdict on one file. */
 static JsonObject *judge(const char *file, bool trust)
 {
-    char *judge_sh = dk_test_source_path("tests/c2pa/judge.sh");
-    char *cmd = g_strdup_printf("cd '%s' && sh '%s' %s '%s'", dir, judge_sh,
-                                trust ? "--trust keys/ca-cert.pem" : "", file);
-    char *out = NULL, *err = NULL;
-    int status = dk_test_sh(cmd, &out, &err);
-    JsonParser *p = json_parser_new();
-    ck_assert_msg(out && json_parser_load_from_data(p, out, -1, NULL),
-                  "judge %s (%d): %s %s", file, status, out, err);
-    JsonObject *o =
-        json_object_ref(json_node_get_object(json_parser_get_root(p)));
-    g_object_unref(p);
-    g_free(judge_sh);
-    g_free(cmd);
-    g_free(out);
-    g_free(err);
-    return o;
+    return c2pa_fixture_judge(dir, file, trust ? "keys/ca-cert.pem" : NULL);
 }
 
 /* The failure codes, joined by spaces ("" when none). */
@@ -407,15 +363,13 @@ END_TEST
  * segments, passes the reference reader too. */
 START_TEST(test_many_segments_reference)
 {
-    char *tool = g_build_filename(g_getenv("DOKPIM_BUILD_DIR"), "core", "c2pa",
-                                  "dk-c2pa-sign", NULL);
     g_free(dk_test_sh_ok(
         "cd '%s' && /usr/bin/python3 -c \"import json; print(json.dumps("
         "{'@context': 'https://schema.org', '@type': 'CreativeWork', "
-        "'name': 'big', 'text': 'x' * 150000}))\" > big.json && '%s' "
-        "photos/p1.jpg big.jpg keys/signing-key.pem keys/signing-chain.pem "
-        "$(sha256sum photos/p1.jpg | cut -c1-64) big.json",
-        dir, tool));
+        "'name': 'big', 'text': 'x' * 150000}))\" > big.json",
+        dir));
+    c2pa_fixture_sign_tool(dir, "photos/p1.jpg", "big.jpg", "keys",
+                           "$(sha256sum photos/p1.jpg | cut -c1-64) big.json");
     char *n = dk_test_sh_ok("cd '%s' && exiftool -v3 big.jpg | grep -c "
                             "'JPEG APP11'",
                             dir);
@@ -428,7 +382,6 @@ START_TEST(test_many_segments_reference)
         "big.jpg: %s [%s]", json_object_get_string_member(t, "state"), f);
     g_free(f);
     g_free(n);
-    g_free(tool);
     json_object_unref(t);
 }
 END_TEST

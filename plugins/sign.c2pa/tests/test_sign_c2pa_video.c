@@ -5,6 +5,7 @@
  * with the test anchor, only untrusted without it; a flipped sample byte
  * fails; ffmpeg decodes every signed clip and the stamped remux's packets
  * are those of the same pipeline run without signing. */
+#include "c2pa_fixture.h"
 #include "dk_test.h"
 
 #include <check.h>
@@ -12,52 +13,33 @@
 
 static char *dir;
 
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n";
-}
-
-/* The shipped pipeline with absolute assets, the test keys, a small
- * transcode; unsigned without its [sign] stage. */
+/* The shipped pipeline with the test keys and a small transcode;
+ * unsigned without its [sign] stage. */
 static void write_pipeline(const char *name, bool with_sign)
 {
-    char *shipped = dk_test_source_path("pipelines/event-videos-signed.conf");
-    char *assets = dk_test_source_path("assets");
-    g_free(dk_test_sh_ok(
-        "sed -e 's|^logo=../assets|logo=%s|' -e 's|^height=1080|height=240|' "
-        "-e 's|^key-dir=keys|key-dir=%s/keys|' %s '%s' > '%s/%s'",
-        assets, dir,
-        with_sign ? ""
-                  : "-e 's|;transcode;sign$|;transcode|' "
-                    "-e '/^\\[sign\\]/,$d'",
-        shipped, dir, name));
-    g_free(shipped);
-    g_free(assets);
+    c2pa_fixture_pipeline(dir, "event-videos-signed.conf", name, true,
+                          with_sign ? "-e 's|^height=1080|height=240|'"
+                                    : "-e 's|^height=1080|height=240|' "
+                                      "-e 's|;transcode;sign$|;transcode|' "
+                                      "-e '/^\\[sign\\]/,$d'");
 }
 
 static void setup(void)
 {
-    ck_assert_msg(dk_test_have("node") && dk_test_have("ffmpeg"),
-                  "node and ffmpeg are needed (install-deps.sh)");
-    dir = dk_test_tmpdir("sign-c2pa-video");
-    dk_test_lsan_suppress(dir, "leak:libfontconfig.so\n");
-    char *ca = dk_test_source_path("tests/c2pa/make-test-ca.sh");
+    dir = c2pa_fixture_dir("sign-c2pa-video", "node ffmpeg");
+    c2pa_fixture_keys(dir, "keys");
     char *event = dk_test_source_path("assets/sample-event/event.ini");
+    g_free(dk_test_sh_ok("mkdir -p '%s/clips' && cp '%s' '%s/event.ini'", dir,
+                         event, dir));
     /* an MP4 phone clip, and a camera MOV with PCM sound (stamped as MOV) */
-    g_free(dk_test_sh_ok(
-        "mkdir -p '%s/keys' '%s/clips' && sh '%s' '%s/keys' 2>&1 && cp '%s' "
-        "'%s/event.ini' && cd '%s/clips' && ffmpeg -v error -f lavfi -i "
-        "testsrc=size=320x240:rate=25:duration=1 -f lavfi -i sine=duration=1 "
-        "-c:v libx264 -pix_fmt yuv420p -c:a aac -shortest -metadata "
-        "creation_time=2025-03-14T10:01:00Z c1.mp4 && ffmpeg -v error -f "
-        "lavfi -i testsrc=size=320x240:rate=25:duration=1 -f lavfi -i "
-        "sine=duration=1 -c:v libx264 -pix_fmt yuv420p -c:a pcm_s16le "
-        "-shortest -metadata creation_time=2025-03-14T10:02:00Z c2.mov",
-        dir, dir, ca, dir, event, dir, dir));
+    c2pa_fixture_clip(dir, "clips/c1.mp4", "320x240", 25,
+                      "-c:v libx264 -pix_fmt yuv420p -c:a aac -metadata "
+                      "creation_time=2025-03-14T10:01:00Z");
+    c2pa_fixture_clip(dir, "clips/c2.mov", "320x240", 25,
+                      "-c:v libx264 -pix_fmt yuv420p -c:a pcm_s16le -metadata "
+                      "creation_time=2025-03-14T10:02:00Z");
     write_pipeline("signed.conf", true);
     write_pipeline("unsigned.conf", false);
-    g_free(ca);
     g_free(event);
 }
 
@@ -68,20 +50,7 @@ static void teardown(void)
 
 static void run(const char *conf, const char *library)
 {
-    char *c = g_build_filename(dir, conf, NULL);
-    char *lib = g_build_filename(dir, library, NULL);
-    char *ev = g_build_filename(dir, "event.ini", NULL);
-    char *clips = g_build_filename(dir, "clips", NULL);
-    const char *args[] = {"run", "-q", "--event", ev,  "-o",
-                          lib,   c,    clips,     NULL};
-    char *err = NULL;
-    int status = dk_test_dokpim(args, NULL, &err);
-    ck_assert_msg(status == 0, "dokpim run %s: %d\n%s", conf, status, err);
-    g_free(err);
-    g_free(c);
-    g_free(lib);
-    g_free(ev);
-    g_free(clips);
+    c2pa_fixture_run(dir, conf, library, "event.ini", "clips");
 }
 
 /* The files under library/derived matching a find -name pattern. */
@@ -95,15 +64,7 @@ static char *outputs(const char *library, const char *pattern)
 /* "STATE failure..." per file, one line each, from one reader run. */
 static char *verdicts(const char *files, bool trust)
 {
-    char *judge = dk_test_source_path("tests/c2pa/judge.sh");
-    char *out = dk_test_sh_ok(
-        "cd '%s' && sh '%s' %s %s | /usr/bin/python3 -c 'import json,sys\n"
-        "for l in sys.stdin:\n"
-        " o=json.loads(l); print(\" \".join([o[\"state\"]]+o.get(\"failures\","
-        "[])+([o[\"error\"]] if \"error\" in o else [])))'",
-        dir, judge, trust ? "--trust keys/ca-cert.pem" : "", files);
-    g_free(judge);
-    return out;
+    return c2pa_fixture_verdicts(dir, files, trust ? "keys/ca-cert.pem" : NULL);
 }
 
 /* n lines of the same text. */

@@ -3,6 +3,7 @@
  * intact and trusted with the office anchor, intact but untrusted
  * without, altered after a pixel flip or an exiftool edit, found in the
  * library by sha256 once the manifest is cut out, unknown otherwise. */
+#include "c2pa_fixture.h"
 #include "dk_test.h"
 
 #include <check.h>
@@ -12,46 +13,25 @@
 static char *dir;
 static char *web; /* the signed web copy, relative to dir */
 
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-    return "leak:libfontconfig.so\n";
-}
-
 static void setup(void)
 {
-    ck_assert_msg(dk_test_have("exiftool") && dk_test_have("node"),
-                  "exiftool and node are needed (install-deps.sh)");
-    dir = dk_test_tmpdir("verify");
-    dk_test_lsan_suppress(dir, "leak:libfontconfig.so\n");
-    char *ca = dk_test_source_path("tests/c2pa/make-test-ca.sh");
+    dir = c2pa_fixture_dir("verify", "exiftool node");
+    c2pa_fixture_keys(dir, "keys");
     char *event = dk_test_source_path("assets/sample-event/event.ini");
-    char *shipped = dk_test_source_path("pipelines/event-photos-signed.conf");
-    char *assets = dk_test_source_path("assets");
     g_free(dk_test_sh_ok(
-        "cd '%s' && mkdir -p keys photos && sh '%s' keys 2>&1 && "
-        "cp '%s' event.ini && /usr/bin/convert -size 900x600 plasma:fractal "
-        "-quality 92 photos/p1.jpg && exiftool -q -overwrite_original "
-        "'-DateTimeOriginal=2025:03:14 10:01:00' photos/p1.jpg && "
-        "sed -e 's|^logo=../assets|logo=%s|' -e 's|^key-dir=keys|key-dir=%s/"
-        "keys|' '%s' > signed.conf",
-        dir, ca, event, assets, dir, shipped));
-    char *cmd = g_strdup_printf("cd '%s' && DOKPIM_PLUGIN_DIR='%s' '%s' run -q "
-                                "--event event.ini -o lib signed.conf photos",
-                                dir, dk_test_plugin_dir(), dk_test_bin());
-    char *err = NULL;
-    int status = dk_test_sh(cmd, NULL, &err);
-    ck_assert_msg(status == 0, "dokpim run: %d\n%s", status, err);
+        "cd '%s' && mkdir -p photos && cp '%s' event.ini && /usr/bin/convert "
+        "-size 900x600 plasma:fractal -quality 92 photos/p1.jpg && exiftool "
+        "-q -overwrite_original '-DateTimeOriginal=2025:03:14 10:01:00' "
+        "photos/p1.jpg",
+        dir, event));
+    c2pa_fixture_pipeline(dir, "event-photos-signed.conf", "signed.conf", true,
+                          NULL);
+    c2pa_fixture_run(dir, "signed.conf", "lib", "event.ini", "photos");
     web = dk_test_sh_ok("cd '%s' && find lib/derived/web/web -name '*.jpg' | "
                         "tr -d '\\n'",
                         dir);
     ck_assert(*web);
-    g_free(err);
-    g_free(cmd);
-    g_free(ca);
     g_free(event);
-    g_free(shipped);
-    g_free(assets);
 }
 
 static void teardown(void)
@@ -60,37 +40,20 @@ static void teardown(void)
     dk_test_cleanup_dirs();
 }
 
-/* dokpim verify ARGS in dir: its exit status, stdout in *out. */
 static int verify(const char *args, char **out)
 {
-    char *cmd =
-        g_strdup_printf("cd '%s' && '%s' verify %s", dir, dk_test_bin(), args);
-    char *err = NULL;
-    int status = dk_test_sh(cmd, out, &err);
-    ck_assert_msg(!err || !strstr(err, "Sanitizer"), "%s", err);
-    g_free(err);
-    g_free(cmd);
-    return status;
+    return c2pa_fixture_verify(dir, args, out);
 }
 
 /* The reference reader's validation state ("Trusted", "Valid",
  * "Invalid") and failure codes. */
 static char *reference(const char *file, bool trust)
 {
-    char *judge = dk_test_source_path("tests/c2pa/judge.sh");
-    char *out = dk_test_sh_ok("cd '%s' && sh '%s' %s '%s'", dir, judge,
-                              trust ? "--trust keys/ca-cert.pem" : "", file);
-    JsonParser *p = json_parser_new();
-    ck_assert_msg(json_parser_load_from_data(p, out, -1, NULL), "%s", out);
-    JsonObject *o = json_node_get_object(json_parser_get_root(p));
-    GString *s = g_string_new(json_object_get_string_member(o, "state"));
-    JsonArray *f = json_object_get_array_member(o, "failures");
-    for (guint i = 0; i < json_array_get_length(f); i++)
-        g_string_append_printf(s, " %s", json_array_get_string_element(f, i));
-    g_object_unref(p);
-    g_free(out);
-    g_free(judge);
-    return g_string_free(s, FALSE);
+    char *quoted = g_shell_quote(file);
+    char *v =
+        c2pa_fixture_verdicts(dir, quoted, trust ? "keys/ca-cert.pem" : NULL);
+    g_free(quoted);
+    return v;
 }
 
 START_TEST(test_intact)
@@ -270,12 +233,9 @@ START_TEST(test_hostile)
     /* a chain that loops (leaf <- A <- B <- A): untrusted, one line; an
      * anchor inside the loop is trusted as given */
     char *loop = dk_test_source_path("tests/c2pa/make-loop-chain.sh");
-    char *tool = g_build_filename(g_getenv("DOKPIM_BUILD_DIR"), "core", "c2pa",
-                                  "dk-c2pa-sign", NULL);
-    g_free(dk_test_sh_ok("cd '%s' && mkdir loop && sh '%s' loop 2>&1 && '%s' "
-                         "photos/p1.jpg loop.jpg loop/signing-key.pem "
-                         "loop/signing-chain.pem %064d",
-                         dir, loop, tool, 0));
+    g_free(
+        dk_test_sh_ok("cd '%s' && mkdir loop && sh '%s' loop 2>&1", dir, loop));
+    c2pa_fixture_sign_tool(dir, "photos/p1.jpg", "loop.jpg", "loop", NULL);
     ck_assert_int_eq(verify("--trust keys/ca-cert.pem loop.jpg", &out), 1);
     ck_assert_msg(strstr(out, "intact, signer not trusted") &&
                       strstr(out, "does not chain to a trust anchor"),
@@ -284,7 +244,6 @@ START_TEST(test_hostile)
     ck_assert_int_eq(verify("--trust loop/B.pem loop.jpg", &out), 0);
     g_free(out);
     g_free(loop);
-    g_free(tool);
     char *args = g_strdup_printf("--trust no-such.pem '%s'", web);
     ck_assert_int_eq(verify(args, &out), 2);
     g_free(out);

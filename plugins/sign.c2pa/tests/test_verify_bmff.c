@@ -3,6 +3,7 @@
  * reference reader's (tests/c2pa/judge.sh) on the same file: intact and
  * trusted with the test anchor, intact but untrusted without, altered
  * after one flipped sample byte. */
+#include "c2pa_fixture.h"
 #include "dk_test.h"
 
 #include <check.h>
@@ -12,23 +13,14 @@ static char *dir;
 
 static void setup(void)
 {
-    ck_assert_msg(dk_test_have("ffmpeg") && dk_test_have("node"),
-                  "ffmpeg and node are needed (install-deps.sh)");
-    dir = dk_test_tmpdir("verify-bmff");
-    char *ca = dk_test_source_path("tests/c2pa/make-test-ca.sh");
-    char *tool = g_build_filename(g_getenv("DOKPIM_BUILD_DIR"), "core", "c2pa",
-                                  "dk-c2pa-sign", NULL);
+    dir = c2pa_fixture_dir("verify-bmff", "ffmpeg node");
+    c2pa_fixture_keys(dir, "keys");
     /* moov last (ffmpeg's default) in the MP4, first in the MOV */
-    g_free(dk_test_sh_ok(
-        "cd '%s' && mkdir keys && sh '%s' keys 2>&1 && "
-        "for o in 'a.mp4' '-movflags +faststart c.mov'; do ffmpeg -v error "
-        "-f lavfi -i testsrc=size=160x120:rate=10:duration=1 -f lavfi -i "
-        "sine=duration=1 -c:v libx264 -c:a aac -shortest $o || exit 1; done "
-        "&& for f in a.mp4 c.mov; do '%s' $f s$f keys/signing-key.pem "
-        "keys/signing-chain.pem || exit 1; done",
-        dir, ca, tool));
-    g_free(tool);
-    g_free(ca);
+    c2pa_fixture_clip(dir, "a.mp4", "160x120", 10, "-c:v libx264 -c:a aac");
+    c2pa_fixture_clip(dir, "c.mov", "160x120", 10,
+                      "-c:v libx264 -c:a aac -movflags +faststart");
+    c2pa_fixture_sign_tool(dir, "a.mp4", "sa.mp4", "keys", NULL);
+    c2pa_fixture_sign_tool(dir, "c.mov", "sc.mov", "keys", NULL);
 }
 
 static void teardown(void)
@@ -36,31 +28,15 @@ static void teardown(void)
     dk_test_cleanup_dirs();
 }
 
-/* dokpim verify ARGS in dir: its exit status, stdout in *out. */
 static int verify(const char *args, char **out)
 {
-    char *cmd =
-        g_strdup_printf("cd '%s' && '%s' verify %s", dir, dk_test_bin(), args);
-    char *err = NULL;
-    int status = dk_test_sh(cmd, out, &err);
-    ck_assert_msg(!err || !strstr(err, "Sanitizer"), "%s", err);
-    g_free(err);
-    g_free(cmd);
-    return status;
+    return c2pa_fixture_verify(dir, args, out);
 }
 
 /* The reference reader's state and failure codes, one line per file. */
 static char *reference(const char *files, bool trust)
 {
-    char *judge = dk_test_source_path("tests/c2pa/judge.sh");
-    char *out = dk_test_sh_ok(
-        "cd '%s' && sh '%s' %s %s | /usr/bin/python3 -c 'import json,sys\n"
-        "for l in sys.stdin:\n"
-        " o=json.loads(l); print(\" \".join([o[\"state\"]]+o.get(\"failures\","
-        "[])+([o[\"error\"]] if \"error\" in o else [])))'",
-        dir, judge, trust ? "--trust keys/ca-cert.pem" : "", files);
-    g_free(judge);
-    return out;
+    return c2pa_fixture_verdicts(dir, files, trust ? "keys/ca-cert.pem" : NULL);
 }
 
 START_TEST(test_intact)
