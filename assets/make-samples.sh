@@ -21,7 +21,7 @@ outdir="$1"
 im_convert="${IM_CONVERT:-/usr/bin/convert}"
 
 missing=()
-for tool in ffmpeg exiftool touch; do
+for tool in ffmpeg exiftool touch espeak-ng sox soxi; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ! "$im_convert" -version 2>/dev/null | grep -q ImageMagick; then
@@ -232,7 +232,47 @@ if ! exists "$final"; then
   publish "$tmp" "$final" "2025-03-14 10:41:09 +0800"
 fi
 
+# ---- speech -----------------------------------------------------------------
+#
+# The leader's remarks at the event, for the hoax walkthrough in the README
+# (`dokpim locate`): Indonesian speech from espeak-ng, sentence by sentence
+# with pauses between them, over a slowly panned plasma picture. The
+# sentence that matters is rendered word by word around "tidak", so
+# speech/words.txt can say exactly when that word is spoken.
+mkdir -p "$outdir/speech"
+final="$outdir/speech/SAMBUTAN_BUPATI.mp4"
+if ! exists "$final"; then
+  sp="$work/speech"
+  mkdir -p "$sp"
+  say() { espeak-ng -v id -s 150 -w "$sp/$1.wav" "$2"; }
+  say s1 "Selamat pagi bapak dan ibu sekalian, om swastiastu."
+  say s2 "Hari ini kita berkumpul untuk membahas penanganan sampah di seluruh Kabupaten Badung."
+  say w1 "Kami"
+  say w2 "tidak"
+  say w3 "akan menaikkan retribusi sampah tahun ini."
+  say s4 "Setiap desa akan mendapat tempat pengolahan sampah terpadu sebelum akhir tahun."
+  say s5 "Kami mengajak seluruh warga memilah sampah dari rumah masing-masing."
+  say s6 "Terima kasih, om shanti shanti shanti om."
+  sox -n -r 22050 -c 1 "$sp/p.wav" trim 0 0.7
+  sox -n -r 22050 -c 1 "$sp/w.wav" trim 0 0.12
+  sox "$sp/s1.wav" "$sp/p.wav" "$sp/s2.wav" "$sp/p.wav" "$sp/w1.wav" "$sp/w.wav" \
+    "$sp/w2.wav" "$sp/w.wav" "$sp/w3.wav" "$sp/p.wav" "$sp/s4.wav" "$sp/p.wav" \
+    "$sp/s5.wav" "$sp/p.wav" "$sp/s6.wav" "$sp/p.wav" "$sp/speech.wav"
+  len() { soxi -D "$sp/$1.wav"; }
+  t0=$(awk -v a="$(len s1)" -v b="$(len s2)" -v p="$(len p)" -v w="$(len w1)" \
+    -v g="$(len w)" 'BEGIN { printf "%.2f", a + p + b + p + w + g }')
+  t1=$(awk -v t="$t0" -v w="$(len w2)" 'BEGIN { printf "%.2f", t + w }')
+  "$im_convert" -seed 11 -size 1600x900 plasma:fractal "$sp/plasma.png"
+  ffmpeg -nostdin -v error -loop 1 -framerate 25 -i "$sp/plasma.png" -i "$sp/speech.wav" \
+    -vf "zoompan=z=1.25:x='(iw-iw/zoom)/2+90*sin(on/50)':y='(ih-ih/zoom)/2':d=1:s=1280x720:fps=25,format=yuv420p" \
+    "${x264[@]}" -g 50 -c:a aac -b:a 128k -ar 48000 -ac 2 -shortest "${bitexact[@]}" \
+    -metadata creation_time=2025-03-14T01:40:00.000000Z -movflags +faststart "$work/speech.mp4"
+  printf 'tidak %s %s\n' "$t0" "$t1" >"$work/words.txt"
+  mv -f "$work/words.txt" "$outdir/speech/words.txt"
+  publish "$work/speech.mp4" "$final" "2025-03-14 09:41:00 +0800"
+fi
+
 photos=$(find "$outdir/photos" -maxdepth 1 -type f | wc -l)
-videos=$(find "$outdir/videos" -maxdepth 1 -type f | wc -l)
+videos=$(find "$outdir/videos" "$outdir/speech" -maxdepth 1 -name '*.mp4' -o -maxdepth 1 -name '*.MP4' | wc -l)
 size=$(du -sh "$outdir/photos" "$outdir/videos" | awk '{print $1}' | paste -sd/)
 echo "make-samples: $outdir: $photos photos, $videos videos ($size) — $made made, $kept already there"

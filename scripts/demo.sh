@@ -19,7 +19,7 @@ event=$root/assets/sample-event/event.ini
 library=$root/dokpim-library/sample-event
 status=0
 "$dokpim" run pipelines/event-photos.conf --event "$event" -o "$library" samples/photos || status=$?
-"$dokpim" run pipelines/event-video.conf --event "$event" -o "$library" samples/videos || status=$?
+"$dokpim" run pipelines/event-video.conf --event "$event" -o "$library" samples/videos samples/speech/SAMBUTAN_BUPATI.mp4 || status=$?
 
 echo
 echo "Sample event processed. Outputs:"

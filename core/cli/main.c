@@ -22,6 +22,8 @@ static const struct {
     {"archive", cmd_archive, "write or validate a BagIt archive package"},
     {"verify", cmd_verify,
      "check a file's Content Credentials or library record"},
+    {"locate", cmd_locate,
+     "find where a circulating clip came from and how it was edited"},
 };
 
 static void usage(FILE *out)

@@ -19,6 +19,23 @@ const char *dk_finding_kind_name(dk_finding_kind kind)
     return "unknown";
 }
 
+const char *dk_finding_kind_key(dk_finding_kind kind)
+{
+    switch (kind) {
+    case DK_FINDING_CUT:
+        return "cut";
+    case DK_FINDING_INSERTED:
+        return "inserted";
+    case DK_FINDING_REORDERED:
+        return "reordered";
+    case DK_FINDING_AUDIO_REPLACED:
+        return "audio_replaced";
+    case DK_FINDING_SPEED:
+        return "speed";
+    }
+    return "unknown";
+}
+
 const char *dk_verdict_name(dk_verdict verdict)
 {
     switch (verdict) {

@@ -61,6 +61,7 @@ typedef struct print_pass {
     audio_side audio;
     video_side video;
     unsigned damaged; /* packets a decoder refused */
+    bool read_error;  /* av_read_frame failed before the end of file */
 } print_pass;
 
 static double seconds(int64_t ts, AVRational base)
@@ -249,8 +250,11 @@ static int read_packets(print_pass *pass, dk_error *err)
             ret = video_interrupted_error(pass->format, "printing", err);
             break;
         }
-        if (got < 0)
-            break; /* end of file, or a truncated one: print what we read */
+        if (got < 0) {
+            /* a truncated or damaged file: print what was read, and say so */
+            pass->read_error = got != AVERROR_EOF;
+            break;
+        }
         int s = packet->stream_index;
         if (s == pass->audio.index && pass->audio.codec &&
             !track(pass, &pass->audio.span, packet))
@@ -315,6 +319,8 @@ static int pass_result(print_pass *pass, dk_media_print *out, dk_error *err)
         pass->video.frames = NULL;
         out->has_video = true;
     }
+    out->damaged_packets = pass->damaged;
+    out->read_error = pass->read_error;
     double audio_end = pass->audio.start + audio_seconds;
     double video_end = out->has_video ? pass->video.span.last : 0;
     out->duration = fmax(audio_end, video_end);

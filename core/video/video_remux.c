@@ -7,6 +7,7 @@
  * front of the media data in a second pass over the file. */
 #include <glib/gstdio.h>
 #include <libavcodec/avcodec.h>
+#include <math.h>
 #include <string.h>
 
 #include <dokpim/progress.h>
@@ -24,6 +25,11 @@ typedef struct remux_state {
     int64_t shift;   /* subtracted from every timestamp, AV_TIME_BASE */
     int64_t in_size; /* bytes in the input file */
     int shown;       /* percent last reported */
+    /* a range copy (job->from / to) */
+    bool has_video;     /* a video stream is copied: start on its key frame */
+    bool range_started; /* the first packet is written */
+    bool past_range;    /* every stream is past job->to: stop reading */
+    double range_t0;    /* raw input time of the first packet, seconds */
 } remux_state;
 
 const char *video_remux_muxer_for(const char *output, const char *input)
@@ -324,8 +330,71 @@ static void remux_report_progress(remux_state *s)
     dk_progress(s->job->item, percent / 100.0, "copying packets");
 }
 
+static double remux_packet_seconds(const remux_state *s, const AVPacket *p)
+{
+    int64_t ts = p->dts != AV_NOPTS_VALUE ? p->dts : p->pts;
+    if (ts == AV_NOPTS_VALUE)
+        return NAN;
+    return ts * av_q2d(s->in->streams[p->stream_index]->time_base);
+}
+
+/* With a range: the first packet after the seek (the key frame at or
+ * before `from`, as demuxers interleave) sets time 0; audio that comes
+ * before it is dropped so no stream starts negative; the copy ends once
+ * every stream is past `to` (interleaving keeps that within a second or
+ * two of the last packet wanted). */
+static bool remux_outside_range(remux_state *s, const AVPacket *packet)
+{
+    if (s->job->from <= 0 && s->job->to <= 0)
+        return false;
+    double t = remux_packet_seconds(s, packet);
+    if (isnan(t))
+        return true;
+    double origin = s->in->start_time != AV_NOPTS_VALUE && s->in->start_time > 0
+                        ? (double)s->in->start_time / AV_TIME_BASE
+                        : 0;
+    if (!s->range_started) {
+        const AVStream *st = s->in->streams[packet->stream_index];
+        bool video = st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+        if (s->has_video && (!video || !(packet->flags & AV_PKT_FLAG_KEY)))
+            return true;
+        s->range_started = true;
+        s->range_t0 = t;
+        s->report->started = t - origin;
+        s->shift = (int64_t)(t * AV_TIME_BASE);
+    }
+    if (t < s->range_t0)
+        return true;
+    if (s->job->to > 0 && t - origin > s->job->to) {
+        s->past_range = t - origin > s->job->to + 5.0;
+        return true;
+    }
+    return false;
+}
+
+static int remux_seek(remux_state *s, dk_error *err)
+{
+    for (unsigned i = 0; i < s->in->nb_streams; i++)
+        s->has_video |=
+            s->map[i] >= 0 &&
+            s->in->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
+    if (s->job->from <= 0)
+        return 0;
+    int64_t at = (int64_t)(s->job->from * AV_TIME_BASE);
+    if (s->in->start_time != AV_NOPTS_VALUE && s->in->start_time > 0)
+        at += s->in->start_time;
+    int ret = av_seek_frame(s->in, -1, at, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0)
+        return dk_error_set(err, DK_ERR_INVALID, "cannot seek to %.2f s: %s",
+                            s->job->from, av_err2str(ret));
+    return 0;
+}
+
 static int remux_copy_packets(remux_state *s, dk_error *err)
 {
+    int seek = remux_seek(s, err);
+    if (seek < 0)
+        return seek;
     AVPacket *packet = av_packet_alloc();
     if (!packet)
         return dk_error_set(err, DK_ERR_NOMEM, "out of memory");
@@ -352,8 +421,11 @@ static int remux_copy_packets(remux_state *s, dk_error *err)
             av_packet_unref(packet);
             break;
         }
-        if (s->map[packet->stream_index] < 0) {
+        if (s->map[packet->stream_index] < 0 ||
+            remux_outside_range(s, packet)) {
             av_packet_unref(packet);
+            if (s->past_range)
+                break;
             continue;
         }
         ret = remux_write_packet(s, packet, err);

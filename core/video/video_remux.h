@@ -23,12 +23,17 @@ typedef struct video_remux_job {
     const char *fallback_creation_time;
     double open_timeout; /* seconds for opening and probing the input */
     const dk_item *item; /* whose progress is reported; NULL: none */
+    /* Only this stretch, in seconds of the input (to <= 0: to the end).
+     * Packets are still copied unchanged, so the copy starts at the key
+     * frame at or before `from`, and the output's time 0 is that frame. */
+    double from, to;
 } video_remux_job;
 
 typedef struct video_remux_report {
     GString *dropped; /* "stream 2 (data, bin_data); ..." or empty */
     bool truncated;   /* the input was a cut recording; copied to the cut */
     int64_t packets;  /* packets written */
+    double started;   /* input time of the first packet written, seconds */
 } video_remux_report;
 
 /* Copies every packet of job->input into job->output unchanged, with the

@@ -70,6 +70,10 @@ typedef struct dk_media_print {
     bool has_video;
     dk_audio_print audio;
     dk_picture_print picture;
+    /* What the decode skipped: a print of a damaged file still locates,
+     * and the caller says what was lost (not stored in print files). */
+    unsigned damaged_packets; /* packets a decoder refused */
+    bool read_error;          /* reading stopped before the end (a cut file) */
 } dk_media_print;
 
 /* How a file is printed. Originals are indexed from their key frames only
@@ -205,7 +209,39 @@ DK_API int dk_align(const dk_media_print *clip, const dk_media_print *orig,
                     dk_alignment *out, dk_error *err);
 DK_API void dk_alignment_clear(dk_alignment *al);
 
+/* ---- locate: a clip against one or more libraries ---- */
+
+/* One original the clip came from (verdict faithful or edited). */
+typedef struct dk_locate_match {
+    char sha256[65];
+    size_t index; /* which of the indexes given holds it */
+    double votes; /* the index's evidence, before alignment */
+    dk_alignment alignment;
+} dk_locate_match;
+
+typedef struct dk_locate_result {
+    dk_media_print clip; /* the clip's prints (at speed 1) */
+    size_t n_matches;
+    dk_locate_match *matches; /* best first; none: not in the archive */
+    size_t n_warnings;
+    char **warnings; /* one line each: "no audio: located by picture only" */
+    double seconds_print, seconds_lookup, seconds_align;
+} dk_locate_result;
+
+/* Prints the clip, asks every index for candidates (trying other speeds
+ * when none is convincing at 1.0), aligns the best few with their
+ * originals (re-printing the clip at the speed an alignment reports) and
+ * keeps the ones that are not unrelated, best first, at most max_matches.
+ * Errors are the clip's (unreadable, too short) or an index's. */
+DK_API int dk_locate(const char *clip_path, dk_print_index *const *indexes,
+                     size_t n_indexes, size_t max_matches,
+                     dk_locate_result *out, dk_error *err);
+DK_API void dk_locate_result_clear(dk_locate_result *result);
+
+/* As people read them ("re-ordered", "audio replaced"). */
 DK_API const char *dk_finding_kind_name(dk_finding_kind kind);
+/* As --json carries them ("reordered", "audio_replaced"). */
+DK_API const char *dk_finding_kind_key(dk_finding_kind kind);
 DK_API const char *dk_verdict_name(dk_verdict verdict);
 
 #ifdef __cplusplus
