@@ -20,7 +20,8 @@ void dk_sha256_from_raw(const uint8_t raw[32], char hex[65]);
 
 /* LIBRARY/prints/<aa>/<sha256>.dkfp (g_free), NULL and DK_ERR_INVALID
  * when sha256 is not 64 lower-case hex digits. */
-char *dk_print_path(const char *library, const char *sha256, dk_error *err);
+DK_PRIVATE_API char *dk_print_path(const char *library, const char *sha256,
+                                   dk_error *err);
 
 /* The bytes of a print file (malloc'd into *out), DK_ERR_INVALID for a
  * print that could not be read back (non-finite times, flags other than

@@ -3,11 +3,13 @@
  * (random sub-fingerprints with a tenth of the bits flipped, as a
  * re-encode does) and on real speech. */
 #include "dk_test.h"
+#include "index_private.h"
 #include "print_file_private.h"
 
 #include <dokpim/forensics.h>
 
 #include <check.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,16 +59,6 @@ static void make_original(uint64_t seed, double seconds, dk_media_print *p)
         f->aspect = 16.0f / 9.0f;
         f->flat = i % 17 == 5;
     }
-}
-
-static void print_copy(const dk_media_print *from, dk_media_print *to)
-{
-    *to = *from;
-    to->audio.bits = g_memdup2(from->audio.bits, from->audio.count * 4 + 1);
-    to->audio.quiet = g_memdup2(from->audio.quiet, from->audio.count + 1);
-    to->picture.frames =
-        g_memdup2(from->picture.frames,
-                  (from->picture.count + 1) * sizeof(dk_picture_frame));
 }
 
 static void assert_same_print(const dk_media_print *a, const dk_media_print *b)
@@ -324,6 +316,488 @@ START_TEST(test_print_damaged_file)
 }
 END_TEST
 
+/* ---- the index, on synthetic prints ---- */
+
+/* Clip frame k = original frame from + round(k * step), each bit flipped
+ * with probability ber (a re-encode), quiet flags kept; audio only. */
+static void make_clip(const dk_media_print *orig, size_t from, size_t frames,
+                      double step, double ber, uint64_t seed,
+                      dk_media_print *clip)
+{
+    memset(clip, 0, sizeof *clip);
+    uint64_t s = seed;
+    clip->has_audio = true;
+    clip->audio.hop = 0.016;
+    clip->audio.count = frames;
+    clip->audio.bits = malloc(frames * 4);
+    clip->audio.quiet = malloc(frames);
+    for (size_t k = 0; k < frames; k++) {
+        size_t j = from + (size_t)llround((double)k * step);
+        ck_assert_uint_lt(j, orig->audio.count);
+        uint32_t bits = orig->audio.bits[j];
+        for (int b = 0; b < 32; b++)
+            if (rng_unit(&s) < ber)
+                bits ^= 1u << b;
+        clip->audio.bits[k] = bits;
+        clip->audio.quiet[k] = orig->audio.quiet[j];
+    }
+    clip->duration = frames * clip->audio.hop;
+}
+
+/* A library of n originals of `seconds` each, saved; shas[i] names the
+ * one made from seed i. */
+static char *make_library(const char *tag, unsigned n, double seconds,
+                          char (*shas)[65], dk_media_print *prints)
+{
+    char *lib = dk_test_tmpdir(tag);
+    for (unsigned i = 0; i < n; i++) {
+        fake_sha(100 + i, shas[i]);
+        make_original(100 + i, seconds, &prints[i]);
+        dk_error err = {0};
+        ck_assert_msg(dk_print_save(lib, shas[i], &prints[i], &err) == 0, "%s",
+                      err.message);
+    }
+    return lib;
+}
+
+static void add_all(const char *lib, char (*shas)[65], unsigned from,
+                    unsigned to)
+{
+    const char *list[64];
+    for (unsigned i = from; i < to; i++)
+        list[i - from] = shas[i];
+    dk_error err = {0};
+    ck_assert_msg(dk_print_index_add(lib, list, to - from, &err) == 0, "%s",
+                  err.message);
+}
+
+static dk_print_index *open_index(const char *lib)
+{
+    dk_print_index *ix;
+    dk_error err = {0};
+    ck_assert_msg(dk_print_index_open(lib, &ix, &err) == 0, "%s", err.message);
+    return ix;
+}
+
+/* Candidates of clip; asserts the best is want at offset (+-tol) and
+ * returns how many there were. */
+static size_t expect_best(dk_print_index *ix, const dk_media_print *clip,
+                          double speed, const char *want, double offset,
+                          double tol)
+{
+    dk_print_candidate *c;
+    size_t n;
+    dk_error err = {0};
+    ck_assert_msg(dk_print_index_candidates(ix, clip, speed, &c, &n, &err) == 0,
+                  "%s", err.message);
+    ck_assert_msg(n >= 1, "no candidate for %.12s", want);
+    fprintf(stderr,
+            "best %.8s offset %.3f (want %.3f) audio %u picture %u; %zu "
+            "candidates, next audio %u picture %u\n",
+            c[0].sha256, c[0].offset, offset, c[0].audio_hits,
+            c[0].picture_hits, n, n > 1 ? c[1].audio_hits : 0,
+            n > 1 ? c[1].picture_hits : 0);
+    ck_assert_str_eq(c[0].sha256, want);
+    ck_assert_msg(fabs(c[0].offset - offset) <= tol,
+                  "offset %.3f, want %.3f +- %.3f (audio %u picture %u)",
+                  c[0].offset, offset, tol, c[0].audio_hits, c[0].picture_hits);
+    for (size_t i = 1; i < n; i++)
+        ck_assert_str_ne(c[i].sha256, want); /* one entry per original */
+    free(c);
+    return n;
+}
+
+static size_t count_candidates(dk_print_index *ix, const dk_media_print *clip,
+                               double speed)
+{
+    dk_print_candidate *c;
+    size_t n;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_print_index_candidates(ix, clip, speed, &c, &n, &err),
+                     0);
+    free(c);
+    return n;
+}
+
+static int count_segments(const char *lib)
+{
+    char *dir = g_build_filename(lib, "prints", "index", NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    int n = 0;
+    const char *name;
+    uint64_t g;
+    while (d && (name = g_dir_read_name(d)))
+        n += index_segment_name(name, &g);
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+    return n;
+}
+
+#define N_ORIG 5
+START_TEST(test_index_find)
+{
+    char shas[N_ORIG][65];
+    dk_media_print orig[N_ORIG];
+    char *lib = make_library("index-find", N_ORIG, 600, shas, orig);
+    /* a library with no prints yet is an empty index */
+    dk_print_index *ix = open_index(lib);
+    size_t items;
+    uint64_t entries, bytes;
+    dk_print_index_stats(ix, &items, &entries, &bytes);
+    ck_assert_uint_eq(items, 0);
+    dk_print_index_close(ix);
+
+    add_all(lib, shas, 0, N_ORIG);
+    ix = open_index(lib);
+    dk_print_index_stats(ix, &items, &entries, &bytes);
+    ck_assert_uint_eq(items, N_ORIG);
+    /* every 2nd non-quiet frame, 8 chunk keys per non-flat key frame */
+    ck_assert(entries > N_ORIG * 37500 * 0.9 / 2 * 0.97 &&
+              entries < N_ORIG * (37500 * 0.9 / 2 * 1.03 + 300 * 8));
+    dk_media_print clip;
+    for (unsigned i = 0; i < N_ORIG; i++) {
+        size_t from = 1000 + 5000 * i + 7 * i;
+        make_clip(&orig[i], from, 3750, 1.0, 0.10, 9 + i, &clip);
+        expect_best(ix, &clip, 1.0, shas[i], from * 0.016, 0.032);
+        dk_media_print_clear(&clip);
+    }
+    /* a short one: 5 s */
+    make_clip(&orig[3], 20001, 312, 1.0, 0.10, 77, &clip);
+    expect_best(ix, &clip, 1.0, shas[3], 20001 * 0.016, 0.032);
+    dk_media_print_clear(&clip);
+
+    /* a clip of nothing in the archive */
+    dk_media_print other;
+    make_original(999, 120, &other);
+    make_clip(&other, 100, 3750, 1.0, 0.10, 5, &clip);
+    ck_assert_uint_eq(count_candidates(ix, &clip, 1.0), 0);
+    dk_media_print_clear(&clip);
+    dk_media_print_clear(&other);
+    dk_print_index_close(ix);
+    for (unsigned i = 0; i < N_ORIG; i++)
+        dk_media_print_clear(&orig[i]);
+}
+END_TEST
+
+/* Clip frame k from original frame from + 1.1 k: a sped-up clip. */
+START_TEST(test_index_speed)
+{
+    char shas[3][65];
+    dk_media_print orig[3];
+    char *lib = make_library("index-speed", 3, 300, shas, orig);
+    add_all(lib, shas, 0, 3);
+    dk_print_index *ix = open_index(lib);
+    dk_media_print clip;
+    make_clip(&orig[1], 4321, 2500, 1.1, 0.08, 3, &clip);
+    expect_best(ix, &clip, 1.1, shas[1], 4321 * 0.016, 0.032);
+    /* at the wrong speed the votes do not line up */
+    dk_print_candidate *c;
+    size_t n;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_print_index_candidates(ix, &clip, 1.0, &c, &n, &err),
+                     0);
+    ck_assert(n == 0 || c[0].audio_hits < 40);
+    free(c);
+    ck_assert_int_eq(dk_print_index_candidates(ix, &clip, 0, &c, &n, &err),
+                     DK_ERR_INVALID);
+    ck_assert_int_eq(dk_print_index_candidates(ix, &clip, NAN, &c, &n, &err),
+                     DK_ERR_INVALID);
+    dk_media_print_clear(&clip);
+    dk_print_index_close(ix);
+    for (unsigned i = 0; i < 3; i++)
+        dk_media_print_clear(&orig[i]);
+}
+END_TEST
+
+/* Picture only (audio replaced by silence or music): the key frames
+ * near clip frames, a few bits off, at 10 clip frames a second. */
+START_TEST(test_index_picture)
+{
+    char shas[3][65];
+    dk_media_print orig[3];
+    char *lib = make_library("index-pict", 3, 300, shas, orig);
+    add_all(lib, shas, 0, 3);
+    dk_print_index *ix = open_index(lib);
+    uint64_t s = 42;
+    double offset = 61.3;
+    dk_media_print clip = {.has_video = true, .duration = 30};
+    clip.picture.count = 300;
+    clip.picture.frames = calloc(300, sizeof(dk_picture_frame));
+    for (size_t k = 0; k < 300; k++) {
+        dk_picture_frame *f = &clip.picture.frames[k];
+        f->time = k * 0.1;
+        f->aspect = 16.0f / 9.0f;
+        f->whole = rng_next(&s);
+        double t = offset + f->time;
+        size_t key = (size_t)llround(t / 2);
+        if (fabs(t - 2.0 * key) < 0.15 && !orig[2].picture.frames[key].flat) {
+            f->whole = orig[2].picture.frames[key].whole;
+            for (int b = 0; b < 3; b++)
+                f->whole ^= 1ULL << (rng_next(&s) % 64);
+        }
+    }
+    expect_best(ix, &clip, 1.0, shas[2], offset, 0.3);
+    /* a portrait crop matches the originals' centre column */
+    for (size_t k = 0; k < 300; k++) {
+        dk_picture_frame *f = &clip.picture.frames[k];
+        f->aspect = 9.0f / 16.0f;
+        double t = offset + f->time;
+        size_t key = (size_t)llround(t / 2);
+        f->whole = fabs(t - 2.0 * key) < 0.15
+                       ? orig[2].picture.frames[key].centre ^ 1
+                       : rng_next(&s);
+    }
+    expect_best(ix, &clip, 1.0, shas[2], offset, 0.3);
+    /* random pictures: nothing */
+    for (size_t k = 0; k < 300; k++)
+        clip.picture.frames[k].whole = rng_next(&s);
+    ck_assert_uint_eq(count_candidates(ix, &clip, 1.0), 0);
+    dk_media_print_clear(&clip);
+    dk_print_index_close(ix);
+    for (unsigned i = 0; i < 3; i++)
+        dk_media_print_clear(&orig[i]);
+}
+END_TEST
+
+START_TEST(test_index_add_twice_and_merge)
+{
+    enum { N = 12 };
+    char shas[N][65];
+    dk_media_print orig[N];
+    char *lib = make_library("index-merge", N, 120, shas, orig);
+    add_all(lib, shas, 0, 2);
+    ck_assert_int_eq(count_segments(lib), 1);
+    dk_print_index *ix = open_index(lib);
+    uint64_t e1, b1, e2, b2;
+    size_t i1, i2;
+    dk_print_index_stats(ix, &i1, &e1, &b1);
+    dk_print_index_close(ix);
+    /* again, and again within one call: nothing changes */
+    add_all(lib, shas, 0, 2);
+    add_all(lib, shas, 1, 2);
+    const char *twice[] = {shas[0], shas[0]};
+    dk_error err = {0};
+    ck_assert_int_eq(dk_print_index_add(lib, twice, 2, &err), 0);
+    ck_assert_int_eq(count_segments(lib), 1);
+    ix = open_index(lib);
+    dk_print_index_stats(ix, &i2, &e2, &b2);
+    ck_assert(i1 == i2 && e1 == e2 && b1 == b2);
+    dk_print_index_close(ix);
+    /* a bad name or a missing print adds nothing */
+    const char *bad[] = {shas[2], "nope"};
+    ck_assert_int_eq(dk_print_index_add(lib, bad, 2, &err), DK_ERR_INVALID);
+    char missing[65];
+    fake_sha(5000, missing);
+    const char *gone[] = {shas[2], missing};
+    ck_assert_int_eq(dk_print_index_add(lib, gone, 2, &err), DK_ERR_NOT_FOUND);
+    ck_assert_int_eq(count_segments(lib), 1);
+
+    /* one at a time: the 9th segment triggers a merge into one */
+    int most = 0;
+    for (unsigned i = 2; i < N; i++) {
+        add_all(lib, shas, i, i + 1);
+        int segments = count_segments(lib);
+        ck_assert_int_le(segments, INDEX_MAX_SEGMENTS);
+        if (segments > most)
+            most = segments;
+    }
+    ck_assert_int_eq(most, INDEX_MAX_SEGMENTS);
+    ck_assert_int_eq(count_segments(lib), N - 2 - INDEX_MAX_SEGMENTS + 1);
+    ix = open_index(lib);
+    dk_print_index_stats(ix, &i2, &e2, &b2);
+    ck_assert_uint_eq(i2, N);
+    dk_media_print clip;
+    for (unsigned i = 0; i < N; i++) {
+        make_clip(&orig[i], 500 + 31 * i, 1875, 1.0, 0.10, i, &clip);
+        expect_best(ix, &clip, 1.0, shas[i], (500 + 31 * i) * 0.016, 0.032);
+        dk_media_print_clear(&clip);
+    }
+    dk_print_index_close(ix);
+    for (unsigned i = 0; i < N; i++)
+        dk_media_print_clear(&orig[i]);
+}
+END_TEST
+
+/* A merge interrupted before it removed the old segments leaves two
+ * copies: the newest wins, each item counts once. */
+START_TEST(test_index_duplicates)
+{
+    char shas[3][65];
+    dk_media_print orig[3];
+    char *lib = make_library("index-dup", 3, 120, shas, orig);
+    add_all(lib, shas, 0, 3);
+    char *dir = g_build_filename(lib, "prints", "index", NULL);
+    char *from = g_build_filename(dir, "seg-0000000001.dkix", NULL);
+    char *to = g_build_filename(dir, "seg-0000000007.dkix", NULL);
+    g_free(dk_test_sh_ok("cp '%s' '%s'", from, to));
+    dk_print_index *ix = open_index(lib);
+    size_t items;
+    dk_print_index_stats(ix, &items, NULL, NULL);
+    ck_assert_uint_eq(items, 3);
+    dk_media_print clip;
+    make_clip(&orig[1], 900, 1875, 1.0, 0.10, 1, &clip);
+    expect_best(ix, &clip, 1.0, shas[1], 900 * 0.016, 0.032);
+    dk_media_print_clear(&clip);
+    dk_print_index_close(ix);
+    g_free(dir);
+    g_free(from);
+    g_free(to);
+    for (unsigned i = 0; i < 3; i++)
+        dk_media_print_clear(&orig[i]);
+}
+END_TEST
+
+static void collect_warning(void *data, const char *message)
+{
+    g_ptr_array_add(data, g_strdup(message));
+}
+
+START_TEST(test_index_rebuild)
+{
+    enum { N = 4 };
+    char shas[N][65];
+    dk_media_print orig[N];
+    char *lib = make_library("index-rebuild", N, 120, shas, orig);
+    add_all(lib, shas, 0, 2);
+    char *dir = g_build_filename(lib, "prints", "index", NULL);
+    g_free(dk_test_sh_ok("rm -rf '%s'", dir));
+    /* damage one print, delete another: the rebuild skips and says so */
+    char *path = dk_print_path(lib, shas[3], NULL);
+    gsize len;
+    char *bytes = dk_test_read(path, &len);
+    bytes[100] ^= 1;
+    dk_test_write(path, bytes, (gssize)len);
+    g_free(bytes);
+    GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
+    dk_error err = {0};
+    ck_assert_int_eq(
+        dk_print_index_rebuild(lib, collect_warning, warnings, &err), 0);
+    ck_assert_uint_eq(warnings->len, 1);
+    ck_assert_ptr_nonnull(strstr(warnings->pdata[0], path));
+    ck_assert_ptr_nonnull(strstr(warnings->pdata[0], "checksum mismatch"));
+    ck_assert_int_eq(count_segments(lib), 1);
+    dk_print_index *ix = open_index(lib);
+    size_t items;
+    dk_print_index_stats(ix, &items, NULL, NULL);
+    ck_assert_uint_eq(items, 3);
+    dk_media_print clip;
+    for (unsigned i = 0; i < 3; i++) {
+        make_clip(&orig[i], 2000, 1875, 1.0, 0.10, i, &clip);
+        expect_best(ix, &clip, 1.0, shas[i], 2000 * 0.016, 0.032);
+        dk_media_print_clear(&clip);
+    }
+    make_clip(&orig[3], 2000, 1875, 1.0, 0.10, 3, &clip);
+    ck_assert_uint_eq(count_candidates(ix, &clip, 1.0), 0);
+    dk_media_print_clear(&clip);
+    dk_print_index_close(ix);
+
+    /* a rebuild forgets an item whose print is gone, and replaces the
+     * segments it found (two here) */
+    add_all(lib, shas, 3, 3);
+    char *gone = dk_print_path(lib, shas[0], NULL);
+    ck_assert_int_eq(g_unlink(gone), 0);
+    ck_assert_int_eq(dk_print_index_rebuild(lib, NULL, NULL, &err), 0);
+    ck_assert_int_eq(count_segments(lib), 1);
+    ix = open_index(lib);
+    dk_print_index_stats(ix, &items, NULL, NULL);
+    ck_assert_uint_eq(items, 2);
+    dk_print_index_close(ix);
+    /* nothing to index: an empty index */
+    g_free(dk_test_sh_ok("rm -rf '%s'/prints/??", lib));
+    ck_assert_int_eq(dk_print_index_rebuild(lib, NULL, NULL, &err), 0);
+    ck_assert_int_eq(count_segments(lib), 0);
+    g_ptr_array_free(warnings, TRUE);
+    g_free(gone);
+    g_free(path);
+    g_free(dir);
+    for (unsigned i = 0; i < N; i++)
+        dk_media_print_clear(&orig[i]);
+}
+END_TEST
+
+START_TEST(test_index_damaged_segment)
+{
+    char shas[2][65];
+    dk_media_print orig[2];
+    char *lib = make_library("index-segdmg", 2, 120, shas, orig);
+    add_all(lib, shas, 0, 2);
+    char *seg =
+        g_build_filename(lib, "prints", "index", "seg-0000000001.dkix", NULL);
+    gsize len;
+    char *good = dk_test_read(seg, &len);
+    ck_assert_ptr_nonnull(good);
+    dk_index_segment parsed;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_index_segment_parse(good, len, &parsed, &err), 0);
+    index_layout l;
+    index_segment_layout(&parsed, &l);
+    char *bad = g_malloc(len + 1);
+    /* flips in the header and tables; truncations; one byte more */
+    size_t offsets[] = {0,
+                        3,
+                        4,
+                        8,
+                        12,
+                        16,
+                        20,
+                        24,
+                        32,
+                        40,
+                        48,
+                        56,
+                        64,
+                        64 + 40,
+                        l.audio_buckets + 4,
+                        l.picture_buckets + 8};
+    for (size_t i = 0; i < G_N_ELEMENTS(offsets); i++) {
+        memcpy(bad, good, len);
+        bad[offsets[i]] ^= 0x10;
+        dk_test_write(seg, bad, (gssize)len);
+        dk_print_index *ix;
+        ck_assert_msg(dk_print_index_open(lib, &ix, &err) == DK_ERR_INVALID,
+                      "flip at %zu accepted", offsets[i]);
+        assert_one_line(&err);
+        ck_assert_ptr_nonnull(strstr(err.message, seg));
+        ck_assert_ptr_nonnull(
+            strstr(err.message, "run dokpim locate --reindex"));
+    }
+    for (size_t cut = 0; cut < len; cut += 1 + cut / 3)
+        ck_assert_int_eq(dk_index_segment_parse(good, cut, &parsed, &err),
+                         DK_ERR_INVALID);
+    memcpy(bad, good, len);
+    bad[len] = 0;
+    ck_assert_int_eq(dk_index_segment_parse(bad, len + 1, &parsed, &err),
+                     DK_ERR_INVALID);
+    /* damage in the entry arrays (not checksummed, read where a lookup
+     * lands) costs matches, never memory safety */
+    memcpy(bad, good, len);
+    uint64_t s = 5;
+    for (uint64_t k = l.audio_entries; k < len; k++)
+        if (rng_unit(&s) < 0.3)
+            bad[k] = (char)rng_next(&s);
+    dk_test_write(seg, bad, (gssize)len);
+    dk_print_index *ix = open_index(lib);
+    dk_media_print clip;
+    make_clip(&orig[0], 100, 1875, 1.0, 0.10, 1, &clip);
+    count_candidates(ix, &clip, 1.0);
+    dk_media_print_clear(&clip);
+    dk_print_index_close(ix);
+    /* the repair the message names */
+    ck_assert_int_eq(dk_print_index_rebuild(lib, NULL, NULL, &err), 0);
+    ix = open_index(lib);
+    make_clip(&orig[0], 100, 1875, 1.0, 0.10, 1, &clip);
+    expect_best(ix, &clip, 1.0, shas[0], 100 * 0.016, 0.032);
+    dk_media_print_clear(&clip);
+    dk_print_index_close(ix);
+    g_free(bad);
+    g_free(good);
+    g_free(seg);
+    for (unsigned i = 0; i < 2; i++)
+        dk_media_print_clear(&orig[i]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("index");
@@ -333,5 +807,15 @@ int main(void)
     tcase_add_test(files, test_print_damage);
     tcase_add_test(files, test_print_damaged_file);
     suite_add_tcase(s, files);
+    TCase *index = tcase_create("index");
+    tcase_set_timeout(index, 60);
+    tcase_add_test(index, test_index_find);
+    tcase_add_test(index, test_index_speed);
+    tcase_add_test(index, test_index_picture);
+    tcase_add_test(index, test_index_add_twice_and_merge);
+    tcase_add_test(index, test_index_duplicates);
+    tcase_add_test(index, test_index_rebuild);
+    tcase_add_test(index, test_index_damaged_segment);
+    suite_add_tcase(s, index);
     return dk_test_run_suite(s);
 }
