@@ -119,7 +119,8 @@ static int list_and_map(dk_print_index *ix, dk_error *err)
         g_array_append_val(found, m);
     }
     g_dir_close(dir);
-    qsort(found->data, found->len, sizeof(index_mapped), newest_first);
+    if (found->len)
+        qsort(found->data, found->len, sizeof(index_mapped), newest_first);
     ix->n_segments = found->len;
     ix->segments = (index_mapped *)(void *)g_array_free(found, FALSE);
     for (size_t i = 0; i < ix->n_segments; i++) {

@@ -231,7 +231,8 @@ static void vote_picture_frame(const dk_print_index *ix,
             }
         }
     }
-    qsort(found->data, found->len, sizeof(match), compare_matches);
+    if (found->len)
+        qsort(found->data, found->len, sizeof(match), compare_matches);
     for (guint k = 0; k < found->len; k++) {
         match m = g_array_index(found, match, k);
         if (k > 0 && !compare_matches(&m, &g_array_index(found, match, k - 1)))

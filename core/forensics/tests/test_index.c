@@ -16,6 +16,18 @@
 #include <string.h>
 #include <zlib.h>
 
+/* The suite's folder, made (and removed) by the parent process: the
+ * tests run in forked children. */
+static char *suite_dir;
+
+/* A fresh folder for one test (g_free). */
+static char *test_dir(const char *tag)
+{
+    char *dir = g_build_filename(suite_dir, tag, NULL);
+    ck_assert_int_eq(g_mkdir_with_parents(dir, 0755), 0);
+    return dir;
+}
+
 /* ---- synthetic prints ---- */
 
 static uint64_t rng_next(uint64_t *state)
@@ -98,7 +110,7 @@ static void assert_one_line(const dk_error *err)
 
 START_TEST(test_print_round_trip)
 {
-    char *lib = dk_test_tmpdir("index-rt");
+    g_autofree char *lib = test_dir("index-rt");
     dk_media_print p, back;
     make_original(1, 90, &p);
     p.audio.start = 0.25;
@@ -149,7 +161,7 @@ END_TEST
 
 START_TEST(test_print_bad_names)
 {
-    char *lib = dk_test_tmpdir("index-names");
+    g_autofree char *lib = test_dir("index-names");
     dk_media_print p, back;
     make_original(2, 10, &p);
     static const char *const bad[] = {
@@ -284,7 +296,7 @@ END_TEST
 /* On disk: the message names the file and says how to repair. */
 START_TEST(test_print_damaged_file)
 {
-    char *lib = dk_test_tmpdir("index-dmg");
+    g_autofree char *lib = test_dir("index-dmg");
     dk_media_print p, back;
     make_original(4, 20, &p);
     char sha[65];
@@ -349,7 +361,7 @@ static void make_clip(const dk_media_print *orig, size_t from, size_t frames,
 static char *make_library(const char *tag, unsigned n, double seconds,
                           char (*shas)[65], dk_media_print *prints)
 {
-    char *lib = dk_test_tmpdir(tag);
+    char *lib = test_dir(tag);
     for (unsigned i = 0; i < n; i++) {
         fake_sha(100 + i, shas[i]);
         make_original(100 + i, seconds, &prints[i]);
@@ -439,7 +451,7 @@ START_TEST(test_index_find)
 {
     char shas[N_ORIG][65];
     dk_media_print orig[N_ORIG];
-    char *lib = make_library("index-find", N_ORIG, 600, shas, orig);
+    g_autofree char *lib = make_library("index-find", N_ORIG, 600, shas, orig);
     /* a library with no prints yet is an empty index */
     dk_print_index *ix = open_index(lib);
     size_t items;
@@ -485,7 +497,7 @@ START_TEST(test_index_speed)
 {
     char shas[3][65];
     dk_media_print orig[3];
-    char *lib = make_library("index-speed", 3, 300, shas, orig);
+    g_autofree char *lib = make_library("index-speed", 3, 300, shas, orig);
     add_all(lib, shas, 0, 3);
     dk_print_index *ix = open_index(lib);
     dk_media_print clip;
@@ -516,7 +528,7 @@ START_TEST(test_index_picture)
 {
     char shas[3][65];
     dk_media_print orig[3];
-    char *lib = make_library("index-pict", 3, 300, shas, orig);
+    g_autofree char *lib = make_library("index-pict", 3, 300, shas, orig);
     add_all(lib, shas, 0, 3);
     dk_print_index *ix = open_index(lib);
     uint64_t s = 42;
@@ -565,7 +577,7 @@ START_TEST(test_index_add_twice_and_merge)
     enum { N = 12 };
     char shas[N][65];
     dk_media_print orig[N];
-    char *lib = make_library("index-merge", N, 120, shas, orig);
+    g_autofree char *lib = make_library("index-merge", N, 120, shas, orig);
     add_all(lib, shas, 0, 2);
     ck_assert_int_eq(count_segments(lib), 1);
     dk_print_index *ix = open_index(lib);
@@ -625,7 +637,7 @@ START_TEST(test_index_duplicates)
 {
     char shas[3][65];
     dk_media_print orig[3];
-    char *lib = make_library("index-dup", 3, 120, shas, orig);
+    g_autofree char *lib = make_library("index-dup", 3, 120, shas, orig);
     add_all(lib, shas, 0, 3);
     char *dir = g_build_filename(lib, "prints", "index", NULL);
     char *from = g_build_filename(dir, "seg-0000000001.dkix", NULL);
@@ -658,7 +670,7 @@ START_TEST(test_index_rebuild)
     enum { N = 4 };
     char shas[N][65];
     dk_media_print orig[N];
-    char *lib = make_library("index-rebuild", N, 120, shas, orig);
+    g_autofree char *lib = make_library("index-rebuild", N, 120, shas, orig);
     add_all(lib, shas, 0, 2);
     char *dir = g_build_filename(lib, "prints", "index", NULL);
     g_free(dk_test_sh_ok("rm -rf '%s'", dir));
@@ -720,7 +732,7 @@ START_TEST(test_index_damaged_segment)
 {
     char shas[2][65];
     dk_media_print orig[2];
-    char *lib = make_library("index-segdmg", 2, 120, shas, orig);
+    g_autofree char *lib = make_library("index-segdmg", 2, 120, shas, orig);
     add_all(lib, shas, 0, 2);
     char *seg =
         g_build_filename(lib, "prints", "index", "seg-0000000001.dkix", NULL);
@@ -798,8 +810,93 @@ START_TEST(test_index_damaged_segment)
 }
 END_TEST
 
+/* ---- real media: Indonesian speech over a panned plasma picture ---- */
+
+static char *media_dir;
+
+/* Two archived originals and three clips: a re-encoded cut from 3 s to
+ * 9 s of the first, its audio alone, and a sentence not in the archive.
+ * Made by the parent, once. */
+static void make_media(void)
+{
+    media_dir = g_build_filename(suite_dir, "media", NULL);
+    g_mkdir_with_parents(media_dir, 0755);
+    g_free(dk_test_sh_ok(
+        "cd '%s' && "
+        "espeak-ng -v id -w a.wav 'Kami tidak akan menaikkan pajak tahun ini. "
+        "Pemerintah akan membangun jalan baru di seluruh provinsi.' && "
+        "espeak-ng -v id -w b.wav 'Harga beras di pasar tradisional naik sejak "
+        "bulan lalu. Para petani meminta bantuan pupuk.' && "
+        "espeak-ng -v id -w c.wav 'Gubernur meresmikan jembatan baru di "
+        "kabupaten itu kemarin sore bersama warga desa.' && "
+        "for s in 7 8; do /usr/bin/convert -seed $s -size 480x270 "
+        "plasma:fractal p$s.png; done && "
+        "pan=\"zoompan=z=1.3:x='(iw-iw/zoom)/2+60*sin(on/40)':y='(ih-ih/zoom)/"
+        "2':d=1:s=320x180:fps=25,format=yuv420p\" && "
+        "ff='ffmpeg -v error -y' && "
+        "$ff -loop 1 -framerate 25 -i p7.png -i a.wav -vf \"$pan\" -c:v "
+        "libx264 "
+        "-preset ultrafast -g 50 -c:a aac -b:a 128k -shortest orig.mp4 && "
+        "$ff -loop 1 -framerate 25 -i p8.png -i b.wav -vf \"$pan\" -c:v "
+        "libx264 "
+        "-preset ultrafast -g 50 -c:a aac -b:a 128k -shortest other.mp4 && "
+        "$ff -ss 3 -t 6 -i orig.mp4 -c:v libx264 -preset ultrafast -c:a aac "
+        "-b:a 64k cut.mp4 && "
+        "$ff -ss 3 -t 6 -i orig.mp4 -vn -c:a libopus -b:a 32k cut.ogg && "
+        "$ff -i c.wav -c:a aac -b:a 64k stranger.m4a 2>&1",
+        media_dir));
+}
+
+static void print_media(const char *name, const dk_print_params *params,
+                        dk_media_print *out)
+{
+    g_autofree char *path = g_build_filename(media_dir, name, NULL);
+    dk_error err = {0};
+    ck_assert_msg(dk_media_print_compute(path, params, out, &err) == 0,
+                  "%s: %s", name, err.message);
+}
+
+START_TEST(test_index_real_media)
+{
+    g_autofree char *lib = test_dir("index-real");
+    const char *names[] = {"orig.mp4", "other.mp4"};
+    char shas[2][65];
+    for (int i = 0; i < 2; i++) {
+        dk_media_print p;
+        print_media(names[i], &DK_PRINT_ORIGINAL, &p);
+        fake_sha(7000 + i, shas[i]);
+        dk_error err = {0};
+        ck_assert_int_eq(dk_print_save(lib, shas[i], &p, &err), 0);
+        dk_media_print_clear(&p);
+    }
+    add_all(lib, shas, 0, 2);
+    dk_print_index *ix = open_index(lib);
+    dk_media_print clip;
+    /* ffmpeg -ss puts clip time 0 at the original's 3 s (within a frame) */
+    print_media("cut.mp4", &DK_PRINT_CLIP, &clip);
+    expect_best(ix, &clip, 1.0, shas[0], 3.0, 0.1);
+    dk_media_print_clear(&clip);
+    print_media("cut.ogg", &DK_PRINT_CLIP, &clip);
+    expect_best(ix, &clip, 1.0, shas[0], 3.0, 0.1);
+    dk_media_print_clear(&clip);
+    print_media("stranger.m4a", &DK_PRINT_CLIP, &clip);
+    dk_print_candidate *c;
+    size_t n;
+    dk_error err = {0};
+    ck_assert_int_eq(dk_print_index_candidates(ix, &clip, 1.0, &c, &n, &err),
+                     0);
+    fprintf(stderr, "stranger: %zu candidates, best audio %u\n", n,
+            n ? c[0].audio_hits : 0);
+    ck_assert_uint_eq(n, 0);
+    free(c);
+    dk_media_print_clear(&clip);
+    dk_print_index_close(ix);
+}
+END_TEST
+
 int main(void)
 {
+    suite_dir = dk_test_tmpdir("index");
     Suite *s = suite_create("index");
     TCase *files = tcase_create("print files");
     tcase_add_test(files, test_print_round_trip);
@@ -817,5 +914,10 @@ int main(void)
     tcase_add_test(index, test_index_rebuild);
     tcase_add_test(index, test_index_damaged_segment);
     suite_add_tcase(s, index);
+    make_media();
+    TCase *real = tcase_create("real media");
+    tcase_set_timeout(real, 60);
+    tcase_add_test(real, test_index_real_media);
+    suite_add_tcase(s, real);
     return dk_test_run_suite(s);
 }
