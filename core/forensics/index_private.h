@@ -104,7 +104,8 @@ typedef struct index_layout {
 DK_PRIVATE_API void index_segment_layout(const dk_index_segment *seg,
                                          index_layout *out);
 /* The CRC-32 the header carries, over the bytes the layout says. */
-uint32_t index_segment_crc(const uint8_t *data, const index_layout *layout);
+DK_PRIVATE_API uint32_t index_segment_crc(const uint8_t *data,
+                                          const index_layout *layout);
 
 typedef struct index_item {
     uint8_t sha[32];
