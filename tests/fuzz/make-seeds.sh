@@ -10,7 +10,7 @@ out=${1:?usage: make-seeds.sh OUT}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
-stamp=$(cat "$0" "$root"/pipelines/*.conf "$root/assets/sample-event/event.ini" |
+stamp=$(cat "$0" "$here/forensics_seeds.py" "$root"/pipelines/*.conf "$root/assets/sample-event/event.ini" |
   sha256sum | cut -c1-64)
 if [ -f "$out/.stamp" ] && [ "$(cat "$out/.stamp")" = "$stamp" ]; then
   exit 0
@@ -181,4 +181,7 @@ answer youtube processing '200' 'Content-Type: application/json\r\n' \
   '{"items":[{"id":"dQw4w9WgXcQ","status":{"uploadStatus":"failed","failureReason":"codec","privacyStatus":"private"},"processingDetails":{"processingStatus":"terminated","processingFailureReason":"other"}}]}'
 answer youtube empty-list '200' 'Content-Type: application/json\r\n' '{"items":[]}'
 answer youtube string-error '401' 'Content-Type: application/json\r\n' '{"error":"invalid_token"}'
+# ---- print files and index segments: print_parse, index_segment ----
+/usr/bin/python3 "$here/forensics_seeds.py" "$out"
+
 echo "$stamp" > "$out/.stamp"

@@ -130,8 +130,16 @@ DK_API void dk_print_index_close(dk_print_index *index);
  * segment, under the index lock; merges segments when there are many. */
 DK_API int dk_print_index_add(const char *library, const char *const *sha256,
                               size_t n, dk_error *err);
-/* Rebuilds the index from every .dkfp in the library. */
-DK_API int dk_print_index_rebuild(const char *library, dk_error *err);
+/* A problem an operation over many files steps over (one line naming
+ * the file); data is the caller's. */
+typedef void (*dk_print_warning_fn)(void *data, const char *message);
+
+/* Rebuilds the index from every .dkfp in the library, replacing every
+ * segment (also damaged ones). A print that cannot be read is left out
+ * and reported to warn (may be NULL), and the rebuild still succeeds:
+ * the caller says how many were skipped (`dokpim locate --reindex`). */
+DK_API int dk_print_index_rebuild(const char *library, dk_print_warning_fn warn,
+                                  void *warn_data, dk_error *err);
 
 /* An original that shares enough exact sub-fingerprint or picture-hash
  * hits with the clip at one consistent offset to be worth aligning. */
