@@ -18,10 +18,15 @@
 #define SEED_MIN_PER_DIAGONAL 3
 #define SEED_MAX_DIAGONALS    64
 /* Slope votes: bins of 0.001 over 0.5..2. */
-#define SLOPE_MIN  0.5
-#define SLOPE_MAX  2.0
-#define SLOPE_BIN  0.001
-#define SLOPE_BINS 1501
+#define SLOPE_MIN      0.5
+#define SLOPE_MAX      2.0
+#define SLOPE_BIN      0.001
+#define SLOPE_BINS     1501
+#define SLOPE_PARTNERS 8
+/* A slope other than 1 must put this many more seeds on its diagonals
+ * than 1 does: a change of speed is rare, chance agreement is not. */
+#define SLOPE_BETTER        1.25
+#define SLOPE_TOP_DIAGONALS 8
 
 typedef struct seed_table {
     uint32_t mask;
@@ -197,14 +202,18 @@ static double vote_slope(const align_seed *seeds, size_t n, long gap)
     unsigned *votes = calloc(SLOPE_BINS, sizeof *votes);
     if (!votes)
         return 1.0;
-    size_t p = 0;
+    /* partners spread over gap..4 gap: pairs across a cut then vote for
+     * slopes 1 + jump / distance that scatter, instead of piling up at
+     * one distance */
+    size_t p = 0, q = 0;
     for (size_t a = 0; a < n; a++) {
         while (p < n && seeds[p].i < seeds[a].i + gap)
             p++;
-        for (size_t b = p; b < n && b < p + 8; b++) {
+        while (q < n && seeds[q].i <= seeds[a].i + 4 * gap)
+            q++;
+        size_t step = q > p + SLOPE_PARTNERS ? (q - p) / SLOPE_PARTNERS : 1;
+        for (size_t b = p; b < q; b += step) {
             long di = seeds[b].i - seeds[a].i;
-            if (di > 4 * gap)
-                break;
             double s = (double)(seeds[b].j - seeds[a].j) / (double)di;
             if (s < SLOPE_MIN || s > SLOPE_MAX)
                 continue;
@@ -229,6 +238,33 @@ static double vote_slope(const align_seed *seeds, size_t n, long gap)
     return SLOPE_MIN + SLOPE_BIN * (double)best;
 }
 
+/* Seeds on the few strongest diagonals at this slope (scratch: n). */
+static size_t diagonal_support(const align_seed *seeds, size_t n, double slope,
+                               long *scratch)
+{
+    for (size_t k = 0; k < n; k++)
+        scratch[k] = diagonal_of(&seeds[k], slope);
+    qsort(scratch, n, sizeof *scratch, compare_long);
+    size_t top[SLOPE_TOP_DIAGONALS] = {0};
+    for (size_t start = 0; start < n;) {
+        size_t end = start + 1;
+        while (end < n && scratch[end] - scratch[start] <= 4)
+            end++;
+        size_t size = end - start;
+        for (int k = 0; k < SLOPE_TOP_DIAGONALS; k++)
+            if (size > top[k]) {
+                size_t t = top[k];
+                top[k] = size;
+                size = t;
+            }
+        start = end;
+    }
+    size_t sum = 0;
+    for (int k = 0; k < SLOPE_TOP_DIAGONALS; k++)
+        sum += top[k];
+    return sum;
+}
+
 double align_seeds_slope(const align_seed *seeds, size_t n)
 {
     if (n < 16)
@@ -240,7 +276,7 @@ double align_seeds_slope(const align_seed *seeds, size_t n)
     double slope = vote_slope(seeds, n, gap);
     long *scratch = malloc(n * sizeof *scratch);
     if (!scratch)
-        return slope;
+        return 1.0;
     /* The voted slope is good to ~2/gap: on a narrow diagonal that holds
      * for a few hundred frames around its densest part, whose least
      * squares fit is better, and so holds further the next round. A wide
@@ -249,11 +285,13 @@ double align_seeds_slope(const align_seed *seeds, size_t n)
         long d = main_diagonal(seeds, n, slope, 3, scratch);
         slope = fit_slope(seeds, n, slope, d, 3);
     }
-    free(scratch);
     /* least squares over thousands of seeds is good to ~1e-4: closer to 1
      * than this is a clip printed at the original's rate */
-    if (fabs(slope - 1.0) < 0.0015)
+    if (fabs(slope - 1.0) < 0.0015 ||
+        (double)diagonal_support(seeds, n, slope, scratch) <
+            SLOPE_BETTER * (double)diagonal_support(seeds, n, 1.0, scratch))
         slope = 1.0;
+    free(scratch);
     return slope;
 }
 

@@ -299,8 +299,9 @@ static double seconds_now(void)
 }
 
 #if defined(__SANITIZE_ADDRESS__)
-#define TIME_LIMIT 3.0 /* ASan runs ~5-10x slower; the budget is for Release   \
-                        */
+#define TIME_LIMIT                                                             \
+    3.0 /* ASan runs ~5-10x slower; the budget is for Release                  \
+         */
 #else
 #define TIME_LIMIT 0.3
 #endif
@@ -335,8 +336,82 @@ START_TEST(test_two_hours)
 }
 END_TEST
 
+/* Real speech: where align_corpus.sh cuts and splices (in sound, not in
+ * a pause between sentences). */
+#define REAL_CUT_FROM  4.2
+#define REAL_CUT_TO    4.8
+#define REAL_INSERT_AT 6.0
+#define REAL_INSERTED  1.5
+
+static char *real_dir;
+
+static void real_print(const char *name, const dk_print_params *params,
+                       dk_media_print *out)
+{
+    char *path = g_build_filename(real_dir, name, NULL);
+    dk_error err = {0};
+    int rc = dk_media_print_compute(path, params, out, &err);
+    ck_assert_msg(rc == 0, "%s: %s", name, err.message);
+    g_free(path);
+}
+
+static void real_align(const char *name, const dk_media_print *orig,
+                       dk_alignment *al)
+{
+    dk_media_print clip;
+    real_print(name, &DK_PRINT_CLIP, &clip);
+    dk_error err = {0};
+    ck_assert_int_eq(dk_align(&clip, orig, al, &err), 0);
+    describe(name, al);
+    dk_media_print_clear(&clip);
+}
+
+START_TEST(test_real_speech)
+{
+    dk_media_print orig;
+    real_print("orig.mp4", &DK_PRINT_ORIGINAL, &orig);
+    dk_alignment al;
+
+    real_align("excerpt.mp4", &orig, &al);
+    ck_assert_int_eq(al.verdict, DK_VERDICT_FAITHFUL);
+    ck_assert_msg(fabs(al.offset - 1.0) <= 0.1, "offset %.3f", al.offset);
+    dk_alignment_clear(&al);
+
+    real_align("cut.mp4", &orig, &al);
+    ck_assert_int_eq(al.verdict, DK_VERDICT_EDITED);
+    ck_assert_int_eq(al.n_findings, 1);
+    const dk_finding *f = &al.findings[0];
+    ck_assert_int_eq(f->kind, DK_FINDING_CUT);
+    ck_assert_msg(fabs(f->clip_start - REAL_CUT_FROM) <= PLACE, "at %.3f",
+                  f->clip_start);
+    ck_assert_msg(fabs(f->orig_start - REAL_CUT_FROM) <= PLACE &&
+                      fabs(f->orig_end - REAL_CUT_TO) <= PLACE,
+                  "cut %.3f-%.3f", f->orig_start, f->orig_end);
+    dk_alignment_clear(&al);
+
+    real_align("inserted.mp4", &orig, &al);
+    ck_assert_int_eq(al.verdict, DK_VERDICT_EDITED);
+    ck_assert_int_eq(al.n_findings, 1);
+    f = &al.findings[0];
+    ck_assert_int_eq(f->kind, DK_FINDING_INSERTED);
+    ck_assert_msg(fabs(f->clip_start - REAL_INSERT_AT) <= PLACE &&
+                      fabs(f->clip_end - REAL_INSERT_AT - REAL_INSERTED) <=
+                          PLACE,
+                  "inserted %.3f-%.3f", f->clip_start, f->clip_end);
+    dk_alignment_clear(&al);
+    dk_media_print_clear(&orig);
+}
+END_TEST
+
 int main(void)
 {
+    real_dir = dk_test_tmpdir("align");
+    char *script = dk_test_source_path("core/forensics/tests/align_corpus.sh");
+    g_free(dk_test_sh_ok("CUT_FROM=%g CUT_TO=%g INSERT_AT=%g sh '%s' '%s' 2>&1",
+                         REAL_CUT_FROM, REAL_CUT_TO, REAL_INSERT_AT, script,
+                         real_dir));
+    g_free(script);
+
     Suite *s = suite_create("align");
     TCase *tc = tcase_create("synthetic");
     tcase_set_timeout(tc, 60);
@@ -344,6 +419,10 @@ int main(void)
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_two_hours);
     suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real speech");
+    tcase_set_timeout(real, 60);
+    tcase_add_test(real, test_real_speech);
+    suite_add_tcase(s, real);
     int rc = dk_test_run_suite(s);
     for (int k = 0; k < 2; k++)
         dk_media_print_clear(&originals[k]);
