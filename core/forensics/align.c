@@ -92,8 +92,9 @@ int dk_align(const dk_media_print *clip, const dk_media_print *orig,
         rc = align_picture_segments(&clip->picture, &orig->picture, out->speed,
                                     &out->segments, &out->n_segments, err);
     if (!rc) {
-        qsort(out->segments + n_audio, out->n_segments - n_audio,
-              sizeof *out->segments, by_clip_start);
+        if (out->n_segments > n_audio)
+            qsort(out->segments + n_audio, out->n_segments - n_audio,
+                  sizeof *out->segments, by_clip_start);
         if (out->n_segments) {
             const dk_segment *first = &out->segments[0];
             out->offset = first->orig_start - first->clip_start * out->speed;

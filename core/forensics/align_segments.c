@@ -198,7 +198,8 @@ static int select_runs(const align_audio *a, run_list *candidates,
     unsigned char *taken = calloc((size_t)n, 1);
     if (!taken)
         return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
-    qsort(candidates->items, candidates->n, sizeof(align_run), by_score);
+    if (candidates->n)
+        qsort(candidates->items, candidates->n, sizeof(align_run), by_score);
     int rc = 0;
     for (size_t c = 0; !rc && c < candidates->n; c++) {
         const align_run *r = &candidates->items[c];
@@ -222,7 +223,7 @@ static int select_runs(const align_audio *a, run_list *candidates,
         }
     }
     free(taken);
-    if (!rc)
+    if (!rc && chosen->n)
         qsort(chosen->items, chosen->n, sizeof(align_run), by_start);
     return rc;
 }
