@@ -26,6 +26,40 @@ static int check_print(const dk_media_print *p, const char *which,
     return 0;
 }
 
+/* Runs along the seeds' diagonals, then again with the diagonals of lone
+ * seeds where the first pass left clip frames unexplained. */
+static int audio_runs(const align_audio *a, const align_seed *seeds,
+                      size_t n_seeds, align_run **runs, size_t *n_runs,
+                      dk_error *err)
+{
+    long *diagonals = NULL, *extra = NULL;
+    size_t n_diagonals = 0, n_extra = 0;
+    int rc = align_seeds_diagonals(seeds, n_seeds, a->slope, &diagonals,
+                                   &n_diagonals, err);
+    if (!rc)
+        rc = align_audio_runs(a, diagonals, n_diagonals, runs, n_runs, err);
+    if (!rc)
+        rc = align_seeds_gap_diagonals(seeds, n_seeds, a->slope, *runs, *n_runs,
+                                       diagonals, n_diagonals, &extra, &n_extra,
+                                       err);
+    if (!rc && n_extra) {
+        long *all = realloc(diagonals, (n_diagonals + n_extra) * sizeof *all);
+        if (!all) {
+            rc = dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+        } else {
+            diagonals = all;
+            memcpy(diagonals + n_diagonals, extra, n_extra * sizeof *extra);
+            free(*runs);
+            *runs = NULL;
+            rc = align_audio_runs(a, diagonals, n_diagonals + n_extra, runs,
+                                  n_runs, err);
+        }
+    }
+    free(diagonals);
+    free(extra);
+    return rc;
+}
+
 /* Audio segments, in clip order, and the speed they run at. */
 static int align_audio_track(const dk_audio_print *clip,
                              const dk_audio_print *orig, dk_alignment *out,
@@ -37,16 +71,10 @@ static int align_audio_track(const dk_audio_print *clip,
     if (rc)
         return rc;
     align_audio a = {clip, orig, align_seeds_slope(seeds, n_seeds)};
-    long *diagonals = NULL;
-    size_t n_diagonals = 0;
-    rc = align_seeds_diagonals(seeds, n_seeds, a.slope, &diagonals,
-                               &n_diagonals, err);
-    free(seeds);
     align_run *runs = NULL;
     size_t n_runs = 0;
-    if (!rc)
-        rc = align_audio_runs(&a, diagonals, n_diagonals, &runs, &n_runs, err);
-    free(diagonals);
+    rc = audio_runs(&a, seeds, n_seeds, &runs, &n_runs, err);
+    free(seeds);
     out->speed = a.slope * orig->hop / clip->hop;
     for (size_t k = 0; !rc && k < n_runs; k++) {
         const align_run *r = &runs[k];

@@ -63,6 +63,14 @@ double align_seeds_slope(const align_seed *seeds, size_t n);
 int align_seeds_diagonals(const align_seed *seeds, size_t n, double slope,
                           long **out, size_t *n_out, dk_error *err);
 
+/* The diagonals of seeds in clip frames none of runs covers (runs in clip
+ * order), leaving out those within 2 of the n_have already tried; *out is
+ * malloc'd (NULL when none). */
+int align_seeds_gap_diagonals(const align_seed *seeds, size_t n, double slope,
+                              const align_run *runs, size_t n_runs,
+                              const long *have, size_t n_have, long **out,
+                              size_t *n_out, dk_error *err);
+
 /* ---- audio segments (align_segments.c) ---- */
 
 /* The original frame that clip frame i maps to on diagonal d. */

@@ -8,6 +8,7 @@
 #include "align_private.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,8 +16,12 @@
 #define SEED_MAX_PER_VALUE 32
 /* Diagonals with fewer seeds are chance: unrelated frames hit about
  * 33 * count / 2^32 times each. */
-#define SEED_MIN_PER_DIAGONAL 3
-#define SEED_MAX_DIAGONALS    64
+#define SEED_MIN_PER_DIAGONAL 2
+#define SEED_MAX_DIAGONALS    128
+/* Clip frames no segment explains get a second look along the diagonal
+ * of every seed among them, even a lone one (a short moved phrase in a
+ * noisy copy may have only one): checking a diagonal costs one pass. */
+#define SEED_MAX_GAP_DIAGONALS 256
 /* Slope votes: bins of 0.001 over 0.5..2. */
 #define SLOPE_MIN      0.5
 #define SLOPE_MAX      2.0
@@ -362,5 +367,59 @@ int align_seeds_diagonals(const align_seed *seeds, size_t n, double slope,
     }
     *out = d;
     *n_out = n_groups;
+    return 0;
+}
+
+/* Is d within 2 of one of the n sorted values? */
+static bool near_sorted(const long *sorted, size_t n, long d)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (sorted[mid] < d - 2)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && sorted[lo] <= d + 2;
+}
+
+int align_seeds_gap_diagonals(const align_seed *seeds, size_t n, double slope,
+                              const align_run *runs, size_t n_runs,
+                              const long *have, size_t n_have, long **out,
+                              size_t *n_out, dk_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    long *known = malloc((n_have + n + 1) * sizeof *known);
+    if (!known)
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    memcpy(known, have, n_have * sizeof *known);
+    qsort(known, n_have, sizeof *known, compare_long);
+    /* runs are in clip order and seeds in clip frame order: one sweep */
+    size_t r = 0, found = 0;
+    long *fresh = known + n_have;
+    for (size_t k = 0; k < n && found < SEED_MAX_GAP_DIAGONALS; k++) {
+        long i = seeds[k].i;
+        while (r < n_runs && runs[r].i1 <= i)
+            r++;
+        if (r < n_runs && runs[r].i0 <= i)
+            continue;
+        long d = diagonal_of(&seeds[k], slope);
+        if (near_sorted(known, n_have, d))
+            continue;
+        bool seen = false;
+        for (size_t m = 0; m < found && !seen; m++)
+            seen = labs(fresh[m] - d) <= 2;
+        if (!seen)
+            fresh[found++] = d;
+    }
+    if (!found) {
+        free(known);
+        return 0;
+    }
+    memmove(known, fresh, found * sizeof *known);
+    *out = known;
+    *n_out = found;
     return 0;
 }
