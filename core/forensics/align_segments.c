@@ -29,6 +29,8 @@
 #define MERGE_DIAGONAL 2
 /* ... unless more loud frames than this (0.2 s) lie between them. */
 #define MERGE_MAX_LOUD 12
+/* A segment between two on other diagonals needs 0.5 s. */
+#define ISLAND_MIN_FRAMES 31
 
 long align_orig_frame(const align_audio *a, long i, long d)
 {
@@ -333,6 +335,25 @@ static void merge_runs(const align_audio *a, run_list *l)
     l->n = w;
 }
 
+/* A short stretch on a diagonal of its own between two others claims two
+ * edits on little evidence: one speaker says the same syllable twice,
+ * and spliced-in words of a similar voice match the original for a
+ * moment. Its frames are left unexplained instead. */
+static void drop_islands(run_list *l)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < l->n; k++) {
+        const align_run *r = &l->items[k];
+        bool inside = k > 0 && k + 1 < l->n;
+        if (inside && r->i1 - r->i0 < ISLAND_MIN_FRAMES &&
+            labs(l->items[k - 1].d - r->d) > MERGE_DIAGONAL &&
+            labs(l->items[k + 1].d - r->d) > MERGE_DIAGONAL)
+            continue;
+        l->items[w++] = *r;
+    }
+    l->n = w;
+}
+
 int align_audio_runs(const align_audio *a, const long *diagonals,
                      size_t n_diagonals, align_run **out, size_t *n_out,
                      dk_error *err)
@@ -360,6 +381,7 @@ int align_audio_runs(const align_audio *a, const long *diagonals,
                             pb);
         refine_boundary(a, &chosen.items[chosen.n - 1], NULL, pa, pu, pb);
         merge_runs(a, &chosen);
+        drop_islands(&chosen);
     }
     free(scratch);
     free(candidates.items);
