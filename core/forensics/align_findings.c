@@ -1,0 +1,361 @@
+/* Findings, verdict and confidence, read from the segments.
+ *
+ * The audio segments that follow the original's order (the heaviest such
+ * chain by clip time) are the spine; segments off it were moved
+ * (re-ordered). Between two spine segments, original material that no
+ * segment shows is cut; clip material between segments that maps nowhere
+ * is inserted, unless the picture maps there (then the audio alone was
+ * replaced). Trims at the clip's ends are not edits: an excerpt is
+ * faithful. */
+#include "align_private.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Edits from 0.3 s must be found; measured boundaries are good to a few
+ * frames, so the thresholds sit a little lower. */
+#define CUT_MIN_SECONDS    0.2
+#define CUT_PAUSE_SECONDS  0.3 /* a cut of silence only counts from here */
+#define CUT_MIN_LOUD       0.1 /* seconds of sound that make it a cut */
+#define INSERT_MIN_SECONDS 0.25
+#define INSERT_MIN_LOUD    0.2
+/* Segments this far out of the original's order are re-ordered. */
+#define ORDER_TOLERANCE 0.3
+/* A speed more than 2 % off 1 is a finding. */
+#define SPEED_TOLERANCE 0.02
+/* Too little maps: under this share of the clip's sound and no picture. */
+#define UNRELATED_COVERAGE 0.30
+
+int align_push_finding(dk_alignment *out, const dk_finding *f, dk_error *err)
+{
+    dk_finding *grown =
+        realloc(out->findings, (out->n_findings + 1) * sizeof *grown);
+    if (!grown)
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    out->findings = grown;
+    out->findings[out->n_findings++] = *f;
+    return 0;
+}
+
+int align_push_segment(dk_segment **segs, size_t *n, const dk_segment *s,
+                       dk_error *err)
+{
+    dk_segment *grown = realloc(*segs, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    *segs = grown;
+    (*segs)[(*n)++] = *s;
+    return 0;
+}
+
+typedef struct findings_ctx {
+    const dk_media_print *clip, *orig;
+    dk_alignment *out;
+    const dk_segment *audio; /* n_audio, clip order */
+    size_t n_audio;
+    const dk_segment *picture; /* n_picture, clip order */
+    size_t n_picture;
+    double speed;
+} findings_ctx;
+
+static long clip_frame(const dk_audio_print *p, double t)
+{
+    long i = lround((t - p->start) / p->hop);
+    if (i < 0)
+        return 0;
+    return i > (long)p->count ? (long)p->count : i;
+}
+
+/* The heaviest chain of audio segments in the original's order; marks
+ * spine[k]. */
+static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
+{
+    size_t n = c->n_audio;
+    double *best = malloc(n * sizeof *best);
+    long *from = malloc(n * sizeof *from);
+    if (!best || !from) {
+        free(best);
+        free(from);
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    }
+    size_t top = 0;
+    for (size_t k = 0; k < n; k++) {
+        const dk_segment *s = &c->audio[k];
+        best[k] = s->clip_end - s->clip_start;
+        from[k] = -1;
+        for (size_t m = 0; m < k; m++) {
+            if (c->audio[m].orig_end - ORDER_TOLERANCE > s->orig_start)
+                continue;
+            double w = best[m] + s->clip_end - s->clip_start;
+            if (w > best[k]) {
+                best[k] = w;
+                from[k] = (long)m;
+            }
+        }
+        if (best[k] > best[top])
+            top = k;
+    }
+    memset(spine, 0, n * sizeof *spine);
+    for (long k = (long)top; k >= 0 && n; k = from[k])
+        spine[k] = true;
+    free(best);
+    free(from);
+    return 0;
+}
+
+/* The picture segment covering at least half of clip times [t0, t1]. */
+static const dk_segment *picture_over(const findings_ctx *c, double t0,
+                                      double t1)
+{
+    for (size_t k = 0; k < c->n_picture; k++) {
+        const dk_segment *p = &c->picture[k];
+        double overlap = fmin(t1, p->clip_end) - fmax(t0, p->clip_start);
+        if (overlap >= 0.5 * (t1 - t0))
+            return p;
+    }
+    return NULL;
+}
+
+/* Clip material in [t0, t1) that no audio segment maps: inserted, or
+ * audio replaced when the picture maps there. */
+static int gap_finding(const findings_ctx *c, double t0, double t1,
+                       dk_error *err)
+{
+    const dk_audio_print *a = &c->clip->audio;
+    long i0 = clip_frame(a, t0), i1 = clip_frame(a, t1);
+    while (i0 < i1 && a->quiet[i0])
+        i0++;
+    while (i1 > i0 && a->quiet[i1 - 1])
+        i1--;
+    double loud = (double)align_loud_frames(a, i0, i1) * a->hop;
+    double start = a->start + (double)i0 * a->hop;
+    double end = a->start + (double)i1 * a->hop;
+    if (end - start < INSERT_MIN_SECONDS || loud < INSERT_MIN_LOUD)
+        return 0;
+    dk_finding f = {DK_FINDING_INSERTED, start, end, -1, -1, 0};
+    const dk_segment *p = picture_over(c, start, end);
+    if (p) {
+        f.kind = DK_FINDING_AUDIO_REPLACED;
+        f.orig_start = p->orig_start + (start - p->clip_start) * c->speed;
+        f.orig_end = p->orig_start + (end - p->clip_start) * c->speed;
+    }
+    return align_push_finding(c->out, &f, err);
+}
+
+static int gap_findings(const findings_ctx *c, dk_error *err)
+{
+    const dk_audio_print *a = &c->clip->audio;
+    if (!a->count)
+        return 0;
+    double t = a->start;
+    int rc = 0;
+    for (size_t k = 0; !rc && k < c->n_audio; k++) {
+        rc = gap_finding(c, t, c->audio[k].clip_start, err);
+        t = c->audio[k].clip_end;
+    }
+    if (!rc)
+        rc = gap_finding(c, t, a->start + (double)a->count * a->hop, err);
+    return rc;
+}
+
+/* Seconds of original time in [lo, hi] that no audio segment and no
+ * audio-replaced finding shows; *first / *last bound them. */
+static double missing_seconds(const findings_ctx *c, double lo, double hi,
+                              double *first, double *last)
+{
+    /* shown intervals clipped to [lo, hi], swept by start */
+    double missing = 0, t = lo;
+    *first = hi;
+    *last = lo;
+    for (;;) {
+        double next_start = hi, next_end = hi;
+        bool found = false;
+        for (size_t k = 0; k < c->n_audio + c->out->n_findings; k++) {
+            double s, e;
+            if (k < c->n_audio) {
+                s = c->audio[k].orig_start;
+                e = c->audio[k].orig_end;
+            } else {
+                const dk_finding *f = &c->out->findings[k - c->n_audio];
+                if (f->kind != DK_FINDING_AUDIO_REPLACED)
+                    continue;
+                s = f->orig_start;
+                e = f->orig_end;
+            }
+            if (e <= t || s >= hi)
+                continue;
+            s = fmax(s, t);
+            if (!found || s < next_start) {
+                next_start = s;
+                next_end = e;
+                found = true;
+            } else if (s == next_start && e > next_end) {
+                next_end = e;
+            }
+        }
+        if (next_start > t) {
+            missing += next_start - t;
+            *first = fmin(*first, t);
+            *last = fmax(*last, next_start);
+        }
+        if (!found || next_end >= hi)
+            break;
+        t = next_end;
+    }
+    return missing;
+}
+
+static double orig_loud_seconds(const dk_audio_print *o, double t0, double t1)
+{
+    long i0 = clip_frame(o, t0), i1 = clip_frame(o, t1);
+    return (double)align_loud_frames(o, i0, i1) * o->hop;
+}
+
+static int cut_findings(const findings_ctx *c, const bool *spine, dk_error *err)
+{
+    long prev = -1;
+    for (size_t k = 0; k < c->n_audio; k++) {
+        if (!spine[k])
+            continue;
+        if (prev >= 0) {
+            const dk_segment *p = &c->audio[prev], *q = &c->audio[k];
+            double first, last;
+            double missing =
+                missing_seconds(c, p->orig_end, q->orig_start, &first, &last);
+            double loud = orig_loud_seconds(&c->orig->audio, first, last);
+            bool pause = missing < CUT_PAUSE_SECONDS && loud < CUT_MIN_LOUD;
+            if (missing >= CUT_MIN_SECONDS && !pause) {
+                dk_finding f = {DK_FINDING_CUT, p->clip_end, p->clip_end,
+                                first,          last,        0};
+                int rc = align_push_finding(c->out, &f, err);
+                if (rc)
+                    return rc;
+            }
+        }
+        prev = (long)k;
+    }
+    return 0;
+}
+
+/* Each stretch of segments off the spine, merged while they follow one
+ * another in the original too. */
+static int reorder_findings(const findings_ctx *c, const bool *spine,
+                            dk_error *err)
+{
+    for (size_t k = 0; k < c->n_audio;) {
+        if (spine[k]) {
+            k++;
+            continue;
+        }
+        dk_finding f = {DK_FINDING_REORDERED, c->audio[k].clip_start,
+                        c->audio[k].clip_end, c->audio[k].orig_start,
+                        c->audio[k].orig_end, 0};
+        size_t m = k + 1;
+        while (m < c->n_audio && !spine[m] &&
+               fabs(c->audio[m].orig_start - f.orig_end) <= ORDER_TOLERANCE) {
+            f.clip_end = c->audio[m].clip_end;
+            f.orig_end = c->audio[m].orig_end;
+            m++;
+        }
+        int rc = align_push_finding(c->out, &f, err);
+        if (rc)
+            return rc;
+        k = m;
+    }
+    return 0;
+}
+
+static int by_clip_time(const void *a, const void *b)
+{
+    const dk_finding *x = a, *y = b;
+    if (x->clip_start != y->clip_start)
+        return x->clip_start < y->clip_start ? -1 : 1;
+    return (int)x->kind - (int)y->kind;
+}
+
+/* 0..1 from a similarity: unrelated material sits at ~0.5 (audio) or
+ * ~0.65 (picture), matching material above 0.85. */
+static double quality(double similarity, double unrelated)
+{
+    double q = (similarity - unrelated) / (0.9 - unrelated);
+    return q < 0 ? 0 : q > 1 ? 1 : q;
+}
+
+static void judge(const findings_ctx *c)
+{
+    dk_alignment *out = c->out;
+    const dk_audio_print *a = &c->clip->audio;
+    long loud = align_loud_frames(a, 0, (long)a->count), mapped = 0;
+    double weighted = 0;
+    for (size_t k = 0; k < c->n_audio; k++) {
+        const dk_segment *s = &c->audio[k];
+        long m = align_loud_frames(a, clip_frame(a, s->clip_start),
+                                   clip_frame(a, s->clip_end));
+        mapped += m;
+        weighted += s->similarity * (double)m;
+    }
+    double audio_cover = loud ? (double)mapped / (double)loud : 0;
+    double audio = mapped ? audio_cover * quality(weighted / mapped, 0.55) : 0;
+    double span = c->clip->duration, covered = 0, picture_sim = 0;
+    const dk_picture_print *pp = &c->clip->picture;
+    if (!(span > 0) && pp->count)
+        span = pp->frames[pp->count - 1].time - pp->frames[0].time;
+    for (size_t k = 0; k < c->n_picture; k++) {
+        const dk_segment *p = &c->picture[k];
+        covered += p->clip_end - p->clip_start;
+        picture_sim += p->similarity * (p->clip_end - p->clip_start);
+    }
+    double picture = 0;
+    if (covered > 0 && span > 0)
+        picture = fmin(1, covered / span) * quality(picture_sim / covered, 0.7);
+    out->confidence = fmax(audio, picture);
+    if (audio_cover < UNRELATED_COVERAGE && !c->n_picture) {
+        out->verdict = DK_VERDICT_UNRELATED;
+        free(out->findings);
+        out->findings = NULL;
+        out->n_findings = 0;
+        return;
+    }
+    out->verdict = out->n_findings ? DK_VERDICT_EDITED : DK_VERDICT_FAITHFUL;
+}
+
+int align_findings(const dk_media_print *clip, const dk_media_print *orig,
+                   dk_alignment *out, dk_error *err)
+{
+    findings_ctx c = {clip, orig, out, out->segments, 0, NULL, 0, out->speed};
+    while (c.n_audio < out->n_segments &&
+           out->segments[c.n_audio].track == DK_TRACK_AUDIO)
+        c.n_audio++;
+    c.picture = out->segments + c.n_audio;
+    c.n_picture = out->n_segments - c.n_audio;
+    bool *spine = malloc((c.n_audio ? c.n_audio : 1) * sizeof *spine);
+    if (!spine)
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    int rc = mark_spine(&c, spine, err);
+    /* gaps first: the cuts discount original material the picture shows
+     * in an audio-replaced stretch */
+    if (!rc)
+        rc = gap_findings(&c, err);
+    if (!rc)
+        rc = cut_findings(&c, spine, err);
+    if (!rc)
+        rc = reorder_findings(&c, spine, err);
+    if (!rc && fabs(out->speed - 1.0) > SPEED_TOLERANCE && out->n_segments) {
+        const dk_segment *first = &out->segments[0];
+        const dk_segment *last =
+            &out->segments[c.n_audio ? c.n_audio - 1 : out->n_segments - 1];
+        dk_finding f = {DK_FINDING_SPEED,  first->clip_start, last->clip_end,
+                        first->orig_start, last->orig_end,    out->speed};
+        rc = align_push_finding(out, &f, err);
+    }
+    free(spine);
+    if (rc)
+        return rc;
+    if (out->n_findings)
+        qsort(out->findings, out->n_findings, sizeof *out->findings,
+              by_clip_time);
+    judge(&c);
+    return 0;
+}

@@ -1,0 +1,395 @@
+/* Audio segments: each diagonal checked frame by frame.
+ *
+ * Along a diagonal, a ~0.5 s window's bit error rate says whether it holds
+ * (quiet frames on both sides say nothing). The stretches that hold, from
+ * every diagonal, are taken best first, each keeping only clip frames no
+ * better stretch took; then every boundary between two neighbours (or
+ * between a segment and material that maps nowhere) is placed at the
+ * frame that explains the clip with fewest wrong bits. */
+#include "align_private.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A window with fewer comparable frames than this is a pause: neither
+ * for nor against the diagonal. */
+#define WINDOW_MIN_KNOWN 6
+/* A stretch needs this many frames whose window holds. */
+#define RUN_MIN_GOOD 4
+/* A piece left to a weaker stretch needs this many comparable frames. */
+#define PIECE_MIN_KNOWN 8
+/* How far either side of a boundary the frame-level search looks. */
+#define REFINE_REACH (2 * ALIGN_HALF_WINDOW + 1)
+/* The unmapped middle must save this many bits over a plain split, so
+ * that a few noisy frames at a join are not called "maps nowhere". */
+#define REFINE_GAP_GAIN (3 * ALIGN_UNMAPPED_BITS)
+/* Neighbours this close in diagonal are one stretch of the original. */
+#define MERGE_DIAGONAL 2
+/* ... unless more loud frames than this (0.2 s) lie between them. */
+#define MERGE_MAX_LOUD 12
+/* A segment between two on other diagonals needs 0.5 s. */
+#define ISLAND_MIN_FRAMES 31
+
+long align_orig_frame(const align_audio *a, long i, long d)
+{
+    return lround(a->slope * (double)i) + d;
+}
+
+/* Cost of clip frame i on diagonal d; *known says whether the frame is
+ * evidence at all (both sides quiet, or a quiet clip frame past the
+ * original's end, is not). */
+static int frame_eval(const align_audio *a, long i, long d, bool *known)
+{
+    bool clip_quiet = a->clip->quiet[i] != 0;
+    long j = align_orig_frame(a, i, d);
+    if (j < 0 || (size_t)j >= a->orig->count) {
+        *known = !clip_quiet;
+        return clip_quiet ? 0 : ALIGN_RANDOM_BITS;
+    }
+    bool orig_quiet = a->orig->quiet[j] != 0;
+    *known = !(clip_quiet && orig_quiet);
+    if (clip_quiet && orig_quiet)
+        return 0;
+    if (clip_quiet || orig_quiet)
+        return ALIGN_RANDOM_BITS;
+    return __builtin_popcount(a->clip->bits[i] ^ a->orig->bits[j]);
+}
+
+int align_frame_cost(const align_audio *a, long i, long d)
+{
+    bool known;
+    return frame_eval(a, i, d, &known);
+}
+
+long align_loud_frames(const dk_audio_print *clip, long i0, long i1)
+{
+    long n = 0;
+    for (long i = i0; i < i1; i++)
+        n += !clip->quiet[i];
+    return n;
+}
+
+double align_run_similarity(const align_audio *a, const align_run *run)
+{
+    long bits = 0, wrong = 0;
+    for (long i = run->i0; i < run->i1; i++) {
+        long j = align_orig_frame(a, i, run->d);
+        if (a->clip->quiet[i] || j < 0 || (size_t)j >= a->orig->count ||
+            a->orig->quiet[j])
+            continue;
+        wrong += __builtin_popcount(a->clip->bits[i] ^ a->orig->bits[j]);
+        bits += 32;
+    }
+    return bits ? 1.0 - (double)wrong / (double)bits : 0.0;
+}
+
+/* Evidence of clip frames [i0, i1) on d: ~1 per matching frame, ~0 per
+ * unrelated one. */
+static double piece_score(const align_audio *a, long i0, long i1, long d,
+                          long *known_out, long *wrong_out)
+{
+    long known = 0, wrong = 0;
+    for (long i = i0; i < i1; i++) {
+        bool k;
+        int e = frame_eval(a, i, d, &k);
+        known += k;
+        wrong += k ? e : 0;
+    }
+    *known_out = known;
+    *wrong_out = wrong;
+    return (double)(ALIGN_RANDOM_BITS * known - wrong) / ALIGN_RANDOM_BITS;
+}
+
+typedef struct run_list {
+    align_run *items;
+    size_t n, capacity;
+} run_list;
+
+static int runs_push(run_list *l, const align_run *r, dk_error *err)
+{
+    if (l->n == l->capacity) {
+        size_t cap = l->capacity ? 2 * l->capacity : 64;
+        align_run *grown = realloc(l->items, cap * sizeof *grown);
+        if (!grown)
+            return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+        l->items = grown;
+        l->capacity = cap;
+    }
+    l->items[l->n++] = *r;
+    return 0;
+}
+
+enum { WINDOW_PAUSE, WINDOW_GOOD, WINDOW_BAD };
+
+/* The stretches of diagonal d whose windows hold, pauses inside kept and
+ * pauses at their ends trimmed. wrong/known: L + 1 scratch each. */
+static int diagonal_runs(const align_audio *a, long d, long *wrong, long *known,
+                         run_list *out, dk_error *err)
+{
+    long n = (long)a->clip->count;
+    wrong[0] = known[0] = 0;
+    for (long i = 0; i < n; i++) {
+        bool k;
+        int e = frame_eval(a, i, d, &k);
+        wrong[i + 1] = wrong[i] + (k ? e : 0);
+        known[i + 1] = known[i] + k;
+    }
+    long start = -1, good = 0, last_good = -1, first_good = -1;
+    for (long i = 0; i <= n; i++) {
+        int state = WINDOW_BAD;
+        if (i < n) {
+            long lo = i > ALIGN_HALF_WINDOW ? i - ALIGN_HALF_WINDOW : 0;
+            long hi =
+                i + ALIGN_HALF_WINDOW + 1 < n ? i + ALIGN_HALF_WINDOW + 1 : n;
+            long kw = known[hi] - known[lo], ew = wrong[hi] - wrong[lo];
+            if (kw < WINDOW_MIN_KNOWN)
+                state = WINDOW_PAUSE;
+            else if ((double)ew <= ALIGN_MAX_BER * 32.0 * (double)kw)
+                state = WINDOW_GOOD;
+        }
+        if (state != WINDOW_BAD) {
+            if (start < 0) {
+                start = i;
+                good = 0;
+                first_good = last_good = -1;
+            }
+            if (state == WINDOW_GOOD) {
+                good++;
+                last_good = i;
+                if (first_good < 0)
+                    first_good = i;
+            }
+            continue;
+        }
+        if (start >= 0 && good >= RUN_MIN_GOOD) {
+            align_run r = {first_good, last_good + 1, d, 0};
+            r.score = (double)(ALIGN_RANDOM_BITS * (known[r.i1] - known[r.i0]) -
+                               (wrong[r.i1] - wrong[r.i0])) /
+                      ALIGN_RANDOM_BITS;
+            int rc = runs_push(out, &r, err);
+            if (rc)
+                return rc;
+        }
+        start = -1;
+    }
+    return 0;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const align_run *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return (x->i0 > y->i0) - (x->i0 < y->i0);
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const align_run *x = a, *y = b;
+    return (x->i0 > y->i0) - (x->i0 < y->i0);
+}
+
+/* Best first; each keeps the clip frames no better one took, in pieces
+ * that still carry evidence. */
+static int select_runs(const align_audio *a, run_list *candidates,
+                       run_list *chosen, dk_error *err)
+{
+    long n = (long)a->clip->count;
+    unsigned char *taken = calloc((size_t)n, 1);
+    if (!taken)
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    if (candidates->n)
+        qsort(candidates->items, candidates->n, sizeof(align_run), by_score);
+    int rc = 0;
+    for (size_t c = 0; !rc && c < candidates->n; c++) {
+        const align_run *r = &candidates->items[c];
+        for (long i = r->i0; !rc && i < r->i1;) {
+            if (taken[i]) {
+                i++;
+                continue;
+            }
+            long p = i;
+            while (i < r->i1 && !taken[i])
+                i++;
+            long known, wrong;
+            double score = piece_score(a, p, i, r->d, &known, &wrong);
+            if (known < PIECE_MIN_KNOWN ||
+                (double)wrong > ALIGN_MAX_BER * 32.0 * (double)known ||
+                score < RUN_MIN_GOOD)
+                continue;
+            align_run piece = {p, i, r->d, score};
+            memset(taken + p, 1, (size_t)(i - p));
+            rc = runs_push(chosen, &piece, err);
+        }
+    }
+    free(taken);
+    if (!rc && chosen->n)
+        qsort(chosen->items, chosen->n, sizeof(align_run), by_start);
+    return rc;
+}
+
+/* Cost of frame i as "maps nowhere": loud frames pay, quiet ones not. */
+static long unmapped_cost(const align_audio *a, long i)
+{
+    return a->clip->quiet[i] ? 0 : ALIGN_UNMAPPED_BITS;
+}
+
+/* Places the boundary between left and right (either may be NULL: a
+ * clip end) within reach of where it is: left keeps [.., k1), frames
+ * [k1, k2) map nowhere, right takes [k2, ..). pa/pu/pb: scratch of
+ * 2 * REFINE_REACH + gap + 1 each (the caller sizes them to the clip). */
+static void refine_boundary(const align_audio *a, align_run *left,
+                            align_run *right, long *pa, long *pu, long *pb)
+{
+    long n = (long)a->clip->count;
+    long lo = 0, hi = n;
+    if (left) {
+        lo = left->i1 - REFINE_REACH;
+        if (lo < left->i0 + 1)
+            lo = left->i0 + 1;
+    }
+    if (right) {
+        hi = right->i0 + REFINE_REACH;
+        if (hi > right->i1 - 1)
+            hi = right->i1 - 1;
+    }
+    if (hi < lo)
+        return;
+    long span = hi - lo;
+    pa[0] = pu[0] = pb[0] = 0;
+    for (long k = 0; k < span; k++) {
+        long i = lo + k;
+        pa[k + 1] = pa[k] + (left ? align_frame_cost(a, i, left->d) : 0);
+        pu[k + 1] = pu[k] + unmapped_cost(a, i);
+        pb[k + 1] = pb[k] + (right ? align_frame_cost(a, i, right->d) : 0);
+    }
+    /* three ways: best k1 <= k2 for each k2 (ties: segments grow) */
+    long best = -1, best_k1 = 0, best_k2 = span, run_min = 0, run_k1 = 0;
+    for (long k2 = 0; k2 <= span; k2++) {
+        if (left && pa[k2] - pu[k2] <= run_min) {
+            run_min = pa[k2] - pu[k2];
+            run_k1 = k2;
+        }
+        if (!right && k2 < span)
+            continue;
+        long cost = run_min + pu[k2] + pb[span] - pb[k2];
+        if (best < 0 || cost < best) {
+            best = cost;
+            best_k1 = run_k1;
+            best_k2 = k2;
+        }
+    }
+    if (left && right) {
+        /* a plain split, in the middle of equally good places (a join in
+         * a pause could be anywhere in it) */
+        long split_best = -1, first = 0, last = 0;
+        for (long k = 0; k <= span; k++) {
+            long cost = pa[k] + pb[span] - pb[k];
+            if (split_best < 0 || cost < split_best) {
+                split_best = cost;
+                first = last = k;
+            } else if (cost == split_best && last == k - 1) {
+                last = k;
+            }
+        }
+        if (split_best - best < REFINE_GAP_GAIN)
+            best_k1 = best_k2 = (first + last) / 2;
+    }
+    if (left)
+        left->i1 = lo + best_k1;
+    if (right)
+        right->i0 = lo + best_k2;
+}
+
+static long comparable_frames(const align_audio *a, const align_run *r)
+{
+    long known, wrong;
+    piece_score(a, r->i0, r->i1, r->d, &known, &wrong);
+    return known;
+}
+
+/* Neighbours on one diagonal with only a pause between are one segment;
+ * slivers left by the boundary search are dropped. */
+static void merge_runs(const align_audio *a, run_list *l)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < l->n; k++) {
+        align_run *r = &l->items[k];
+        if (r->i1 - r->i0 <= 0 || comparable_frames(a, r) < WINDOW_MIN_KNOWN)
+            continue;
+        if (w > 0) {
+            align_run *prev = &l->items[w - 1];
+            if (labs(prev->d - r->d) <= MERGE_DIAGONAL &&
+                align_loud_frames(a->clip, prev->i1, r->i0) <= MERGE_MAX_LOUD) {
+                if (r->score > prev->score)
+                    prev->d = r->d;
+                prev->i1 = r->i1;
+                prev->score += r->score;
+                continue;
+            }
+        }
+        l->items[w++] = *r;
+    }
+    l->n = w;
+}
+
+/* A short stretch on a diagonal of its own between two others claims two
+ * edits on little evidence: one speaker says the same syllable twice,
+ * and spliced-in words of a similar voice match the original for a
+ * moment. Its frames are left unexplained instead. */
+static void drop_islands(run_list *l)
+{
+    size_t w = 0;
+    for (size_t k = 0; k < l->n; k++) {
+        const align_run *r = &l->items[k];
+        bool inside = k > 0 && k + 1 < l->n;
+        if (inside && r->i1 - r->i0 < ISLAND_MIN_FRAMES &&
+            labs(l->items[k - 1].d - r->d) > MERGE_DIAGONAL &&
+            labs(l->items[k + 1].d - r->d) > MERGE_DIAGONAL)
+            continue;
+        l->items[w++] = *r;
+    }
+    l->n = w;
+}
+
+int align_audio_runs(const align_audio *a, const long *diagonals,
+                     size_t n_diagonals, align_run **out, size_t *n_out,
+                     dk_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    long n = (long)a->clip->count;
+    if (!n || !n_diagonals)
+        return 0;
+    long *scratch = malloc(3 * ((size_t)n + 1) * sizeof *scratch);
+    run_list candidates = {0}, chosen = {0};
+    if (!scratch)
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    int rc = 0;
+    for (size_t k = 0; !rc && k < n_diagonals; k++)
+        rc = diagonal_runs(a, diagonals[k], scratch, scratch + n + 1,
+                           &candidates, err);
+    if (!rc)
+        rc = select_runs(a, &candidates, &chosen, err);
+    if (!rc && chosen.n) {
+        long *pa = scratch, *pu = scratch + n + 1, *pb = scratch + 2 * (n + 1);
+        refine_boundary(a, NULL, &chosen.items[0], pa, pu, pb);
+        for (size_t k = 0; k + 1 < chosen.n; k++)
+            refine_boundary(a, &chosen.items[k], &chosen.items[k + 1], pa, pu,
+                            pb);
+        refine_boundary(a, &chosen.items[chosen.n - 1], NULL, pa, pu, pb);
+        merge_runs(a, &chosen);
+        drop_islands(&chosen);
+    }
+    free(scratch);
+    free(candidates.items);
+    if (rc) {
+        free(chosen.items);
+        return rc;
+    }
+    *out = chosen.items;
+    *n_out = chosen.n;
+    return 0;
+}
