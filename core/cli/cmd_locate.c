@@ -101,13 +101,22 @@ static void warn_unindexed(const char *library, const dk_print_index *index)
                     library, saved - indexed, saved);
 }
 
+/* A print the rebuild had to leave out: named, and counted. */
+static void skipped_print(void *data, const char *message)
+{
+    (*(size_t *)data)++;
+    cli_warning("%s", message);
+}
+
 static int reindex(char **libraries)
 {
     int status = DK_EXIT_OK;
     for (size_t i = 0; libraries[i]; i++) {
         dk_error err = {0};
         dk_print_index *index = NULL;
-        if (dk_print_index_rebuild(libraries[i], &err) < 0 ||
+        size_t skipped = 0;
+        if (dk_print_index_rebuild(libraries[i], skipped_print, &skipped,
+                                   &err) < 0 ||
             dk_print_index_open(libraries[i], &index, &err) < 0) {
             cli_error("%s", err.message);
             status = DK_EXIT_ITEMS_FAILED;
@@ -122,6 +131,12 @@ static int reindex(char **libraries)
                  " entries, %s",
                  libraries[i], items, entries, size);
         dk_print_index_close(index);
+        if (skipped) {
+            cli_warning("%s: %zu damaged prints left out: print their "
+                        "originals again (dokpim run with fingerprint.media)",
+                        libraries[i], skipped);
+            status = DK_EXIT_ITEMS_FAILED;
+        }
     }
     return status;
 }

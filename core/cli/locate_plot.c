@@ -86,7 +86,7 @@ static void draw_axes(cairo_t *cr, const frame *f)
         cairo_move_to(cr, px(f, x), py(f, f->y0));
         cairo_line_to(cr, px(f, x), py(f, f->y1));
         cairo_stroke(cr);
-        g_snprintf(label, sizeof label, "%g", x);
+        g_snprintf(label, sizeof label, "%g", fabs(x) < 1e-9 ? 0 : x);
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
         text_at(cr, px(f, x), PLOT_H - PLOT_BOTTOM + 18, 13, label, 0.5);
         cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
@@ -95,7 +95,7 @@ static void draw_axes(cairo_t *cr, const frame *f)
         cairo_move_to(cr, px(f, f->x0), py(f, y));
         cairo_line_to(cr, px(f, f->x1), py(f, y));
         cairo_stroke(cr);
-        g_snprintf(label, sizeof label, "%g", y);
+        g_snprintf(label, sizeof label, "%g", fabs(y) < 1e-9 ? 0 : y);
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
         text_at(cr, PLOT_LEFT - 8, py(f, y) + 4, 13, label, 1.0);
         cairo_set_source_rgb(cr, 0.85, 0.85, 0.85);
@@ -167,14 +167,28 @@ static void draw_findings(cairo_t *cr, const frame *f, const dk_alignment *al)
             cairo_rectangle(cr, x0, top, x1 - x0, bottom - top);
             cairo_fill(cr);
         }
+        /* what the original said there that the clip does not show */
+        if (d->kind == DK_FINDING_CUT && d->orig_end > d->orig_start) {
+            finding_colour(cr, d->kind, 0.15);
+            double y0 = py(f, d->orig_end), y1 = py(f, d->orig_start);
+            cairo_rectangle(cr, PLOT_LEFT, y0, PLOT_W - PLOT_LEFT - PLOT_RIGHT,
+                            fmax(y1 - y0, 2));
+            cairo_fill(cr);
+        }
         finding_colour(cr, d->kind, 1.0);
         cairo_set_line_width(cr, 2);
         cairo_move_to(cr, x0, top);
         cairo_line_to(cr, x0, bottom);
         cairo_stroke(cr);
         char label[96];
-        g_snprintf(label, sizeof label, "%s %.2f s",
-                   dk_finding_kind_name(d->kind), d->clip_start);
+        if (d->kind == DK_FINDING_CUT)
+            g_snprintf(label, sizeof label,
+                       "cut at %.2f s: original %.2f-%.2f s missing",
+                       d->clip_start, d->orig_start, d->orig_end);
+        else
+            g_snprintf(label, sizeof label, "%s %.2f-%.2f s",
+                       dk_finding_kind_name(d->kind), d->clip_start,
+                       d->clip_end);
         text_at(cr, x0 + 4, top + 16 + 16 * (double)(i % 4), 13, label, 0);
     }
 }

@@ -17,7 +17,14 @@ void locate_origin_load(const char *library, const char *sha256,
     /* A print without a manifest (an item imported by an older dokpim, or
      * a manifest lost) still locates: only the names are missing. */
     if (g_key_file_load_from_file(file, path, G_KEY_FILE_NONE, NULL)) {
-        out->original = g_key_file_get_string(file, "item", "original", NULL);
+        char *original = g_key_file_get_string(file, "item", "original", NULL);
+        /* recorded relative to the library, which may have moved */
+        if (original && !g_path_is_absolute(original)) {
+            out->original = g_build_filename(library, original, NULL);
+            g_free(original);
+        } else {
+            out->original = original;
+        }
         g_auto(GStrv) sources =
             g_key_file_get_string_list(file, "item", "sources", NULL, NULL);
         if (sources && sources[0])

@@ -32,15 +32,16 @@ static int fingerprint_open(const dk_stage *stage, const void *config,
     return 0;
 }
 
-/* A print already saved (a re-run after a stop) is kept: the original's
- * bytes are the same, as its name is their sha256. */
+/* A print already saved (a re-run after a stop) is kept when it loads: the
+ * original's bytes are the same, as its name is their sha256. A damaged
+ * one is made again. */
 static bool already_printed(const char *library, const char *sha256)
 {
-    char dir[3] = {sha256[0], sha256[1], '\0'};
-    g_autofree char *name = g_strconcat(sha256, ".dkfp", NULL);
-    g_autofree char *path =
-        g_build_filename(library, "prints", dir, name, NULL);
-    return g_file_test(path, G_FILE_TEST_IS_REGULAR);
+    dk_media_print print = {0};
+    dk_error err = {0};
+    bool ok = dk_print_load(library, sha256, &print, &err) == 0;
+    dk_media_print_clear(&print);
+    return ok;
 }
 
 static int fingerprint_process(const dk_stage *stage, void *state,

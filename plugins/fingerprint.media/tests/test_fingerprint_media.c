@@ -98,9 +98,12 @@ START_TEST(test_archive_has_prints_and_index)
         dk_test_sh_ok("stat -c %%Y.%%y '%s'/prints/*/*.dkfp | md5sum", library);
     char *pipeline = g_build_filename(dir, "archive.conf", NULL);
     char *originals = corpus("originals");
-    const char *args[] = {"run", pipeline, "-o", library, originals, NULL};
+    char *event = corpus("event.ini");
+    const char *args[] = {"run", pipeline, "--event", event,
+                          "-o",  library,  originals, NULL};
     char *err = NULL;
     ck_assert_int_eq(dk_test_dokpim(args, NULL, &err), 0);
+    g_free(event);
     char *after =
         dk_test_sh_ok("stat -c %%Y.%%y '%s'/prints/*/*.dkfp | md5sum", library);
     ck_assert_str_eq(before, after);
@@ -335,7 +338,8 @@ static void setup(void)
     g_free(dk_test_sh_ok("sh '%s' '%s' 2>&1", script, dir));
     g_free(script);
     char *times = dk_test_sh_ok("cat '%s/times.txt'", dir);
-    ck_assert(sscanf(times, "%lf %lf", &word_start, &word_end) == 2);
+    if (sscanf(times, "%lf %lf", &word_start, &word_end) != 2)
+        dk_test_fail("times.txt: %s", times);
     g_free(times);
     char *pipeline = g_build_filename(dir, "archive.conf", NULL);
     static const char conf[] = "[pipeline]\nname=Archive with prints\n"
@@ -343,15 +347,22 @@ static void setup(void)
                                "[ingest]\nplugin=ingest.video\n\n"
                                "[fingerprint]\nplugin=fingerprint.media\n";
     dk_test_write(pipeline, conf, -1);
+    char *event = g_build_filename(dir, "event.ini", NULL);
+    static const char ev[] = "[event]\ntitle=Rapat Paripurna APBD 2027\n"
+                             "leader=I Gede Wirasatya Arimbawa\n"
+                             "date=2026-11-20\ntimezone=Asia/Makassar\n";
+    dk_test_write(event, ev, -1);
     library = g_build_filename(dir, "library", NULL);
     char *originals = corpus("originals");
-    const char *args[] = {"run", pipeline, "-o", library, originals, NULL};
+    const char *args[] = {"run", pipeline, "--event", event,
+                          "-o",  library,  originals, NULL};
     char *err = NULL;
     if (dk_test_dokpim(args, NULL, &err) != 0)
         dk_test_fail("dokpim run: %s", err);
     g_free(err);
     g_free(pipeline);
     g_free(originals);
+    g_free(event);
 }
 
 int main(void)
