@@ -298,6 +298,11 @@ int cmd_locate(int argc, char **argv)
         g_strfreev(libraries);
         libraries = default_libraries();
     }
+    for (size_t i = 0; libraries[i]; i++) {
+        char *absolute = g_canonicalize_filename(libraries[i], NULL);
+        g_free(libraries[i]);
+        libraries[i] = absolute;
+    }
     if (!libraries[0]) {
         cli_error("no library to search: give -o LIBRARY (none under "
                   "./dokpim-library)");

@@ -11,8 +11,12 @@ ff="ffmpeg -v error -y"
 say() { espeak-ng -v id -s 150 -w "$1" "$2"; }
 gap() { sox -n -r 22050 -c 1 "$1" trim 0 "$2"; }
 say s1.wav "Saudara-saudara sekalian, selamat pagi."
-say s2a.wav "Kami"
-say s2b.wav "tidak"
+# words without espeak's own silence around them, so the 0.12 s pause is
+# the only one and the word's times are exact
+word() { espeak-ng -v id -s 150 -w "$1.raw.wav" "$2"
+  sox "$1.raw.wav" "$1" silence 1 0.005 0.3% reverse silence 1 0.005 0.3% reverse; }
+word s2a.wav "Kami"
+word s2b.wav "tidak"
 say s2c.wav "akan menaikkan pajak daerah tahun depan."
 say s3.wav "Pemerintah kabupaten akan membangun jalan baru di seluruh kecamatan."
 say s4.wav "Anggaran pendidikan dan kesehatan ditambah untuk rakyat kecil."
@@ -28,8 +32,10 @@ t1=$(awk "BEGIN{print $t0+$(d s2b.wav)}")
 echo "$t0 $t1" > times.txt
 espeak-ng -v id+m3 -s 165 -w b.wav "Harga beras di pasar tradisional naik sejak bulan lalu. Para petani meminta bantuan pupuk dan air irigasi. Menteri pertanian berjanji akan datang minggu depan untuk meninjau sawah."
 espeak-ng -v id+f2 -s 140 -w c.wav "Banjir melanda tiga desa di pesisir utara. Warga diminta mengungsi ke balai desa sampai air surut. Bantuan makanan sudah dikirim sejak pagi tadi."
-for s in 7 8 9; do /usr/bin/convert -seed $s -size 800x450 plasma:fractal p$s.png; done
-pan="zoompan=z=1.3:x='(iw-iw/zoom)/2+60*sin(on/40)':y='(ih-ih/zoom)/2':d=1:s=640x360:fps=25,format=yuv420p"
+# a steady pan across a wide picture: no two moments look alike, as in a
+# handheld shot (a picture that repeats places nothing, by design)
+for s in 7 8 9; do /usr/bin/convert -seed $s -size 1800x420 plasma:fractal p$s.png; done
+pan="crop=640:360:x='t*40':y='30+25*sin(t/3)',format=yuv420p"
 mk() { $ff -loop 1 -framerate 25 -i "$1" -i "$2" -vf "$pan" -c:v libx264 -preset ultrafast -g 50 -c:a aac -b:a 128k -shortest "$3"; }
 mkdir -p originals
 mk p7.png a.wav originals/sambutan.mp4
