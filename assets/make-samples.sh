@@ -269,9 +269,9 @@ if ! exists "$final"; then
     -v g="$(len w)" 'BEGIN { printf "%.2f", a + p + b + p + w + g }')
   t1=$(awk -v t="$t0" -v w="$(len w2)" 'BEGIN { printf "%.2f", t + w }')
   # a steady pan (no two moments of the picture alike, as in a handheld shot)
-  "$im_convert" -seed 11 -size 2900x800 plasma:fractal "$sp/plasma.png"
+  "$im_convert" -seed 11 -size 4700x800 plasma:fractal "$sp/plasma.png"
   ffmpeg -nostdin -v error -loop 1 -framerate 25 -i "$sp/plasma.png" -i "$sp/speech.wav" \
-    -vf "crop=1280:720:x='t*40':y='40+30*sin(t/3)',format=yuv420p" \
+    -vf "crop=1280:720:x='t*95':y='40+30*sin(t/3)',format=yuv420p" \
     "${x264[@]}" -g 50 -c:a aac -b:a 128k -ar 48000 -ac 2 -shortest "${bitexact[@]}" \
     -metadata creation_time=2025-03-14T01:40:00.000000Z -movflags +faststart "$work/speech.mp4"
   printf 'tidak %s %s\n' "$t0" "$t1" >"$work/words.txt"
