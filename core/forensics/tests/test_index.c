@@ -282,6 +282,17 @@ START_TEST(test_print_damage)
         fix_crc(b, size);
         assert_refused(b, size, rows[i].want, rows[i].what);
     }
+    /* no audio: hop and start are written as zero bits, and read so
+     * (found by fuzz_print_parse: -0.0 was read and written back as 0) */
+    dk_media_print v = {.duration = 1, .has_video = true};
+    uint8_t *vb;
+    size_t vsize;
+    ck_assert_int_eq(dk_print_encode(&v, &vb, &vsize, &err), 0);
+    vb[31] = 0x80;
+    fix_crc(vb, vsize);
+    assert_refused(vb, vsize, "without an audio stream", "-0.0 start");
+    free(vb);
+
     /* and the unchanged bytes still parse */
     dk_media_print back;
     ck_assert_int_eq(dk_print_parse(good, size, &back, &err), 0);
