@@ -66,6 +66,7 @@ enum {
     H_PICT_FRAMES = 40,
     H_PICT_ENTRIES = 48,
     H_CRC = 56,
+    H_RESERVED = 60, /* zero */
 };
 
 /* Item fields (byte offsets). */
