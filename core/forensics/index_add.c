@@ -23,6 +23,8 @@
 const dk_index_tuning DK_INDEX_TUNING_DEFAULT = {
     .stride = INDEX_DEFAULT_STRIDE,
     .bit_flips = true,
+    /* 3x the minimum: a faithful 60 s re-encode gives ~55 exact votes */
+    .exact_enough = 24,
     .max_key_hits = 256,
 };
 

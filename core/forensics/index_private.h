@@ -66,6 +66,7 @@ enum {
     H_PICT_FRAMES = 40,
     H_PICT_ENTRIES = 48,
     H_CRC = 56,
+    H_RESERVED = 60, /* zero */
 };
 
 /* Item fields (byte offsets). */
@@ -190,7 +191,8 @@ void index_writer_free(index_writer *w);
 
 typedef struct dk_index_tuning {
     unsigned stride;       /* writers: every stride-th frame (default 2) */
-    bool bit_flips;        /* queries: also the 32 one-bit neighbours */
+    bool bit_flips;        /* queries: also the 32 one-bit neighbours, */
+    unsigned exact_enough; /* unless exact keys alone give this many votes */
     unsigned max_key_hits; /* queries: skip keys with more entries */
 } dk_index_tuning;
 

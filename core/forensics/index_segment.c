@@ -61,7 +61,7 @@ int dk_index_segment_parse(const void *data, size_t size, dk_index_segment *out,
         .n_picture_entries = le_get64(b + H_PICT_ENTRIES),
     };
     if (s.stride < 1 || s.stride > 64 || s.audio_bits > SEG_MAX_AUDIO_BITS ||
-        s.picture_bits > SEG_MAX_PICT_BITS)
+        s.picture_bits > SEG_MAX_PICT_BITS || le_get32(b + H_RESERVED) != 0)
         return INVALID("impossible index parameters");
     /* refs are u32: every count below 2^32 keeps the sums below 2^40 */
     if (s.n_audio_frames > UINT32_MAX || s.n_picture_frames > UINT32_MAX ||

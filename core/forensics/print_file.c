@@ -228,7 +228,8 @@ int dk_print_parse(const void *data, size_t size, dk_media_print *out,
         f->flat = q[28];
     }
     int rc = check_print(&p, err);
-    if (!rc && !p.has_audio && (p.audio.hop != 0 || p.audio.start != 0))
+    /* bit patterns, not values: -0.0 would not be written back */
+    if (!rc && !p.has_audio && (le_get64(b + 16) || le_get64(b + 24)))
         rc = dk_error_set(err, DK_ERR_INVALID,
                           "audio hop or start without an audio stream");
     if (rc) {
