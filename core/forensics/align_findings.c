@@ -25,6 +25,9 @@
 #define ORDER_TOLERANCE 0.3
 /* A speed more than 2 % off 1 is a finding. */
 #define SPEED_TOLERANCE 0.02
+/* Share of the original's frames landing in a stretch that must match
+ * the clip's for the picture to show the original there. */
+#define PICTURE_AGREE 0.75
 /* Too little maps: under this share of the clip's sound and no picture. */
 #define UNRELATED_COVERAGE 0.30
 
@@ -118,9 +121,38 @@ static const dk_segment *picture_over(const findings_ctx *c, double t0,
     return NULL;
 }
 
-/* Clip material in [t0, t1) that no audio segment maps: inserted, or
- * audio replaced when the picture maps there. */
-static int gap_finding(const findings_ctx *c, double t0, double t1,
+/* The offset (original time - speed * clip time) at which the picture
+ * shows the original over clip times [t0, t1]: that of the audio segment
+ * before or after, when the original's frames landing there match the
+ * clip's; or a picture segment covering most of it. */
+static bool picture_offset(const findings_ctx *c, const dk_segment *before,
+                           const dk_segment *after, double t0, double t1,
+                           double *offset)
+{
+    const dk_segment *side[2] = {before, after};
+    for (int k = 0; k < 2; k++) {
+        if (!side[k])
+            continue;
+        double off = side[k]->orig_start - c->speed * side[k]->clip_start;
+        int checked;
+        int matched = align_picture_check(&c->clip->picture, &c->orig->picture,
+                                          off, c->speed, t0, t1, &checked);
+        if (checked && matched >= PICTURE_AGREE * checked) {
+            *offset = off;
+            return true;
+        }
+    }
+    const dk_segment *p = picture_over(c, t0, t1);
+    if (p)
+        *offset = p->orig_start - c->speed * p->clip_start;
+    return p != NULL;
+}
+
+/* Clip material in [t0, t1) between audio segments before and after
+ * (NULL at the clip's ends) that none maps: inserted, or audio replaced
+ * when the picture shows the original there. */
+static int gap_finding(const findings_ctx *c, const dk_segment *before,
+                       const dk_segment *after, double t0, double t1,
                        dk_error *err)
 {
     const dk_audio_print *a = &c->clip->audio;
@@ -135,11 +167,11 @@ static int gap_finding(const findings_ctx *c, double t0, double t1,
     if (end - start < INSERT_MIN_SECONDS || loud < INSERT_MIN_LOUD)
         return 0;
     dk_finding f = {DK_FINDING_INSERTED, start, end, -1, -1, 0};
-    const dk_segment *p = picture_over(c, start, end);
-    if (p) {
+    double offset;
+    if (picture_offset(c, before, after, start, end, &offset)) {
         f.kind = DK_FINDING_AUDIO_REPLACED;
-        f.orig_start = p->orig_start + (start - p->clip_start) * c->speed;
-        f.orig_end = p->orig_start + (end - p->clip_start) * c->speed;
+        f.orig_start = offset + start * c->speed;
+        f.orig_end = offset + end * c->speed;
     }
     return align_push_finding(c->out, &f, err);
 }
@@ -150,13 +182,17 @@ static int gap_findings(const findings_ctx *c, dk_error *err)
     if (!a->count)
         return 0;
     double t = a->start;
+    const dk_segment *before = NULL;
     int rc = 0;
     for (size_t k = 0; !rc && k < c->n_audio; k++) {
-        rc = gap_finding(c, t, c->audio[k].clip_start, err);
-        t = c->audio[k].clip_end;
+        rc = gap_finding(c, before, &c->audio[k], t, c->audio[k].clip_start,
+                         err);
+        before = &c->audio[k];
+        t = before->clip_end;
     }
     if (!rc)
-        rc = gap_finding(c, t, a->start + (double)a->count * a->hop, err);
+        rc = gap_finding(c, before, NULL, t,
+                         a->start + (double)a->count * a->hop, err);
     return rc;
 }
 

@@ -23,6 +23,9 @@
 #define PICTURE_OFFSET_TOLERANCE 0.25
 /* A clip frame this close to where a run expects one shows that time. */
 #define PICTURE_SAME_FRAME 0.03
+/* A clip frame this close shows nearly the same picture (clips are
+ * printed at up to 10 frames a second). */
+#define PICTURE_NEAR_FRAME 0.06
 #define PICTURE_MIN_FRAMES 2
 
 /* A time gets at most this share of a stronger run's picture: a slow
@@ -253,4 +256,26 @@ int align_picture_segments(const dk_picture_print *clip,
     free(pp.found);
     free(pp.found_votes);
     return rc;
+}
+
+int align_picture_check(const dk_picture_print *clip,
+                        const dk_picture_print *orig, double offset,
+                        double speed, double t0, double t1, int *checked)
+{
+    int matched = 0;
+    *checked = 0;
+    if (!clip->count || !(speed > 0))
+        return 0;
+    for (size_t k = 0; k < orig->count; k++) {
+        const dk_picture_frame *o = &orig->frames[k];
+        double t = (o->time - offset) / speed;
+        if (o->flat || t < t0 || t > t1)
+            continue;
+        const dk_picture_frame *c = &clip->frames[nearest_frame(clip, t)];
+        if (c->flat || fabs(c->time - t) > PICTURE_NEAR_FRAME)
+            continue;
+        ++*checked;
+        matched += dk_picture_distance(c, o) <= PICTURE_MAX_DISTANCE;
+    }
+    return matched;
 }

@@ -97,6 +97,15 @@ int align_picture_segments(const dk_picture_print *clip,
                            const dk_picture_print *orig, double speed,
                            dk_segment **segs, size_t *n, dk_error *err);
 
+/* Original frames that, at orig time = offset + speed * clip time, land
+ * in clip times [t0, t1] beside a clip frame (*checked), and how many of
+ * those the clip frame matches: a test of one mapping, where a search
+ * would be fooled by a picture that repeats (a pan back and forth, a
+ * static shot). */
+int align_picture_check(const dk_picture_print *clip,
+                        const dk_picture_print *orig, double offset,
+                        double speed, double t0, double t1, int *checked);
+
 /* ---- findings, verdict, confidence (align_findings.c) ---- */
 
 /* Fills out's findings, verdict and confidence from its segments (audio

@@ -375,13 +375,20 @@ int align_audio_runs(const align_audio *a, const long *diagonals,
         rc = select_runs(a, &candidates, &chosen, err);
     if (!rc && chosen.n) {
         long *pa = scratch, *pu = scratch + n + 1, *pb = scratch + 2 * (n + 1);
-        refine_boundary(a, NULL, &chosen.items[0], pa, pu, pb);
-        for (size_t k = 0; k + 1 < chosen.n; k++)
-            refine_boundary(a, &chosen.items[k], &chosen.items[k + 1], pa, pu,
-                            pb);
-        refine_boundary(a, &chosen.items[chosen.n - 1], NULL, pa, pu, pb);
-        merge_runs(a, &chosen);
-        drop_islands(&chosen);
+        /* dropping a sliver or an island leaves its neighbours' boundary
+         * to be placed again */
+        for (int round = 0; round < 3 && chosen.n; round++) {
+            refine_boundary(a, NULL, &chosen.items[0], pa, pu, pb);
+            for (size_t k = 0; k + 1 < chosen.n; k++)
+                refine_boundary(a, &chosen.items[k], &chosen.items[k + 1], pa,
+                                pu, pb);
+            refine_boundary(a, &chosen.items[chosen.n - 1], NULL, pa, pu, pb);
+            size_t before = chosen.n;
+            merge_runs(a, &chosen);
+            drop_islands(&chosen);
+            if (chosen.n == before)
+                break;
+        }
     }
     free(scratch);
     free(candidates.items);
