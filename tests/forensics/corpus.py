@@ -7,6 +7,7 @@ OUTDIR/events/E01.mp4 ...   archived originals (Indonesian espeak-ng speech
                             over generated moving pictures, H.264 + AAC 128k)
 OUTDIR/meta/E01.ini         their event files ([event] group, for dokpim run)
 OUTDIR/meta/E01.words.json  their sentence and word time tables
+OUTDIR/meta/events.tsv      event file and original per line (archive.sh)
 OUTDIR/distractors/D001.mp4 recordings that are NOT archived
 OUTDIR/clips/C001_*.mp4     circulating clips (edited copies, distractors)
 OUTDIR/truth.json           what `dokpim locate` should say about each clip
@@ -327,6 +328,8 @@ def main():
     titles = {}
     for k, rec in enumerate(events):
         titles[rec.rid] = write_event_file(out, rec, k)
+    write_text(os.path.join(out, "meta", "events.tsv"),
+               "".join("meta/%s.ini\t%s\n" % (r.rid, r.rel) for r in events))
     for rec in events + distractors:
         write_text(os.path.join(out, "meta", rec.rid + ".words.json"),
                    json.dumps(table_json(rec), ensure_ascii=False, indent=1))

@@ -51,6 +51,15 @@ def write_wav(path, pcm, rate):
     os.replace(tmp, path)
 
 
+def _pan(w, h, seed):
+    """A w x h view wandering over a picture twice that size. Crop is cheap
+    (zoompan cost a second of CPU per second); the periods are
+    incommensurate, so the view never retraces itself in a recording."""
+    a, b = 3.9 + seed % 7 * 0.31, 6.1 + seed % 5 * 0.43
+    return ("crop=%d:%d:x='(iw-ow)*(0.5+0.5*sin(t/%.2f+%d))':"
+            "y='(ih-oh)*(0.5+0.5*sin(t/%.2f))'" % (w, h, a, seed, b))
+
+
 def picture_source(tools, style, seed, duration, size, work):
     """ffmpeg input arguments and the filter from [0:v] to a moving
     picture: non-periodic over the recording, so the picture print has no
@@ -62,18 +71,15 @@ def picture_source(tools, style, seed, duration, size, work):
         if not os.path.exists(png):
             tools.run([CONVERT, "-seed", str(seed), "-size", "%dx%d" % (
                 w * 2, h * 2), "plasma:fractal", png])
-        # the image is decoded once and panned (crop is cheap; zoompan
-        # cost a second of CPU per second); incommensurate periods, so the
-        # view never retraces itself within a recording
-        a, b, c = 3.9 + seed % 7 * 0.31, 6.1 + seed % 5 * 0.43, 9.7
-        pan = ("loop=loop=-1:size=1,setpts=N/%d/TB,"
-               "crop=%d:%d:x='(iw-ow)*(0.5+0.5*sin(t/%.2f+%d))':"
-               "y='(ih-oh)*(0.5+0.5*sin(t/%.2f))',hue=h=25*sin(t/%.1f)"
-               % (FPS, w, h, a, seed, b, c))
-        return (["-i", png], pan + ",format=yuv420p")
+        # decoded once, then panned
+        return (["-i", png], "loop=loop=-1:size=1,setpts=N/%d/TB,%s,"
+                "hue=h=25*sin(t/9.7),format=yuv420p" % (FPS,
+                                                        _pan(w, h, seed)))
     if style == "testsrc2":
+        # its colour bars alone barely change: pan over a double-size one
         return (["-f", "lavfi", "-i", "testsrc2=s=%dx%d:r=%d:d=%s" % (
-            w, h, FPS, d)], "hue=h=%d+9*t,format=yuv420p" % (seed * 47 % 360))
+            2 * w, 2 * h, FPS, d)], "%s,hue=h=%d+9*t,format=yuv420p" % (
+                _pan(w, h, seed), seed * 47 % 360))
     if style == "gradients":
         return (["-f", "lavfi", "-i",
                  "gradients=s=%dx%d:r=%d:d=%s:seed=%d:speed=0.015:n=5" % (
