@@ -167,6 +167,12 @@ int dk_print_index_add(const char *library, const char *const *sha256, size_t n,
 
 /* ---- rebuild ---- */
 
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The sha256 of every LIBRARY/prints/<aa>/<sha256>.dkfp, sorted. */
 static GPtrArray *list_prints(const char *library)
 {
@@ -198,7 +204,7 @@ static GPtrArray *list_prints(const char *library)
         g_dir_close(d);
     }
     g_dir_close(top);
-    g_ptr_array_sort(found, (GCompareFunc)(void *)g_strcmp0);
+    g_ptr_array_sort(found, compare_names);
     return found;
 }
 
