@@ -89,8 +89,15 @@ static int open_decoder(print_pass *pass, enum AVMediaType type,
         goto fail;
     ctx->thread_count = 1;
     ctx->pkt_timebase = stream->time_base;
-    if (type == AVMEDIA_TYPE_VIDEO && pass->params->keyframes_only)
-        ctx->skip_frame = AVDISCARD_NONKEY;
+    if (type == AVMEDIA_TYPE_VIDEO) {
+        /* Originals: key frames only. Clips: no frame another depends on is
+         * skipped, so B-frames go (most of a re-encode's frames; picture
+         * cuts are still placed within a few frames). Neither needs the
+         * deblocking filter: the hash looks at a 32x32 reduction. */
+        ctx->skip_frame = pass->params->keyframes_only ? AVDISCARD_NONKEY
+                                                       : AVDISCARD_NONREF;
+        ctx->skip_loop_filter = AVDISCARD_ALL;
+    }
     if (avcodec_open2(ctx, decoder, NULL) < 0)
         goto fail;
     *codec = ctx;

@@ -17,37 +17,69 @@
 #define HASH_COEFFICIENTS 11  /* per axis: the zig-zag's first 65 fit */
 #define FLAT_DEVIATION    2.5 /* grey levels: below this, nothing to hash */
 
+/* Where each of the n * SUB samples along one axis falls: the two grid
+ * lines it lies between and how far along. Computed once per axis (not per
+ * sample: that was most of a clip's printing time), with the same
+ * arithmetic as before, so hashes are unchanged. */
+#define RESAMPLE_SUB 3
+typedef struct sample_axis {
+    int lo[RESAMPLE_SUB * PRINT_GRID], hi[RESAMPLE_SUB * PRINT_GRID];
+    double frac[RESAMPLE_SUB * PRINT_GRID];
+} sample_axis;
+
+static int clamp_grid(int v)
+{
+    return v < 0 ? 0 : v >= PRINT_GRID ? PRINT_GRID - 1 : v;
+}
+
+static void axis_place(sample_axis *axis, double origin, double length, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int a = 0; a < RESAMPLE_SUB; a++) {
+            double at =
+                origin + (i + (a + 0.5) / RESAMPLE_SUB) * length / n - 0.5;
+            int k = i * RESAMPLE_SUB + a, lo = (int)floor(at);
+            axis->frac[k] = at - lo;
+            axis->lo[k] = clamp_grid(lo);
+            axis->hi[k] = clamp_grid(lo + 1);
+        }
+}
+
 /* Resamples the rectangle (x, y, w, h) of the grid, in grid units
- * (fractional), to out (PRINT_HASH_SIZE square), averaging 3 x 3 bilinear
- * samples per output pixel. */
+ * (fractional), to out (n square, n <= PRINT_GRID), averaging 3 x 3
+ * bilinear samples per output pixel. */
 static void resample_to(const uint8_t *grey, int stride, double x, double y,
                         double w, double h, float *out, int n)
 {
-    const int sub = 3;
+    sample_axis *ax = malloc(2 * sizeof *ax);
+    if (!ax) {
+        memset(out, 0, sizeof(float) * n * n);
+        return;
+    }
+    sample_axis *ay = ax + 1;
+    axis_place(ax, x, w, n);
+    axis_place(ay, y, h, n);
     for (int j = 0; j < n; j++) {
         for (int i = 0; i < n; i++) {
             float sum = 0;
-            for (int b = 0; b < sub; b++) {
-                double sy = y + (j + (b + 0.5) / sub) * h / n - 0.5;
-                for (int a = 0; a < sub; a++) {
-                    double sx = x + (i + (a + 0.5) / sub) * w / n - 0.5;
-                    int x0 = (int)floor(sx), y0 = (int)floor(sy);
-                    double fx = sx - x0, fy = sy - y0;
-                    int x1 = x0 + 1, y1 = y0 + 1;
-                    x0 = x0 < 0 ? 0 : x0 >= PRINT_GRID ? PRINT_GRID - 1 : x0;
-                    x1 = x1 < 0 ? 0 : x1 >= PRINT_GRID ? PRINT_GRID - 1 : x1;
-                    y0 = y0 < 0 ? 0 : y0 >= PRINT_GRID ? PRINT_GRID - 1 : y0;
-                    y1 = y1 < 0 ? 0 : y1 >= PRINT_GRID ? PRINT_GRID - 1 : y1;
-                    const uint8_t *r0 = grey + (ptrdiff_t)y0 * stride;
-                    const uint8_t *r1 = grey + (ptrdiff_t)y1 * stride;
+            for (int b = 0; b < RESAMPLE_SUB; b++) {
+                int ky = j * RESAMPLE_SUB + b;
+                double fy = ay->frac[ky];
+                const uint8_t *r0 = grey + (ptrdiff_t)ay->lo[ky] * stride;
+                const uint8_t *r1 = grey + (ptrdiff_t)ay->hi[ky] * stride;
+                for (int a = 0; a < RESAMPLE_SUB; a++) {
+                    int kx = i * RESAMPLE_SUB + a;
+                    int x0 = ax->lo[kx], x1 = ax->hi[kx];
+                    double fx = ax->frac[kx];
                     sum +=
                         (float)((1 - fy) * ((1 - fx) * r0[x0] + fx * r0[x1]) +
                                 fy * ((1 - fx) * r1[x0] + fx * r1[x1]));
                 }
             }
-            out[j * n + i] = sum / (sub * sub);
+            out[j * n + i] = sum / (RESAMPLE_SUB * RESAMPLE_SUB);
         }
     }
+    free(ax);
 }
 
 static void resample(const uint8_t *grey, int stride, double x, double y,
