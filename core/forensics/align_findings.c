@@ -81,6 +81,8 @@ static long clip_frame(const dk_audio_print *p, double t)
 static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
 {
     size_t n = c->n_audio;
+    if (!n)
+        return 0;
     double *best = malloc(n * sizeof *best);
     long *from = malloc(n * sizeof *from);
     if (!best || !from) {
@@ -106,7 +108,7 @@ static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
             top = k;
     }
     memset(spine, 0, n * sizeof *spine);
-    for (long k = (long)top; k >= 0 && n; k = from[k])
+    for (long k = (long)top; k >= 0; k = from[k])
         spine[k] = true;
     free(best);
     free(from);
