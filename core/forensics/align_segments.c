@@ -379,20 +379,31 @@ static void polish_diagonals(const align_audio *a, run_list *l)
  * word twice, spliced-in words match the original for a moment, the last
  * frames before a trim match something. Its frames are left unexplained
  * instead: a stretch under 0.5 s, or under 1.5 s that matches clearly
- * worse than its neighbours. At the clip's ends one neighbour is enough. */
+ * worse than its neighbours or has unexplained sound beside it (a phrase
+ * moved whole abuts its neighbours). At the clip's ends one neighbour is
+ * enough. */
 static bool island(const align_audio *a, const run_list *l, size_t k)
 {
     const align_run *r = &l->items[k];
     const align_run *prev = k > 0 ? &l->items[k - 1] : NULL;
     const align_run *next = k + 1 < l->n ? &l->items[k + 1] : NULL;
+    long length = r->i1 - r->i0;
+    bool sound_before =
+        prev && align_loud_frames(a->clip, prev->i1, r->i0) >= MERGE_MAX_LOUD;
+    bool sound_after =
+        next && align_loud_frames(a->clip, r->i1, next->i0) >= MERGE_MAX_LOUD;
+    /* amid replaced words, on whatever diagonal */
+    if (length < ISLAND_WEAK_FRAMES && sound_before && sound_after)
+        return true;
     if ((!prev && !next) || (prev && labs(prev->d - r->d) <= MERGE_DIAGONAL) ||
         (next && labs(next->d - r->d) <= MERGE_DIAGONAL))
         return false;
-    long length = r->i1 - r->i0;
     if (length < ISLAND_MIN_FRAMES)
         return true;
     if (length >= ISLAND_WEAK_FRAMES)
         return false;
+    if (sound_before || sound_after)
+        return true;
     double sim = align_run_similarity(a, r), best = 0;
     if (prev)
         best = fmax(best, align_run_similarity(a, prev));
