@@ -8,6 +8,7 @@
 #include "align_private.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,33 @@ static int check_print(const dk_media_print *p, const char *which,
     return 0;
 }
 
+/* Each diagonal and the two beside it: a group of seeds stands for all
+ * diagonals within 2 of its busiest, and a second stretch of the original
+ * at the same offset but half a hop off (a swap of two phrases puts the
+ * rest of the clip back on the first phrase's offset) fits one over. */
+static int with_neighbours(long **diagonals, size_t *n, dk_error *err)
+{
+    if (!*n)
+        return 0;
+    long *all = malloc(3 * *n * sizeof *all);
+    if (!all)
+        return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
+    size_t m = 0;
+    for (size_t k = 0; k < *n; k++)
+        for (long step = -1; step <= 1; step++) {
+            long d = (*diagonals)[k] + step;
+            bool seen = false;
+            for (size_t q = 0; q < m && !seen; q++)
+                seen = all[q] == d;
+            if (!seen)
+                all[m++] = d;
+        }
+    free(*diagonals);
+    *diagonals = all;
+    *n = m;
+    return 0;
+}
+
 /* Runs along the seeds' diagonals, then again with the diagonals of lone
  * seeds where the first pass left clip frames unexplained. */
 static int audio_runs(const align_audio *a, const align_seed *seeds,
@@ -36,6 +64,8 @@ static int audio_runs(const align_audio *a, const align_seed *seeds,
     size_t n_diagonals = 0, n_extra = 0;
     int rc = align_seeds_diagonals(seeds, n_seeds, a->slope, &diagonals,
                                    &n_diagonals, err);
+    if (!rc)
+        rc = with_neighbours(&diagonals, &n_diagonals, err);
     if (!rc)
         rc = align_audio_runs(a, diagonals, n_diagonals, runs, n_runs, err);
     if (!rc)

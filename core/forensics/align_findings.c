@@ -19,15 +19,20 @@
 #define CUT_MIN_SECONDS    0.2
 #define CUT_PAUSE_SECONDS  0.3 /* a cut of silence only counts from here */
 #define CUT_MIN_LOUD       0.1 /* seconds of sound that make it a cut */
+#define CUT_JOIN_SECONDS   0.1 /* stretches this close in the clip meet */
 #define INSERT_MIN_SECONDS 0.25
 #define INSERT_MIN_LOUD    0.2
+#define INSERT_END_SECONDS 0.5
 /* Segments this far out of the original's order are re-ordered. */
 #define ORDER_TOLERANCE 0.3
 /* A speed more than 2 % off 1 is a finding. */
 #define SPEED_TOLERANCE 0.02
 /* Share of the original's frames landing in a stretch that must match
  * the clip's for the picture to show the original there. */
-#define PICTURE_AGREE 0.75
+#define PICTURE_AGREE       0.75
+#define PICTURE_JOIN_MARGIN 0.15
+/* Neighbours this close in offset keep one timeline (seconds). */
+#define SAME_TIMELINE 0.1
 /* Too little maps: under this share of the clip's sound and no picture. */
 #define UNRELATED_COVERAGE 0.30
 
@@ -76,6 +81,8 @@ static long clip_frame(const dk_audio_print *p, double t)
 static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
 {
     size_t n = c->n_audio;
+    if (!n)
+        return 0;
     double *best = malloc(n * sizeof *best);
     long *from = malloc(n * sizeof *from);
     if (!best || !from) {
@@ -101,7 +108,7 @@ static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
             top = k;
     }
     memset(spine, 0, n * sizeof *spine);
-    for (long k = (long)top; k >= 0 && n; k = from[k])
+    for (long k = (long)top; k >= 0; k = from[k])
         spine[k] = true;
     free(best);
     free(from);
@@ -125,26 +132,46 @@ static const dk_segment *picture_over(const findings_ctx *c, double t0,
  * shows the original over clip times [t0, t1]: that of the audio segment
  * before or after, when the original's frames landing there match the
  * clip's; or a picture segment covering most of it. */
+static double segment_offset(const findings_ctx *c, const dk_segment *s)
+{
+    return s->orig_start - c->speed * s->clip_start;
+}
+
 static bool picture_offset(const findings_ctx *c, const dk_segment *before,
                            const dk_segment *after, double t0, double t1,
                            double *offset)
 {
+    /* frames next to a join may show either side of it */
+    double lo = t0 + PICTURE_JOIN_MARGIN, hi = t1 - PICTURE_JOIN_MARGIN;
     const dk_segment *side[2] = {before, after};
     for (int k = 0; k < 2; k++) {
         if (!side[k])
             continue;
-        double off = side[k]->orig_start - c->speed * side[k]->clip_start;
+        double off = segment_offset(c, side[k]);
         int checked;
         int matched = align_picture_check(&c->clip->picture, &c->orig->picture,
-                                          off, c->speed, t0, t1, &checked);
-        if (checked && matched >= PICTURE_AGREE * checked) {
+                                          off, c->speed, lo, hi, &checked);
+        if (checked && matched < PICTURE_AGREE * checked)
+            return false;
+        if (checked) {
             *offset = off;
             return true;
         }
     }
+    /* No original frame lands inside (key frames are ~2 s apart): the
+     * audio either side keeps one timeline, as when the stretch took the
+     * place of as much original, and the picture runs on without a
+     * splice. */
+    if (before && after &&
+        fabs(segment_offset(c, before) - segment_offset(c, after)) <=
+            SAME_TIMELINE &&
+        align_picture_continuous(&c->clip->picture, t0, t1)) {
+        *offset = segment_offset(c, before);
+        return true;
+    }
     const dk_segment *p = picture_over(c, t0, t1);
     if (p)
-        *offset = p->orig_start - c->speed * p->clip_start;
+        *offset = segment_offset(c, p);
     return p != NULL;
 }
 
@@ -164,7 +191,10 @@ static int gap_finding(const findings_ctx *c, const dk_segment *before,
     double loud = (double)align_loud_frames(a, i0, i1) * a->hop;
     double start = a->start + (double)i0 * a->hop;
     double end = a->start + (double)i1 * a->hop;
-    if (end - start < INSERT_MIN_SECONDS || loud < INSERT_MIN_LOUD)
+    /* where a clip begins or ends, the last frames before a trim match
+     * less well: material that maps nowhere there must be longer */
+    double least = before && after ? INSERT_MIN_SECONDS : INSERT_END_SECONDS;
+    if (end - start < least || loud < INSERT_MIN_LOUD)
         return 0;
     dk_finding f = {DK_FINDING_INSERTED, start, end, -1, -1, 0};
     double offset;
@@ -261,7 +291,12 @@ static int cut_findings(const findings_ctx *c, const bool *spine, dk_error *err)
             double missing =
                 missing_seconds(c, p->orig_end, q->orig_start, &first, &last);
             double loud = orig_loud_seconds(&c->orig->audio, first, last);
-            bool pause = missing < CUT_PAUSE_SECONDS && loud < CUT_MIN_LOUD;
+            /* Only silence missing: a cut when long enough and where the
+             * two stretches meet; around material spliced in, the pause
+             * the splice sits in is what the clip shows in its place. */
+            bool silence = loud < CUT_MIN_LOUD;
+            bool spliced = q->clip_start - p->clip_end > CUT_JOIN_SECONDS;
+            bool pause = silence && (missing < CUT_PAUSE_SECONDS || spliced);
             if (missing >= CUT_MIN_SECONDS && !pause) {
                 dk_finding f = {DK_FINDING_CUT, p->clip_end, p->clip_end,
                                 first,          last,        0};
@@ -348,7 +383,9 @@ static void judge(const findings_ctx *c)
         picture = fmin(1, covered / span) * quality(picture_sim / covered, 0.7);
     out->confidence = fmax(audio, picture);
     if (audio_cover < UNRELATED_COVERAGE && !c->n_picture) {
+        /* a slope from chance seeds is no reason to print the clip again */
         out->verdict = DK_VERDICT_UNRELATED;
+        out->speed = 1.0;
         free(out->findings);
         out->findings = NULL;
         out->n_findings = 0;

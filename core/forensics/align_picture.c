@@ -26,7 +26,11 @@
 /* A clip frame this close shows nearly the same picture (clips are
  * printed at up to 10 frames a second). */
 #define PICTURE_NEAR_FRAME 0.06
-#define PICTURE_MIN_FRAMES 2
+/* Consecutive clip frames (0.1 s apart) of one shot differ by a few bits;
+ * a splice to other footage by 18 or more. */
+#define PICTURE_CONTINUOUS       10
+#define PICTURE_CONTINUITY_REACH 0.25
+#define PICTURE_MIN_FRAMES       2
 
 /* A time gets at most this share of a stronger run's picture: a slow
  * shot's neighbouring frames also vote, for offsets a few frames off. */
@@ -278,4 +282,23 @@ int align_picture_check(const dk_picture_print *clip,
         matched += dk_picture_distance(c, o) <= PICTURE_MAX_DISTANCE;
     }
     return matched;
+}
+
+bool align_picture_continuous(const dk_picture_print *clip, double t0,
+                              double t1)
+{
+    const dk_picture_frame *prev = NULL;
+    int frames = 0;
+    for (size_t k = 0; k < clip->count; k++) {
+        const dk_picture_frame *f = &clip->frames[k];
+        if (f->flat || f->time < t0 - PICTURE_CONTINUITY_REACH ||
+            f->time > t1 + PICTURE_CONTINUITY_REACH)
+            continue;
+        if (prev &&
+            __builtin_popcountll(prev->whole ^ f->whole) > PICTURE_CONTINUOUS)
+            return false;
+        prev = f;
+        frames++;
+    }
+    return frames >= 3;
 }

@@ -10,6 +10,7 @@
 #ifndef ALIGN_PRIVATE_H
 #define ALIGN_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,10 +20,13 @@
  * past the original's end) costs what an unrelated frame does: half its
  * 32 bits. */
 #define ALIGN_RANDOM_BITS 16
+/* A loud clip frame where the original is quiet: below "maps nowhere"
+ * (noise in a pause), above a matching frame. */
+#define ALIGN_NOISE_IN_PAUSE_BITS 8
 /* Above this bit error rate over a ~0.5 s window a diagonal no longer
  * holds: re-encodes measure under 0.16 (pink noise at -12 dB) and
  * unrelated speech 0.45-0.5. */
-#define ALIGN_MAX_BER 0.30
+#define ALIGN_MAX_BER 0.33
 /* Sliding window: half-width in frames (15 * 16 ms each side ~ 0.5 s). */
 #define ALIGN_HALF_WINDOW 15
 /* Frame-level cost of calling a non-quiet clip frame "maps nowhere",
@@ -105,6 +109,11 @@ int align_picture_segments(const dk_picture_print *clip,
 int align_picture_check(const dk_picture_print *clip,
                         const dk_picture_print *orig, double offset,
                         double speed, double t0, double t1, int *checked);
+
+/* Does the clip's picture run on without a splice over clip times
+ * [t0, t1] and a little either side (at least 3 frames)? */
+bool align_picture_continuous(const dk_picture_print *clip, double t0,
+                              double t1);
 
 /* ---- findings, verdict, confidence (align_findings.c) ---- */
 

@@ -394,8 +394,10 @@ int align_seeds_gap_diagonals(const align_seed *seeds, size_t n, double slope,
     long *known = malloc((n_have + n + 1) * sizeof *known);
     if (!known)
         return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
-    memcpy(known, have, n_have * sizeof *known);
-    qsort(known, n_have, sizeof *known, compare_long);
+    if (n_have) {
+        memcpy(known, have, n_have * sizeof *known);
+        qsort(known, n_have, sizeof *known, compare_long);
+    }
     /* runs are in clip order and seeds in clip frame order: one sweep */
     size_t r = 0, found = 0;
     long *fresh = known + n_have;

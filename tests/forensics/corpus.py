@@ -36,6 +36,10 @@ import speech  # noqa: E402
 SIZES = {
     # events, seconds of speech per event, distractors, their seconds,
     # picture size of the originals, clips per kind per event (see PLANS)
+    # TINY: a quick run for CTest, with the shortest recordings possible
+    "TINY": dict(events=2, event_s=(28, 32), distractors=4,
+                 distractor_s=(2, 5), size=(640, 360), preset="ultrafast",
+                 clip_preset="ultrafast"),
     "SMALL": dict(events=3, event_s=(60, 78), distractors=50,
                   distractor_s=(9, 14), size=(640, 360), preset="veryfast",
                   clip_preset="superfast"),
@@ -60,7 +64,11 @@ FULL_KINDS = ["faithful", "trim", "trim", "word_cut", "word_cut",
               "audio_replaced_all", "speed", "speed", "crop916", "crop916",
               "letterbox", "music", "music", "word_cut_crop916",
               "swap_letterbox", "sentence_cut_music", "splice_speed"]
-DISTRACTOR_CHANGES = {"SMALL": ["plain", "plain", "music", "crop916",
+TINY_PLAN = [["faithful", "word_cut", "swap", "speed"],
+             ["sentence_cut", "splice_distractor", "audio_replaced",
+              "crop916"]]
+DISTRACTOR_CHANGES = {"TINY": ["plain", "speed", "music"],
+                      "SMALL": ["plain", "plain", "music", "crop916",
                                 "speed"],
                       "FULL": ["plain"] * 6 + ["music", "music", "crop916",
                                                "crop916", "letterbox",
@@ -159,7 +167,7 @@ class Context:
 
     def distractor(self, rng):
         return rng.choice([d for d in self.distractors
-                           if len(d.sentences) >= 3])
+                           if len(d.sentences) >= 3] or self.distractors)
 
     def letterbox(self):
         return media.letterbox_filters(
@@ -202,12 +210,15 @@ def make_recordings(out, cfg, speaker, src_events, src_distractors, rng):
             speaker, lambda: src_events.take(uses, 2), rec.voice, rng,
             seconds=seconds)
         events.append(rec)
-    for k in range(cfg["distractors"]):
+    # and two short ones: room tone only (0.8 s), and one sentence
+    for k in range(cfg["distractors"] + 2):
         rid = "D%03d" % (k + 1)
         rec = Recording(rid, "distractors/%s.mp4" % rid, False)
         rec.voice = voice_for(rng, k + 3)
         rec.style = "noise"
         seconds = rng.uniform(*cfg["distractor_s"])
+        if k >= cfg["distractors"]:
+            seconds = 0.5 * (k - cfg["distractors"])
         uses = {}
         rec.pcm, rec.sentences = speak(
             speaker, lambda: src_distractors.take(uses), rec.voice, rng,
@@ -262,7 +273,8 @@ def write_text(path, text):
 
 def plan_clips(size, events, distractors, ctx, rng):
     plans = []
-    per_event = SMALL_PLAN if size == "SMALL" else [FULL_KINDS] * len(events)
+    per_event = {"TINY": TINY_PLAN, "SMALL": SMALL_PLAN}.get(
+        size, [FULL_KINDS] * len(events))
     for rec, kinds in zip(events, per_event):
         for kind in kinds:
             plans.append(edits.KINDS[kind](rec, rng, ctx))
@@ -281,6 +293,9 @@ def main():
     ap.add_argument("--size", choices=sorted(SIZES), default="SMALL")
     ap.add_argument("--threads", type=int, default=1,
                     help="threads per ffmpeg (default 1)")
+    ap.add_argument("--plan-only", action="store_true",
+                    help="speech tables, event files and truth.json only: "
+                    "no pictures, no encodes")
     ap.add_argument("--jobs", type=int, default=1,
                     help="ffmpeg runs at once (default 1)")
     args = ap.parse_args()
@@ -288,7 +303,7 @@ def main():
     out = os.path.abspath(args.out)
     for d in ("events", "meta", "distractors", "clips", "work"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), cpu_seconds()
     rng = random.Random(13 if args.size == "SMALL" else 1313)
     tools = media.Tools(args.threads)
     speaker = speech.Speaker()
@@ -304,7 +319,7 @@ def main():
     # replacement speech must not reuse any recording's sentences
     ctx = Context(out, tools, speaker, events, distractors, src_e, music)
     plans = plan_clips(args.size, events, distractors, ctx, rng)
-    t_plan = time.monotonic()
+    t_plan, cpu_plan = time.monotonic(), cpu_seconds()
 
     jobs = []
     for k, rec in enumerate(events + distractors):
@@ -316,14 +331,14 @@ def main():
                                             size, os.path.join(out, "work"),
                                             preset,
                                             23 if rec.archived else 30)))
-    run_jobs(jobs, args.jobs)
-    t_rec = time.monotonic()
+    run_jobs(jobs, 0 if args.plan_only else args.jobs)
+    t_rec, cpu_rec = time.monotonic(), cpu_seconds()
     jobs = [(os.path.join(out, p.name),
              lambda p=p: media.render_clip(tools, os.path.join(out, p.name),
                                            p, music, cfg["clip_preset"]))
             for p in plans]
-    run_jobs(jobs, args.jobs)
-    t_clips = time.monotonic()
+    run_jobs(jobs, 0 if args.plan_only else args.jobs)
+    t_clips, cpu_clips = time.monotonic(), cpu_seconds()
 
     titles = {}
     for k, rec in enumerate(events):
@@ -354,18 +369,29 @@ def main():
     }
     write_text(os.path.join(out, "truth.json"),
                json.dumps(truth, ensure_ascii=False, indent=1))
-    t_end = time.monotonic()
+    t_end, cpu_end = time.monotonic(), cpu_seconds()
     print("corpus %s in %s: %d events (%.0f s), %d distractors (%.0f s), "
-          "%d clips; speech+plans %.1f s, recordings %.1f s, clips %.1f s, "
-          "total %.1f s" % (
+          "%d clips; wall (CPU) seconds: speech+plans %.1f (%.1f), "
+          "recordings %.1f (%.1f), clips %.1f (%.1f), total %.1f (%.1f)" % (
               args.size, out, len(events), sum(e.duration for e in events),
               len(distractors), sum(d.duration for d in distractors),
-              len(plans), t_plan - t0, t_rec - t_plan, t_clips - t_rec,
-              t_end - t0))
+              len(plans), t_plan - t0, cpu_plan - cpu0, t_rec - t_plan,
+              cpu_rec - cpu_plan, t_clips - t_rec, cpu_clips - cpu_rec,
+              t_end - t0, cpu_end - cpu0))
+
+
+def cpu_seconds():
+    """CPU time of this process and its finished children (the tools)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def run_jobs(jobs, parallel):
+    """Runs the jobs whose output is not there yet; none when parallel is
+    0 (--plan-only)."""
     todo = [fn for path, fn in jobs if not os.path.exists(path)]
+    if parallel == 0:
+        return
     if parallel <= 1:
         for fn in todo:
             fn()

@@ -123,6 +123,9 @@ def excerpt(rec, rng, first, last):
 
 def pick_sentence(rec, rng, need_after=1):
     n = len(rec.sentences)
+    if n < 4 + need_after:
+        raise RuntimeError("%s: %d sentences are too few for this edit" % (
+            rec.rid, n))
     return rng.randrange(2, max(3, n - 2 - need_after))
 
 
@@ -203,7 +206,8 @@ def swap(rec, rng, ctx):
 
 def splice(rec, rng, ctx, donor=None):
     donor = donor or ctx.other_event(rec, rng)
-    j = rng.randrange(1, len(donor.sentences) - 1)
+    n = len(donor.sentences)
+    j = rng.randrange(1, n - 1) if n >= 3 else rng.randrange(n)
     ds, de = donor.sentences[j].start, slot_end(donor, j)
     i = pick_sentence(rec, rng)
     at = rec.sentences[i].start
@@ -330,7 +334,8 @@ KINDS = {f.__name__: f for f in (
 def distractor_clip(rec, rng, ctx, change):
     """An excerpt of a recording that is not archived, re-encoded and
     maybe changed like the archived ones."""
-    length = min(rec.duration - 0.5, rng.uniform(8.0, 14.0))
+    # a recording may be shorter than a second (silence only)
+    length = max(0.4, min(rec.duration - 0.2, rng.uniform(8.0, 14.0)))
     a = snap(rng.uniform(0.0, max(0.0, rec.duration - length - 0.2)))
     b = snap(min(floor_frame(rec.duration), a + length))
     p = Plan("distractor_" + change, "excerpt %.2f-%.2f s of %s (not "

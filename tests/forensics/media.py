@@ -81,9 +81,15 @@ def picture_source(tools, style, seed, duration, size, work):
             2 * w, 2 * h, FPS, d)], "%s,hue=h=%d+9*t,format=yuv420p" % (
                 _pan(w, h, seed), seed * 47 % 360))
     if style == "gradients":
+        # ffmpeg 5.1 draws the colours and end points from a random seed
+        # even when given seed=: give them all
+        colours = ":".join("c%d=0x%06x" % (i, (seed * 7 + i) * 2654435761 %
+                                            0xFFFFFF) for i in range(5))
+        ends = "x0=%d:y0=%d:x1=%d:y1=%d" % (
+            seed * 37 % w, seed * 17 % h, w - seed * 53 % w, h - seed * 29 % h)
         return (["-f", "lavfi", "-i",
-                 "gradients=s=%dx%d:r=%d:d=%s:seed=%d:speed=0.015:n=5" % (
-                     w, h, FPS, d, seed)],
+                 "gradients=s=%dx%d:r=%d:d=%s:seed=%d:speed=0.015:n=5:%s:%s"
+                 % (w, h, FPS, d, seed, colours, ends)],
                 "noise=alls=6:allf=p:all_seed=%d,format=yuv420p" % seed)
     if style == "mandelbrot":
         return (["-f", "lavfi", "-i",

@@ -37,7 +37,46 @@ def run(*args):
                           text=True)
 
 
+def oracle(truth):
+    """The locate output a perfect locator would give for `truth`."""
+    clips = []
+    for c in truth["clips"]:
+        if c["event"] is None:
+            clips.append({"clip": c["clip"], "status": "not_in_archive",
+                          "matches": []})
+            continue
+        findings = [{"kind": f["kind"], "clip_start": f["clip_time"],
+                     "clip_end": f["clip_end"], "orig_start": f["orig_start"],
+                     "orig_end": f["orig_end"], "speed": f.get("speed", 1.0)}
+                    for f in c["findings"]]
+        clips.append({"clip": c["clip"], "status": "located", "matches": [
+            {"file": c["file"], "event": c["event"], "offset": c["offset"],
+             "speed": c["speed"], "verdict": c["verdict"], "confidence": 1.0,
+             "findings": findings}]})
+    return {"clips": clips}
+
+
 class FixtureFigures(unittest.TestCase):
+    def test_oracle_scores_full_marks(self):
+        truth = load("truth.json")
+        if os.environ.get("DK_FORENSICS_TRUTH"):
+            with open(os.environ["DK_FORENSICS_TRUTH"]) as f:
+                truth = json.load(f)
+        s, m = figures(truth, oracle(truth), strict=True)
+        self.assertEqual(s["misses"], [])
+        for name in ("located", "offset_ok", "found", "faithful"):
+            self.assertEqual(m[name], 100.0, name)
+        self.assertEqual(m["offset_max"], 0.0)
+        self.assertEqual((m["distractor_matches"], m["false_findings"],
+                          m["errors"]), (0, 0, 0))
+        # and one that finds nothing scores nothing
+        none = {"clips": [{"clip": c["clip"], "status": "not_in_archive",
+                           "matches": []} for c in truth["clips"]]}
+        s, m = figures(truth, none)
+        self.assertEqual((m["located"], m["found"], m["faithful"]),
+                         (0.0, 0.0, 0.0))
+        self.assertEqual(m["distractor_matches"], 0)
+
     def setUp(self):
         self.truth, self.locate = load("truth.json"), load("locate.json")
 
