@@ -236,7 +236,7 @@ int align_picture_segments(const dk_picture_print *clip,
         if (o->flat)
             continue;
         size_t c;
-        int distance;
+        int distance = 0;
         bool voted = vote(clip, o, &c, &distance);
         picture_vote v = {o->time, 0, distance};
         if (voted)
