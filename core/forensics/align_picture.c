@@ -235,7 +235,7 @@ int align_picture_segments(const dk_picture_print *clip,
         const dk_picture_frame *o = &orig->frames[k];
         if (o->flat)
             continue;
-        size_t c;
+        size_t c = 0;
         int distance = 0;
         bool voted = vote(clip, o, &c, &distance);
         picture_vote v = {o->time, 0, distance};
