@@ -1,6 +1,7 @@
 #!/bin/sh
 # The issue's accuracy figures, as a test: builds the SMALL corpus in
-# CORPUS (kept between runs: corpus.py finishes what is missing), archives
+# CORPUS (kept between runs: corpus.py finishes what is missing), checks
+# it against its truth.json, archives
 # its originals with ingest.video + fingerprint.media into a fresh library,
 # runs `dokpim locate --json` on every clip and distractor, and scores it
 # against truth.json with the thresholds given after the folders.
@@ -16,6 +17,8 @@ shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 python=/usr/bin/python3
 "$python" "$here/corpus.py" "$corpus" --size SMALL
+# the media are what truth.json says (durations, streams, sound offsets)
+"$python" "$here/check_corpus.py" "$corpus"
 rm -rf "$work"
 mkdir -p "$work"
 cat >"$work/archive.conf" <<'CONF'
