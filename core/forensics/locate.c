@@ -41,6 +41,22 @@ static void warn(dk_locate_result *out, const char *fmt, ...)
     out->warnings[out->n_warnings++] = line;
 }
 
+static bool all_quiet(const dk_audio_print *audio)
+{
+    for (size_t i = 0; i < audio->count; i++)
+        if (!audio->quiet[i])
+            return false;
+    return true;
+}
+
+static bool all_flat(const dk_picture_print *picture)
+{
+    for (size_t i = 0; i < picture->count; i++)
+        if (!picture->frames[i].flat)
+            return false;
+    return true;
+}
+
 typedef struct nominee {
     char sha256[65];
     size_t index;
@@ -266,6 +282,11 @@ int dk_locate(const char *clip_path, dk_print_index *const *indexes,
         warn(out, "no audio: located by picture only");
     else if (!clip->has_video)
         warn(out, "no video: located by sound only");
+    if (clip->has_audio && all_quiet(&clip->audio))
+        warn(out, "the sound is silence only: it cannot locate the clip");
+    if (clip->has_video && all_flat(&clip->picture))
+        warn(out, "the picture is blank or uniform throughout: it cannot "
+                  "locate the clip");
     if (clip->damaged_packets)
         warn(out, "%u damaged packets skipped", clip->damaged_packets);
     if (clip->read_error)

@@ -53,3 +53,8 @@ $ff -i $o -vn -c:a aac -b:a 64k soundonly.m4a
 $ff -i other.mp4 -c:v libx264 -preset ultrafast -c:a aac -b:a 64k distractor.mp4
 $ff -i $o -t 0.4 short.mp4
 head -c 30000 /dev/urandom > garbage.mp4
+# silence over a grey screen; a still image as video; three frames; text
+$ff -f lavfi -i anullsrc=r=48000:cl=stereo -f lavfi -i color=c=gray:s=640x360:r=25 -t 6 -c:v libx264 -preset ultrafast -c:a aac -shortest silence.mp4
+$ff -loop 1 -framerate 25 -i p7.png -t 6 -vf scale=640:360,format=yuv420p -c:v libx264 -preset ultrafast still.mp4
+$ff -i $o -frames:v 3 -an fewframes.mp4
+echo "Catatan rapat: bukan video." > notes.mp4

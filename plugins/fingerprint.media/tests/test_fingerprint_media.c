@@ -230,6 +230,38 @@ START_TEST(test_bad_clips)
 }
 END_TEST
 
+/* Clips that carry nothing to locate by: each says why, none crashes. */
+START_TEST(test_nothing_to_locate_by)
+{
+    char *silence = corpus("silence.mp4"), *still = corpus("still.mp4");
+    char *few = corpus("fewframes.mp4"), *notes = corpus("notes.mp4");
+    const char *args[] = {"locate", "-o", library, silence,
+                          still,    few,  notes,   NULL};
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(dk_test_dokpim(args, &out, &err), 1);
+    ck_assert_msg(strstr(err, "silence.mp4: the sound is silence only: it "
+                              "cannot locate the clip") &&
+                      strstr(err, "silence.mp4: the picture is blank or "
+                                  "uniform throughout"),
+                  "%s", err);
+    ck_assert_msg(strstr(out, "silence.mp4: 6.0 s, not in the archive") &&
+                      strstr(out, "still.mp4: 6.0 s, not in the archive"),
+                  "%s", out);
+    ck_assert_msg(strstr(err, "still.mp4: no audio: located by picture only"),
+                  "%s", err);
+    ck_assert_msg(strstr(err, "fewframes.mp4: too short to locate: 0.1 s"),
+                  "%s", err);
+    ck_assert_msg(strstr(err, "notes.mp4: not a recognised media container"),
+                  "%s", err);
+    g_free(out);
+    g_free(err);
+    g_free(silence);
+    g_free(still);
+    g_free(few);
+    g_free(notes);
+}
+END_TEST
+
 START_TEST(test_plot_and_extract)
 {
     char *work = dk_test_tmpdir("locate-out");
@@ -377,6 +409,7 @@ int main(void)
     tcase_add_test(tc, test_not_in_archive);
     tcase_add_test(tc, test_one_stream);
     tcase_add_test(tc, test_bad_clips);
+    tcase_add_test(tc, test_nothing_to_locate_by);
     tcase_add_test(tc, test_plot_and_extract);
     tcase_add_test(tc, test_damaged_index_and_reindex);
     suite_add_tcase(s, tc);
