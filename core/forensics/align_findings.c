@@ -196,6 +196,13 @@ static int gap_finding(const findings_ctx *c, const dk_segment *before,
     double least = before && after ? INSERT_MIN_SECONDS : INSERT_END_SECONDS;
     if (end - start < least || loud < INSERT_MIN_LOUD)
         return 0;
+    /* Between two segments the boundary search placed the joins (a
+     * splice may begin with its own pause); at a clip end, the clip's
+     * silence before or after is no part of it. */
+    if (before && after) {
+        start = t0;
+        end = t1;
+    }
     dk_finding f = {DK_FINDING_INSERTED, start, end, -1, -1, 0};
     double offset;
     if (picture_offset(c, before, after, start, end, &offset)) {

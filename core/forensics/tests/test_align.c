@@ -1,9 +1,22 @@
 /* dk_align on synthetic prints (random sub-fingerprints with pauses, a
  * slowly changing picture; clips sliced from them as edits slice speech)
- * and on real speech: espeak-ng Indonesian with a word cut by ffmpeg.
+ * and on real speech: espeak-ng Indonesian cut, spliced and re-voiced by
+ * ffmpeg (align_corpus.sh).
  *
  * Every edit case runs against the original printed with every frame and
- * with key frames only (2 s apart), as originals are indexed. */
+ * with key frames only (2 s apart), as originals are indexed.
+ *
+ * MEASURED (Debug build, CPU time): a 60 s clip against a 2 h original
+ * 0.03-0.05 s (0.5 h 0.008 s, 10 h 0.18 s: building the original's hash
+ * table is most of it). The sweep: 300 random edits, all found and placed
+ * (worst 0.12 s). Outside the suite, 182 clips of generated speech (three
+ * originals, random excerpts 12-30 s, 7 kinds: faithful, word cut 0.3-0.6
+ * s, sentence cut 2-4 s, spliced 0.5-2 s, two phrases swapped, audio
+ * replaced 1.5-3 s, tempo 0.9/1.1/1.25; AAC 64k, AAC 32k mono or Opus
+ * 32k, 30 % with pink noise) gave the expected single finding within
+ * 0.25 s and offset within 0.1 s for 181 (the other's truth was wrong: the
+ * swap ran past the original's end), and 140 clips against the wrong
+ * original all came out unrelated (confidence <= 0.19). */
 #include "align_synth.h"
 #include "dk_test.h"
 
