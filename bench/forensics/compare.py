@@ -4,6 +4,7 @@ ffmpeg `signature` logs into `dokpim locate --json`'s shape, and the
 side-by-side table, every contender scored by tests/forensics/score.py.
 
     compare.py lists CORPUS WORK
+    compare.py calib-speech WORK N
     compare.py signature CORPUS WORK/sig > signature.json
     compare.py table CORPUS WORK
 """
@@ -33,24 +34,44 @@ def write_lines(path, lines):
 
 
 def cmd_lists(corpus, work):
-    """clips.txt, originals.txt, and calibration.txt: the distractor
-    recordings no clip takes anything from, so calibrating on them does
-    not peek at the clips being scored."""
+    """clips.txt (every clip of truth.json, the unarchived recordings
+    included) and originals.txt."""
     t = truth_of(corpus)
     clips = [os.path.join(corpus, c["clip"]) for c in t["clips"]]
     origs = [os.path.join(corpus, e["file"]) for e in t["events"]]
-    used = set()
-    for c in t["clips"]:
-        used.update(s.get("source") for s in c.get("segments", []))
-        used.add(c.get("recording"))
-    ddir = os.path.join(corpus, "distractors")
-    calib = [os.path.join(ddir, f) for f in sorted(os.listdir(ddir))
-             if f.endswith(".mp4") and os.path.splitext(f)[0] not in used]
     write_lines(os.path.join(work, "clips.txt"), clips)
     write_lines(os.path.join(work, "originals.txt"), origs)
-    write_lines(os.path.join(work, "calibration.txt"), calib)
-    print("%d clips, %d originals, %d calibration recordings"
-          % (len(clips), len(origs), len(calib)))
+    print("%d clips (%d not archived), %d originals" % (
+        len(clips), sum(1 for c in t["clips"] if c["event"] is None),
+        len(origs)))
+
+
+def cmd_calib_speech(work, count):
+    """Calibration recordings for the fpcalc contender that no clip is
+    made of: espeak-ng speech of the corpus's own sentence templates
+    (event and distractor topics alike, so chance likenesses to the
+    originals are as likely as in the clips) with another seed, each in a
+    voice of the corpus, as AAC like the clips."""
+    import random
+    import subprocess
+    import phrases
+    rng = random.Random(4242)
+    src = phrases.SentenceSource(
+        phrases.EVENT_TEMPLATES + phrases.DISTRACTOR_TEMPLATES, rng)
+    voices = ["id+m3", "id+f2", "id+m1", "id+f4", "id+m7", "id+f1"]
+    out = os.path.join(work, "calibration")
+    os.makedirs(out, exist_ok=True)
+    paths = []
+    for k in range(count):
+        wav = os.path.join(out, "K%02d.wav" % k)
+        m4a = os.path.join(out, "K%02d.m4a" % k)
+        subprocess.run(["espeak-ng", "-v", voices[k % len(voices)], "-s",
+                        str(rng.randrange(140, 176)), "-w", wav,
+                        " ".join(src.speech(6))], check=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", wav, "-c:a",
+                        "aac", "-b:a", "64k", m4a], check=True)
+        paths.append(m4a)
+    write_lines(os.path.join(work, "calibration.txt"), paths)
 
 
 def parse_pair(path):
@@ -192,6 +213,10 @@ def cmd_table(corpus, work):
     f_clip = times["fpcalc_clip_prints"][0] / clips
     f_match = (f_wall - times["fpcalc_clip_prints"][0]) / clips / hours
     s_pair_hour = s_wall / clips / hours
+    print("ffmpeg signature: %d of %d pairs run, %d of them crashed "
+          "(counted as no match)" % (facts["signature_pairs"],
+                                     facts["signature_all_pairs"],
+                                     facts["signature_crashes"]))
     print("Per clip, projected linearly from this archive (%.3f h):"
           % hours)
     for h in (10, 100):
@@ -222,6 +247,8 @@ def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "lists" and len(sys.argv) == 4:
         return cmd_lists(sys.argv[2], sys.argv[3])
+    if cmd == "calib-speech" and len(sys.argv) == 4:
+        return cmd_calib_speech(sys.argv[2], int(sys.argv[3]))
     if cmd == "signature" and len(sys.argv) == 4:
         return cmd_signature(sys.argv[2], sys.argv[3])
     if cmd == "table" and len(sys.argv) == 4:
