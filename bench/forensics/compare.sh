@@ -58,7 +58,6 @@ fi
 "$py" "$here/compare.py" lists "$corpus" "$work"
 mapfile -t clips <"$work/clips.txt"
 mapfile -t originals <"$work/originals.txt"
-mapfile -t calibration <"$work/calibration.txt"
 
 footage=0
 for o in "${originals[@]}"; do
