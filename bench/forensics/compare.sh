@@ -101,10 +101,9 @@ timed fpcalc_calibration_prints "$py" "$fp" print "$work/fp" \
 timed fpcalc_calibrate "$py" "$fp" calibrate --prints "$work/fp" \
   --originals "${originals[@]}" --distractors "${calibration[@]}" \
   --out "$work/fpcalc-calibration.json"
-timed fpcalc_clip_prints "$py" "$fp" print "$work/fp-clips" "${clips[@]}"
 timed fpcalc_locate "$py" "$fp" locate --prints "$work/fp" \
   --originals "${originals[@]}" --calibration "$work/fpcalc-calibration.json" \
-  "${clips[@]}"
+  --timings "$work/fpcalc-timings.json" "${clips[@]}"
 cp "$work/fpcalc_locate.out" "$work/fpcalc.json"
 
 sig_clips=${SIG_CLIPS:-${#clips[@]}}
