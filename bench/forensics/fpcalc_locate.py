@@ -142,7 +142,7 @@ def runs_of(placed):
             runs.append({"orig": w[2], "wins": [w]})
     # a lone placed window at its own offset is a chance likeness (the
     # same words said elsewhere in the speech): unplaced
-    for k, r in enumerate(runs):
+    for r in runs:
         if r["orig"] is not None and len(r["wins"]) < MIN_RUN:
             r["orig"] = None
     merged = []
@@ -255,7 +255,7 @@ def finding(kind, s_clip, e_clip, s_orig, e_orig, **extra):
     return f
 
 
-def edits(segs, main, clip_len):
+def edits(segs, main):
     """Findings from the jumps between the main original's segments."""
     mains = [k for k, s in enumerate(segs) if s["orig"] == main]
     out = []
@@ -327,7 +327,7 @@ def locate_one(path, clip, originals, cal):
                   key=lambda r: len(r["wins"]))
     slope = longest["slope"] if len(longest["wins"]) >= 8 else 0.0
     speed = 1.0 + slope
-    findings = edits(segs, main, n * ITEM)
+    findings = edits(segs, main)
     if abs(slope) > 0.03:
         findings.insert(0, finding("speed", 0.0, n * ITEM, d * ITEM,
                                    (d + n * speed) * ITEM,
