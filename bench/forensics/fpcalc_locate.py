@@ -6,11 +6,12 @@ technician could do today with `fpcalc` and a page of Python.
         fpcalc -raw -json -length 0 of each file into DIR/<name>.json
     fpcalc_locate.py calibrate --prints DIR --originals O... --distractors D...
         [--out FILE]
-        the window bit-error threshold (from distractor recordings that
-        are not archived) and the lag of an edit point in print items
-        (from splices of two distractor recordings at a known time)
+        the window bit-error threshold (from recordings that are not
+        archived and that no clip is made of: compare.py calib-speech)
+        and the lag of an edit point in print items (from splices of two
+        of them at a known time)
     fpcalc_locate.py locate --prints DIR --originals O... --calibration FILE
-        CLIP...
+        [--apply-lag] [--timings FILE] CLIP...
         prints each clip, finds the best original and offset, and the
         edits; writes `dokpim locate --json`'s shape so score.py scores
         it the same way
