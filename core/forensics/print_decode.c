@@ -94,8 +94,8 @@ static int open_decoder(print_pass *pass, enum AVMediaType type,
          * skipped, so B-frames go (most of a re-encode's frames; picture
          * cuts are still placed within a few frames). Neither needs the
          * deblocking filter: the hash looks at a 32x32 reduction. */
-        ctx->skip_frame = pass->params->keyframes_only ? AVDISCARD_NONKEY
-                                                       : AVDISCARD_NONREF;
+        ctx->skip_frame =
+            pass->params->keyframes_only ? AVDISCARD_NONKEY : AVDISCARD_NONREF;
         ctx->skip_loop_filter = AVDISCARD_ALL;
     }
     if (avcodec_open2(ctx, decoder, NULL) < 0)
@@ -175,7 +175,7 @@ static int video_picture(print_pass *pass, const AVFrame *frame, dk_error *err)
     }
     dk_picture_frame *f = &v->frames[v->count++];
     f->time = t;
-    print_picture_hash(v->grid, PRINT_GRID, aspect, f);
+    print_picture_hash(v->grid, PRINT_GRID, aspect, pass->params->centre, f);
     v->next_due = t + 1.0 / pass->params->picture_rate;
     return 0;
 }

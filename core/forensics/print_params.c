@@ -12,6 +12,7 @@ const dk_print_params DK_PRINT_ORIGINAL = {
     .keyframes_only = true,
     .speed = 1.0,
     .max_seconds = 0,
+    .centre = true,
 };
 
 /* Clips: every frame decoded, up to 10 hashes a second, so that a cut in
@@ -21,6 +22,7 @@ const dk_print_params DK_PRINT_CLIP = {
     .keyframes_only = false,
     .speed = 1.0,
     .max_seconds = 0,
+    .centre = false,
 };
 
 void dk_media_print_clear(dk_media_print *print)

@@ -161,7 +161,7 @@ static double deviation(const float *image)
 }
 
 void print_picture_hash(const uint8_t *grey, int stride, double display_aspect,
-                        dk_picture_frame *frame)
+                        bool centre, dk_picture_frame *frame)
 {
     print_area area;
     print_border_find(grey, stride, &area);
@@ -173,7 +173,7 @@ void print_picture_hash(const uint8_t *grey, int stride, double display_aspect,
 
     /* the centre column that shows 9:16 of the content area's height */
     double column = area.height * (9.0 / 16.0) / display_aspect;
-    if (column >= area.width) {
+    if (!centre || column >= area.width) {
         frame->centre = frame->whole;
         return;
     }

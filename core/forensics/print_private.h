@@ -5,6 +5,7 @@
 #ifndef PRINT_PRIVATE_H
 #define PRINT_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,8 +66,8 @@ void print_border_find(const uint8_t *grey, int stride, print_area *area);
 
 /* Hashes a PRINT_GRID square grey image of a frame whose display aspect
  * (width / height as shown) is display_aspect; fills everything but
- * frame->time. */
+ * frame->time. Without centre, frame->centre is the whole hash. */
 void print_picture_hash(const uint8_t *grey, int stride, double display_aspect,
-                        dk_picture_frame *frame);
+                        bool centre, dk_picture_frame *frame);
 
 #endif

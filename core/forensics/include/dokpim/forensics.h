@@ -87,6 +87,10 @@ typedef struct dk_print_params {
      * up with the original's. 1.0 for originals and ordinary clips. */
     double speed;
     double max_seconds; /* stop after this much media; 0 = all */
+    /* Hash the centre 9:16 column too. Only an original's is compared (a
+     * portrait clip against a landscape original), so clips leave it out
+     * (their centre is then their whole hash) and print faster. */
+    bool centre;
 } dk_print_params;
 
 DK_API extern const dk_print_params DK_PRINT_ORIGINAL;
