@@ -15,12 +15,12 @@ extern const char *const dk_bag_algorithms[DK_BAG_ALGORITHMS];
 /* ---- paths in manifests (bag_path.c) ---- */
 /* The RFC's encoding of a path in a manifest line: CR as %0D, LF as %0A
  * and % as %25; every other byte kept as it is. g_free(). */
-char *dk_bag_path_encode(const char *path);
+DK_PRIVATE_API char *dk_bag_path_encode(const char *path);
 /* Undoes it (either case of hex digits); g_free(). */
-char *dk_bag_path_decode(const char *encoded);
+DK_PRIVATE_API char *dk_bag_path_decode(const char *encoded);
 /* True when a decoded manifest path stays inside the bag: relative, no
  * empty, "." or ".." component. */
-bool dk_bag_path_is_safe(const char *path);
+DK_PRIVATE_API bool dk_bag_path_is_safe(const char *path);
 
 /* ---- reading a file once for every digest (bag_digest.c) ---- */
 /* Reads in to its end once, feeding every buffer to each named digest
@@ -41,16 +41,17 @@ typedef struct dk_bag_entry {
  * dk_bag_entries_free). A line that is not "CHECKSUM WHITESPACE PATH", or
  * whose path would leave the bag, is not returned: problem(line, what)
  * is called for it instead, and nothing is ever opened by its path. */
-GPtrArray *dk_bag_manifest_parse(const char *text,
-                                 void (*problem)(int line, const char *what,
-                                                 void *data),
-                                 void *data);
-void dk_bag_entries_free(GPtrArray *entries);
+DK_PRIVATE_API GPtrArray *
+dk_bag_manifest_parse(const char *text,
+                      void (*problem)(int line, const char *what, void *data),
+                      void *data);
+DK_PRIVATE_API void dk_bag_entries_free(GPtrArray *entries);
 
 /* ---- bag-info.txt (bag_info.c) ---- */
 /* Appends "Label: value" to text, folding a value's line breaks into
  * continuation lines (LF and two spaces), as the RFC allows. */
-void dk_bag_info_add(GString *text, const char *label, const char *value);
+DK_PRIVATE_API void dk_bag_info_add(GString *text, const char *label,
+                                    const char *value);
 /* The tags for the events of the library's item manifests (and extra,
  * when not NULL): Source-Organization, Contact-Name, External-Description,
  * External-Identifier, one line per different value. */
@@ -61,7 +62,7 @@ void dk_bag_info_add_events(GString *text, const char *library_root,
  * Returns (label, value) pairs in order as a flat g_strfreev() vector;
  * NULL and *bad_line set to the first line that is neither a tag nor a
  * continuation. */
-char **dk_bag_info_parse(const char *text, int *bad_line);
+DK_PRIVATE_API char **dk_bag_info_parse(const char *text, int *bad_line);
 
 /* ---- what goes in (bag_payload.c) ---- */
 typedef struct dk_bag_file {

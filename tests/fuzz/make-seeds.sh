@@ -181,6 +181,18 @@ answer youtube processing '200' 'Content-Type: application/json\r\n' \
   '{"items":[{"id":"dQw4w9WgXcQ","status":{"uploadStatus":"failed","failureReason":"codec","privacyStatus":"private"},"processingDetails":{"processingStatus":"terminated","processingFailureReason":"other"}}]}'
 answer youtube empty-list '200' 'Content-Type: application/json\r\n' '{"items":[]}'
 answer youtube string-error '401' 'Content-Type: application/json\r\n' '{"error":"invalid_token"}'
+# ---- BagIt manifests, bag-info.txt and manifest paths: bag ----
+# the first byte picks the parser (0 manifest, 1 bag-info, 2 path)
+mkdir -p "$out/bag"
+printf '\000%s  %s\n%s *%s\r\n%s  %s\n' \
+  e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 'data/originals/e3/e3b0.jpg' \
+  5feceb66ffc86f38d952786c6d696c79c2dbc239dd4e91b46729d73a27fb57e9 'data/derived/web/IMG 0001%0A.jpg' \
+  abc '../../etc/passwd' > "$out/bag/manifest"
+printf '\001%s\n%s\n  %s\n%s\n' 'Source-Organization: Bagian Prokompim Setda Kabupaten Badung' \
+  'External-Description: Rapat Koordinasi Penanganan Sampah' 'Se-Kabupaten Badung — 2025-03-14' \
+  'Payload-Oxum: 12345.6' > "$out/bag/info"
+printf '\002%s' 'data/originals/ab/a%25b%0D%0A%zz%4' > "$out/bag/path"
+
 # ---- print files and index segments: print_parse, index_segment ----
 /usr/bin/python3 "$here/forensics_seeds.py" "$out"
 
