@@ -25,6 +25,9 @@
 #define INSERT_END_SECONDS 0.5
 /* Segments this far out of the original's order are re-ordered. */
 #define ORDER_TOLERANCE 0.3
+/* ... or up to this much when what they share of it is a pause (the
+ * corpus pauses last 0.45-1.6 s). */
+#define ORDER_PAUSE_OVERLAP 1.6
 /* A speed more than 2 % off 1 is a finding. */
 #define SPEED_TOLERANCE 0.02
 /* Share of the original's frames landing in a stretch that must match
@@ -76,6 +79,27 @@ static long clip_frame(const dk_audio_print *p, double t)
     return i > (long)p->count ? (long)p->count : i;
 }
 
+static double orig_loud_seconds(const dk_audio_print *o, double t0, double t1)
+{
+    long i0 = clip_frame(o, t0), i1 = clip_frame(o, t1);
+    return (double)align_loud_frames(o, i0, i1) * o->hop;
+}
+
+/* Do segments m and then s (in clip order) follow the original's order?
+ * Either may run on into the original's pause the other starts or ends
+ * in (a splice sits in a pause, and both sides of it claim the pause):
+ * an overlap of the original's silence is no step back. */
+static bool in_order(const findings_ctx *c, const dk_segment *m,
+                     const dk_segment *s)
+{
+    double overlap = m->orig_end - s->orig_start;
+    if (overlap <= ORDER_TOLERANCE)
+        return true;
+    return overlap <= ORDER_PAUSE_OVERLAP &&
+           orig_loud_seconds(&c->orig->audio, s->orig_start, m->orig_end) <
+               CUT_MIN_LOUD;
+}
+
 /* The heaviest chain of audio segments in the original's order; marks
  * spine[k]. */
 static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
@@ -96,7 +120,7 @@ static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
         best[k] = s->clip_end - s->clip_start;
         from[k] = -1;
         for (size_t m = 0; m < k; m++) {
-            if (c->audio[m].orig_end - ORDER_TOLERANCE > s->orig_start)
+            if (!in_order(c, &c->audio[m], s))
                 continue;
             double w = best[m] + s->clip_end - s->clip_start;
             if (w > best[k]) {
@@ -278,12 +302,6 @@ static double missing_seconds(const findings_ctx *c, double lo, double hi,
         t = next_end;
     }
     return missing;
-}
-
-static double orig_loud_seconds(const dk_audio_print *o, double t0, double t1)
-{
-    long i0 = clip_frame(o, t0), i1 = clip_frame(o, t1);
-    return (double)align_loud_frames(o, i0, i1) * o->hop;
 }
 
 static int cut_findings(const findings_ctx *c, const bool *spine, dk_error *err)
