@@ -168,19 +168,31 @@ static bool picture_offset(const findings_ctx *c, const dk_segment *before,
     /* frames next to a join may show either side of it */
     double lo = t0 + PICTURE_JOIN_MARGIN, hi = t1 - PICTURE_JOIN_MARGIN;
     const dk_segment *side[2] = {before, after};
-    for (int k = 0; k < 2; k++) {
+    const dk_segment *refused = NULL;
+    for (int k = 0; k < 2 && !refused; k++) {
         if (!side[k])
             continue;
         double off = segment_offset(c, side[k]);
         int checked;
         int matched = align_picture_check(&c->clip->picture, &c->orig->picture,
                                           off, c->speed, lo, hi, &checked);
-        if (checked && matched < PICTURE_AGREE * checked)
-            return false;
-        if (checked) {
+        if (checked && matched < PICTURE_AGREE * checked) {
+            refused = side[k];
+        } else if (checked) {
             *offset = off;
             return true;
         }
+    }
+    /* A few key frames that miss (a grainy picture re-encoded sits near
+     * the distance threshold) are outweighed by a picture segment, a run
+     * of the clip's frames matching at that very offset. */
+    if (refused) {
+        const dk_segment *p = picture_over(c, t0, t1);
+        if (!p || fabs(segment_offset(c, p) - segment_offset(c, refused)) >
+                      SAME_TIMELINE)
+            return false;
+        *offset = segment_offset(c, p);
+        return true;
     }
     /* No original frame lands inside (key frames are ~2 s apart): the
      * audio either side keeps one timeline, as when the stretch took the
