@@ -375,6 +375,82 @@ static int reorder_findings(const findings_ctx *c, const bool *spine,
     return 0;
 }
 
+/* The spine segments nearest before and after segment k in clip order. */
+static void spine_around(const findings_ctx *c, const bool *spine, size_t k,
+                         const dk_segment **before, const dk_segment **after)
+{
+    *before = *after = NULL;
+    for (size_t m = k; m-- > 0 && !*before;)
+        if (spine[m])
+            *before = &c->audio[m];
+    for (size_t m = k + 1; m < c->n_audio && !*after; m++)
+        if (spine[m])
+            *after = &c->audio[m];
+}
+
+/* Is segment s sound laid over a picture that is not its own, between
+ * spine segments on one timeline? Replacement words in the same voice can
+ * match another sentence of the original for a few seconds while the
+ * picture runs on; a phrase really moved takes its picture along. The
+ * original's key frames landing in s at its own offset must miss; with
+ * none there, those at the spine's offset must match (or the picture run
+ * on unspliced). Whether the stretch is audio replaced or inserted is
+ * then judged over the whole gap. */
+static bool stray_sound(const findings_ctx *c, const dk_segment *s,
+                        const dk_segment *before, const dk_segment *after)
+{
+    if (!before || !after ||
+        fabs(segment_offset(c, before) - segment_offset(c, after)) >
+            SAME_TIMELINE ||
+        fabs(segment_offset(c, s) - segment_offset(c, before)) <= SAME_TIMELINE)
+        return false;
+    double lo = s->clip_start + PICTURE_JOIN_MARGIN;
+    double hi = s->clip_end - PICTURE_JOIN_MARGIN;
+    int own_checked, checked;
+    int own = align_picture_check(&c->clip->picture, &c->orig->picture,
+                                  segment_offset(c, s), c->speed, lo, hi,
+                                  &own_checked);
+    if (own_checked)
+        return own < PICTURE_AGREE * own_checked;
+    int matched = align_picture_check(&c->clip->picture, &c->orig->picture,
+                                      segment_offset(c, before), c->speed, lo,
+                                      hi, &checked);
+    if (checked)
+        return matched >= PICTURE_AGREE * checked;
+    /* no key frame inside: the picture must at least run on unspliced */
+    return align_picture_continuous(&c->clip->picture, s->clip_start,
+                                    s->clip_end);
+}
+
+/* Drops the audio segments off the spine that stray_sound() judges, from
+ * out's segments too: their stretch is then a gap between the spine
+ * segments either side, audio replaced under the original's picture.
+ * Returns how many were dropped. */
+static size_t drop_stray(findings_ctx *c, const bool *spine)
+{
+    dk_alignment *out = c->out;
+    size_t w = 0, dropped = 0;
+    for (size_t k = 0; k < c->n_audio; k++) {
+        const dk_segment *before, *after;
+        spine_around(c, spine, k, &before, &after);
+        if (!spine[k] && stray_sound(c, &c->audio[k], before, after)) {
+            dropped++;
+            continue;
+        }
+        /* spine decisions read c->audio[k]'s neighbours: keep the order */
+        out->segments[w++] = out->segments[k];
+    }
+    if (!dropped)
+        return 0;
+    memmove(out->segments + w, out->segments + c->n_audio,
+            (out->n_segments - c->n_audio) * sizeof *out->segments);
+    out->n_segments -= dropped;
+    c->n_audio -= dropped;
+    c->audio = out->segments;
+    c->picture = out->segments + c->n_audio;
+    return dropped;
+}
+
 static int by_clip_time(const void *a, const void *b)
 {
     const dk_finding *x = a, *y = b;
@@ -444,6 +520,8 @@ int align_findings(const dk_media_print *clip, const dk_media_print *orig,
     if (!spine)
         return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
     int rc = mark_spine(&c, spine, err);
+    if (!rc && drop_stray(&c, spine))
+        rc = mark_spine(&c, spine, err);
     /* gaps first: the cuts discount original material the picture shows
      * in an audio-replaced stretch */
     if (!rc)
