@@ -23,6 +23,15 @@
 #define INSERT_MIN_SECONDS 0.25
 #define INSERT_MIN_LOUD    0.2
 #define INSERT_END_SECONDS 0.5
+/* A segment whose original end (start) is this close to where missing
+ * original begins (ends) touches it (seconds, ~3 frames). */
+#define RUN_ON_TOUCH 0.05
+/* Fewer frames of the original's sound than this in the missing
+ * stretch: a pause, which either side fits. */
+#define RUN_ON_MIN_KNOWN 6
+/* The run-on must match as a segment does (re-encodes on a polished
+ * diagonal measure under 0.2), not merely hold a window. */
+#define RUN_ON_MAX_BER 0.25
 /* Segments this far out of the original's order are re-ordered. */
 #define ORDER_TOLERANCE 0.3
 /* ... or up to this much when what they share of it is a pause (the
@@ -316,6 +325,54 @@ static double missing_seconds(const findings_ctx *c, double lo, double hi,
     return missing;
 }
 
+/* Does segment s run on into the missing original [first, last], beyond
+ * its end (after = true) or before its start, matching the clip frames
+ * there as a segment does? At the edges of a moved block the joins sit in
+ * pauses both diagonals fit, and the boundary search may give the end of
+ * a sentence to the block beside it: the original is then shown, not cut.
+ * After a true cut the frames there are the material after it, which the
+ * cut words do not match. *pause: too little of the original's sound
+ * there to tell. */
+static bool runs_on_into(const findings_ctx *c, const dk_segment *s,
+                         double first, double last, bool after, bool *pause)
+{
+    const dk_audio_print *a = &c->clip->audio, *o = &c->orig->audio;
+    double slope = c->speed * a->hop / o->hop;
+    *pause = false;
+    if (!a->count || !(slope > 0))
+        return false;
+    double edge = after ? s->orig_end : s->orig_start;
+    if (fabs(edge - (after ? first : last)) > RUN_ON_TOUCH)
+        return false;
+    long i0 = clip_frame(a, s->clip_start);
+    double d = (s->orig_start - o->start) / o->hop - slope * (double)i0;
+    align_audio al = {a, o, slope};
+    long n = lround((last - first) / (c->speed * a->hop));
+    long from =
+        after ? clip_frame(a, s->clip_end) : clip_frame(a, s->clip_start) - n;
+    long known;
+    double ber = align_sound_ber(&al, from, from + n, lround(d), &known);
+    *pause = known < RUN_ON_MIN_KNOWN;
+    return !*pause && ber <= RUN_ON_MAX_BER;
+}
+
+/* Is the missing original [first, last] shown after all: some segment
+ * runs on into it, or it is a pause at an edge of a moved block (which
+ * of the pauses around a moved phrase the clip kept cannot be told)?
+ * A pause missing between segments in order stays a cut. */
+static bool missing_shown(const findings_ctx *c, const bool *spine,
+                          double first, double last)
+{
+    for (size_t k = 0; k < c->n_audio; k++)
+        for (int after = 0; after < 2; after++) {
+            bool pause;
+            if (runs_on_into(c, &c->audio[k], first, last, after, &pause) ||
+                (pause && !spine[k]))
+                return true;
+        }
+    return false;
+}
+
 static int cut_findings(const findings_ctx *c, const bool *spine, dk_error *err)
 {
     long prev = -1;
@@ -334,7 +391,8 @@ static int cut_findings(const findings_ctx *c, const bool *spine, dk_error *err)
             bool silence = loud < CUT_MIN_LOUD;
             bool spliced = q->clip_start - p->clip_end > CUT_JOIN_SECONDS;
             bool pause = silence && (missing < CUT_PAUSE_SECONDS || spliced);
-            if (missing >= CUT_MIN_SECONDS && !pause) {
+            if (missing >= CUT_MIN_SECONDS && !pause &&
+                !missing_shown(c, spine, first, last)) {
                 dk_finding f = {DK_FINDING_CUT, p->clip_end, p->clip_end,
                                 first,          last,        0};
                 int rc = align_push_finding(c->out, &f, err);

@@ -123,6 +123,27 @@ static double piece_score(const align_audio *a, long i0, long i1, long d,
     return (double)evidence / ALIGN_RANDOM_BITS;
 }
 
+double align_sound_ber(const align_audio *a, long i0, long i1, long d,
+                       long *known)
+{
+    long wrong = 0;
+    *known = 0;
+    if (i0 < 0)
+        i0 = 0;
+    if (i1 > (long)a->clip->count)
+        i1 = (long)a->clip->count;
+    for (long i = i0; i < i1; i++) {
+        long j = align_orig_frame(a, i, d);
+        if (j < 0 || (size_t)j >= a->orig->count || a->orig->quiet[j])
+            continue;
+        ++*known;
+        wrong += a->clip->quiet[i]
+                     ? ALIGN_RANDOM_BITS
+                     : __builtin_popcount(a->clip->bits[i] ^ a->orig->bits[j]);
+    }
+    return *known ? (double)wrong / (32.0 * (double)*known) : 0.0;
+}
+
 typedef struct run_list {
     align_run *items;
     size_t n, capacity;
