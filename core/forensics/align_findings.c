@@ -23,8 +23,20 @@
 #define INSERT_MIN_SECONDS 0.25
 #define INSERT_MIN_LOUD    0.2
 #define INSERT_END_SECONDS 0.5
+/* A segment whose original end (start) is this close to where missing
+ * original begins (ends) touches it (seconds, ~3 frames). */
+#define RUN_ON_TOUCH 0.05
+/* Fewer frames of the original's sound than this in the missing
+ * stretch: a pause, which either side fits. */
+#define RUN_ON_MIN_KNOWN 6
+/* The run-on must match as a segment does (re-encodes on a polished
+ * diagonal measure under 0.2), not merely hold a window. */
+#define RUN_ON_MAX_BER 0.25
 /* Segments this far out of the original's order are re-ordered. */
 #define ORDER_TOLERANCE 0.3
+/* ... or up to this much when what they share of it is a pause (the
+ * corpus pauses last 0.45-1.6 s). */
+#define ORDER_PAUSE_OVERLAP 1.6
 /* A speed more than 2 % off 1 is a finding. */
 #define SPEED_TOLERANCE 0.02
 /* Share of the original's frames landing in a stretch that must match
@@ -76,6 +88,27 @@ static long clip_frame(const dk_audio_print *p, double t)
     return i > (long)p->count ? (long)p->count : i;
 }
 
+static double orig_loud_seconds(const dk_audio_print *o, double t0, double t1)
+{
+    long i0 = clip_frame(o, t0), i1 = clip_frame(o, t1);
+    return (double)align_loud_frames(o, i0, i1) * o->hop;
+}
+
+/* Do segments m and then s (in clip order) follow the original's order?
+ * Either may run on into the original's pause the other starts or ends
+ * in (a splice sits in a pause, and both sides of it claim the pause):
+ * an overlap of the original's silence is no step back. */
+static bool in_order(const findings_ctx *c, const dk_segment *m,
+                     const dk_segment *s)
+{
+    double overlap = m->orig_end - s->orig_start;
+    if (overlap <= ORDER_TOLERANCE)
+        return true;
+    return overlap <= ORDER_PAUSE_OVERLAP &&
+           orig_loud_seconds(&c->orig->audio, s->orig_start, m->orig_end) <
+               CUT_MIN_LOUD;
+}
+
 /* The heaviest chain of audio segments in the original's order; marks
  * spine[k]. */
 static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
@@ -96,7 +129,7 @@ static int mark_spine(const findings_ctx *c, bool *spine, dk_error *err)
         best[k] = s->clip_end - s->clip_start;
         from[k] = -1;
         for (size_t m = 0; m < k; m++) {
-            if (c->audio[m].orig_end - ORDER_TOLERANCE > s->orig_start)
+            if (!in_order(c, &c->audio[m], s))
                 continue;
             double w = best[m] + s->clip_end - s->clip_start;
             if (w > best[k]) {
@@ -144,19 +177,31 @@ static bool picture_offset(const findings_ctx *c, const dk_segment *before,
     /* frames next to a join may show either side of it */
     double lo = t0 + PICTURE_JOIN_MARGIN, hi = t1 - PICTURE_JOIN_MARGIN;
     const dk_segment *side[2] = {before, after};
-    for (int k = 0; k < 2; k++) {
+    const dk_segment *refused = NULL;
+    for (int k = 0; k < 2 && !refused; k++) {
         if (!side[k])
             continue;
         double off = segment_offset(c, side[k]);
         int checked;
         int matched = align_picture_check(&c->clip->picture, &c->orig->picture,
                                           off, c->speed, lo, hi, &checked);
-        if (checked && matched < PICTURE_AGREE * checked)
-            return false;
-        if (checked) {
+        if (checked && matched < PICTURE_AGREE * checked) {
+            refused = side[k];
+        } else if (checked) {
             *offset = off;
             return true;
         }
+    }
+    /* A few key frames that miss (a grainy picture re-encoded sits near
+     * the distance threshold) are outweighed by a picture segment, a run
+     * of the clip's frames matching at that very offset. */
+    if (refused) {
+        const dk_segment *p = picture_over(c, t0, t1);
+        if (!p || fabs(segment_offset(c, p) - segment_offset(c, refused)) >
+                      SAME_TIMELINE)
+            return false;
+        *offset = segment_offset(c, p);
+        return true;
     }
     /* No original frame lands inside (key frames are ~2 s apart): the
      * audio either side keeps one timeline, as when the stretch took the
@@ -280,10 +325,52 @@ static double missing_seconds(const findings_ctx *c, double lo, double hi,
     return missing;
 }
 
-static double orig_loud_seconds(const dk_audio_print *o, double t0, double t1)
+/* Does segment s run on into the missing original [first, last], beyond
+ * its end (after = true) or before its start, matching the clip frames
+ * there as a segment does? At the edges of a moved block the joins sit in
+ * pauses both diagonals fit, and the boundary search may give the end of
+ * a sentence to the block beside it: the original is then shown, not cut.
+ * After a true cut the frames there are the material after it, which the
+ * cut words do not match. *pause: too little of the original's sound
+ * there to tell. */
+static bool runs_on_into(const findings_ctx *c, const dk_segment *s,
+                         double first, double last, bool after, bool *pause)
 {
-    long i0 = clip_frame(o, t0), i1 = clip_frame(o, t1);
-    return (double)align_loud_frames(o, i0, i1) * o->hop;
+    const dk_audio_print *a = &c->clip->audio, *o = &c->orig->audio;
+    double slope = c->speed * a->hop / o->hop;
+    *pause = false;
+    if (!a->count || !(slope > 0))
+        return false;
+    double edge = after ? s->orig_end : s->orig_start;
+    if (fabs(edge - (after ? first : last)) > RUN_ON_TOUCH)
+        return false;
+    long i0 = clip_frame(a, s->clip_start);
+    double d = (s->orig_start - o->start) / o->hop - slope * (double)i0;
+    align_audio al = {a, o, slope};
+    long n = lround((last - first) / (c->speed * a->hop));
+    long from =
+        after ? clip_frame(a, s->clip_end) : clip_frame(a, s->clip_start) - n;
+    long known;
+    double ber = align_sound_ber(&al, from, from + n, lround(d), &known);
+    *pause = known < RUN_ON_MIN_KNOWN;
+    return !*pause && ber <= RUN_ON_MAX_BER;
+}
+
+/* Is the missing original [first, last] shown after all: some segment
+ * runs on into it, or it is a pause at an edge of a moved block (which
+ * of the pauses around a moved phrase the clip kept cannot be told)?
+ * A pause missing between segments in order stays a cut. */
+static bool missing_shown(const findings_ctx *c, const bool *spine,
+                          double first, double last)
+{
+    for (size_t k = 0; k < c->n_audio; k++)
+        for (int after = 0; after < 2; after++) {
+            bool pause;
+            if (runs_on_into(c, &c->audio[k], first, last, after, &pause) ||
+                (pause && !spine[k]))
+                return true;
+        }
+    return false;
 }
 
 static int cut_findings(const findings_ctx *c, const bool *spine, dk_error *err)
@@ -304,7 +391,8 @@ static int cut_findings(const findings_ctx *c, const bool *spine, dk_error *err)
             bool silence = loud < CUT_MIN_LOUD;
             bool spliced = q->clip_start - p->clip_end > CUT_JOIN_SECONDS;
             bool pause = silence && (missing < CUT_PAUSE_SECONDS || spliced);
-            if (missing >= CUT_MIN_SECONDS && !pause) {
+            if (missing >= CUT_MIN_SECONDS && !pause &&
+                !missing_shown(c, spine, first, last)) {
                 dk_finding f = {DK_FINDING_CUT, p->clip_end, p->clip_end,
                                 first,          last,        0};
                 int rc = align_push_finding(c->out, &f, err);
@@ -343,6 +431,82 @@ static int reorder_findings(const findings_ctx *c, const bool *spine,
         k = m;
     }
     return 0;
+}
+
+/* The spine segments nearest before and after segment k in clip order. */
+static void spine_around(const findings_ctx *c, const bool *spine, size_t k,
+                         const dk_segment **before, const dk_segment **after)
+{
+    *before = *after = NULL;
+    for (size_t m = k; m-- > 0 && !*before;)
+        if (spine[m])
+            *before = &c->audio[m];
+    for (size_t m = k + 1; m < c->n_audio && !*after; m++)
+        if (spine[m])
+            *after = &c->audio[m];
+}
+
+/* Is segment s sound laid over a picture that is not its own, between
+ * spine segments on one timeline? Replacement words in the same voice can
+ * match another sentence of the original for a few seconds while the
+ * picture runs on; a phrase really moved takes its picture along. The
+ * original's key frames landing in s at its own offset must miss; with
+ * none there, those at the spine's offset must match (or the picture run
+ * on unspliced). Whether the stretch is audio replaced or inserted is
+ * then judged over the whole gap. */
+static bool stray_sound(const findings_ctx *c, const dk_segment *s,
+                        const dk_segment *before, const dk_segment *after)
+{
+    if (!before || !after ||
+        fabs(segment_offset(c, before) - segment_offset(c, after)) >
+            SAME_TIMELINE ||
+        fabs(segment_offset(c, s) - segment_offset(c, before)) <= SAME_TIMELINE)
+        return false;
+    double lo = s->clip_start + PICTURE_JOIN_MARGIN;
+    double hi = s->clip_end - PICTURE_JOIN_MARGIN;
+    int own_checked, checked;
+    int own = align_picture_check(&c->clip->picture, &c->orig->picture,
+                                  segment_offset(c, s), c->speed, lo, hi,
+                                  &own_checked);
+    if (own_checked)
+        return own < PICTURE_AGREE * own_checked;
+    int matched = align_picture_check(&c->clip->picture, &c->orig->picture,
+                                      segment_offset(c, before), c->speed, lo,
+                                      hi, &checked);
+    if (checked)
+        return matched >= PICTURE_AGREE * checked;
+    /* no key frame inside: the picture must at least run on unspliced */
+    return align_picture_continuous(&c->clip->picture, s->clip_start,
+                                    s->clip_end);
+}
+
+/* Drops the audio segments off the spine that stray_sound() judges, from
+ * out's segments too: their stretch is then a gap between the spine
+ * segments either side, audio replaced under the original's picture.
+ * Returns how many were dropped. */
+static size_t drop_stray(findings_ctx *c, const bool *spine)
+{
+    dk_alignment *out = c->out;
+    size_t w = 0, dropped = 0;
+    for (size_t k = 0; k < c->n_audio; k++) {
+        const dk_segment *before, *after;
+        spine_around(c, spine, k, &before, &after);
+        if (!spine[k] && stray_sound(c, &c->audio[k], before, after)) {
+            dropped++;
+            continue;
+        }
+        /* spine decisions read c->audio[k]'s neighbours: keep the order */
+        out->segments[w++] = out->segments[k];
+    }
+    if (!dropped)
+        return 0;
+    memmove(out->segments + w, out->segments + c->n_audio,
+            (out->n_segments - c->n_audio) * sizeof *out->segments);
+    out->n_segments -= dropped;
+    c->n_audio -= dropped;
+    c->audio = out->segments;
+    c->picture = out->segments + c->n_audio;
+    return dropped;
 }
 
 static int by_clip_time(const void *a, const void *b)
@@ -414,6 +578,8 @@ int align_findings(const dk_media_print *clip, const dk_media_print *orig,
     if (!spine)
         return dk_error_set(err, DK_ERR_NOMEM, "align: no memory");
     int rc = mark_spine(&c, spine, err);
+    if (!rc && drop_stray(&c, spine))
+        rc = mark_spine(&c, spine, err);
     /* gaps first: the cuts discount original material the picture shows
      * in an audio-replaced stretch */
     if (!rc)

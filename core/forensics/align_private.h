@@ -91,6 +91,12 @@ int align_audio_runs(const align_audio *a, const long *diagonals,
                      dk_error *err);
 /* Non-quiet frames in clip frames [i0, i1). */
 long align_loud_frames(const dk_audio_print *clip, long i0, long i1);
+/* Bit error rate of clip frames [i0, i1) (clamped to the clip) on d over
+ * the *known frames where the original has sound (a quiet clip frame
+ * there costs half its bits; clip sound in an original pause says
+ * nothing); 0 when none. */
+double align_sound_ber(const align_audio *a, long i0, long i1, long d,
+                       long *known);
 /* 1 - bit error rate of the run over the frames both sides call loud. */
 double align_run_similarity(const align_audio *a, const align_run *run);
 
