@@ -29,23 +29,11 @@
 #include <unistd.h>
 
 #include "index_private.h"
+#include "synth_random.h"
 
 #define ITEM_SECONDS 3600.0
 #define HOP          0.016
 #define BATCH        10
-
-static uint64_t rng_next(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *state)
-{
-    return (double)(rng_next(state) >> 11) / (double)(1ULL << 53);
-}
 
 static double now(void)
 {

@@ -29,7 +29,7 @@ bench_workdir forensics
 library=${LIBRARY:-$work/library}
 
 cc -O2 -std=c11 -D_GNU_SOURCE -o "$work/index_scale" "$here/index_scale.c" \
-  -I"$root/core/forensics" -I"$root/core/forensics/include" \
+  -I"$root/core/forensics" -I"$root/core/forensics/tests" -I"$root/core/forensics/include" \
   -I"$root/core/include" -I"$root/core/lib" $(pkg-config --cflags glib-2.0) \
   -L"$build/core/forensics" -ldokpim-forensics -L"$build/core" -ldokpim \
   -Wl,-rpath,"$build/core/forensics:$build/core" \

@@ -5,6 +5,7 @@
 #include "dk_test.h"
 #include "index_private.h"
 #include "print_file_private.h"
+#include "synth_random.h"
 
 #include <dokpim/forensics.h>
 
@@ -31,20 +32,6 @@ static char *test_dir(const char *tag)
 }
 
 /* ---- synthetic prints ---- */
-
-static uint64_t rng_next(uint64_t *state)
-{
-    /* splitmix64: good enough spread for test data, fixed seeds */
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(uint64_t *state)
-{
-    return (double)(rng_next(state) >> 11) / (double)(1ULL << 53);
-}
 
 /* An original of `seconds`: random sub-fingerprints every 16 ms, one in
  * ten quiet, and a picture hash every 2 s (key frames). */
