@@ -82,11 +82,13 @@ timed archive sh "$root/tests/forensics/archive.sh" "$dokpim" \
   "$work/prints.conf" "$corpus" "$lib" -q -j 1
 
 echo "== dokpim locate (${#clips[@]} clips, one process)"
-# exit 3 (edited) and 4 (not in archive) are answers, not failures
+# exit 3 (edited), 4 (not in archive) and 1 (a clip that cannot be
+# located: the corpus's 0.8 s distractor is "too short") are answers, not
+# failures; the scorer judges each clip's
 locate() {
   local rc=0
   "$dokpim" locate --json -o "$lib" "${clips[@]}" || rc=$?
-  [ "$rc" = 0 ] || [ "$rc" = 3 ] || [ "$rc" = 4 ]
+  [ "$rc" = 0 ] || [ "$rc" = 1 ] || [ "$rc" = 3 ] || [ "$rc" = 4 ]
 }
 timed dokpim_locate locate
 cp "$work/dokpim_locate.out" "$work/dokpim.json"
