@@ -9,6 +9,7 @@
 #include "json.h"
 #include "locate_cli.h"
 
+#include <dokpim/c2pa.h>
 #include <dokpim/forensics.h>
 
 #include <string.h>
@@ -147,6 +148,7 @@ typedef struct locate_run {
     size_t n;
     const char *plot;
     const char *extract;
+    const dk_c2pa_signer *signer; /* --sign: for the --extract copies */
     int matches;
     size_t clips;
 } locate_run;
@@ -193,7 +195,7 @@ static void answer_outputs(const locate_run *run, size_t nth, locate_answer *a)
     }
     if (run->extract && a->result.n_matches) {
         char *written = NULL;
-        if (locate_extract(run->extract, a, &written, &err) < 0)
+        if (locate_extract(run->extract, a, run->signer, &written, &err) < 0)
             cli_error("%s", err.message);
         else {
             a->extracts = g_new0(char *, 2);
@@ -268,6 +270,7 @@ int cmd_locate(int argc, char **argv)
     g_auto(GStrv) libraries = NULL;
     g_autofree char *plot = NULL;
     g_autofree char *extract = NULL;
+    g_autofree char *sign = NULL;
     gboolean json = FALSE, rebuild = FALSE;
     int matches = 3;
     GOptionEntry entries[] = {
@@ -281,6 +284,10 @@ int cmd_locate(int argc, char **argv)
          "PNG"},
         {"extract", 0, 0, G_OPTION_ARG_FILENAME, &extract,
          "copy the original's matching stretch into DIR", "DIR"},
+        {"sign", 0, 0, G_OPTION_ARG_FILENAME, &sign,
+         "sign the --extract copies with the office key in KEYS (dokpim "
+         "keys init): Content Credentials naming the original",
+         "KEYS"},
         {"matches", 'n', 0, G_OPTION_ARG_INT, &matches,
          "report up to N originals per clip (default 3)", "N"},
         {"reindex", 0, 0, G_OPTION_ARG_NONE, &rebuild,
@@ -317,14 +324,26 @@ int cmd_locate(int argc, char **argv)
     }
     if (status != DK_EXIT_OK)
         return DK_EXIT_USAGE;
+    if (sign && !extract) {
+        cli_error("--sign signs what --extract writes: give --extract DIR");
+        return DK_EXIT_USAGE;
+    }
+    dk_c2pa_signer *signer = NULL;
+    dk_error err = {0};
+    if (sign && dk_c2pa_signer_load(sign, NULL, &signer, &err) < 0) {
+        cli_error("%s", err.message);
+        return DK_EXIT_USAGE;
+    }
     locate_run run = {.libraries = libraries,
                       .plot = plot,
                       .extract = extract,
+                      .signer = signer,
                       .matches = matches};
     if (open_indexes(&run) == 0)
         status = locate_all(&run, rest, json);
     else
         status = DK_EXIT_USAGE;
+    dk_c2pa_signer_free(signer);
     for (size_t i = 0; i < run.n; i++)
         dk_print_index_close(run.indexes[i]);
     g_free(run.indexes);

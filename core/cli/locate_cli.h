@@ -53,8 +53,12 @@ void locate_add_json(JsonBuilder *builder, const locate_answer *answer);
 int locate_plot(const char *png, const locate_answer *answer, dk_error *err);
 
 /* Copies the original's stretch the clip maps to (from the key frame at
- * or before it, packets unchanged) into DIR, and returns its path. */
-int locate_extract(const char *dir, const locate_answer *answer, char **written,
+ * or before it, packets unchanged) into DIR, and returns its path. With a
+ * signer, the copy carries Content Credentials naming the original (by
+ * sha256) as its parent and the stretch it was cut from. */
+struct dk_c2pa_signer;
+int locate_extract(const char *dir, const locate_answer *answer,
+                   const struct dk_c2pa_signer *signer, char **written,
                    dk_error *err);
 
 #endif

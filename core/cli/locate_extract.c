@@ -6,9 +6,11 @@
 #include "locate_cli.h"
 #include "video_remux.h"
 
+#include <dokpim/c2pa.h>
 #include <dokpim/fileio.h>
 
 #include <math.h>
+#include <string.h>
 
 /* Context either side, so the first and last words are whole. */
 #define EXTRACT_MARGIN       1.0
@@ -26,8 +28,42 @@ static void stretch(const dk_alignment *al, double *from, double *to)
     *to += EXTRACT_MARGIN;
 }
 
-int locate_extract(const char *dir, const locate_answer *a, char **written,
-                   dk_error *err)
+/* Content Credentials for the copy: the archived original is its parent,
+ * and the one action says which stretch of it this is and that nothing
+ * was re-encoded. */
+static int sign_copy(const char *path, const locate_answer *a, double from,
+                     double to, const char *format,
+                     const dk_c2pa_signer *signer, dk_error *err)
+{
+    const locate_origin *o = &a->origins[0];
+    char range[64];
+    g_snprintf(range, sizeof range, "%.2f-%.2f s", from, to);
+    const dk_c2pa_param params[] = {{"original_range", range},
+                                    {"packets", "copied unchanged"}};
+    g_autofree char *about = g_strdup_printf(
+        "the stretch %s of the original, for comparison with a circulating "
+        "clip",
+        range);
+    const dk_c2pa_action action = {.action = "c2pa.edited",
+                                   .description = about,
+                                   .params = params,
+                                   .n_params = G_N_ELEMENTS(params)};
+    g_autofree char *title = g_path_get_basename(path);
+    const dk_c2pa_info info = {
+        .generator_version = DK_VERSION,
+        .title = title,
+        .format = format,
+        .parent_title = o->name,
+        .parent_format = format,
+        .parent_sha256_hex = a->result.matches[0].sha256,
+        .actions = &action,
+        .n_actions = 1,
+    };
+    return dk_c2pa_sign_bmff(path, path, &info, signer, err);
+}
+
+int locate_extract(const char *dir, const locate_answer *a,
+                   const dk_c2pa_signer *signer, char **written, dk_error *err)
 {
     *written = NULL;
     const locate_origin *o = &a->origins[0];
@@ -75,6 +111,11 @@ int locate_extract(const char *dir, const locate_answer *a, char **written,
         return rc;
     }
     rc = dk_atomic_commit(&file, err);
+    if (rc == 0 && signer)
+        rc = sign_copy(path, a, from, to,
+                       strcmp(muxer, "mov") == 0 ? "video/quicktime"
+                                                 : "video/mp4",
+                       signer, err);
     if (rc < 0) {
         g_free(path);
         return rc;

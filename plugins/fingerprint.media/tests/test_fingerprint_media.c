@@ -268,7 +268,15 @@ START_TEST(test_plot_and_extract)
     char *png = g_build_filename(work, "cut.png", NULL);
     char *extract = g_build_filename(work, "extract", NULL);
     char *clip = corpus("cut.mp4");
-    const char *args[] = {"--plot", png, "--extract", extract, clip, NULL};
+    char *keys = g_build_filename(work, "keys", NULL);
+    const char *init[] = {"keys",   "init",
+                          "--org",  "Pemerintah Kabupaten Badung",
+                          "--unit", "Bagian Prokompim",
+                          "-o",     keys,
+                          NULL};
+    ck_assert_int_eq(dk_test_dokpim(init, NULL, NULL), 0);
+    const char *args[] = {"--plot", png,  "--extract", extract,
+                          "--sign", keys, clip,        NULL};
     int status;
     char *err = NULL;
     JsonNode *root = locate(library, args, &status, &err);
@@ -297,6 +305,22 @@ START_TEST(test_plot_and_extract)
     ck_assert_msg(g_ascii_strtod(duration, NULL) >
                       g_ascii_strtod(orig, NULL) - 3,
                   "extract %s s of %s s", duration, orig);
+    /* Content Credentials: signed by the office, the archived original
+     * its parent, which the library still holds byte for byte */
+    char *anchor = g_build_filename(work, "ca.pem", NULL);
+    g_free(dk_test_sh_ok("'%s' keys export '%s' > '%s'", dk_test_bin(), keys,
+                         anchor));
+    const char *verify[] = {"verify", "--trust", anchor, "-o",
+                            library,  copy,      NULL};
+    char *vout = NULL;
+    ck_assert_int_eq(dk_test_dokpim(verify, &vout, NULL), 0);
+    ck_assert_msg(strstr(vout, "intact, signer trusted") &&
+                      strstr(vout, "from: sambutan.mp4") &&
+                      strstr(vout, "bytes match"),
+                  "%s", vout);
+    g_free(vout);
+    g_free(anchor);
+    g_free(keys);
     json_node_unref(root);
     g_free(probe);
     g_free(duration);
