@@ -51,8 +51,11 @@ GPtrArray *dk_bag_manifest_parse(const char *text,
         }
         char *decoded = dk_bag_path_decode(path);
         if (!dk_bag_path_is_safe(decoded)) {
+            /* named as the manifest writes it, escaped: a decoded %0A
+             * would split the one line the problem gets (fuzz_bag) */
+            g_autofree char *shown = dk_escape_text(path);
             g_autofree char *what = g_strdup_printf(
-                "refusing a path that leaves the bag: %s", decoded);
+                "refusing a path that leaves the bag: %s", shown);
             problem(i + 1, what, data);
             g_free(decoded);
             continue;
