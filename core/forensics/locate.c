@@ -218,8 +218,8 @@ static double now(void)
     return g_get_monotonic_time() / 1e6;
 }
 
-static int search(const char *clip_path, dk_print_index *const *indexes,
-                  size_t n_indexes, size_t max_matches, speed_prints *cache,
+static int search(dk_print_index *const *indexes, size_t n_indexes,
+                  size_t max_matches, speed_prints *cache,
                   dk_locate_result *out, dk_error *err)
 {
     const dk_media_print *clip = &cache->print[0];
@@ -254,7 +254,6 @@ static int search(const char *clip_path, dk_print_index *const *indexes,
     }
     out->seconds_align = now() - t1;
     g_array_free(nominees, TRUE);
-    (void)clip_path;
     if (rc < 0)
         return rc;
     qsort(out->matches, out->n_matches, sizeof *out->matches, by_confidence);
@@ -294,8 +293,8 @@ int dk_locate(const char *clip_path, dk_print_index *const *indexes,
              "the file ends early or is damaged after %.1f s: located "
              "from what could be read",
              clip->duration);
-    rc = search(clip_path, indexes, n_indexes, max_matches ? max_matches : 1,
-                &cache, out, err);
+    rc = search(indexes, n_indexes, max_matches ? max_matches : 1, &cache, out,
+                err);
     out->clip = cache.print[0];
     for (size_t i = 1; i < cache.n; i++)
         dk_media_print_clear(&cache.print[i]);
