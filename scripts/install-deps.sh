@@ -38,6 +38,10 @@ packages=(
   # peers (fpcalc from Chromaprint, ffmpeg's signature filter)
   libswresample-dev libswscale-dev libavfilter-dev espeak-ng sox
   libchromaprint-tools
+  # many machines: the PostgreSQL queue (libpq; the tests initdb a server of
+  # their own on loopback), faketime for the clock-skew trials, rsync for the
+  # watch-folder trials, systemd-analyze to verify the shipped units
+  postgresql libpq-dev faketime rsync systemd
 )
 
 missing=()
