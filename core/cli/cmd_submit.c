@@ -112,6 +112,11 @@ static void submit_input(dk_queue *queue, const process_spec *batch,
     queue_record_free(r);
 }
 
+static int compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static bool has_finish(const dk_pipeline *pipeline)
 {
     for (guint i = 0; i < pipeline->stages->len; i++)
@@ -132,7 +137,7 @@ static int submit_finish(dk_queue *queue, const process_spec *batch,
     struct stat st;
     if (stat(batch->pipeline, &st) != 0)
         return dk_error_errno(err, DK_ERR_IO, "cannot read", batch->pipeline);
-    g_ptr_array_sort(tally->shas, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(tally->shas, compare_strings);
     GString *identity = g_string_new(batch->pipeline_sha256);
     for (guint i = 0; i < tally->shas->len; i++)
         g_string_append_printf(identity, " %s", (char *)tally->shas->pdata[i]);

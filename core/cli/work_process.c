@@ -146,8 +146,10 @@ static int settle_item(dk_job *job, const dk_result *r, dk_error *err)
         return dk_error_set(err, DK_ERR_CANCELLED, "%s",
                             r->message ? r->message : "stopped");
     default:
-        return dk_error_set(err, DK_ERR_INVALID, "%s%s%s",
-                            r->stage ? r->stage : "", r->stage ? ": " : "",
+        /* one line naming the file and the problem, as `dokpim run` says */
+        return dk_error_set(err, DK_ERR_INVALID, "%s: %s%s%s",
+                            r->item->source_path, r->stage ? r->stage : "",
+                            r->stage ? ": " : "",
                             r->message ? r->message : "failed");
     }
     return dk_job_set_remote_status(job, status, err);
