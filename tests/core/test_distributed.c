@@ -352,6 +352,61 @@ START_TEST(two_workers_share_one_library)
 }
 END_TEST
 
+/* Every photo asks for the same output name (no {seq} in it): a local run
+ * numbers them NAME, NAME_2, ... in one process; two workers must do the
+ * same between them, never both writing one name. */
+START_TEST(two_workers_never_pick_one_name)
+{
+    g_autofree char *dir = dk_test_tmpdir("dist-names");
+    g_autofree char *library = g_build_filename(dir, "lib", NULL);
+    const char *const sets[] = {
+        "--set", "stamp.output=full/sama.jpg", "--set", "web.web-size=160",
+        "--set", "web.thumbnail-size=0",       NULL};
+    submit_ok(library, photo_pipeline, sets, photos);
+    g_autofree char *a = work_command(library, "dist-names-a");
+    g_autofree char *b = work_command(library, "dist-names-b");
+    g_autofree char *both = g_strdup_printf(
+        "(%s) 2>/dev/null & (%s) 2>/dev/null & wait %%1; ra=$?; wait %%2; "
+        "rb=$?; echo $ra $rb",
+        a, b);
+    g_autofree char *statuses = dk_test_sh_ok("%s", both);
+    ck_assert_str_eq(statuses, "0 0");
+    /* each item's manifest names its own stamped file, and it holds that
+     * item's photo (its sha256 as recorded) */
+    g_autofree char *items = g_build_filename(library, "items", NULL);
+    GDir *d = g_dir_open(items, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    g_autoptr(GHashTable) names =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    const char *entry;
+    while ((entry = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(items, entry, NULL);
+        g_autoptr(GKeyFile) m = g_key_file_new();
+        ck_assert(g_key_file_load_from_file(m, path, 0, NULL));
+        g_autofree char *out =
+            g_key_file_get_value(m, "stage:stamp", "path.0", NULL);
+        g_autofree char *sha =
+            g_key_file_get_value(m, "stage:stamp", "sha256.0", NULL);
+        ck_assert_msg(out && sha, "%s: no stamp output", entry);
+        ck_assert_msg(!g_hash_table_contains(names, out),
+                      "%s is named by two items", out);
+        g_autofree char *file = g_build_filename(library, out, NULL);
+        g_autofree char *now = dk_test_sha256(file);
+        ck_assert_msg(now && !strcmp(now, sha),
+                      "%s is not the file its item recorded", out);
+        g_hash_table_add(names, g_steal_pointer(&out));
+    }
+    g_dir_close(d);
+    ck_assert_int_eq(g_hash_table_size(names), PHOTOS);
+    for (int n = 1; n <= PHOTOS; n++) {
+        g_autofree char *name =
+            n == 1 ? g_strdup("derived/stamp/full/sama.jpg")
+                   : g_strdup_printf("derived/stamp/full/sama_%d.jpg", n);
+        ck_assert_msg(g_hash_table_contains(names, name), "no %s", name);
+    }
+}
+END_TEST
+
 /* The job's note while it runs, from `queue list --json`. */
 static char *note_of(const char *library, const char *basename, char **state)
 {
@@ -509,6 +564,7 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, one_worker_makes_what_a_local_run_makes);
     tcase_add_test(tc, two_workers_share_one_library);
+    tcase_add_test(tc, two_workers_never_pick_one_name);
     tcase_add_test(tc, worker_killed_mid_transcode_is_replaced);
     tcase_add_test(tc, bad_inputs_fail_alone);
     suite_add_tcase(s, tc);
