@@ -552,12 +552,18 @@ int main(void)
     photo_pipeline = dk_test_source_path("pipelines/event-photos.conf");
     video_pipeline = dk_test_source_path("pipelines/event-video.conf");
     reference = g_build_filename(root, "reference", NULL);
-    g_autofree char *err = NULL;
-    if (batch_command("run", reference, photo_pipeline, photo_sets, photos,
-                      NULL, &err) != 0 ||
-        batch_command("run", reference, video_pipeline, video_sets, clips, NULL,
-                      &err) != 0)
-        dk_test_fail("the local reference run failed: %s", err);
+    const struct {
+        const char *pipeline;
+        const char *const *sets;
+        const char *input;
+    } local[] = {{photo_pipeline, photo_sets, photos},
+                 {video_pipeline, video_sets, clips}};
+    for (size_t i = 0; i < G_N_ELEMENTS(local); i++) {
+        g_autofree char *err = NULL;
+        if (batch_command("run", reference, local[i].pipeline, local[i].sets,
+                          local[i].input, NULL, &err) != 0)
+            dk_test_fail("the local reference run failed: %s", err);
+    }
 
     Suite *s = suite_create("distributed");
     TCase *tc = tcase_create("submit and work");
