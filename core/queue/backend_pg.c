@@ -242,6 +242,8 @@ static int pg_claim(void *db, const char *owner, queue_owner_alive_fn alive,
             " lease_until = " PG_NOW " + $2, updated = " PG_NOW
             " WHERE id = (SELECT id FROM jobs WHERE %s"
             " ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+            /* names $3 in every clause's statement, so its type is known
+             * where the clause does not use it */
             " AND $3::bigint[] IS NOT NULL RETURNING " JOB_COLUMNS,
             ready_clauses[i]);
         PGresult *r = pg_query(q, sql, &p, err);

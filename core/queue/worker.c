@@ -71,7 +71,10 @@ static void settle(dk_job *job, int rc, const dk_error *err,
                    const dk_work_options *options)
 {
     queue_record *r = job->record;
-    int64_t now = (int64_t)time(NULL);
+    /* not_before is read against the queue's clock, so it is set by it */
+    int64_t now = 0;
+    if (job->queue->backend->now(job->queue->db, &now, NULL) < 0)
+        now = (int64_t)time(NULL);
     g_free(r->last_error);
     r->last_error = NULL;
     r->not_before = 0;

@@ -2,7 +2,7 @@
  * claims and leases of dead workers, quota days, user actions, and stages
  * rebuilt from saved options. Every storage case runs twice, against
  * SQLite and against a real PostgreSQL server this binary starts
- * (tests/servers/postgres.sh) with a fresh database per case; then the
+ * (tests/servers/postgres.sh) with a fresh schema per case; then the
  * cases only PostgreSQL has: claims racing across connections, the
  * server's clock against a worker's skewed one, LISTEN/NOTIFY. */
 #include "dk_queue.h"
@@ -44,18 +44,21 @@ static void pg_admin_exec(PGconn *c, const char *sql)
     PQclear(r);
 }
 
-/* A database of its own for a case (forked: the pid tells cases apart). */
-static char *fresh_database(void)
+/* A queue of its own for a case: a schema first in the search path (a
+ * new database would cost a checkpoint, half a second; forked cases are
+ * told apart by their pid). */
+static char *fresh_queue_url(void)
 {
     static int serial;
     g_autofree char *admin_url = g_strconcat(pg_base, "postgres", NULL);
     PGconn *c = pg_admin(admin_url);
     g_autofree char *name =
         g_strdup_printf("case_%d_%d", (int)getpid(), serial++);
-    g_autofree char *sql = g_strdup_printf("CREATE DATABASE %s", name);
+    g_autofree char *sql = g_strdup_printf("CREATE SCHEMA %s", name);
     pg_admin_exec(c, sql);
     PQfinish(c);
-    return g_strconcat(pg_base, name, NULL);
+    return g_strdup_printf("%spostgres?options=-csearch_path%%3D%s", pg_base,
+                           name);
 }
 
 /* The queue of lib on the case's back end. */
@@ -113,7 +116,7 @@ static void setup_sqlite(void)
 
 static void setup_pg(void)
 {
-    case_url = fresh_database();
+    case_url = fresh_queue_url();
     setup();
 }
 
@@ -125,9 +128,8 @@ static void teardown(void)
     if (case_url) {
         g_autofree char *admin_url = g_strconcat(pg_base, "postgres", NULL);
         PGconn *c = pg_admin(admin_url);
-        const char *name = strrchr(case_url, '/') + 1;
-        g_autofree char *sql =
-            g_strdup_printf("DROP DATABASE %s WITH (FORCE)", name);
+        const char *name = strstr(case_url, "%3D") + 3;
+        g_autofree char *sql = g_strdup_printf("DROP SCHEMA %s CASCADE", name);
         pg_admin_exec(c, sql);
         PQfinish(c);
         g_free(case_url);
@@ -242,14 +244,14 @@ static gpointer open_at_once(gpointer data)
 
 START_TEST(test_many_workers_create_the_queue_at_once)
 {
-    /* PostgreSQL: the schema is made under an advisory lock; a round
-     * there needs a new database, which takes longer to make */
+    /* PostgreSQL: the tables are made under an advisory lock; a round
+     * there is a new schema and eight connections */
     enum { WORKERS = 8 };
-    int rounds = case_url ? 4 : 25;
+    int rounds = case_url ? 10 : 25;
     for (int round = 0; round < rounds; round++) {
         g_autofree char *fresh = g_strdup_printf("%s/fresh-%d", library, round);
         g_mkdir_with_parents(fresh, 0700);
-        g_autofree char *url = case_url ? fresh_database() : NULL;
+        g_autofree char *url = case_url ? fresh_queue_url() : NULL;
         open_race race = {.library = fresh, .url = url};
         g_mutex_init(&race.lock);
         GThread *threads[WORKERS];
@@ -1211,7 +1213,7 @@ START_TEST(test_heartbeat_keeps_a_long_job)
     ck_assert_int_eq(open_queue(library, &worker_queue, &err), 0);
     ck_assert_int_eq(worker_queue->lease_seconds, 1);
     int64_t id = add_slow();
-    slow_seconds = 3.0;
+    slow_seconds = 2.2;
     work_run w = {.queue = worker_queue, .registry = slow_registry()};
     GThread *t = g_thread_new("worker", work_until_empty, &w);
     while (!g_atomic_int_get(&slow_running))
@@ -1273,6 +1275,161 @@ START_TEST(test_heartbeat_gives_up_a_lost_job)
     queue_record_free(row);
     dk_registry_free(&w.registry);
     dk_queue_close(&worker_queue);
+}
+END_TEST
+
+/* ---- choosing the queue ---- */
+static const struct {
+    const char *url;
+    const char *keeps[3]; /* each must stay */
+} redact_rows[] = {
+    {"postgresql://u:secret@h:5432/db", {"postgresql://u@h:5432/db"}},
+    {"postgres://u:secret@h/db?sslmode=require&password=secret",
+     {"postgres://u@h/db?sslmode=require"}},
+    {"postgresql://h/db?password=secret&application_name=x",
+     {"postgresql://h/db?application_name=x"}},
+    {"postgresql://u:p%40secret@h/db", {"postgresql://u@h/db"}},
+    {"postgresql://h1:5432,h2:5433/db", {"postgresql://h1:5432,h2:5433/db"}},
+    {"host=h password=secret dbname=q", {"host=h", "dbname=q"}},
+    {"host=h password='se cret secret' user=u", {"host=h", "user=u"}},
+    {"host=h password=secret\\'x port=5", {"host=h", "port=5"}},
+    {"sqlite:/srv/queue.db", {"sqlite:/srv/queue.db"}},
+};
+
+START_TEST(test_url_redact)
+{
+    g_autofree char *safe = dk_queue_url_redact(redact_rows[_i].url);
+    ck_assert_msg(!strstr(safe, "secret") && !strstr(safe, "password"),
+                  "%s -> %s", redact_rows[_i].url, safe);
+    for (int k = 0; k < 3 && redact_rows[_i].keeps[k]; k++)
+        ck_assert_msg(strstr(safe, redact_rows[_i].keeps[k]), "%s -> %s",
+                      redact_rows[_i].url, safe);
+}
+END_TEST
+
+/* The rule: --queue, else DOKPIM_QUEUE, else the library's queue.url,
+ * else queue.db; the first PostgreSQL queue a library uses is remembered
+ * without its password, and another URL is then refused, naming both. */
+START_TEST(test_queue_choice)
+{
+    /* trust authentication: the password is never checked, only kept out
+     * of sight */
+    g_autofree char *with_password =
+        g_strdup_printf("postgresql://dokpim:hunter2@%s",
+                        case_url + strlen("postgresql://dokpim@"));
+    g_autofree char *lib = g_build_filename(library, "lib", NULL);
+    g_mkdir_with_parents(lib, 0755);
+    dk_error err = {0};
+    dk_queue *q = NULL;
+    g_unsetenv("DOKPIM_QUEUE");
+    ck_assert_int_eq(dk_queue_open_url(NULL, lib, true, &q, &err), 0);
+    ck_assert_str_eq(q->backend->name, "sqlite");
+    dk_queue_close(&q);
+    ck_assert_msg(dk_queue_open_url(with_password, lib, true, &q, &err) == 0,
+                  "%s", err.message);
+    ck_assert_str_eq(q->backend->name, "postgresql");
+    ck_assert(!strstr(q->url, "hunter2"));
+    dk_queue_close(&q);
+    g_autofree char *remembered = g_build_filename(lib, "queue.url", NULL);
+    g_autofree char *text = dk_test_read(remembered, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(!strstr(text, "hunter2") && strstr(text, "dokpim@127.0.0.1"),
+                  "%s", text);
+    struct stat st;
+    ck_assert_int_eq(stat(remembered, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    /* found again without being named */
+    ck_assert_int_eq(dk_queue_open_url(NULL, lib, false, &q, &err), 0);
+    ck_assert_str_eq(q->backend->name, "postgresql");
+    dk_queue_close(&q);
+    /* and the same queue named again is fine, password or not */
+    ck_assert_int_eq(dk_queue_open_url(case_url, lib, false, &q, &err), 0);
+    dk_queue_close(&q);
+    /* another queue, by --queue or by DOKPIM_QUEUE: refused, both named */
+    const char *other = "sqlite:/tmp/another-queue.db";
+    for (int by_env = 0; by_env < 2; by_env++) {
+        if (by_env)
+            g_setenv("DOKPIM_QUEUE", other, TRUE);
+        ck_assert_int_eq(
+            dk_queue_open_url(by_env ? NULL : other, lib, true, &q, &err),
+            DK_ERR_CONFIG);
+        ck_assert_msg(
+            strstr(err.message, other) &&
+                strstr(err.message, "dokpim@127.0.0.1") &&
+                strstr(err.message, by_env ? "DOKPIM_QUEUE" : "--queue") &&
+                !strstr(err.message, "hunter2"),
+            "%s", err.message);
+    }
+    g_unsetenv("DOKPIM_QUEUE");
+    ck_assert(!g_file_test("/tmp/another-queue.db", G_FILE_TEST_EXISTS));
+    /* not a queue URL at all */
+    ck_assert_int_eq(dk_queue_open_url("mysql://h/db", NULL, true, &q, &err),
+                     DK_ERR_CONFIG);
+    /* a server that is not there: the network, named, without password */
+    ck_assert_int_eq(dk_queue_open_url("postgresql://u:hunter2@127.0.0.1:9/db",
+                                       NULL, true, &q, &err),
+                     DK_ERR_NETWORK);
+    ck_assert_msg(strstr(err.message, "postgresql://u@127.0.0.1:9/db") &&
+                      !strstr(err.message, "hunter2"),
+                  "%s", err.message);
+}
+END_TEST
+
+/* dokpim run --queue URL queues into PostgreSQL; the library remembers
+ * it, so `queue list` finds the jobs without being told, a second run
+ * finds them there (nothing queued again), another queue is refused. */
+START_TEST(test_run_queues_into_postgres)
+{
+    char *dir = dk_test_tmpdir("pgrun");
+    g_autofree char *lib = g_build_filename(dir, "library", NULL);
+    g_autofree char *event = g_build_filename(dir, "event.ini", NULL);
+    dk_test_write(event, "[event]\ntitle=Rapat\ndate=2024-09-02\n", -1);
+    g_autofree char *pipeline = g_build_filename(dir, "p.conf", NULL);
+    dk_test_write(pipeline,
+                  "[pipeline]\nstages=ingest;archive\n"
+                  "[ingest]\nplugin=ingest.file\n"
+                  "[archive]\nplugin=upload.webdav\n"
+                  "url=http://127.0.0.1:9/dav/\n",
+                  -1);
+    g_autofree char *input = g_build_filename(dir, "a.txt", NULL);
+    dk_test_write(input, "first", -1);
+    const char *run[] = {"run", pipeline, "--event", event,    "-o",
+                         lib,   input,    "--queue", case_url, NULL};
+    char *out = NULL, *err = NULL;
+    ck_assert_msg(dk_test_dokpim(run, NULL, &err) == 0, "%s", err);
+    g_free(err);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 1);
+    g_autofree char *sqlite_db = g_build_filename(lib, "queue.db", NULL);
+    ck_assert(!g_file_test(sqlite_db, G_FILE_TEST_EXISTS));
+    const char *list[] = {"queue", "list", "--json", "-o", lib, NULL};
+    ck_assert_msg(dk_test_dokpim(list, &out, &err) == 0, "%s", err);
+    ck_assert_msg(strstr(out, "\"upload.webdav\""), "%s", out);
+    g_free(out);
+    g_free(err);
+    /* again, without --queue: the remembered queue has the job */
+    const char *again[] = {"run", pipeline, "--event", event,
+                           "-o",  lib,      input,     NULL};
+    ck_assert_msg(dk_test_dokpim(again, NULL, &err) == 0, "%s", err);
+    ck_assert_msg(!strstr(err, "re-queued"), "%s", err);
+    g_free(err);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 1);
+    /* another queue for this library: refused before any file, one line */
+    const char *other[] = {"run", pipeline,  "--event",
+                           event, "-o",      lib,
+                           input, "--queue", "sqlite:/tmp/other.db",
+                           NULL};
+    ck_assert_int_ne(dk_test_dokpim(other, NULL, &err), 0);
+    ck_assert_msg(strstr(err, "sqlite:/tmp/other.db") &&
+                      strstr(err, "queue.url") &&
+                      count_lines_with(err, "\n") == 1,
+                  "%s", err);
+    g_free(err);
+    const char *list_other[] = {
+        "queue", "list", "-o", lib, "--queue", "sqlite:/tmp/other.db", NULL};
+    ck_assert_int_ne(dk_test_dokpim(list_other, NULL, &err), 0);
+    ck_assert_msg(strstr(err, "sqlite:/tmp/other.db"), "%s", err);
+    g_free(err);
+    g_free(dir);
 }
 END_TEST
 
@@ -1350,10 +1507,13 @@ int main(int argc, char **argv)
     tcase_add_checked_fixture(pg_only, setup_pg, teardown);
     tcase_add_test(pg_only, test_notify_wakes_idle_worker);
     tcase_add_test(pg_only, test_clock_skew_does_not_matter);
+    tcase_add_test(pg_only, test_queue_choice);
+    tcase_add_test(pg_only, test_run_queues_into_postgres);
     suite_add_tcase(suite, pg_only);
     TCase *tc = tcase_create("queue");
     tcase_add_checked_fixture(tc, setup_sqlite, teardown);
     tcase_add_test(tc, test_wal_and_private_mode);
+    tcase_add_loop_test(tc, test_url_redact, 0, G_N_ELEMENTS(redact_rows));
     tcase_add_loop_test(tc, test_stage_rebuild, 0, G_N_ELEMENTS(rebuild_rows));
     suite_add_tcase(suite, tc);
     TCase *lost = tcase_create("lost");
