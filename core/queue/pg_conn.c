@@ -12,14 +12,21 @@ void pg_param_int(pg_params *p, int64_t value)
     g_assert(p->n < PG_MAX_PARAMS);
     g_snprintf(p->numbers[p->n], sizeof p->numbers[p->n], "%" G_GINT64_FORMAT,
                value);
-    p->values[p->n] = p->numbers[p->n];
+    p->is_number[p->n] = true;
     p->n++;
 }
 
 void pg_param_text(pg_params *p, const char *value)
 {
     g_assert(p->n < PG_MAX_PARAMS);
-    p->values[p->n++] = value;
+    p->texts[p->n] = value;
+    p->is_number[p->n] = false;
+    p->n++;
+}
+
+const char *pg_param_value(const pg_params *p, int i)
+{
+    return p->is_number[i] ? p->numbers[i] : p->texts[i];
 }
 
 /* libpq's messages end with a newline; ours are one line. */
@@ -92,7 +99,10 @@ static PGresult *execute(pg_queue *q, const char *sql, const pg_params *p)
 {
     if (!p)
         return PQexec(q->conn, sql);
-    return PQexecParams(q->conn, sql, p->n, NULL, p->values, NULL, NULL, 0);
+    const char *values[PG_MAX_PARAMS];
+    for (int i = 0; i < p->n; i++)
+        values[i] = pg_param_value(p, i);
+    return PQexecParams(q->conn, sql, p->n, NULL, values, NULL, NULL, 0);
 }
 
 static bool succeeded(PGresult *result)
@@ -158,6 +168,19 @@ char *pg_text(PGresult *result, int row, int column)
     if (row >= PQntuples(result) || PQgetisnull(result, row, column))
         return NULL;
     return g_strdup(PQgetvalue(result, row, column));
+}
+
+/* One number a query answers. */
+int pg_query_int(pg_queue *q, const char *sql, const pg_params *p,
+                 int64_t *value, dk_error *err)
+{
+    *value = 0;
+    PGresult *r = pg_query(q, sql, p, err);
+    if (!r)
+        return err ? err->code : DK_ERR_IO;
+    *value = pg_int(r, 0, 0);
+    PQclear(r);
+    return 0;
 }
 
 int pg_begin(pg_queue *q, dk_error *err)
@@ -239,13 +262,9 @@ int pg_migrate(pg_queue *q, dk_error *err)
                     " (version integer NOT NULL)",
                     NULL, err);
     int64_t version = 0;
-    if (rc == 0) {
-        PGresult *r =
-            pg_query(q, "SELECT max(version) FROM dokpim_schema", NULL, err);
-        rc = r ? 0 : err->code;
-        version = r ? pg_int(r, 0, 0) : 0;
-        PQclear(r);
-    }
+    if (rc == 0)
+        rc = pg_query_int(q, "SELECT max(version) FROM dokpim_schema", NULL,
+                          &version, err);
     int64_t latest = G_N_ELEMENTS(migrations);
     if (rc == 0 && version > latest)
         rc = dk_error_set(err, DK_ERR_UNSUPPORTED,

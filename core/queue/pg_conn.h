@@ -19,16 +19,20 @@ typedef struct pg_queue {
     bool listening; /* LISTEN dokpim_jobs done on this connection */
 } pg_queue;
 
-/* Parameters of one statement, as text (NULL: SQL NULL). */
+/* Parameters of one statement, as text (NULL: SQL NULL). Numbers are
+ * kept inside, so a pg_params may be copied (returned by value). */
 #define PG_MAX_PARAMS 20
 typedef struct pg_params {
     int n;
-    const char *values[PG_MAX_PARAMS];
+    const char *texts[PG_MAX_PARAMS];
+    bool is_number[PG_MAX_PARAMS];
     char numbers[PG_MAX_PARAMS][24];
 } pg_params;
 
 void pg_param_int(pg_params *p, int64_t value);
 void pg_param_text(pg_params *p, const char *value);
+/* The text of parameter i as the server gets it. */
+const char *pg_param_value(const pg_params *p, int i);
 
 int pg_connect(const char *conninfo, pg_queue **out, dk_error *err);
 void pg_disconnect(pg_queue *q);
@@ -47,6 +51,13 @@ int64_t pg_changed(PGresult *result);
 int64_t pg_int(PGresult *result, int row, int column);
 /* The text in a cell, copied (NULL for SQL NULL). */
 char *pg_text(PGresult *result, int row, int column);
+/* The one number a query answers (NULL or no row reads as 0). */
+int pg_query_int(pg_queue *q, const char *sql, const pg_params *p,
+                 int64_t *value, dk_error *err);
+
+/* Wakes the idle workers (LISTEN dokpim_jobs); inside a transaction it is
+ * delivered at COMMIT. */
+#define PG_NOTIFY "SELECT pg_notify('dokpim_jobs', '')"
 
 int pg_begin(pg_queue *q, dk_error *err);
 /* COMMIT when rc is 0, else ROLLBACK; returns rc or COMMIT's error. */
@@ -56,5 +67,20 @@ int pg_end(pg_queue *q, int rc, dk_error *err);
  * one transaction under an advisory lock: workers starting together
  * wait for the first. */
 int pg_migrate(pg_queue *q, dk_error *err);
+
+/* Entries of queue_pg_backend in backend_pg_admin.c. */
+int pg_quota_charge(void *db, const char *bucket, const char *day, int64_t cost,
+                    int64_t allowance, dk_error *err);
+int pg_quota_refund(void *db, const char *bucket, const char *day, int64_t cost,
+                    dk_error *err);
+int pg_quota_exhaust(void *db, const char *bucket, const char *day,
+                     int64_t allowance, dk_error *err);
+int pg_retry(void *db, int64_t id, bool force, dk_error *err);
+int pg_cancel(void *db, int64_t id, dk_error *err);
+int pg_purge_done(void *db, int *count, dk_error *err);
+int pg_targets(void *db, const char *sha256, GPtrArray *out, dk_error *err);
+int pg_rows(void *db, int64_t *count, dk_error *err);
+int pg_next_wakeup(void *db, int64_t *when, dk_error *err);
+int pg_now(void *db, int64_t *now, dk_error *err);
 
 #endif
