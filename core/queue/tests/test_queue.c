@@ -1026,6 +1026,28 @@ START_TEST(test_notify_wakes_idle_worker)
 }
 END_TEST
 
+/* PostgreSQL: a connection the server dropped (restart, idle timeout,
+ * an administrator) is made again once, and the claim goes through; an
+ * idle wait on it returns rather than hang. */
+START_TEST(test_reconnect_after_the_server_dropped_us)
+{
+    bool added;
+    add("r1", "t", &added);
+    add("r2", "t", &added);
+    for (int round = 0; round < 2; round++) {
+        if (round == 1)
+            queue->backend->wait(queue->db, 0.3); /* listening, then cut */
+        ck_assert_int_ge(sql_int("SELECT count(pg_terminate_backend(pid))"
+                                 " FROM pg_stat_activity WHERE"
+                                 " application_name = 'dokpim'"),
+                         1);
+        queue_record *r = claim("back:1");
+        ck_assert_msg(r, "round %d: nothing claimed after reconnecting", round);
+        queue_record_free(r);
+    }
+}
+END_TEST
+
 /* ---- a worker whose clock is far off (PostgreSQL) ----
  * This binary run as "test_queue claim URL OWNER LEASE" or "test_queue
  * renew URL ID FENCE LEASE" is such a worker under faketime: it prints
@@ -1521,6 +1543,7 @@ int main(int argc, char **argv)
     tcase_add_test(pg_only, test_notify_wakes_idle_worker);
     tcase_add_test(pg_only, test_clock_skew_does_not_matter);
     tcase_add_test(pg_only, test_queue_choice);
+    tcase_add_test(pg_only, test_reconnect_after_the_server_dropped_us);
     tcase_add_test(pg_only, test_run_queues_into_postgres);
     suite_add_tcase(suite, pg_only);
     TCase *tc = tcase_create("queue");
