@@ -168,7 +168,7 @@ int cmd_queue(int argc, char **argv)
     else if (!strcmp(action, "purge-done"))
         status = purge(queue);
     else
-        status = queue_work(queue, until_empty, json);
+        status = queue_work(queue, queue_url, until_empty, json);
     dk_queue_close(&queue);
     return status;
 }

@@ -98,6 +98,7 @@ int cmd_run(int argc, char **argv)
                                   .library = library_path,
                                   .overrides = overrides,
                                   .inputs = (const char *const *)rest + 1,
+                                  .queue_url = queue_url,
                                   .json = json,
                                   .quiet = quiet};
         return submit_batch(&request);
