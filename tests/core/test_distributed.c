@@ -33,6 +33,16 @@ static const char *const video_sets[] = {
     "--set", "transcode.height=240",   "--set", "transcode.preset=ultrafast",
     "--set", "thumbnail.candidates=2", NULL};
 
+/* A fresh folder under root: the tests run in forked children, whose own
+ * test_dir() folders the parent would not know to remove. */
+static char *test_dir(const char *tag)
+{
+    g_autofree char *tmpl = g_strdup_printf("%s/%s-XXXXXX", root, tag);
+    char *dir = g_mkdtemp(g_steal_pointer(&tmpl));
+    ck_assert_ptr_nonnull(dir);
+    return dir;
+}
+
 static void make_media(void)
 {
     photos = g_build_filename(root, "photos", NULL);
@@ -103,7 +113,7 @@ static void submit_batch(const char *library)
  * it runs in. */
 static char *work_command(const char *library, const char *tag)
 {
-    g_autofree char *cwd = dk_test_tmpdir(tag);
+    g_autofree char *cwd = test_dir(tag);
     return g_strdup_printf("cd '%s' && exec '%s' work -o '%s' --until-empty",
                            cwd, dk_test_bin(), library);
 }
@@ -287,7 +297,7 @@ static char *assert_all_done_once(const char *library)
 
 START_TEST(one_worker_makes_what_a_local_run_makes)
 {
-    g_autofree char *dir = dk_test_tmpdir("dist-one");
+    g_autofree char *dir = test_dir("dist-one");
     g_autofree char *library = g_build_filename(dir, "lib", NULL);
     submit_batch(library);
     /* the same batch again: nothing new */
@@ -324,7 +334,7 @@ END_TEST
 
 START_TEST(two_workers_share_one_library)
 {
-    g_autofree char *dir = dk_test_tmpdir("dist-two");
+    g_autofree char *dir = test_dir("dist-two");
     g_autofree char *library = g_build_filename(dir, "lib", NULL);
     submit_batch(library);
     g_autofree char *a = work_command(library, "dist-two-a");
@@ -357,7 +367,7 @@ END_TEST
  * same between them, never both writing one name. */
 START_TEST(two_workers_never_pick_one_name)
 {
-    g_autofree char *dir = dk_test_tmpdir("dist-names");
+    g_autofree char *dir = test_dir("dist-names");
     g_autofree char *library = g_build_filename(dir, "lib", NULL);
     const char *const sets[] = {
         "--set", "stamp.output=full/sama.jpg", "--set", "web.web-size=160",
@@ -421,12 +431,12 @@ static char *note_of(const char *library, const char *basename, char **state)
 
 START_TEST(worker_killed_mid_transcode_is_replaced)
 {
-    g_autofree char *dir = dk_test_tmpdir("dist-kill");
+    g_autofree char *dir = test_dir("dist-kill");
     g_autofree char *library = g_build_filename(dir, "lib", NULL);
     const char *const sets[] = {"--set", "transcode.height=720", "--set",
                                 "thumbnail.candidates=2", NULL};
     submit_ok(library, video_pipeline, sets, long_clip);
-    g_autofree char *cwd = dk_test_tmpdir("dist-kill-cwd");
+    g_autofree char *cwd = test_dir("dist-kill-cwd");
     const char *argv[] = {
         "sh", "-c",          "cd \"$0\" && exec \"$1\" work -o \"$2\"",
         cwd,  dk_test_bin(), library,
@@ -500,7 +510,7 @@ END_TEST
 
 START_TEST(bad_inputs_fail_alone)
 {
-    g_autofree char *dir = dk_test_tmpdir("dist-bad");
+    g_autofree char *dir = test_dir("dist-bad");
     g_autofree char *in = g_build_filename(dir, "in", NULL);
     g_autofree char *library = g_build_filename(dir, "lib", NULL);
     g_free(dk_test_sh_ok("mkdir -p '%s' && cp '%s/IMG_0001.JPG' "
