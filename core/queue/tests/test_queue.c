@@ -1361,6 +1361,19 @@ START_TEST(test_queue_choice)
     g_unsetenv("DOKPIM_QUEUE");
     ck_assert_int_eq(dk_queue_open_url(NULL, lib, true, &q, &err), 0);
     ck_assert_str_eq(q->backend->name, "sqlite");
+    /* a job waiting in queue.db: moving the library's jobs elsewhere
+     * would leave it to no worker */
+    bool added;
+    int64_t waiting = add_to(q, "waits", "t", &added);
+    dk_queue *refused = NULL;
+    ck_assert_int_eq(
+        dk_queue_open_url(with_password, lib, true, &refused, &err),
+        DK_ERR_CONFIG);
+    ck_assert_msg(strstr(err.message, "queue.db") &&
+                      strstr(err.message, "1 job ") &&
+                      !strstr(err.message, "hunter2"),
+                  "%s", err.message);
+    ck_assert_int_eq(dk_queue_cancel(q, waiting, &err), 0);
     dk_queue_close(&q);
     ck_assert_msg(dk_queue_open_url(with_password, lib, true, &q, &err) == 0,
                   "%s", err.message);
