@@ -117,6 +117,11 @@ struct dk_job {
     char lost_message[DK_ERROR_MESSAGE_MAX];
 };
 
+/* The lease of the job was lost (the first message is kept), and what
+ * it said, as a DK_QUEUE_LEASE_LOST error; safe from any thread. */
+void dk_job_mark_lost(dk_job *job, const char *message);
+void dk_job_lost_message(const dk_job *job, dk_error *err);
+
 /* Loads the job's metadata and steps for a claimed record (taken). */
 int dk_job_load(dk_queue *queue, queue_record *record,
                 const dk_work_options *options, dk_job **out, dk_error *err);
