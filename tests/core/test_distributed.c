@@ -308,6 +308,24 @@ START_TEST(one_worker_makes_what_a_local_run_makes)
     g_autofree char *expected =
         g_strdup_printf("0 submitted, %d already queued or done", PHOTOS);
     ck_assert_msg(strstr(err, expected), "resubmitted: %s", err);
+    /* and its --json says the same */
+    const char *const json_sets[] = {"--set",  "web.web-size=480",
+                                     "--set",  "web.thumbnail-size=120",
+                                     "--json", NULL};
+    g_autofree char *out = NULL;
+    ck_assert_int_eq(batch_command("submit", library, photo_pipeline, json_sets,
+                                   photos, &out, NULL),
+                     0);
+    JsonParser *parser = json_parser_new();
+    ck_assert_msg(json_parser_load_from_data(parser, out, -1, NULL), "%s", out);
+    JsonObject *summary = json_node_get_object(json_parser_get_root(parser));
+    ck_assert_int_eq(json_object_get_int_member(summary, "submitted"), 0);
+    ck_assert_int_eq(json_object_get_int_member(summary, "already"), PHOTOS);
+    ck_assert_int_eq(
+        json_array_get_length(json_object_get_array_member(summary, "inputs")),
+        PHOTOS);
+    ck_assert(!json_object_get_null_member(summary, "finish_job"));
+    g_object_unref(parser);
     /* queue list shows the kind of each job before any worker ran */
     g_autofree char *table = NULL;
     const char *list[] = {"queue", "list", "-o", library, NULL};
@@ -479,6 +497,11 @@ START_TEST(worker_killed_mid_transcode_is_replaced)
                   state, note);
     ck_assert_msg(attempts == 1,
                   "the second worker took a job whose lease was renewed");
+    /* queue list names the machine running it */
+    JsonArray *running = jobs(library);
+    ck_assert_str_eq(member(job_of(running, "MVI_0100.MP4"), "machine"),
+                     g_get_host_name());
+    json_array_unref(running);
     ck_assert_int_eq(dk_test_reap(first, SIGKILL), -SIGKILL);
 
     /* what the kill left: no transcode output under its final name, only
