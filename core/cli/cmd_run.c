@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "dk_queue.h"
 #include "json.h"
+#include "process_job.h"
 #include "progress.h"
 
 #include <stdio.h>
@@ -40,15 +41,21 @@ int cmd_run(int argc, char **argv)
 {
     g_autofree char *event_path = NULL;
     g_autofree char *library_path = NULL;
+    g_autofree char *queue_url = NULL;
     g_auto(GStrv) overrides = NULL;
     g_auto(GStrv) rest = NULL;
     int jobs = 0;
-    gboolean json = FALSE, quiet = FALSE;
+    gboolean json = FALSE, quiet = FALSE, submit = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
          "event file (required)", "EVENT"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library_path,
          "library folder (default: ./dokpim-library/DATE_EVENT)", "LIBRARY"},
+        {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
+         "upload jobs go to this queue: postgresql://... shared by several "
+         "machines, or sqlite:PATH (default: $DOKPIM_QUEUE, else the one the "
+         "library remembers, else LIBRARY/queue.db)",
+         "URL"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
          "worker threads (default: number of cores)", "N"},
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
@@ -58,6 +65,10 @@ int cmd_run(int argc, char **argv)
          "print a JSON summary on stdout", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
          "only report problems and the summary", NULL},
+        {"submit", 0, 0, G_OPTION_ARG_NONE, &submit,
+         "record the batch for `dokpim work` instead of running it here "
+         "(as dokpim submit)",
+         NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
@@ -80,6 +91,17 @@ int cmd_run(int argc, char **argv)
     if (jobs < 0 || jobs > 256) {
         cli_error("-j %d: use 1 to 256 workers", jobs);
         return DK_EXIT_USAGE;
+    }
+    if (submit) {
+        submit_request request = {.pipeline = rest[0],
+                                  .event = event_path,
+                                  .library = library_path,
+                                  .overrides = overrides,
+                                  .inputs = (const char *const *)rest + 1,
+                                  .queue_url = queue_url,
+                                  .json = json,
+                                  .quiet = quiet};
+        return submit_batch(&request);
     }
     int status = DK_EXIT_USAGE;
     dk_event *event = NULL;
@@ -104,6 +126,12 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err.message);
         goto out;
     }
+    /* a URL the library does not know is refused once, before any file */
+    if (dk_queue_check_url(queue_url, library->root, &err) < 0) {
+        cli_error("%s", err.message);
+        goto out;
+    }
+    library->queue_url = g_steal_pointer(&queue_url);
     GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *inputs =
         dk_collect_inputs((const char *const *)rest + 1, library->root, notes);

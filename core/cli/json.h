@@ -19,6 +19,8 @@ void json_add_string(JsonBuilder *builder, const char *name, const char *value);
 /* Prints the run summary scripts rely on. */
 void json_print_run(const dk_pipeline *pipeline, const dk_library *library,
                     const dk_run *run);
+/* The builder's root as text (g_free()). */
+char *json_text(JsonBuilder *builder, bool pretty);
 /* Prints the builder's root, pretty, with a newline. */
 void json_print(JsonBuilder *builder);
 
