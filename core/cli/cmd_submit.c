@@ -121,7 +121,7 @@ static int compare_strings(gconstpointer a, gconstpointer b)
 static bool has_finish(const dk_pipeline *pipeline)
 {
     for (guint i = 0; i < pipeline->stages->len; i++)
-        if (((const dk_stage *)pipeline->stages->pdata[i])->plugin->finish)
+        if (dk_stage_finishes(pipeline->stages->pdata[i]))
             return true;
     return false;
 }

@@ -407,6 +407,10 @@ int dk_option_check_binding(const dk_option *option, size_t config_size,
                             dk_error *err);
 DK_PRIVATE_API const dk_option_value *dk_stage_value(const dk_stage *stage,
                                                      const char *option);
+/* Whether the stage's finish() has work with its options (dk_plugin
+ * finishes, 3.2): the batch's end-of-run work in a queue replays only
+ * these. */
+DK_PRIVATE_API bool dk_stage_finishes(const dk_stage *stage);
 
 /* ---- progress ---- */
 typedef void (*dk_progress_sink)(void *user, const dk_item *item,

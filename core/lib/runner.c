@@ -200,7 +200,7 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
         chain = next;
         bool recorded = dk_manifest_has_stage(m, stage->name, chain);
         bool replay = ctx->options && ctx->options->replay_finishing &&
-                      stage->plugin->finish;
+                      dk_stage_finishes(stage);
         if (recorded && !replay && upload_still_queued(ctx, m, stage) &&
             dk_manifest_restore(m, stage->name, chain, item))
             continue;

@@ -88,6 +88,12 @@ const void *dk_stage_config(const dk_stage *stage)
     return stage ? stage->config : NULL;
 }
 
+bool dk_stage_finishes(const dk_stage *stage)
+{
+    const dk_plugin *p = stage->plugin;
+    return p->finish && (!p->finishes || p->finishes(stage, stage->config));
+}
+
 static void store_value(void *field, const dk_option_value *v)
 {
     const dk_option *o = v->option;

@@ -188,6 +188,14 @@ static int transcode_photo_finish(const dk_stage *stage, void *state,
     return rc;
 }
 
+/* finish() has work only when a contact sheet was asked for: a queue's
+ * finish job then makes no web copy twice. */
+static bool transcode_photo_finishes(const dk_stage *stage, const void *config)
+{
+    (void)stage;
+    return ((const transcode_photo_config *)config)->contact_sheet;
+}
+
 static void transcode_photo_close(void *state)
 {
     transcode_photo_state *s = state;
@@ -210,4 +218,5 @@ DK_PLUGIN_DEFINE(transcode_photo) = {
     .close = transcode_photo_close,
     .check = transcode_photo_check,
     .finish = transcode_photo_finish,
+    .finishes = transcode_photo_finishes,
 };

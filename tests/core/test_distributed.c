@@ -26,9 +26,11 @@ static char *root, *photos, *clips, *long_clip, *event;
 static char *photo_pipeline, *video_pipeline;
 static char *reference; /* a local run of photos and clips */
 
-/* Small sizes keep a run short; the same --set for submit and run. */
-static const char *const photo_sets[] = {"--set", "web.web-size=480", "--set",
-                                         "web.thumbnail-size=120", NULL};
+/* Small sizes keep a run short; the same --set for submit and run. The
+ * contact sheet gives the photo batch end-of-run work (a finish job). */
+static const char *const photo_sets[] = {
+    "--set", "web.web-size=480",       "--set", "web.thumbnail-size=120",
+    "--set", "web.contact-sheet=true", NULL};
 static const char *const video_sets[] = {
     "--set", "transcode.height=240",   "--set", "transcode.preset=ultrafast",
     "--set", "thumbnail.candidates=2", NULL};
@@ -309,9 +311,9 @@ START_TEST(one_worker_makes_what_a_local_run_makes)
         g_strdup_printf("0 submitted, %d already queued or done", PHOTOS);
     ck_assert_msg(strstr(err, expected), "resubmitted: %s", err);
     /* and its --json says the same */
-    const char *const json_sets[] = {"--set",  "web.web-size=480",
-                                     "--set",  "web.thumbnail-size=120",
-                                     "--json", NULL};
+    const char *const json_sets[] = {
+        "--set", "web.web-size=480",       "--set",  "web.thumbnail-size=120",
+        "--set", "web.contact-sheet=true", "--json", NULL};
     g_autofree char *out = NULL;
     ck_assert_int_eq(batch_command("submit", library, photo_pipeline, json_sets,
                                    photos, &out, NULL),
@@ -325,6 +327,22 @@ START_TEST(one_worker_makes_what_a_local_run_makes)
         json_array_get_length(json_object_get_array_member(summary, "inputs")),
         PHOTOS);
     ck_assert(!json_object_get_null_member(summary, "finish_job"));
+    g_object_unref(parser);
+    /* without a contact sheet no stage has end-of-run work: no finish job,
+     * so no worker makes the web copies twice */
+    g_autofree char *plain = g_build_filename(dir, "plain", NULL);
+    const char *const plain_sets[] = {"--set", "web.web-size=480", "--json",
+                                      NULL};
+    g_autofree char *plain_out = NULL;
+    ck_assert_int_eq(batch_command("submit", plain, photo_pipeline, plain_sets,
+                                   photos, &plain_out, NULL),
+                     0);
+    parser = json_parser_new();
+    ck_assert_msg(json_parser_load_from_data(parser, plain_out, -1, NULL), "%s",
+                  plain_out);
+    summary = json_node_get_object(json_parser_get_root(parser));
+    ck_assert_msg(json_object_get_null_member(summary, "finish_job"), "%s",
+                  plain_out);
     g_object_unref(parser);
     /* queue list shows the kind of each job before any worker ran */
     g_autofree char *table = NULL;

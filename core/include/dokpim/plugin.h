@@ -26,9 +26,10 @@ extern "C" {
  * functions. Anything else is a new major, and older plugins are refused
  * with a message naming both versions.
  *   3.0: options bound to config fields, roles, item_kinds, open(config)
- *   3.1: dk_plugin.extensions, dk_option set fields (DK_SET_FIELD) */
+ *   3.1: dk_plugin.extensions, dk_option set fields (DK_SET_FIELD)
+ *   3.2: dk_plugin.finishes */
 #define DK_ABI_MAJOR   3
-#define DK_ABI_MINOR   1
+#define DK_ABI_MINOR   2
 #define DK_ABI_VERSION ((uint32_t)(DK_ABI_MAJOR << 16 | DK_ABI_MINOR))
 
 /* What a plugin does in a pipeline (its role). Ingest plugins come first
@@ -188,6 +189,14 @@ typedef struct dk_plugin {
      * separated by '|' ("jpg|jpeg"), compared without regard to case. When
      * set and accepts is NULL, the core decides from them alone. */
     const char *extensions;
+
+    /* 3.2, optional: whether finish() has work to do with this stage's
+     * options (a contact sheet only when one was asked for). Workers of a
+     * queue give a batch's end-of-run work to one job, which runs
+     * process() again on every item of the stages that say yes so that
+     * their finish() sees the whole batch; a stage whose finish() would do
+     * nothing should say no. NULL: yes whenever finish is set. */
+    bool (*finishes)(const dk_stage *stage, const void *config);
 } dk_plugin;
 
 /* The envelope the entry point returns. Its first two members never move,
