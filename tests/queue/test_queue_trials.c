@@ -1,0 +1,317 @@
+/* The cases only several machines sharing one PostgreSQL queue have, with
+ * real processes and a real upload (WebDAV through nginx, slowed by
+ * tcp_cut_proxy so that a signal lands mid-upload): two workers racing,
+ * a worker SIGKILLed or SIGSTOPped past its lease, the database restarted,
+ * the network to it cut, clock skew between workers. Every trial ends with
+ * the file's exact bytes on the server, sent once, and one job done once.
+ * The figures (takeover times) go to stderr as "trials: ..." lines. */
+#include "dk_test.h"
+#include "dk_upload_rig.h"
+#include "trial_rig.h"
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Short leases, so that a dead worker's job is taken back in seconds. */
+#define LEASE 2
+/* 3 MB at 1 MB/s: three seconds of upload to interrupt. */
+#define SLOW_SIZE (3 * 1000 * 1000)
+#define SLOW_RATE 1e6
+
+static gint64 first_job(trial *t)
+{
+    return trial_sql_int(t, "SELECT min(id) FROM jobs");
+}
+
+static bool sent_third(trial *t, void *arg)
+{
+    (void)arg;
+    return trial_proxy_sent(&t->dav_proxy) >= SLOW_SIZE / 3;
+}
+
+typedef struct holder {
+    gint64 id;
+    const char *host;
+} holder;
+
+/* job id is running under a worker of host */
+static bool held_by(trial *t, void *arg)
+{
+    const holder *h = arg;
+    g_autofree char *owner = trial_owner(t, h->id);
+    g_autofree char *prefix = g_strconcat(h->host, ":", NULL);
+    return g_str_has_prefix(owner, prefix);
+}
+
+static bool all_done(trial *t, void *arg)
+{
+    (void)arg;
+    return trial_sql_int(
+               t, "SELECT count(*) FROM jobs WHERE state <> 'done'") == 0;
+}
+
+/* A job's row as the database has it, for comparing before and after. */
+static char *job_row(trial *t, gint64 id)
+{
+    return trial_sql(t,
+                     "SELECT state, attempts, fence, progress, "
+                     "coalesce(remote_id, ''), coalesce(lease_owner, '') "
+                     "FROM jobs WHERE id = %" G_GINT64_FORMAT,
+                     id);
+}
+
+/* "dokpim: N done, ..." of a worker that ended; -1 when it said nothing. */
+static int worker_done_count(trial *t, int worker)
+{
+    g_autofree char *log = trial_worker_log(t, worker);
+    const char *line = log ? g_strrstr(log, "dokpim: ") : NULL;
+    int done = -1;
+    if (!line || sscanf(line, "dokpim: %d done", &done) != 1)
+        return -1;
+    return done;
+}
+
+static double seconds_since(gint64 start)
+{
+    return (double)(g_get_monotonic_time() - start) / 1e6;
+}
+
+/* Two workers on two machines start together on many small jobs: each
+ * job is taken once (one attempt, one claim), sent once. */
+START_TEST(test_two_workers_race)
+{
+    trial t;
+    trial_setup setup = {.files = 24, .size = 64 * 1024};
+    trial_up(&t, &setup);
+    gint64 start = g_get_monotonic_time();
+    int a = trial_worker_start(&t, "machine-a", NULL, true, LEASE);
+    int b = trial_worker_start(&t, "machine-b", NULL, true, LEASE);
+    ck_assert_int_eq(trial_worker_wait(&t, a, 40), 0);
+    ck_assert_int_eq(trial_worker_wait(&t, b, 40), 0);
+    double took = seconds_since(start);
+    trial_assert_all_delivered(&t);
+    ck_assert_int_eq(
+        trial_sql_int(&t, "SELECT count(*) FROM jobs WHERE attempts <> 1 "
+                          "OR fence <> 1"),
+        0);
+    int by_a = worker_done_count(&t, a), by_b = worker_done_count(&t, b);
+    ck_assert_int_eq(by_a + by_b, setup.files);
+    fprintf(stderr,
+            "trials: race: 24 jobs in %.2f s, machine-a did %d, "
+            "machine-b %d, none twice\n",
+            took, by_a, by_b);
+    trial_down(&t);
+}
+END_TEST
+
+/* kill -9 mid-upload on machine-a: machine-b, which cannot ask whether a
+ * pid on machine-a lives, takes the job once the lease ran out, and sends
+ * it whole. */
+START_TEST(test_sigkill_past_lease)
+{
+    trial t;
+    trial_setup setup = {.files = 1, .size = SLOW_SIZE, .rate = SLOW_RATE};
+    trial_up(&t, &setup);
+    gint64 id = first_job(&t);
+    int a = trial_worker_start(&t, "machine-a", NULL, true, LEASE);
+    trial_wait(20, sent_third, &t, NULL, "a third of the upload sent");
+    /* an idle worker on the other machine, waiting for work */
+    int b = trial_worker_start(&t, "machine-b", NULL, false, LEASE);
+    trial_worker_signal(&t, a, SIGKILL);
+    gint64 killed = g_get_monotonic_time();
+    ck_assert_int_eq(trial_worker_wait(&t, a, 5), -SIGKILL);
+    holder h = {id, "machine-b"};
+    double takeover = trial_wait(30, held_by, &t, &h, "machine-b took the job");
+    /* the lease was renewed at most LEASE/3 before the kill: taking the
+     * job sooner would mean taking a live lease */
+    ck_assert_msg(takeover >= LEASE * 2.0 / 3 - 0.2,
+                  "taken %.2f s after the kill, before the lease ran out",
+                  takeover);
+    trial_wait(30, all_done, &t, NULL, "the job done");
+    double total = seconds_since(killed);
+    trial_worker_signal(&t, b, SIGTERM);
+    ck_assert_int_eq(trial_worker_wait(&t, b, 10), 0);
+    trial_assert_all_delivered(&t);
+    ck_assert_int_eq(trial_sql_int(&t,
+                                   "SELECT fence FROM jobs WHERE id = "
+                                   "%" G_GINT64_FORMAT,
+                                   id),
+                     2);
+    fprintf(stderr,
+            "trials: SIGKILL: machine-b took the job %.2f s after the kill "
+            "(lease %d s), done %.2f s after it\n",
+            takeover, LEASE, total);
+    trial_down(&t);
+}
+END_TEST
+
+/* SIGSTOP mid-upload past the lease: machine-b takes the job and finishes
+ * it; then machine-a goes on (SIGCONT), finds its lease lost and changes
+ * nothing: not the row, not the ledger, not the file. */
+START_TEST(test_sigstop_past_lease)
+{
+    trial t;
+    trial_setup setup = {.files = 1, .size = SLOW_SIZE, .rate = SLOW_RATE};
+    trial_up(&t, &setup);
+    gint64 id = first_job(&t);
+    int a = trial_worker_start(&t, "machine-a", NULL, true, LEASE);
+    trial_wait(20, sent_third, &t, NULL, "a third of the upload sent");
+    trial_worker_signal(&t, a, SIGSTOP);
+    gint64 stopped = g_get_monotonic_time();
+    int b = trial_worker_start(&t, "machine-b", NULL, false, LEASE);
+    holder h = {id, "machine-b"};
+    double takeover = trial_wait(30, held_by, &t, &h, "machine-b took the job");
+    trial_wait(30, all_done, &t, NULL, "the job done by machine-b");
+    g_autofree char *before = job_row(&t, id);
+    trial_worker_signal(&t, a, SIGCONT);
+    gint64 resumed = g_get_monotonic_time();
+    int status = trial_worker_wait(&t, a, 30);
+    double gave_up = seconds_since(resumed);
+    g_autofree char *after = job_row(&t, id);
+    ck_assert_str_eq(after, before);
+    g_autofree char *log = trial_worker_log(&t, a);
+    ck_assert_msg(log && strstr(log, "no longer ours"),
+                  "machine-a did not say it lost the lease: %s", log);
+    trial_worker_signal(&t, b, SIGTERM);
+    ck_assert_int_eq(trial_worker_wait(&t, b, 10), 0);
+    trial_assert_all_delivered(&t);
+    ck_assert_int_eq(trial_sql_int(&t,
+                                   "SELECT fence FROM jobs WHERE id = "
+                                   "%" G_GINT64_FORMAT,
+                                   id),
+                     2);
+    fprintf(stderr,
+            "trials: SIGSTOP: machine-b took the job %.2f s after the stop; "
+            "machine-a, continued %.2f s after the stop, stopped %.2f s "
+            "later (exit %d), row unchanged\n",
+            takeover, (double)(resumed - stopped) / 1e6, gave_up, status);
+    trial_down(&t);
+}
+END_TEST
+
+/* How the database goes away mid-upload. */
+typedef enum { RESTART, CUT, BLACK_HOLE } outage;
+
+static const struct outage_case {
+    const char *name;
+    outage how;
+    double seconds; /* network away this long */
+} outages[] = {
+    {"pg_ctl restart", RESTART, 0},
+    {"connection reset, refused 1.5 s", CUT, 1.5},
+    /* shorter than the lease: the connections live through it */
+    {"black hole 1 s", BLACK_HOLE, 1.0},
+};
+
+/* The worker reconnects, or fails the write clearly and a replacement on
+ * the same machine goes on: either way the job ends done once. */
+START_TEST(test_database_outage)
+{
+    const struct outage_case *c = &outages[_i];
+    trial t;
+    trial_setup setup = {.files = 1,
+                         .size = SLOW_SIZE,
+                         .rate = SLOW_RATE,
+                         .db_through_proxy = c->how != RESTART};
+    trial_up(&t, &setup);
+    int a = trial_worker_start(&t, "machine-a", NULL, true, LEASE);
+    trial_wait(20, sent_third, &t, NULL, "a third of the upload sent");
+    gint64 start = g_get_monotonic_time();
+    if (c->how == RESTART) {
+        trial_pg_restart();
+    } else {
+        trial_proxy_signal(&t.db_proxy, c->how == CUT ? SIGUSR1 : SIGHUP);
+        g_usleep((gulong)(c->seconds * 1e6));
+        trial_proxy_signal(&t.db_proxy, SIGUSR2);
+    }
+    double away = seconds_since(start);
+    int status = trial_worker_wait(&t, a, 40);
+    int replacements = 0;
+    /* a deferred job (network back-off, DOKPIM_QUEUE_RETRY_WAIT) or one
+     * left running by a worker that gave up: the next worker finishes it */
+    while (!all_done(&t, NULL)) {
+        ck_assert_msg(replacements < 10 && seconds_since(start) < 40,
+                      "%s: the job is not done after %d more workers", c->name,
+                      replacements);
+        g_usleep(300000);
+        int next = trial_worker_start(&t, "machine-a", NULL, true, LEASE);
+        trial_worker_wait(&t, next, 30);
+        replacements++;
+    }
+    double total = seconds_since(start);
+    g_autofree char *log = trial_worker_log(&t, a);
+    if (status != 0 && status != 3)
+        ck_assert_msg(log && *log, "worker exit %d, said nothing", status);
+    trial_assert_all_delivered(&t);
+    gint64 attempts = trial_sql_int(&t, "SELECT attempts FROM jobs");
+    fprintf(stderr,
+            "trials: %s (%.1f s): worker exit %d, %d replacement(s), "
+            "%" G_GINT64_FORMAT
+            " attempt(s), done %.2f s after the outage began\n",
+            c->name, away, status, replacements, attempts, total);
+    if (status != 0) {
+        const char *last = log ? g_strrstr(log, "dokpim") : NULL;
+        fprintf(stderr, "trials:   its last words: %.300s\n",
+                last ? last : "(none)");
+    }
+    trial_down(&t);
+}
+END_TEST
+
+/* Clocks two hours apart: machine-b (two hours behind) takes the second
+ * job while machine-a has the first; machine-c (two hours ahead) must take
+ * neither, and machine-a, done with its job, must not take machine-b's:
+ * leases are the server's time, not the workers'. */
+START_TEST(test_clock_skew)
+{
+    trial t;
+    trial_setup setup = {.files = 2, .size = SLOW_SIZE, .rate = SLOW_RATE};
+    trial_up(&t, &setup);
+    gint64 first = first_job(&t);
+    int a = trial_worker_start(&t, "machine-a", NULL, true, LEASE);
+    holder ha = {first, "machine-a"};
+    trial_wait(20, held_by, &t, &ha, "machine-a took the first job");
+    int b = trial_worker_start(&t, "machine-b", "-2h", true, LEASE);
+    holder hb = {first + 1, "machine-b"};
+    trial_wait(20, held_by, &t, &hb, "machine-b took the second job");
+    int c = trial_worker_start(&t, "machine-c", "+2h", true, LEASE);
+    ck_assert_int_eq(trial_worker_wait(&t, c, 20), 0);
+    ck_assert_int_eq(worker_done_count(&t, c), 0);
+    ck_assert_int_eq(trial_worker_wait(&t, a, 30), 0);
+    ck_assert_int_eq(trial_worker_wait(&t, b, 30), 0);
+    ck_assert_int_eq(worker_done_count(&t, a), 1);
+    ck_assert_int_eq(worker_done_count(&t, b), 1);
+    trial_assert_all_delivered(&t);
+    ck_assert_int_eq(
+        trial_sql_int(&t, "SELECT count(*) FROM jobs WHERE attempts <> 1 "
+                          "OR fence <> 1"),
+        0);
+    fprintf(stderr, "trials: clock skew: +2h took nothing, -2h's lease "
+                    "held; one claim per job\n");
+    trial_down(&t);
+}
+END_TEST
+
+int main(void)
+{
+    trial_pg_start();
+    Suite *suite = suite_create("queue trials");
+    TCase *tc = tcase_create("many machines");
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, test_two_workers_race);
+    tcase_add_test(tc, test_sigkill_past_lease);
+    tcase_add_test(tc, test_sigstop_past_lease);
+    tcase_add_loop_test(tc, test_database_outage, 0, G_N_ELEMENTS(outages));
+    tcase_add_test(tc, test_clock_skew);
+    suite_add_tcase(suite, tc);
+    SRunner *runner = srunner_create(suite);
+    srunner_run_all(runner, CK_NORMAL);
+    int failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    /* the server before its folder */
+    trial_pg_stop();
+    dk_test_cleanup_dirs();
+    return failed ? 1 : 0;
+}
