@@ -10,6 +10,7 @@
 #include "trial_rig.h"
 
 #include <check.h>
+#include <dokpim/queue.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,8 +49,8 @@ static bool held_by(trial *t, void *arg)
 static bool all_done(trial *t, void *arg)
 {
     (void)arg;
-    return trial_sql_int(
-               t, "SELECT count(*) FROM jobs WHERE state <> 'done'") == 0;
+    return trial_sql_int(t, "SELECT count(*) FROM jobs WHERE state <> %d",
+                         (int)DK_JOB_DONE) == 0;
 }
 
 /* A job's row as the database has it, for comparing before and after. */
@@ -62,14 +63,21 @@ static char *job_row(trial *t, gint64 id)
                      id);
 }
 
-/* "dokpim: N done, ..." of a worker that ended; -1 when it said nothing. */
+/* The N of the worker's closing "dokpim: N done, ..." line; -1 when it
+ * printed none. */
 static int worker_done_count(trial *t, int worker)
 {
     g_autofree char *log = trial_worker_log(t, worker);
-    const char *line = log ? g_strrstr(log, "dokpim: ") : NULL;
+    gchar **lines = g_strsplit(log ? log : "", "\n", -1);
     int done = -1;
-    if (!line || sscanf(line, "dokpim: %d done", &done) != 1)
-        return -1;
+    for (int i = 0; lines[i]; i++) {
+        int n = 0;
+        char word[8];
+        if (sscanf(lines[i], "dokpim: %d %7s", &n, word) == 2 &&
+            strcmp(word, "done,") == 0)
+            done = n;
+    }
+    g_strfreev(lines);
     return done;
 }
 
@@ -173,7 +181,7 @@ START_TEST(test_sigstop_past_lease)
     ck_assert_str_eq(after, before);
     g_autofree char *log = trial_worker_log(&t, a);
     ck_assert_msg(log && strstr(log, "no longer ours"),
-                  "machine-a did not say it lost the lease: %s", log);
+                  "machine-a did not say it lost the lease: %.1000s", log);
     trial_worker_signal(&t, b, SIGTERM);
     ck_assert_int_eq(trial_worker_wait(&t, b, 10), 0);
     trial_assert_all_delivered(&t);

@@ -3,6 +3,7 @@
 #include "dk_upload_rig.h"
 
 #include <check.h>
+#include <dokpim/queue.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-glib/json-glib.h>
@@ -21,8 +22,9 @@
 
 /* ---- the suite's PostgreSQL server ---- */
 
-static char *pg_dir;  /* postgres.sh's folder */
-static char *pg_base; /* "postgresql://USER@127.0.0.1:PORT/" */
+static char *pg_dir;   /* postgres.sh's folder */
+static char *pg_base;  /* "postgresql://USER@127.0.0.1:PORT/" */
+static int pg_watcher; /* the suite's process, which the server dies with */
 
 static char *postgres_script(void)
 {
@@ -48,7 +50,8 @@ void trial_pg_start(void)
 {
     pg_dir = dk_test_tmpdir("trials-pg");
     /* the server dies with this process, however the suite ends */
-    g_autofree char *self = g_strdup_printf("%d", (int)getpid());
+    pg_watcher = (int)getpid();
+    g_autofree char *self = g_strdup_printf("%d", pg_watcher);
     g_setenv("DK_WATCH_PID", self, TRUE);
     g_autofree char *script = postgres_script();
     g_autofree char *out =
@@ -75,8 +78,23 @@ void trial_pg_stop(void)
 
 void trial_pg_restart(void)
 {
-    g_autofree char *script = postgres_script();
-    g_free(dk_test_sh_ok("'%s' restart '%s'", script, pg_dir));
+    /* postgres.sh has no restart: pg_ctl on its cluster, as the user the
+     * cluster belongs to (nobody when the tests run as root) */
+    g_free(dk_test_sh_ok(
+        "d='%s'; u=$(stat -c %%U \"$d/data\"); "
+        "set -- pg_ctl -D \"$d/data\" -l \"$d/run/server.log\" -m fast "
+        "-w -t 30 restart; "
+        "if [ \"$(id -u)\" -eq 0 ]; then runuser -u \"$u\" -- \"$@\"; "
+        "else \"$@\"; fi >/dev/null",
+        pg_dir));
+    /* the new postmaster must die with the suite too */
+    g_autofree char *watch =
+        dk_test_source_path("tests/servers/watch-parent.sh");
+    g_autofree char *suite = g_strdup_printf("%d", pg_watcher);
+    g_autofree char *cmd = g_strdup_printf(
+        "DK_WATCH_PID=%s '%s' \"$(head -n 1 '%s/data/postmaster.pid')\"", suite,
+        watch, pg_dir);
+    g_free(dk_test_sh_ok("%s", cmd));
 }
 
 /* ---- processes ---- */
@@ -314,9 +332,18 @@ int trial_worker_wait(trial *t, int worker, double seconds)
         }
         g_usleep(20000);
     }
-    g_autofree char *log = trial_worker_log(t, worker);
-    dk_test_fail("worker %d (%s) still running after %.0f s:\n%s", worker,
-                 w->host, seconds, log ? log : "");
+    trial_dump_logs(t);
+    dk_test_fail("worker %d (%s) still running after %.0f s (logs above)",
+                 worker, w->host, seconds);
+}
+
+void trial_dump_logs(trial *t)
+{
+    for (int i = 0; i < t->n_workers; i++) {
+        g_autofree char *log = trial_worker_log(t, i);
+        fprintf(stderr, "--- worker %d (%s):\n%s\n", i, t->workers[i].host,
+                log ? log : "");
+    }
 }
 
 char *trial_worker_log(trial *t, int worker)
@@ -335,13 +362,8 @@ double trial_wait(double seconds, bool (*cond)(trial *t, void *arg), trial *t,
             break;
         g_usleep(20000);
     }
-    GString *logs = g_string_new(NULL);
-    for (int i = 0; i < t->n_workers; i++) {
-        g_autofree char *log = trial_worker_log(t, i);
-        g_string_append_printf(logs, "--- worker %d (%s):\n%s\n", i,
-                               t->workers[i].host, log ? log : "");
-    }
-    dk_test_fail("%s: not after %.0f s\n%s", what, seconds, logs->str);
+    trial_dump_logs(t);
+    dk_test_fail("%s: not after %.0f s (logs above)", what, seconds);
 }
 
 /* ---- what the database and the server say ---- */
@@ -381,8 +403,8 @@ char *trial_owner(trial *t, gint64 id)
 {
     return trial_sql(t,
                      "SELECT coalesce(lease_owner, '') FROM jobs "
-                     "WHERE id = %" G_GINT64_FORMAT " AND state = 'running'",
-                     id);
+                     "WHERE id = %" G_GINT64_FORMAT " AND state = %d",
+                     id, (int)DK_JOB_RUNNING);
 }
 
 int trial_requests(trial *t, const char *method, const char *path_end)

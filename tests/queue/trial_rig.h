@@ -69,6 +69,9 @@ void trial_worker_signal(trial *t, int worker, int sig);
 int trial_worker_wait(trial *t, int worker, double seconds);
 /* The worker's stderr so far (g_free). */
 char *trial_worker_log(trial *t, int worker);
+/* Every worker's stderr to ours, before a failure is reported (Check's
+ * messages must stay short). */
+void trial_dump_logs(trial *t);
 
 /* Polls cond every 20 ms until it holds; fails the trial naming what
  * after seconds. Returns how long it took. */

@@ -2,7 +2,8 @@
 # pg-fixture.sh: the PostgreSQL queue the upload suites' _pg twins share
 # (CTest fixture pg_queue, see dk_add_upload_test POSTGRES).
 #   start DIR            a server for the whole ctest run (postgres.sh), its
-#                        URL kept in DIR/url
+#                        URL kept in DIR/base-url (postgres.sh
+#                        writes DIR/url, with the database)
 #   stop DIR             stops it; nothing is left running
 #   run DIR NAME CMD...  CMD with DK_TEST_PG_URL (the server, ending in /)
 #                        and DK_TEST_PG_PREFIX=NAME: the suite makes one
@@ -18,7 +19,7 @@ shift 2
 psql_on() {
     db=$1
     shift
-    psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$(cat "$dir/url")$db" "$@"
+    psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$(cat "$dir/base-url")$db" "$@"
 }
 
 # The suite's databases, one a line.
@@ -42,7 +43,7 @@ start)
         tail -n 1)
     [ -n "$url" ] || { echo "postgres.sh printed no URL" >&2; exit 1; }
     # the server without its database: the suites name their own
-    printf '%s\n' "${url%/*}/" >"$dir/url"
+    printf '%s\n' "${url%/*}/" >"$dir/base-url"
     echo "PostgreSQL queue for the _pg tests: ${url%/*}/"
     ;;
 stop)
@@ -51,9 +52,9 @@ stop)
 run)
     name=$(printf '%s' "$1" | tr 'A-Z-' 'a-z_')
     shift
-    [ -s "$dir/url" ] || { echo "no server in $dir: run through ctest" >&2; exit 1; }
+    [ -s "$dir/base-url" ] || { echo "no server in $dir: run through ctest" >&2; exit 1; }
     drop_all "$name"
-    DK_TEST_PG_URL=$(cat "$dir/url") DK_TEST_PG_PREFIX=$name
+    DK_TEST_PG_URL=$(cat "$dir/base-url") DK_TEST_PG_PREFIX=$name
     export DK_TEST_PG_URL DK_TEST_PG_PREFIX
     status=0
     "$@" || status=$?
