@@ -48,7 +48,11 @@ static char *url_on_port(int port, const char *db)
 
 void trial_pg_start(void)
 {
-    pg_dir = dk_test_tmpdir("trials-pg");
+    /* not dk_test_tmpdir(): each trial's clean-up removes those, and
+     * the trials run in children that inherit the list */
+    pg_dir = g_dir_make_tmp("dokpim-trials-pg-XXXXXX", NULL);
+    if (!pg_dir)
+        dk_test_fail("cannot make a folder for PostgreSQL");
     /* the server dies with this process, however the suite ends */
     pg_watcher = (int)getpid();
     g_autofree char *self = g_strdup_printf("%d", pg_watcher);
@@ -72,6 +76,9 @@ void trial_pg_stop(void)
     g_autofree char *cmd = g_strdup_printf("'%s' stop '%s'", script, pg_dir);
     if (dk_test_sh(cmd, NULL, NULL) != 0)
         fprintf(stderr, "trials: %s failed\n", cmd);
+    g_autofree char *remove = g_strdup_printf("rm -rf '%s'", pg_dir);
+    if (dk_test_sh(remove, NULL, NULL) != 0)
+        fprintf(stderr, "trials: could not remove %s\n", pg_dir);
     g_clear_pointer(&pg_dir, g_free);
     g_clear_pointer(&pg_base, g_free);
 }
@@ -188,6 +195,16 @@ gint64 trial_proxy_sent(const trial_proxy *proxy)
     return text ? g_ascii_strtoll(text, NULL, 10) : 0;
 }
 
+int trial_proxy_accepted(const trial_proxy *proxy)
+{
+    g_autofree char *text = dk_test_read(proxy->status, NULL);
+    unsigned long long up = 0, down = 0;
+    unsigned accepted = 0;
+    if (!text || sscanf(text, "%llu %llu %u", &up, &down, &accepted) != 3)
+        return 0;
+    return (int)accepted;
+}
+
 void trial_proxy_signal(trial_proxy *proxy, int sig)
 {
     ck_assert_int_eq(kill(proxy->pid, sig), 0);
@@ -296,6 +313,11 @@ int trial_worker_start(trial *t, const char *host, const char *clock_offset,
     if (clock_offset) {
         envp = g_environ_setenv(envp, "LD_PRELOAD", FAKETIME_LIB, TRUE);
         envp = g_environ_setenv(envp, "FAKETIME", clock_offset, TRUE);
+        /* only the wall clock is off: files keep their times (the worker
+         * compares the file's mtime with the queued one) and the
+         * monotonic clock its timeouts run on stays as it is */
+        envp = g_environ_setenv(envp, "NO_FAKE_STAT", "1", TRUE);
+        envp = g_environ_setenv(envp, "DONT_FAKE_MONOTONIC", "1", TRUE);
         /* libfaketime comes before the sanitizer runtime in the sanitizer
          * build; it intercepts nothing ASan needs */
         const char *asan = g_environ_getenv(envp, "ASAN_OPTIONS");

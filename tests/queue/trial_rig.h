@@ -41,7 +41,7 @@ typedef struct trial {
     dk_server dav;   /* nginx, access log on */
     trial_proxy dav_proxy;
     trial_proxy db_proxy; /* port 0: the workers talk to PostgreSQL */
-    trial_worker workers[8];
+    trial_worker workers[64];
     int n_workers;
     int files;
 } trial;
@@ -80,6 +80,8 @@ double trial_wait(double seconds, bool (*cond)(trial *t, void *arg), trial *t,
 
 /* Bytes the proxy forwarded towards the server so far. */
 gint64 trial_proxy_sent(const trial_proxy *proxy);
+/* Connections it accepted so far. */
+int trial_proxy_accepted(const trial_proxy *proxy);
 void trial_proxy_signal(trial_proxy *proxy, int sig);
 
 /* psql on the trial's database (never through the proxy): the output, stripped

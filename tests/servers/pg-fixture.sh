@@ -34,10 +34,17 @@ drop_all() {
     done
 }
 
+# Only what postgres.sh and this script put in DIR.
+forget() {
+    rm -rf "$dir/data" "$dir/run" "$dir/url" "$dir/base-url"
+}
+
 case $command in
 start)
-    # a server left by a run that was killed goes first
+    # a server left by a run that was killed goes first, and its cluster:
+    # initdb wants an empty folder
     "$here/postgres.sh" stop "$dir" >/dev/null 2>&1 || true
+    forget
     mkdir -p "$dir"
     url=$("$here/postgres.sh" start "$dir" | grep -o 'postgres[a-z]*://[^ ]*' |
         tail -n 1)
@@ -48,6 +55,7 @@ start)
     ;;
 stop)
     "$here/postgres.sh" stop "$dir"
+    forget
     ;;
 run)
     name=$(printf '%s' "$1" | tr 'A-Z-' 'a-z_')

@@ -87,6 +87,10 @@ static struct sockaddr_in loopback(int port)
     return addr;
 }
 
+/* Set with --rate: how much a client's connection may hold in the
+ * kernel on our side (0: the kernel's choice). */
+static int receive_buffer;
+
 /* Listens on port (0: any free one); the socket, or -1. */
 static int listen_on(int port)
 {
@@ -95,6 +99,11 @@ static int listen_on(int port)
         return -1;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* on the listening socket, so that accepted ones start with it (the
+     * window is agreed at the handshake) */
+    if (receive_buffer > 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer,
+                   sizeof receive_buffer);
     struct sockaddr_in addr = loopback(port);
     if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
         listen(fd, 16) != 0) {
@@ -250,6 +259,12 @@ int main(int argc, char **argv)
     }
     if (target <= 0 || !port_file || argc % 2 == 0)
         return usage();
+    /* A slow link holds little in flight. Without this, loopback's
+     * megabytes of socket buffers would swallow a whole test upload at
+     * once: the sender would have "sent" everything (and a sender killed
+     * then would still deliver it all) while we trickle it on. */
+    if (rate > 0)
+        receive_buffer = 32 * 1024;
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
