@@ -121,10 +121,6 @@ static GPid spawn(const char *const *argv, char **envp, const char *host,
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
         _exit(127);
-    /* another machine, as far as the lease owner name "host:pid" goes */
-    if (host &&
-        (unshare(CLONE_NEWUTS) != 0 || sethostname(host, strlen(host)) != 0))
-        _exit(126);
     int in = open("/dev/null", O_RDONLY);
     int out =
         open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -133,6 +129,19 @@ static GPid spawn(const char *const *argv, char **envp, const char *host,
     dup2(in, 0);
     dup2(out, 1);
     dup2(out, 2);
+    /* another machine, as far as the lease owner name "host:pid" goes;
+     * without root, a user namespace may still allow it */
+    if (host && unshare(CLONE_NEWUTS) != 0 &&
+        unshare(CLONE_NEWUSER | CLONE_NEWUTS) != 0) {
+        dprintf(2, "trial: no UTS namespace for host %s: %s\n", host,
+                strerror(errno));
+        _exit(126);
+    }
+    if (host && sethostname(host, strlen(host)) != 0) {
+        dprintf(2, "trial: cannot name the host %s: %s\n", host,
+                strerror(errno));
+        _exit(126);
+    }
     execve(argv[0], (char *const *)argv, envp);
     _exit(127);
 }
