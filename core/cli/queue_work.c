@@ -134,8 +134,11 @@ int queue_work(dk_queue *queue, bool until_empty, bool json)
         cli_error("%s", err.message);
         return DK_EXIT_ITEMS_FAILED;
     }
-    fprintf(stderr, "dokpim: %d done, %d failed, %d deferred, %d to resume\n",
+    fprintf(stderr, "dokpim: %d done, %d failed, %d deferred, %d to resume",
             stats.done, stats.failed, stats.deferred, stats.requeued);
+    if (stats.lost)
+        fprintf(stderr, ", %d left to another worker (lease lost)", stats.lost);
+    fputc('\n', stderr);
     if (json) {
         GPtrArray *records =
             g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
