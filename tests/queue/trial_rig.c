@@ -38,7 +38,8 @@ static int pg_port(void)
     return colon ? atoi(colon + 1) : 0;
 }
 
-/* The suite's server reached on another port (a proxy's), database db. */
+/* The suite's server reached on another port (a proxy's); db is the
+ * database and what follows it. */
 static char *url_on_port(int port, const char *db)
 {
     const char *colon = strrchr(pg_base, ':');
@@ -245,13 +246,16 @@ void trial_up(trial *t, const trial_setup *setup)
     dk_server_start(&t->dav, "nginx-dav.sh", dav_args);
     proxy_start(t, &t->dav_proxy, "dav", t->dav.port, setup->rate);
 
-    /* a database of its own: the trials must not see each other's jobs */
+    /* a queue of its own (a schema first in the search path): the trials
+     * must not see each other's jobs */
     static int trials;
-    g_autofree char *db =
+    g_autofree char *schema =
         g_strdup_printf("trial_%ld_%d", (long)getpid(), trials++);
     g_free(dk_test_sh_ok("psql -X -q -v ON_ERROR_STOP=1 -d '%spostgres' "
-                         "-c 'CREATE DATABASE %s'",
-                         pg_base, db));
+                         "-c 'CREATE SCHEMA %s'",
+                         pg_base, schema));
+    g_autofree char *db =
+        g_strdup_printf("postgres?options=-csearch_path%%3D%s", schema);
     t->db_url = g_strconcat(pg_base, db, NULL);
     t->queue_url = g_strdup(t->db_url);
     if (setup->db_through_proxy) {

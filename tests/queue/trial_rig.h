@@ -1,7 +1,7 @@
 /* The queue trials' rig: one PostgreSQL server for the suite, and per
- * trial a database, nginx with WebDAV behind a rate-limited tcp_cut_proxy
- * (so an upload lasts long enough to interrupt), a library with files
- * queued for it, and `dokpim queue work` processes started as if on other
+ * trial a queue of its own (a schema), nginx with WebDAV behind a rate-limited
+ * tcp_cut_proxy (so an upload lasts long enough to interrupt), a library with
+ * files queued for it, and `dokpim queue work` processes started as if on other
  * machines (a host name of their own in a UTS namespace, a clock off by
  * libfaketime). Everything a trial starts dies with it, even when an
  * assertion ends it early: the children get PR_SET_PDEATHSIG, the servers
@@ -36,7 +36,7 @@ typedef struct trial_worker {
 
 typedef struct trial {
     char *dir, *library, *pipeline, *event, *inputs;
-    char *db_url;    /* the trial's own database, straight */
+    char *db_url;    /* the trial's own queue (a schema), straight */
     char *queue_url; /* DOKPIM_QUEUE: db_url, or through db_proxy */
     dk_server dav;   /* nginx, access log on */
     trial_proxy dav_proxy;

@@ -7,9 +7,9 @@
 #   stop DIR             stops it; nothing is left running
 #   run DIR NAME CMD...  CMD with DK_TEST_PG_URL (the server, ending in /)
 #                        and DK_TEST_PG_PREFIX=NAME: the suite makes one
-#                        database NAME_* per test case (dk_rig_isolate_queue).
+#                        schema NAME_* per test case (dk_rig_isolate_queue).
 #                        Afterwards the test fails unless jobs reached those
-#                        databases (a suite that quietly fell back to SQLite
+#                        queues (a suite that quietly fell back to SQLite
 #                        passes every case), and they are dropped.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,15 +22,15 @@ psql_on() {
     psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$(cat "$dir/base-url")$db" "$@"
 }
 
-# The suite's databases, one a line.
-databases() {
-    psql_on postgres -c "SELECT datname FROM pg_database
-        WHERE datname LIKE '$1\\_%' ORDER BY datname"
+# The suite's schemas, one a line.
+schemas() {
+    psql_on postgres -c "SELECT nspname FROM pg_namespace
+        WHERE nspname LIKE '$1\\_%' ORDER BY nspname"
 }
 
 drop_all() {
-    for db in $(databases "$1"); do
-        psql_on postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+    for schema in $(schemas "$1"); do
+        psql_on postgres -c "DROP SCHEMA IF EXISTS $schema CASCADE"
     done
 }
 
@@ -67,12 +67,13 @@ run)
     status=0
     "$@" || status=$?
     jobs=0 used=0
-    for db in $(databases "$name"); do
-        n=$(psql_on "$db" -c "SELECT count(*) FROM jobs" 2>/dev/null || echo 0)
+    for schema in $(schemas "$name"); do
+        n=$(psql_on postgres -c "SELECT count(*) FROM $schema.jobs" 2>/dev/null ||
+            echo 0)
         jobs=$((jobs + n))
         [ "$n" -gt 0 ] && used=$((used + 1))
     done
-    echo "pg-fixture: $jobs jobs in $used databases of $name"
+    echo "pg-fixture: $jobs jobs in $used queues of $name"
     drop_all "$name"
     if [ "$jobs" -eq 0 ]; then
         echo "pg-fixture: no job of $name reached PostgreSQL" >&2
