@@ -73,8 +73,8 @@ endfunction()
 # ingest.file. POSTGRES registers the same binary a second time, as
 # NAME_pg, with its queue in PostgreSQL: the pg_queue fixture starts one
 # server for the whole ctest run, and tests/servers/pg-fixture.sh gives
-# each test case a database of its own (dk_rig_isolate_queue) and fails the
-# test when no job reached PostgreSQL.
+# each test case a queue (a schema) of its own (dk_rig_isolate_queue) and
+# fails the test when no job reached PostgreSQL.
 function(dk_add_upload_test name)
   cmake_parse_arguments(T "STORAGE;POSTGRES" "TIMEOUT" "SOURCES;LIBS;DEPENDS"
                         ${ARGN})
