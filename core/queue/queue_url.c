@@ -140,8 +140,8 @@ static char *remembered(const char *library_root)
     return text;
 }
 
-static int choose(const char *url, const char *library_root,
-                  queue_choice *choice, dk_error *err)
+static int choose_url(const char *url, const char *library_root,
+                      queue_choice *choice, dk_error *err)
 {
     *choice = (queue_choice){0};
     const char *given_by = "--queue";
@@ -200,6 +200,61 @@ static int choose(const char *url, const char *library_root,
     return 0;
 }
 
+/* Jobs of the library's own queue.db that are not finished yet (a done
+ * or cancelled job needs no worker any more). */
+static int unfinished_here(const char *library_root, int *count, dk_error *err)
+{
+    *count = 0;
+    g_autofree char *path = g_build_filename(library_root, "queue.db", NULL);
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return 0;
+    void *db = NULL;
+    int rc = queue_sqlite_backend.open(path, false, &db, err);
+    GPtrArray *records =
+        g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
+    if (rc == 0)
+        rc = queue_sqlite_backend.list(db, NULL, records, err);
+    for (guint i = 0; rc == 0 && i < records->len; i++) {
+        const queue_record *r = records->pdata[i];
+        *count += r->state != DK_JOB_DONE && r->state != DK_JOB_CANCELLED;
+    }
+    g_ptr_array_free(records, TRUE);
+    if (db)
+        queue_sqlite_backend.close(db);
+    return rc;
+}
+
+/* choose_url, and a library moving to another queue (its first
+ * PostgreSQL queue, or a sqlite:PATH elsewhere) while its queue.db still
+ * has work is refused too: no worker of the new queue would see it. */
+static int choose(const char *url, const char *library_root,
+                  queue_choice *choice, dk_error *err)
+{
+    int rc = choose_url(url, library_root, choice, err);
+    bool moving =
+        rc == 0 && library_root && !choice->default_one &&
+        (choice->remember || choice->backend == &queue_sqlite_backend);
+    if (!moving)
+        return rc;
+    g_autofree char *own = g_build_filename(library_root, "queue.db", NULL);
+    if (strcmp(choice->location, own) == 0)
+        return 0;
+    int unfinished = 0;
+    rc = unfinished_here(library_root, &unfinished, err);
+    if (rc == 0 && unfinished > 0)
+        rc = dk_error_set(err, DK_ERR_CONFIG,
+                          "%s: %d job%s of this library wait in %s; finish "
+                          "them (dokpim queue work -o %s) before its jobs go "
+                          "to %s",
+                          library_root, unfinished, unfinished == 1 ? "" : "s",
+                          own, library_root, choice->url);
+    if (rc < 0) {
+        choice_clear(choice);
+        *choice = (queue_choice){0};
+    }
+    return rc;
+}
+
 /* Written once, the first time the library's jobs go to PostgreSQL. */
 static int remember(const char *library_root, const char *url, dk_error *err)
 {
@@ -233,6 +288,7 @@ static int open_choice(queue_choice *choice, const char *library_root,
         }
     }
     dk_queue *queue = g_new0(dk_queue, 1);
+    queue->remember = choice->remember && !create;
     queue->backend = choice->backend;
     queue->db = db;
     queue->location = g_steal_pointer(&choice->location);
@@ -254,6 +310,36 @@ int dk_queue_open_url(const char *url, const char *library_root, bool create,
         rc = open_choice(&choice, library_root, create, out, err);
     choice_clear(&choice);
     return rc;
+}
+
+static void close_run_queue(void *queue)
+{
+    dk_queue *q = queue;
+    dk_queue_close(&q);
+}
+
+int dk_queue_of_run(dk_library *library, bool create, dk_queue **out,
+                    dk_error *err)
+{
+    if (!library->queue) {
+        dk_queue *queue = NULL;
+        int rc = dk_queue_open_url(library->queue_url, library->root, create,
+                                   &queue, err);
+        if (rc < 0)
+            return rc;
+        library->queue = queue;
+        library->queue_close = close_run_queue;
+    }
+    dk_queue *queue = library->queue;
+    /* opened by a look (create false), now jobs go there */
+    if (create && queue->remember) {
+        int rc = remember(library->root, queue->url, err);
+        if (rc < 0)
+            return rc;
+        queue->remember = false;
+    }
+    *out = queue;
+    return 0;
 }
 
 int dk_queue_check_url(const char *url, const char *library_root, dk_error *err)

@@ -140,9 +140,7 @@ static gpointer beat(gpointer data)
                                           &err);
         g_mutex_lock(&h->lock);
         if (rc == DK_QUEUE_LEASE_LOST) {
-            g_strlcpy(h->job->lost_message, err.message,
-                      sizeof h->job->lost_message);
-            g_atomic_int_set(&h->job->lost, 1);
+            dk_job_mark_lost(h->job, err.message);
             break;
         }
     }
@@ -199,7 +197,9 @@ static int run_one(dk_queue *queue, dk_queue *beat_queue,
     rc = perform(registry, job, &job_err);
     heartbeat_stop(&hb);
     if (g_atomic_int_get(&job->lost)) {
-        give_up(job, job->lost_message, options, stats);
+        dk_error lost = {0};
+        dk_job_lost_message(job, &lost);
+        give_up(job, lost.message, options, stats);
         dk_job_free(&job);
         return 0;
     }
