@@ -306,36 +306,60 @@ START_TEST(test_database_outage)
 }
 END_TEST
 
-/* Clocks two hours apart: machine-b (two hours behind) takes the second
- * job while machine-a has the first; machine-c (two hours ahead) must take
- * neither, and machine-a, done with its job, must not take machine-b's:
- * leases are the server's time, not the workers'. */
+/* Seconds left on job id's lease by the database's clock. */
+static gint64 lease_left(trial *t, gint64 id)
+{
+    return trial_sql_int(t,
+                         "SELECT lease_until - "
+                         "floor(extract(epoch FROM clock_timestamp()))::bigint "
+                         "FROM jobs WHERE id = %" G_GINT64_FORMAT,
+                         id);
+}
+
+/* Clocks two hours apart: machine-b (two hours behind) and machine-c (two
+ * hours ahead) each take a job while machine-a has the first. Neither may
+ * take a live lease, and their own leases run LEASE seconds by the
+ * server's clock: not two hours past (others would take the job at once)
+ * nor two hours ahead (a crashed worker's job would wait two hours). */
 START_TEST(test_clock_skew)
 {
     trial t;
-    trial_setup setup = {.files = 2, .size = SLOW_SIZE, .rate = SLOW_RATE};
+    /* no kill here: smaller files, still a few seconds each */
+    trial_setup setup = {.files = 3, .size = 4 * 1000 * 1000, .rate = 2e6};
     trial_up(&t, &setup);
     gint64 first = first_job(&t);
-    int a = trial_worker_start(&t, "machine-a", NULL, true, LEASE);
-    holder ha = {first, "machine-a"};
-    trial_wait(20, held_by, &t, &ha, "machine-a took the first job");
-    int b = trial_worker_start(&t, "machine-b", "-2h", true, LEASE);
-    holder hb = {first + 1, "machine-b"};
-    trial_wait(20, held_by, &t, &hb, "machine-b took the second job");
-    int c = trial_worker_start(&t, "machine-c", "+2h", true, LEASE);
-    ck_assert_int_eq(trial_worker_wait(&t, c, 20), 0);
-    ck_assert_int_eq(worker_done_count(&t, c), 0);
-    ck_assert_int_eq(trial_worker_wait(&t, a, 30), 0);
-    ck_assert_int_eq(trial_worker_wait(&t, b, 30), 0);
-    ck_assert_int_eq(worker_done_count(&t, a), 1);
-    ck_assert_int_eq(worker_done_count(&t, b), 1);
+    static const struct {
+        const char *host, *clock;
+    } machines[] = {
+        {"machine-a", NULL}, {"machine-b", "-2h"}, {"machine-c", "+2h"}};
+    int workers[3];
+    for (int m = 0; m < 3; m++) {
+        workers[m] = trial_worker_start(&t, machines[m].host, machines[m].clock,
+                                        true, LEASE);
+        holder h = {first + m, machines[m].host};
+        trial_wait(20, held_by, &t, &h, "each machine took the next job");
+        gint64 left = lease_left(&t, first + m);
+        ck_assert_msg(left >= 0 && left <= LEASE + 1,
+                      "%s (clock %s) holds a lease of %" G_GINT64_FORMAT
+                      " s by the server's clock",
+                      machines[m].host,
+                      machines[m].clock ? machines[m].clock : "right", left);
+    }
+    for (int m = 0; m < 3; m++) {
+        ck_assert_int_eq(trial_worker_wait(&t, workers[m], 30), 0);
+        /* the one it took, none of the others' */
+        ck_assert_int_eq(worker_done_count(&t, workers[m]), 1);
+    }
     trial_assert_all_delivered(&t);
     ck_assert_int_eq(
         trial_sql_int(&t, "SELECT count(*) FROM jobs WHERE attempts <> 1 "
                           "OR fence <> 1"),
         0);
-    fprintf(stderr, "trials: clock skew: +2h took nothing, -2h's lease "
-                    "held; one claim per job\n");
+    fprintf(stderr,
+            "trials: clock skew: -2h and +2h workers held leases of "
+            "at most %d s by the server's clock, took no live one; "
+            "one claim per job\n",
+            LEASE);
     trial_down(&t);
 }
 END_TEST
