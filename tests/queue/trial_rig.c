@@ -189,7 +189,9 @@ static void proxy_start(trial *t, trial_proxy *proxy, const char *name,
     char **envp = g_get_environ();
     proxy->pid = spawn(argv, envp, NULL, log);
     g_strfreev(envp);
-    for (int i = 0; i < 500 && !proxy->port; i++) {
+    /* 30 s: a loaded machine (ctest -j2 beside other builds) is slow to
+     * start anything */
+    for (int i = 0; i < 3000 && !proxy->port; i++) {
         g_autofree char *text = dk_test_read(port_file, NULL);
         if (text)
             proxy->port = atoi(text);

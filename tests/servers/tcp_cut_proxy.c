@@ -280,8 +280,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "tcp_cut_proxy: cannot listen: %s\n", strerror(errno));
         return 1;
     }
-    FILE *pf = fopen(port_file, "w");
-    if (!pf || fprintf(pf, "%d\n", port) < 0 || fclose(pf) != 0) {
+    /* under a temporary name first: a reader must never see half a
+     * number */
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+    FILE *pf = fopen(tmp, "w");
+    if (!pf || fprintf(pf, "%d\n", port) < 0 || fclose(pf) != 0 ||
+        rename(tmp, port_file) != 0) {
         fprintf(stderr, "tcp_cut_proxy: cannot write %s\n", port_file);
         return 1;
     }

@@ -51,7 +51,7 @@ def status(path):
     return int(up), int(down), int(accepted), mode
 
 
-def wait_status(path, want_mode, limit=5.0):
+def wait_status(path, want_mode, limit=15.0):
     end = time.time() + limit
     while time.time() < end:
         try:
@@ -96,7 +96,7 @@ def main():
                               "--port-file", port_file, "--status",
                               status_file] + list(extra))
         started.append(p)
-        end = time.time() + 5
+        end = time.time() + 30
         while not os.path.exists(port_file) and time.time() < end:
             check(p.poll() is None, "proxy exited with %s" % p.returncode)
             time.sleep(0.01)
@@ -163,7 +163,7 @@ def main():
         data = os.urandom(200000)
         check(roundtrip(port, data, 10) == data, "rate-limited bytes changed")
         took = time.time() - begin
-        check(1.5 <= took <= 6, "200 kB at 100 kB/s took %.2f s" % took)
+        check(1.5 <= took <= 15, "200 kB at 100 kB/s took %.2f s" % took)
         print("rate-limited transfer: %.2f s" % took)
     finally:
         for p in started:
