@@ -65,13 +65,19 @@ function(dk_add_c2pa_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/c2pa)
 endfunction()
 
-# dk_add_upload_test(NAME SOURCES ... [STORAGE] [LIBS ...] [DEPENDS ...]
-#                    [TIMEOUT s]): a Check suite that drives `dokpim run` and
-# `dokpim queue work` against the servers tests/servers starts on
-# loopback. STORAGE adds the suite the WebDAV and SFTP back ends share;
-# DEPENDS names the plugin targets the suite runs besides ingest.file.
+# dk_add_upload_test(NAME SOURCES ... [STORAGE] [POSTGRES] [LIBS ...]
+#                    [DEPENDS ...] [TIMEOUT s]): a Check suite that drives
+# `dokpim run` and `dokpim queue work` against the servers tests/servers
+# starts on loopback. STORAGE adds the suite the WebDAV and SFTP back ends
+# share; DEPENDS names the plugin targets the suite runs besides
+# ingest.file. POSTGRES registers the same binary a second time, as
+# NAME_pg, with its queue in PostgreSQL: the pg_queue fixture starts one
+# server for the whole ctest run, and tests/servers/pg-fixture.sh gives
+# each test case a queue (a schema) of its own (dk_rig_isolate_queue) and
+# fails the test when no job reached PostgreSQL.
 function(dk_add_upload_test name)
-  cmake_parse_arguments(T "STORAGE" "TIMEOUT" "SOURCES;LIBS;DEPENDS" ${ARGN})
+  cmake_parse_arguments(T "STORAGE;POSTGRES" "TIMEOUT" "SOURCES;LIBS;DEPENDS"
+                        ${ARGN})
   set(rig ${PROJECT_SOURCE_DIR}/tests/servers)
   set(sources ${T_SOURCES} ${rig}/dk_servers.c ${rig}/dk_upload_rig.c)
   if(T_STORAGE)
@@ -81,4 +87,36 @@ function(dk_add_upload_test name)
     TIMEOUT ${T_TIMEOUT})
   target_include_directories(${name} PRIVATE ${rig})
   add_dependencies(${name} plugin_ingest_file ${T_DEPENDS})
+  if(T_POSTGRES)
+    dk_pg_twin(${name})
+  endif()
+endfunction()
+
+# The folder of the PostgreSQL server the pg_queue fixture runs.
+set(DOKPIM_PG_FIXTURE_DIR ${CMAKE_BINARY_DIR}/pg-fixture)
+
+# dk_pg_twin(<test>): <test>_pg, the same command with a PostgreSQL queue
+# (see dk_add_upload_test POSTGRES), and the fixture's start and stop the
+# first time.
+function(dk_pg_twin name)
+  set(script ${PROJECT_SOURCE_DIR}/tests/servers/pg-fixture.sh)
+  get_property(fixture GLOBAL PROPERTY DOKPIM_PG_FIXTURE)
+  if(NOT fixture)
+    set_property(GLOBAL PROPERTY DOKPIM_PG_FIXTURE ON)
+    add_test(NAME pg_queue_start
+      COMMAND sh ${script} start ${DOKPIM_PG_FIXTURE_DIR})
+    add_test(NAME pg_queue_stop
+      COMMAND sh ${script} stop ${DOKPIM_PG_FIXTURE_DIR})
+    set_tests_properties(pg_queue_start PROPERTIES
+      FIXTURES_SETUP pg_queue TIMEOUT 60)
+    set_tests_properties(pg_queue_stop PROPERTIES
+      FIXTURES_CLEANUP pg_queue TIMEOUT 60)
+  endif()
+  get_test_property(${name} ENVIRONMENT environment)
+  get_test_property(${name} TIMEOUT timeout)
+  add_test(NAME ${name}_pg
+    COMMAND sh ${script} run ${DOKPIM_PG_FIXTURE_DIR} ${name}
+            $<TARGET_FILE:${name}>)
+  set_tests_properties(${name}_pg PROPERTIES FIXTURES_REQUIRED pg_queue
+    TIMEOUT ${timeout} ENVIRONMENT "${environment}")
 endfunction()

@@ -251,6 +251,7 @@ Suite *dk_storage_suite(const dk_storage_protocol *p)
     Suite *suite = suite_create(p->plugin);
     TCase *tc = tcase_create("storage");
     tcase_set_timeout(tc, 120);
+    dk_rig_isolate_queue(tc);
     tcase_add_test(tc, test_clean_upload);
     tcase_add_test(tc, test_already_there_is_not_sent_again);
     tcase_add_test(tc, test_different_file_at_name_is_replaced);

@@ -1,9 +1,15 @@
 #!/bin/sh
-# nginx-dav.sh DIR: starts nginx with WebDAV (PUT, MKCOL, MOVE, PROPFIND)
-# on a free loopback port as the current user, serving DIR/www; prints
-# "PORT PID". Stop it with kill PID.
+# nginx-dav.sh DIR [--access-log]: starts nginx with WebDAV (PUT, MKCOL,
+# MOVE, PROPFIND) on a free loopback port as the current user, serving
+# DIR/www; prints "PORT PID". Stop it with kill PID. --access-log logs every
+# request to DIR/access.log (method, path, status), for tests that count
+# how often a file was sent.
 set -eu
 dir=$(mkdir -p "$1" && cd "$1" && pwd)
+access_log=off
+if [ "${2:-}" = --access-log ]; then
+    access_log="$dir/access.log dk"
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 port=$("$here/free-port.sh")
 mkdir -p "$dir/www" "$dir/tmp"
@@ -18,7 +24,8 @@ pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 64; }
 http {
-    access_log off;
+    log_format dk '\$request_method \$uri \$status \$request_length';
+    access_log $access_log;
     client_body_temp_path $dir/tmp;
     proxy_temp_path $dir/tmp;
     fastcgi_temp_path $dir/tmp;

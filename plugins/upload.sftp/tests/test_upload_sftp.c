@@ -75,6 +75,7 @@ int main(void)
 {
     Suite *suite = dk_storage_suite(&sftp);
     TCase *keys = tcase_create("keys");
+    dk_rig_isolate_queue(keys);
     tcase_add_test(keys, test_unknown_host_key_refused);
     suite_add_tcase(suite, keys);
     SRunner *runner = srunner_create(suite);

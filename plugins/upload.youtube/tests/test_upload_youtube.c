@@ -640,7 +640,7 @@ START_TEST(test_bad_metadata_caught_before_queueing)
     g_free(err);
     /* nothing reached the queue */
     g_autofree char *db = g_build_filename(r.library, "queue.db", NULL);
-    if (g_file_test(db, G_FILE_TEST_EXISTS)) {
+    if (dk_rig_queue_is_pg() || g_file_test(db, G_FILE_TEST_EXISTS)) {
         char *out = NULL;
         dk_rig_dokpim(&out, NULL, "queue", "list", "--json", "-o", r.library,
                       NULL);
@@ -705,14 +705,9 @@ END_TEST
 /* ---- offline: only what reaches the API costs quota ---- */
 static int64_t quota_used(rig *r)
 {
-    g_autofree char *cmd = g_strdup_printf(
-        "sqlite3 '%s/queue.db' 'SELECT coalesce(sum(used), 0) FROM quota'",
-        r->library);
-    char *out = NULL;
-    ck_assert_int_eq(dk_test_sh(cmd, &out, NULL), 0);
-    int64_t used = g_ascii_strtoll(out, NULL, 10);
-    g_free(out);
-    return used;
+    g_autofree char *out = dk_rig_queue_sql(
+        r->library, "SELECT coalesce(sum(used), 0) FROM quota");
+    return g_ascii_strtoll(out, NULL, 10);
 }
 
 static char *closed_port_url(const char *scheme)
@@ -826,10 +821,12 @@ int main(void)
 {
     Suite *suite = suite_create("upload.youtube");
     TCase *faults = tcase_create("faults");
+    dk_rig_isolate_queue(faults);
     tcase_set_timeout(faults, 120);
     tcase_add_loop_test(faults, test_fault, 0, G_N_ELEMENTS(fault_cases));
     suite_add_tcase(suite, faults);
     TCase *crash = tcase_create("crash");
+    dk_rig_isolate_queue(crash);
     tcase_set_timeout(crash, 120);
     tcase_add_test(crash, test_kill_worker_mid_upload);
     tcase_add_test(crash, test_ledger_stops_second_video);
@@ -838,12 +835,14 @@ int main(void)
     tcase_add_test(crash, test_thumbnail_set);
     suite_add_tcase(suite, crash);
     TCase *offline = tcase_create("offline");
+    dk_rig_isolate_queue(offline);
     tcase_set_timeout(offline, 120);
     tcase_add_loop_test(offline, test_offline_charges_no_quota, 0,
                         G_N_ELEMENTS(offline_rows));
     tcase_add_test(offline, test_back_online_uploads_at_once);
     suite_add_tcase(suite, offline);
     TCase *refuse = tcase_create("refuse");
+    dk_rig_isolate_queue(refuse);
     tcase_set_timeout(refuse, 60);
     tcase_add_test(refuse, test_credentials_readable_by_others);
     tcase_add_loop_test(refuse, test_bad_metadata_caught_before_queueing, 0,
