@@ -17,6 +17,7 @@ enum {
 };
 
 int cmd_run(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_probe(int argc, char **argv);

@@ -3,17 +3,27 @@
 #include <stdio.h>
 #include <string.h>
 
-void json_print(JsonBuilder *builder)
+static void print_root(JsonBuilder *builder, bool pretty)
 {
     JsonGenerator *generator = json_generator_new();
     JsonNode *root = json_builder_get_root(builder);
     json_generator_set_root(generator, root);
-    json_generator_set_pretty(generator, TRUE);
+    json_generator_set_pretty(generator, pretty);
     g_autofree char *text = json_generator_to_data(generator, NULL);
     printf("%s\n", text);
     fflush(stdout);
     json_node_unref(root);
     g_object_unref(generator);
+}
+
+void json_print(JsonBuilder *builder)
+{
+    print_root(builder, true);
+}
+
+void json_print_line(JsonBuilder *builder)
+{
+    print_root(builder, false);
 }
 
 static void add_value(JsonBuilder *builder, const dk_meta_value *value)
@@ -145,6 +155,11 @@ static void add_item(JsonBuilder *builder, const dk_result *r)
     }
     json_builder_end_array(builder);
     json_builder_end_object(builder);
+}
+
+void json_add_result(JsonBuilder *builder, const dk_result *result)
+{
+    add_item(builder, result);
 }
 
 void json_print_run(const dk_pipeline *pipeline, const dk_library *library,

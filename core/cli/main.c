@@ -11,6 +11,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"run", cmd_run, "process photos and videos through a pipeline"},
+    {"watch", cmd_watch, "process files as they land in folders"},
     {"check", cmd_check, "validate a pipeline (and event) without running"},
     {"plugins", cmd_plugins, "list plugins, or show one plugin's options"},
     {"probe", cmd_probe, "show what dokpim learns of a file"},
