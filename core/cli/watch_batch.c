@@ -61,6 +61,22 @@ static void print_batch_summary(const watch_batch_ctx *ctx, const dk_run *run)
     g_object_unref(builder);
 }
 
+/* Items the library holds: new items of the next batch number on from
+ * there, across batches and restarts, so {seq} names do not collide. */
+static int library_items(const dk_library *library)
+{
+    g_autofree char *items = g_build_filename(library->root, "items", NULL);
+    GDir *dir = g_dir_open(items, 0, NULL);
+    int count = 0;
+    if (!dir)
+        return 0;
+    const char *name;
+    while ((name = g_dir_read_name(dir)))
+        count += g_str_has_suffix(name, ".ini");
+    g_dir_close(dir);
+    return count;
+}
+
 static int run_locally(watch_batch_ctx *ctx, GPtrArray *paths,
                        GPtrArray *handled, dk_error *err)
 {
@@ -68,6 +84,7 @@ static int run_locally(watch_batch_ctx *ctx, GPtrArray *paths,
     batch_report report = {.ctx = ctx};
     progress_init(&report.progress, ctx->quiet);
     dk_run_options options = {.jobs = ctx->jobs,
+                              .seq_base = library_items(ctx->library),
                               .on_result = on_result,
                               .user = &report,
                               .upload_queued = dk_queue_upload_known};

@@ -432,7 +432,8 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
     ctx.results = g_ptr_array_new_with_free_func(result_free);
     for (guint i = 0; i < inputs->len; i++) {
         dk_result *r = g_new0(dk_result, 1);
-        r->item = dk_item_new(inputs->pdata[i], (int)i + 1, library);
+        int base = options ? options->seq_base : 0;
+        r->item = dk_item_new(inputs->pdata[i], base + (int)i + 1, library);
         g_ptr_array_add(ctx.results, r);
     }
     int jobs = options && options->jobs > 0 ? options->jobs

@@ -28,6 +28,10 @@ typedef struct dk_result {
 
 typedef struct dk_run_options {
     int jobs;
+    /* Added to each input's position for {seq}: a caller that runs batch
+     * after batch into one library (the watcher) keeps names from
+     * colliding. 0 for one batch: {seq} counts from 1. */
+    int seq_base;
     /* Called (serialised) as each item finishes. */
     void (*on_result)(void *user, const dk_result *result, int finished,
                       int total);
