@@ -82,11 +82,17 @@ static void on_scanned(void *user, const char *path, const struct stat *st)
                           g_get_monotonic_time());
 }
 
+/* With inotify, a rescan also adds the watch of any folder whose creation
+ * was among the events lost (adding a watch twice keeps the first). */
 static void rescan(watcher *w)
 {
     watch_walk_calls calls = {.file = on_scanned, .user = w};
-    for (int i = 0; w->folders[i]; i++)
-        watch_walk(w->folders[i], w->skip, &calls);
+    for (int i = 0; w->folders[i]; i++) {
+        if (w->tree)
+            watch_tree_add(w->tree, w->folders[i], &(dk_error){0});
+        else
+            watch_walk(w->folders[i], w->skip, &calls);
+    }
 }
 
 static void report_tree_problems(watcher *w)
@@ -251,8 +257,7 @@ static bool start_watching(watcher *w, bool use_inotify)
     }
     /* the watches go in first, then each folder is listed: the full scan
      * a (re)start needs, with nothing landing unseen in between */
-    for (int i = 0; w->folders[i]; i++)
-        watch_tree_add(w->tree, w->folders[i], &err);
+    rescan(w);
     report_tree_problems(w);
     return true;
 }

@@ -25,6 +25,7 @@ struct watch_tree {
     watch_tree_event on_event;
     void *user;
     GPtrArray *problems;
+    GHashTable *reported; /* folders whose problem was said: once each */
 };
 
 watch_tree *watch_tree_new(const char *skip, watch_tree_event on_event,
@@ -42,6 +43,8 @@ watch_tree *watch_tree_new(const char *skip, watch_tree_event on_event,
     tree->on_event = on_event;
     tree->user = user;
     tree->problems = g_ptr_array_new_with_free_func(g_free);
+    tree->reported =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return tree;
 }
 
@@ -53,6 +56,7 @@ void watch_tree_free(watch_tree **tree)
     g_free((*tree)->skip);
     g_hash_table_destroy((*tree)->folders);
     g_ptr_array_unref((*tree)->problems);
+    g_hash_table_destroy((*tree)->reported);
     g_free(*tree);
     *tree = NULL;
 }
@@ -75,6 +79,9 @@ static void add_folder(void *user, const char *path)
     int wd = inotify_add_watch(tree->fd, path, FOLDER_EVENTS);
     if (wd < 0) {
         int saved = errno;
+        /* every rescan tries again; one line is enough */
+        if (!g_hash_table_add(tree->reported, g_strdup(path)))
+            return;
         g_ptr_array_add(
             tree->problems,
             g_strdup_printf("%s: cannot watch (%s%s); the rescan still finds "
