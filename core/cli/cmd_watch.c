@@ -243,6 +243,22 @@ static bool check_folders(char **folders)
     return true;
 }
 
+/* A library inside a watched folder is skipped; a watched folder inside
+ * the library would feed the stages their own outputs, for ever. */
+static bool folders_outside(char **folders, const char *root)
+{
+    size_t n = strlen(root);
+    for (int i = 0; folders[i]; i++)
+        if (strncmp(folders[i], root, n) == 0 &&
+            (folders[i][n] == '/' || !folders[i][n])) {
+            cli_error("%s: is inside the library %s; watch the folders the "
+                      "files come from",
+                      folders[i], root);
+            return false;
+        }
+    return true;
+}
+
 static bool start_watching(watcher *w, bool use_inotify)
 {
     if (!use_inotify) {
@@ -389,6 +405,8 @@ int cmd_watch(int argc, char **argv)
         cli_error("%s", err.message);
         goto out;
     }
+    if (!folders_outside(w.folders, library->root))
+        goto out;
     w.skip = library->root;
     ctx.pipeline = pipeline;
     ctx.library = library;

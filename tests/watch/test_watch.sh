@@ -295,6 +295,14 @@ scenario_rescan() {
     [ "$(count_input "$T/once.json" "$IN/o0000.jpg" done)" -eq 1 ] || fail "--once did not process the new file"
     [ "$(count_status "$T/once.json" done)" -eq 1 ] || fail "--once redid files done before"
     [ "$(count_input "$T/once.json" "$IN/n0000.jpg" skipped)" -eq 1 ] || fail "--once did not skip what was done"
+    # refused before anything is touched: a file for a folder, a folder
+    # inside the library (its outputs would come back as inputs)
+    local rc=0
+    "$DOKPIM" watch "$PIPE" --event "$EVENT" -o "$LIB" --once "$IN/n0000.jpg" 2>"$T/bad.err" || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "not a folder" "$T/bad.err" || fail "a file as FOLDER: exit $rc, $(cat "$T/bad.err")"
+    rc=0
+    "$DOKPIM" watch "$PIPE" --event "$EVENT" -o "$LIB" --once "$LIB/derived" 2>"$T/bad.err" || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "inside the library" "$T/bad.err" || fail "a folder in the library: exit $rc, $(cat "$T/bad.err")"
 }
 
 case $SCENARIO in
