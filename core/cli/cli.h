@@ -19,6 +19,8 @@ enum {
 int cmd_run(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+int cmd_work(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_queue(int argc, char **argv);

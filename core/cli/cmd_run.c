@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "dk_queue.h"
 #include "json.h"
+#include "process_job.h"
 #include "progress.h"
 
 #include <stdio.h>
@@ -43,7 +44,7 @@ int cmd_run(int argc, char **argv)
     g_auto(GStrv) overrides = NULL;
     g_auto(GStrv) rest = NULL;
     int jobs = 0;
-    gboolean json = FALSE, quiet = FALSE;
+    gboolean json = FALSE, quiet = FALSE, submit = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
          "event file (required)", "EVENT"},
@@ -58,6 +59,10 @@ int cmd_run(int argc, char **argv)
          "print a JSON summary on stdout", NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
          "only report problems and the summary", NULL},
+        {"submit", 0, 0, G_OPTION_ARG_NONE, &submit,
+         "record the batch for `dokpim work` instead of running it here "
+         "(as dokpim submit)",
+         NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
@@ -80,6 +85,16 @@ int cmd_run(int argc, char **argv)
     if (jobs < 0 || jobs > 256) {
         cli_error("-j %d: use 1 to 256 workers", jobs);
         return DK_EXIT_USAGE;
+    }
+    if (submit) {
+        submit_request request = {.pipeline = rest[0],
+                                  .event = event_path,
+                                  .library = library_path,
+                                  .overrides = overrides,
+                                  .inputs = (const char *const *)rest + 1,
+                                  .json = json,
+                                  .quiet = quiet};
+        return submit_batch(&request);
     }
     int status = DK_EXIT_USAGE;
     dk_event *event = NULL;

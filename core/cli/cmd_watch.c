@@ -10,6 +10,7 @@
 #include "json.h"
 #include "watch.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -305,6 +306,7 @@ int cmd_watch(int argc, char **argv)
     int jobs = 0;
     double settle = 2, rescan_every = 30, batch_wait = 1;
     gboolean json = FALSE, quiet = FALSE, once = FALSE, no_inotify = FALSE;
+    gboolean submit = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
          "event file (required)", "EVENT"},
@@ -323,9 +325,12 @@ int cmd_watch(int argc, char **argv)
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
          "override an option, e.g. web.web-size=1600 (repeatable)",
          "STAGE.OPTION=VALUE"},
+        {"submit", 0, 0, G_OPTION_ARG_NONE, &submit,
+         "record settled files as jobs for dokpim work (as dokpim submit) "
+         "instead of running them here",
+         NULL},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "submit settled files as jobs to this queue instead of running",
-         "URL"},
+         "submit to this queue (implies --submit)", "URL"},
         {"once", 0, 0, G_OPTION_ARG_NONE, &once,
          "scan, process what is settled, exit (for cron)", NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
@@ -381,8 +386,14 @@ int cmd_watch(int argc, char **argv)
     w.folders = g_new0(char *, g_strv_length(rest));
     for (int i = 1; rest[i]; i++)
         w.folders[i - 1] = g_canonicalize_filename(rest[i], NULL);
-    watch_batch_ctx ctx = {
-        .queue_url = queue_url, .jobs = jobs, .json = json, .quiet = quiet};
+    watch_batch_ctx ctx = {.submit = submit || queue_url,
+                           .queue_url = queue_url,
+                           .pipeline_path = rest[0],
+                           .event_path = event_path,
+                           .overrides = overrides,
+                           .jobs = jobs,
+                           .json = json,
+                           .quiet = quiet};
     if (watch_batch_ready(&ctx, &err) < 0) {
         cli_error("%s", err.message);
         goto out;
@@ -400,16 +411,23 @@ int cmd_watch(int argc, char **argv)
     g_free(library_path);
     library_path = root;
     /* held for the watcher's life: a `dokpim run` on the same library is
-     * refused while it watches, as two runs are */
-    if (dk_library_open(library_path, &library, &err) < 0) {
+     * refused while it watches, as two runs are. Submitting, the workers
+     * hold it (shared) as they run the jobs. */
+    if (ctx.submit && g_mkdir_with_parents(library_path, 0755) != 0) {
+        cli_error("cannot create folder %s: %s", library_path,
+                  g_strerror(errno));
+        goto out;
+    }
+    if (!ctx.submit && dk_library_open(library_path, &library, &err) < 0) {
         cli_error("%s", err.message);
         goto out;
     }
-    if (!folders_outside(w.folders, library->root))
+    if (!folders_outside(w.folders, library_path))
         goto out;
-    w.skip = library->root;
+    w.skip = library_path;
     ctx.pipeline = pipeline;
     ctx.library = library;
+    ctx.library_root = library_path;
     cli_install_signal_thread("stopping after the files in progress");
     if (!start_watching(&w, !once && !no_inotify))
         goto out;
@@ -417,8 +435,8 @@ int cmd_watch(int argc, char **argv)
         cli_note("watching %u folder%s into %s (settle %g s, rescan %g s%s); "
                  "Ctrl-C stops",
                  g_strv_length(w.folders),
-                 g_strv_length(w.folders) == 1 ? "" : "s", library->root,
-                 settle, rescan_every, w.tree ? "" : ", no inotify");
+                 g_strv_length(w.folders) == 1 ? "" : "s", library_path, settle,
+                 rescan_every, w.tree ? "" : ", no inotify");
     watch_timing timing = {.settle = settle,
                            .rescan = rescan_every,
                            .batch_wait = batch_wait,

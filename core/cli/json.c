@@ -3,27 +3,30 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_root(JsonBuilder *builder, bool pretty)
+char *json_text(JsonBuilder *builder, bool pretty)
 {
     JsonGenerator *generator = json_generator_new();
     JsonNode *root = json_builder_get_root(builder);
     json_generator_set_root(generator, root);
     json_generator_set_pretty(generator, pretty);
-    g_autofree char *text = json_generator_to_data(generator, NULL);
-    printf("%s\n", text);
-    fflush(stdout);
+    char *text = json_generator_to_data(generator, NULL);
     json_node_unref(root);
     g_object_unref(generator);
+    return text;
 }
 
 void json_print(JsonBuilder *builder)
 {
-    print_root(builder, true);
+    g_autofree char *text = json_text(builder, true);
+    printf("%s\n", text);
+    fflush(stdout);
 }
 
 void json_print_line(JsonBuilder *builder)
 {
-    print_root(builder, false);
+    g_autofree char *text = json_text(builder, false);
+    printf("%s\n", text);
+    fflush(stdout);
 }
 
 static void add_value(JsonBuilder *builder, const dk_meta_value *value)

@@ -1,9 +1,11 @@
 /* What `dokpim queue list|show` print. Session URIs are never printed:
  * they grant upload access to whoever holds them. */
 #include "json.h"
+#include "process_job.h"
 #include "queue_cli.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 char *queue_bar(int64_t done, int64_t total, int width)
@@ -27,9 +29,24 @@ static char *when(int64_t unix_time)
     return text;
 }
 
+/* The machine a job runs on, or ran on last: the lease owner's host. */
+static char *machine(const queue_record *r)
+{
+    if (!r->lease_owner)
+        return g_strdup("");
+    const char *colon = strrchr(r->lease_owner, ':');
+    return colon ? g_strndup(r->lease_owner, colon - r->lease_owner)
+                 : g_strdup(r->lease_owner);
+}
+
 /* The most useful words about a job in its state. */
 static char *job_note(const queue_record *r)
 {
+    /* a processing job's stage, or how its item ended, is in
+     * remote_status (see work_process.c) */
+    bool upload = !strcmp(process_job_kind(r->plugin), "upload");
+    if (!upload && (r->state == DK_JOB_DONE || r->state == DK_JOB_RUNNING))
+        return g_strdup(r->remote_status ? r->remote_status : "");
     switch (r->state) {
     case DK_JOB_DONE:
         return g_strdup_printf("%s%s%s", r->remote_id ? r->remote_id : "sent",
@@ -62,8 +79,9 @@ void queue_print_table(GPtrArray *records)
         fprintf(stderr, "dokpim: the queue is empty\n");
         return;
     }
-    cli_line(stdout, "", "%5s  %-9s %3s  %-14s %-24s %s", "JOB", "STATE", "TRY",
-             "PLUGIN", "FILE", "PROGRESS / RESULT");
+    cli_line(stdout, "", "%5s  %-9s %3s  %-7s %-14s %-12s %-24s %s", "JOB",
+             "STATE", "TRY", "KIND", "PLUGIN", "MACHINE", "FILE",
+             "PROGRESS / RESULT");
     for (guint i = 0; i < records->len; i++) {
         const queue_record *r = records->pdata[i];
         GHashTable *meta = dk_queue_json_to_table(r->meta);
@@ -71,10 +89,12 @@ void queue_print_table(GPtrArray *records)
         g_autofree char *name = g_path_get_basename(source ? source : r->path);
         g_hash_table_destroy(meta);
         g_autofree char *note = job_note(r);
+        g_autofree char *host = machine(r);
         cli_line(stdout, "",
-                 "%5" G_GINT64_FORMAT "  %-9s %3d  %-14s %-24.24s %s", r->id,
-                 dk_job_state_name(r->state), r->attempts, r->plugin, name,
-                 note);
+                 "%5" G_GINT64_FORMAT
+                 "  %-9s %3d  %-7s %-14s %-12.12s %-24.24s %s",
+                 r->id, dk_job_state_name(r->state), r->attempts,
+                 process_job_kind(r->plugin), r->plugin, host, name, note);
     }
 }
 
@@ -90,8 +110,12 @@ void queue_print_details(const queue_record *r, GPtrArray *steps)
     print_field("state", dk_job_state_name(r->state));
     g_autofree char *attempts = g_strdup_printf("%d", r->attempts);
     print_field("attempts", attempts);
+    print_field("kind", process_job_kind(r->plugin));
     print_field("plugin", r->plugin);
     print_field("stage", r->stage);
+    g_autofree char *host = machine(r);
+    print_field("machine", host);
+    print_field("lease owner", r->lease_owner);
     g_autofree char *target = dk_http_redact(r->target);
     print_field("target", target);
     print_field("file", r->path);
@@ -171,8 +195,14 @@ void queue_print_json(dk_queue *queue, GPtrArray *records)
         json_add_string(b, "last_error", r->last_error);
         json_add_string(b, "remote_id", r->remote_id);
         json_add_string(b, "remote_status", r->remote_status);
+        json_add_string(b, "kind", process_job_kind(r->plugin));
         json_add_string(b, "plugin", r->plugin);
         json_add_string(b, "stage", r->stage);
+        g_autofree char *host = machine(r);
+        json_add_string(b, "machine", r->lease_owner ? host : NULL);
+        json_add_string(b, "lease_owner", r->lease_owner);
+        g_autofree char *note = job_note(r);
+        json_add_string(b, "note", note);
         g_autofree char *target = dk_http_redact(r->target);
         json_add_string(b, "target", target);
         json_add_string(b, "path", r->path);

@@ -1,8 +1,10 @@
 /* The foreground worker of `dokpim queue work`: a progress bar per upload
  * on a terminal, plain lines otherwise. */
+#include "process_job.h"
 #include "queue_cli.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct work_view {
@@ -106,6 +108,44 @@ static bool report_deferred(dk_queue *queue)
     return deferred > 0;
 }
 
+/* The first time a batch's finish job waits for (deferred while the
+ * batch's items run elsewhere), or 0: --until-empty must not end while
+ * one is due in seconds, or the last worker out would leave it undone. */
+static int64_t finish_wakeup(dk_queue *queue)
+{
+    GPtrArray *records =
+        g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
+    dk_error err = {0};
+    int64_t first = 0;
+    if (dk_queue_list(queue, records, &err) == 0) {
+        for (guint i = 0; i < records->len; i++) {
+            const queue_record *r = records->pdata[i];
+            if (r->state == DK_JOB_DEFERRED &&
+                !g_strcmp0(r->plugin, DK_JOB_FINISH) &&
+                (!first || r->not_before < first))
+                first = r->not_before;
+        }
+    }
+    g_ptr_array_free(records, TRUE);
+    return first;
+}
+
+static int work_until_done(dk_queue *queue, const dk_registry *registry,
+                           const dk_work_options *options, dk_work_stats *stats,
+                           dk_error *err)
+{
+    for (;;) {
+        int rc = dk_queue_work(queue, registry, options, stats, err);
+        if (rc < 0 || !options->until_empty || dk_cancelled())
+            return rc;
+        int64_t wake = finish_wakeup(queue);
+        if (!wake)
+            return 0;
+        double wait = (double)(wake - (int64_t)time(NULL));
+        dk_cancel_sleep(wait < 0.2 ? 0.2 : wait);
+    }
+}
+
 int queue_work(dk_queue *queue, bool until_empty, bool json)
 {
     dk_registry *registry = cli_load_plugins();
@@ -119,6 +159,9 @@ int queue_work(dk_queue *queue, bool until_empty, bool json)
     options.on_note = on_note;
     options.on_end = on_end;
     options.user = &view;
+    process_worker *processing = process_worker_new(registry);
+    options.perform_other = process_worker_perform;
+    options.perform_user = processing;
     /* tests and impatient users: DOKPIM_QUEUE_RETRY_WAIT=seconds */
     const char *wait = g_getenv("DOKPIM_QUEUE_RETRY_WAIT");
     if (wait && g_ascii_strtod(wait, NULL) > 0)
@@ -128,7 +171,8 @@ int queue_work(dk_queue *queue, bool until_empty, bool json)
         "server's confirmed byte next time");
     dk_work_stats stats = {0};
     dk_error err = {0};
-    int rc = dk_queue_work(queue, registry, &options, &stats, &err);
+    int rc = work_until_done(queue, registry, &options, &stats, &err);
+    process_worker_free(&processing);
     dk_registry_free(&registry);
     if (rc < 0) {
         cli_error("%s", err.message);

@@ -93,14 +93,18 @@ guint watch_settle_pending(const watch_settle *settle);
 /* ---- batches: run or submit ---- */
 
 typedef struct watch_batch_ctx {
-    dk_pipeline *pipeline;
-    dk_library *library;
-    const char *queue_url; /* NULL: local mode */
+    dk_pipeline *pipeline; /* loaded and checked once */
+    dk_library *library;   /* local mode: held for the watcher's life */
+    /* submit mode (--submit / --queue): what `dokpim submit` is given */
+    bool submit;
+    const char *queue_url; /* NULL: the library's queue */
+    const char *pipeline_path, *event_path, *library_root;
+    char **overrides;
     int jobs;
     bool json, quiet;
-    int runs;     /* batches processed */
-    int failed;   /* items failed over the watcher's life */
-    int finished; /* items finished (any status) */
+    int runs;     /* batches processed or submitted */
+    int failed;   /* items failed (or refused by submit) over its life */
+    int finished; /* items finished (any status) or submitted */
 } watch_batch_ctx;
 
 /* Whether batches can go where ctx says (the queue can be reached), so a

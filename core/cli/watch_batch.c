@@ -4,6 +4,7 @@
  * rescans, settling) is the same for both. */
 #include "dk_queue.h"
 #include "json.h"
+#include "process_job.h"
 #include "progress.h"
 #include "watch.h"
 
@@ -83,8 +84,12 @@ static int run_locally(watch_batch_ctx *ctx, GPtrArray *paths,
     ctx->runs++;
     batch_report report = {.ctx = ctx};
     progress_init(&report.progress, ctx->quiet);
+    int base = library_items(ctx->library);
+    g_autofree int *seqs = g_new(int, paths->len ? paths->len : 1);
+    for (guint i = 0; i < paths->len; i++)
+        seqs[i] = base + (int)i + 1;
     dk_run_options options = {.jobs = ctx->jobs,
-                              .seq_base = library_items(ctx->library),
+                              .seqs = seqs,
                               .on_result = on_result,
                               .user = &report,
                               .upload_queued = dk_queue_upload_known};
@@ -108,13 +113,73 @@ static int run_locally(watch_batch_ctx *ctx, GPtrArray *paths,
     return 0;
 }
 
+/* One JSON line per submitted batch; submit_batch() names each refused
+ * input on stderr itself. */
+static void print_submitted(const watch_batch_ctx *ctx, GPtrArray *paths,
+                            int status)
+{
+    cli_note("batch %d: %u file%s submitted%s", ctx->runs, paths->len,
+             paths->len == 1 ? "" : "s",
+             status == DK_EXIT_OK ? "" : ", some refused");
+    if (!ctx->json)
+        return;
+    JsonBuilder *builder = json_builder_new();
+    json_builder_begin_object(builder);
+    json_add_string(builder, "type", "submitted");
+    json_builder_set_member_name(builder, "batch");
+    json_builder_add_int_value(builder, ctx->runs);
+    json_add_string(builder, "status",
+                    status == DK_EXIT_OK ? "submitted" : "some refused");
+    json_builder_set_member_name(builder, "inputs");
+    json_builder_begin_array(builder);
+    for (guint i = 0; i < paths->len; i++)
+        json_add_string(builder, NULL, paths->pdata[i]);
+    json_builder_end_array(builder);
+    json_builder_end_object(builder);
+    json_print_line(builder);
+    g_object_unref(builder);
+}
+
+/* `dokpim submit` of the batch: the queue dedupes by content and work, so
+ * a restarted watcher submitting a file again adds no job. */
+static int submit(watch_batch_ctx *ctx, GPtrArray *paths, GPtrArray *handled,
+                  dk_error *err)
+{
+    ctx->runs++;
+    g_ptr_array_add(paths, NULL); /* NULL-terminated for the request */
+    submit_request request = {.pipeline = ctx->pipeline_path,
+                              .event = ctx->event_path,
+                              .library = ctx->library_root,
+                              .overrides = ctx->overrides,
+                              .inputs = (const char *const *)paths->pdata,
+                              .queue_url = ctx->queue_url,
+                              .quiet = true};
+    int status = submit_batch(&request);
+    g_ptr_array_remove_index(paths, paths->len - 1);
+    if (status == DK_EXIT_USAGE) /* the queue or the config: nothing recorded */
+        return dk_error_set(err, DK_ERR_CONFIG,
+                            "batch %d could not be submitted (see above)",
+                            ctx->runs);
+    /* a refused input had its line; like a failed item, it waits for a
+     * change rather than being submitted again and again */
+    for (guint i = 0; i < paths->len; i++)
+        g_ptr_array_add(handled, g_strdup(paths->pdata[i]));
+    ctx->finished += (int)paths->len;
+    ctx->failed += status != DK_EXIT_OK;
+    print_submitted(ctx, paths, status);
+    return 0;
+}
+
 int watch_batch_ready(const watch_batch_ctx *ctx, dk_error *err)
 {
+    /* submit_batch() records into the library's queue (or DOKPIM_QUEUE)
+     * until the queue is chosen by URL; a URL it would not honour is
+     * refused rather than ignored */
     if (ctx->queue_url)
         return dk_error_set(err, DK_ERR_UNSUPPORTED,
-                            "--queue %s: submitting to a queue is not "
-                            "available yet in this build; watch without "
-                            "--queue to process here",
+                            "--queue %s: choosing the queue by URL is not "
+                            "available yet in this build; --submit records "
+                            "into the library's queue",
                             ctx->queue_url);
     return 0;
 }
@@ -122,8 +187,7 @@ int watch_batch_ready(const watch_batch_ctx *ctx, dk_error *err)
 int watch_process_batch(watch_batch_ctx *ctx, GPtrArray *paths,
                         GPtrArray *handled, dk_error *err)
 {
-    int rc = watch_batch_ready(ctx, err);
-    if (rc < 0)
-        return rc;
+    if (ctx->submit)
+        return submit(ctx, paths, handled, err);
     return run_locally(ctx, paths, handled, err);
 }

@@ -227,11 +227,12 @@ DK_PRIVATE_API char *dk_escape_text(const char *text);
 char *dk_stat_identity(const struct stat *st);
 /* The sha256 a source had when it was last imported into root, if its
  * stat (device, inode, size, mtime, ctime) still matches. */
-bool dk_source_cache_lookup(const char *root, const char *source,
-                            const struct stat *st, char hex[65]);
+DK_PRIVATE_API bool dk_source_cache_lookup(const char *root, const char *source,
+                                           const struct stat *st, char hex[65]);
 /* Records it; skipped for a file changed less than a second ago. */
-void dk_source_cache_store(const char *root, const char *source,
-                           const struct stat *st, const char hex[65]);
+DK_PRIVATE_API void dk_source_cache_store(const char *root, const char *source,
+                                          const struct stat *st,
+                                          const char hex[65]);
 
 /* ---- library folder ---- */
 typedef struct dk_library {
@@ -241,12 +242,21 @@ typedef struct dk_library {
     GHashTable *claimed;  /* sha256 -> first source path in this run */
     GHashTable *reserved; /* output path -> owning item */
     GHashTable *listed;   /* outputs any manifest names; read when needed */
+    bool worker;          /* opened by dk_library_open_worker */
 } dk_library;
 
 /* Creates the folder layout, takes the library lock (one dokpim at a time)
  * and sweeps temp files an interrupted run left behind. */
 DK_PRIVATE_API int dk_library_open(const char *root, dk_library **out,
                                    dk_error *err);
+/* For the workers of a queue (`dokpim work`), each running one item at a
+ * time beside others: the layout, the lock taken shared (a `dokpim run`
+ * holding it waits for them, and they for it), no sweep of temp files
+ * (they may be another worker's live output), and every output name
+ * reserved on disk as well (LIBRARY/.names), so that two processes never
+ * pick one name. */
+DK_PRIVATE_API int dk_library_open_worker(const char *root, dk_library **out,
+                                          dk_error *err);
 /* For commands that only read a library (audit): takes its lock shared,
  * so no run changes it meanwhile, and creates or sweeps nothing. Refuses
  * a folder without items/ or originals/ (not a library). */

@@ -43,7 +43,12 @@ static dk_library *library_new(char *absolute, int lock_fd)
     return library;
 }
 
-int dk_library_open(const char *root, dk_library **out, dk_error *err)
+/* The layout made and the lock taken: exclusive for `dokpim run` (one
+ * run at a time, and its sweep may delete any temp file), shared for the
+ * workers of a queue, which write side by side and must never sweep: a
+ * temp file may be another worker's output half written. */
+static int open_for_writing(const char *root, bool worker, dk_library **out,
+                            dk_error *err)
 {
     *out = NULL;
     int rc = dk_mkdirs(root, err);
@@ -57,10 +62,13 @@ int dk_library_open(const char *root, dk_library **out, dk_error *err)
         g_free(absolute);
         return rc;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (flock(fd, (worker ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
         close(fd);
         rc = dk_error_set(err, DK_ERR_EXISTS,
-                          "library %s is in use by another dokpim process",
+                          worker ? "library %s is in use by a dokpim run "
+                                   "(workers wait until it ends)"
+                                 : "library %s is in use by another dokpim "
+                                   "process",
                           absolute);
         g_free(absolute);
         return rc;
@@ -74,9 +82,21 @@ int dk_library_open(const char *root, dk_library **out, dk_error *err)
         g_free(absolute);
         return rc;
     }
-    sweep_temp_files(absolute);
+    if (!worker)
+        sweep_temp_files(absolute);
     *out = library_new(absolute, fd);
+    (*out)->worker = worker;
     return 0;
+}
+
+int dk_library_open(const char *root, dk_library **out, dk_error *err)
+{
+    return open_for_writing(root, false, out, err);
+}
+
+int dk_library_open_worker(const char *root, dk_library **out, dk_error *err)
+{
+    return open_for_writing(root, true, out, err);
 }
 
 int dk_library_open_shared(const char *root, dk_library **out, dk_error *err)
@@ -173,12 +193,64 @@ static bool listed_in_a_manifest(dk_library *library, const char *path)
     return g_hash_table_contains(library->listed, path);
 }
 
+/* LIBRARY/.names/<sha256 of the name>: which item owns an output name,
+ * for workers in other processes (or on other machines, over NFS) that
+ * cannot see each other's `reserved`. Made whole by link(), which fails
+ * when the marker exists, also on NFS; the loser reads the winner's. */
+static char *name_marker(const dk_library *library, const char *path)
+{
+    /* by the name inside the library: the same on every machine even
+     * where the mount point differs */
+    g_autofree char *relative = dk_library_relative(library, path);
+    g_autofree char *key =
+        g_compute_checksum_for_string(G_CHECKSUM_SHA256, relative, -1);
+    return g_build_filename(library->root, ".names", key, NULL);
+}
+
+/* 1: the name is the item's (now or from an earlier try of the same
+ * item), 0: another item's, < 0: the marker could not be made. */
+static int claim_name_on_disk(const dk_library *library, const dk_item *item,
+                              const char *path, dk_error *err)
+{
+    g_autofree char *marker = name_marker(library, path);
+    g_autofree char *owner = g_strconcat(item->sha256, "\n", NULL);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        g_autofree char *text = NULL;
+        if (g_file_get_contents(marker, &text, NULL, NULL))
+            return strncmp(text, owner, strlen(owner)) == 0;
+        g_autofree char *dir = g_path_get_dirname(marker);
+        int rc = dk_mkdirs(dir, err);
+        if (rc < 0)
+            return rc;
+        g_autofree char *body = g_strconcat(owner, path, "\n", NULL);
+        g_autofree char *temp = g_strconcat(marker, ".dk-tmp-XXXXXX", NULL);
+        int fd = g_mkstemp_full(temp, O_WRONLY | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return dk_error_errno(err, DK_ERR_IO, "cannot create", temp);
+        size_t length = strlen(body);
+        bool written = write(fd, body, length) == (ssize_t)length;
+        written = close(fd) == 0 && written;
+        int linked = written ? link(temp, marker) : -1;
+        int saved = errno;
+        g_unlink(temp);
+        if (linked == 0)
+            return 1;
+        if (!written || saved != EEXIST) {
+            errno = saved;
+            return dk_error_errno(err, DK_ERR_IO, "cannot create", marker);
+        }
+        /* lost the race: read who won */
+    }
+    return dk_error_set(err, DK_ERR_IO, "cannot read %s", marker);
+}
+
 int dk_library_reserve(dk_library *library, const dk_item *item,
                        const char *candidate, char **chosen, dk_error *err)
 {
     *chosen = NULL;
+    int rc = 0;
     g_mutex_lock(&library->lock);
-    for (int n = 1; n < 10000 && !*chosen; n++) {
+    for (int n = 1; n < 10000 && !*chosen && rc == 0; n++) {
         char *name = numbered_name(candidate, n);
         const dk_item *owner = g_hash_table_lookup(library->reserved, name);
         bool ours_before = item->previous_outputs &&
@@ -187,14 +259,22 @@ int dk_library_reserve(dk_library *library, const dk_item *item,
                            : !ours_before &&
                                  g_file_test(name, G_FILE_TEST_EXISTS) &&
                                  listed_in_a_manifest(library, name);
-        if (taken) {
+        /* a worker's name must also be free among the other workers' */
+        if (!taken && !owner && library->worker && item->sha256) {
+            rc = claim_name_on_disk(library, item, name, err);
+            taken = rc == 0;
+        }
+        if (taken || rc < 0) {
             g_free(name);
             continue;
         }
+        rc = 0;
         g_hash_table_replace(library->reserved, g_strdup(name), (gpointer)item);
         *chosen = name;
     }
     g_mutex_unlock(&library->lock);
+    if (rc < 0)
+        return rc;
     if (!*chosen)
         return dk_error_set(err, DK_ERR_EXISTS, "no free name like %s",
                             candidate);

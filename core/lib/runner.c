@@ -113,9 +113,25 @@ static dk_stage *claiming_stage(dk_pipeline *pipeline, const char *path)
     return NULL;
 }
 
-static int run_stage(dk_stage *stage, dk_item *item, dk_error *err)
+static int stage_index(const dk_pipeline *pipeline, const dk_stage *stage)
+{
+    for (guint i = 0; i < pipeline->stages->len; i++)
+        if (pipeline->stages->pdata[i] == stage)
+            return (int)i + 1;
+    return 0;
+}
+
+static int run_stage(const run_ctx *ctx, dk_stage *stage, dk_item *item,
+                     dk_error *err)
 {
     dk_error_clear(err);
+    if (ctx->options && ctx->options->on_stage) {
+        int rc = ctx->options->on_stage(ctx->options->user, item, stage,
+                                        stage_index(ctx->pipeline, stage),
+                                        (int)ctx->pipeline->stages->len, err);
+        if (rc < 0)
+            return err->code = rc;
+    }
     item->running_stage = stage->name;
     item->running_plugin = stage->plugin->name;
     item->running_settings = stage->settings;
@@ -184,7 +200,9 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
         g_free(chain);
         chain = next;
         bool recorded = dk_manifest_has_stage(m, stage->name, chain);
-        if (recorded && upload_still_queued(ctx, m, stage) &&
+        bool replay = ctx->options && ctx->options->replay_finishing &&
+                      stage->plugin->finish;
+        if (recorded && !replay && upload_still_queued(ctx, m, stage) &&
             dk_manifest_restore(m, stage->name, chain, item))
             continue;
         guint first = item->derivatives->len;
@@ -197,7 +215,7 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
             fail(r, stage->name, err.message);
             return;
         }
-        if (run_stage(stage, item, &err) < 0) {
+        if (run_stage(ctx, stage, item, &err) < 0) {
             if (err.code == DK_ERR_CANCELLED) {
                 r->status = DK_STATUS_CANCELLED;
                 r->message = g_strdup(err.message);
@@ -236,7 +254,7 @@ static void ingest_item(run_ctx *ctx, dk_result *r)
                               "kind of file");
         return;
     }
-    if (run_stage(ingest, item, &err) < 0) {
+    if (run_stage(ctx, ingest, item, &err) < 0) {
         if (err.code == DK_ERR_CANCELLED) {
             r->status = DK_STATUS_CANCELLED;
             r->message = g_strdup(err.message);
@@ -432,8 +450,8 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
     ctx.results = g_ptr_array_new_with_free_func(result_free);
     for (guint i = 0; i < inputs->len; i++) {
         dk_result *r = g_new0(dk_result, 1);
-        int base = options ? options->seq_base : 0;
-        r->item = dk_item_new(inputs->pdata[i], base + (int)i + 1, library);
+        int seq = options && options->seqs ? options->seqs[i] : (int)i + 1;
+        r->item = dk_item_new(inputs->pdata[i], seq, library);
         g_ptr_array_add(ctx.results, r);
     }
     int jobs = options && options->jobs > 0 ? options->jobs
@@ -451,7 +469,7 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
     dk_run *run = g_new0(dk_run, 1);
     run->stage_errors = g_ptr_array_new_with_free_func(g_free);
     run->stopped = dk_cancelled();
-    if (!run->stopped)
+    if (!run->stopped && !(options && options->skip_finish))
         finish_stages(pipeline, run->stage_errors);
     close_stages(pipeline);
     g_mutex_clear(&ctx.report_lock);

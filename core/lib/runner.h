@@ -28,10 +28,6 @@ typedef struct dk_result {
 
 typedef struct dk_run_options {
     int jobs;
-    /* Added to each input's position for {seq}: a caller that runs batch
-     * after batch into one library (the watcher) keeps names from
-     * colliding. 0 for one batch: {seq} counts from 1. */
-    int seq_base;
     /* Called (serialised) as each item finishes. */
     void (*on_result)(void *user, const dk_result *result, int finished,
                       int total);
@@ -42,6 +38,24 @@ typedef struct dk_run_options {
      * which queues the job again. NULL: the manifest is trusted. */
     int (*upload_queued)(const char *library_root, const char *key,
                          dk_error *err);
+    /* Optional: called (from the item's thread) as a stage starts on an
+     * item; index counts from 1 over the pipeline's stages. A negative
+     * return (with err set) fails the item at that stage, before it
+     * runs. */
+    int (*on_stage)(void *user, const dk_item *item, const dk_stage *stage,
+                    int index, int total, dk_error *err);
+    /* The item numbers ({seq}) of the inputs, in their order; NULL: 1, 2,
+     * ... A worker runs one input of a submitted batch under the number
+     * it had in the batch, so names come out as in a local run. */
+    const int *seqs;
+    /* A worker's item job: the batch-level finish() is the batch's own
+     * job (dokpim.finish), not each item's. */
+    bool skip_finish;
+    /* The batch's finish job, in a process that did not run the items:
+     * stages that have a finish() run process() again on every item
+     * instead of being restored from the manifest, so their finish()
+     * sees the whole batch as it would at the end of a local run. */
+    bool replay_finishing;
 } dk_run_options;
 
 typedef struct dk_run {

@@ -99,6 +99,13 @@ struct dk_work_options {
     void (*on_end)(void *user, const dk_job *job, dk_job_state state,
                    const char *message);
     void *user;
+    /* Jobs whose plugin is one of dokpim's own ("dokpim.process",
+     * "dokpim.finish": see docs/distributed.md), after the job's file was
+     * found unchanged: performed by this, as an upload plugin's perform()
+     * would be (same return codes, dk_job_defer_until). NULL: such a job
+     * fails as a plugin not installed. */
+    int (*perform_other)(void *perform_user, dk_job *job, dk_error *err);
+    void *perform_user;
 };
 
 DK_PRIVATE_API void dk_work_options_default(dk_work_options *options);

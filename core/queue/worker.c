@@ -35,6 +35,14 @@ static int perform(const dk_registry *registry, dk_job *job, dk_error *err)
 {
     const queue_record *r = job->record;
     const dk_loaded_plugin *loaded = dk_registry_find(registry, r->plugin);
+    /* jobs of dokpim's own kinds (processing a batch): the caller's */
+    const dk_work_options *options = job->options;
+    if (!loaded && options && options->perform_other &&
+        g_str_has_prefix(r->plugin, "dokpim.")) {
+        int rc = check_file(r, err);
+        return rc < 0 ? rc
+                      : options->perform_other(options->perform_user, job, err);
+    }
     if (!loaded)
         return dk_error_set(err, DK_ERR_NOT_FOUND, "plugin %s is not installed",
                             r->plugin);

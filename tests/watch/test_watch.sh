@@ -305,8 +305,38 @@ scenario_rescan() {
     [ "$rc" -eq 2 ] && grep -q "inside the library" "$T/bad.err" || fail "a folder in the library: exit $rc, $(cat "$T/bad.err")"
 }
 
+scenario_submit() {
+    # --submit: settled files become jobs, `dokpim work` does them; a
+    # restarted watcher submitting the same files adds no job
+    make_base
+    $PY "$SRC/tests/watch/make_photos.py" "$T/base.jpg" "$IN" s 6
+    start_watcher w --settle 0.2 --rescan 600 --submit
+    submitted() { [ "$(jq -r 'select(.type == "submitted") | .inputs[]' "$LOG.json" | wc -l)" -ge "$1" ]; }
+    wait_for 20 "6 files submitted" submitted 6
+    $PY "$SRC/tests/watch/make_photos.py" "$T/base.jpg" "$IN/later" l 2
+    wait_for 20 "2 more submitted" submitted 8
+    # the watcher holds no exclusive lock: a worker runs beside it
+    "$DOKPIM" work -o "$LIB" --until-empty >"$T/work.out" 2>"$T/work.err" ||
+        fail "dokpim work: exit $? ($(tail -3 "$T/work.err"))"
+    stop_watcher
+    [ "$RC" -eq 0 ] || fail "exit status $RC"
+    [ "$(ls "$LIB"/items/*.ini | wc -l)" -eq 8 ] || fail "expected 8 items done by the worker"
+    [ "$(grep -l '^\[stage:stamp\]' "$LIB"/items/*.ini | wc -l)" -eq 8 ] || fail "not every item was stamped"
+    # restarted: the full scan submits all eight again, the queue adds none
+    start_watcher again --settle 0.2 --rescan 600 --submit
+    wait_for 20 "the rescan submitted" submitted 8
+    stop_watcher
+    grep -q "0 submitted, 8 already queued or done" "$LOG.err" || fail "restart: $(tail -5 "$LOG.err")"
+    "$DOKPIM" work -o "$LIB" --until-empty >"$T/work2.out" 2>"$T/work2.err" ||
+        fail "dokpim work (again): exit $?"
+    [ "$(ls "$LIB"/items/*.ini | wc -l)" -eq 8 ] || fail "the resubmitted batch made new items"
+    local rc=0
+    "$DOKPIM" watch "$PIPE" --event "$EVENT" -o "$LIB" --queue postgresql://localhost/x "$IN" 2>"$T/q.err" || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "not available yet" "$T/q.err" || fail "--queue URL: exit $rc, $(cat "$T/q.err")"
+}
+
 case $SCENARIO in
-names | folder | many | restart | changing | rescan) "scenario_$SCENARIO" ;;
+names | folder | many | restart | changing | rescan | submit) "scenario_$SCENARIO" ;;
 *)
     echo "unknown scenario $SCENARIO" >&2
     exit 2
