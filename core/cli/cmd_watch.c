@@ -137,10 +137,31 @@ static int compare_paths(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A file that changed while it waited for its batch is not complete after
+ * all: back to settling (an event may have put it there already). */
+static void drop_changed(watcher *w)
+{
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init(&iter, w->batch);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        struct stat st;
+        g_autofree char *then = identity(value);
+        g_autofree char *now = stat(key, &st) == 0 ? identity(&st) : NULL;
+        if (now && strcmp(then, now) == 0)
+            continue;
+        watch_settle_note(w->settle, key, false, false, g_get_monotonic_time());
+        g_hash_table_iter_remove(&iter);
+    }
+}
+
 /* Runs the batch; remembers each file handled with the stat it settled
  * with, so neither events nor rescans feed it again until it changes. */
 static int flush_batch(watcher *w, watch_batch_ctx *ctx, dk_error *err)
 {
+    drop_changed(w);
+    if (!g_hash_table_size(w->batch))
+        return 0;
     GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
     GHashTableIter iter;
     gpointer key;

@@ -257,6 +257,26 @@ while time.monotonic() < end:
     grep -q "warning: $IN/grow.jpg: still changing" "$LOG.err" || fail "no warning line on stderr"
 }
 
+scenario_rewritten() {
+    # settled, then written again while it waits for its batch: it goes
+    # back to settling instead of being read mid-change
+    make_base
+    start_watcher w --settle 0.3 --rescan 600 --batch-wait 2
+    cp "$T/base.jpg" "$IN/again.jpg" # settles at ~0.3 s, batch due at ~2.3 s
+    $PY -c 'import sys, time
+time.sleep(0.8)
+end = time.monotonic() + 3.5
+while time.monotonic() < end:
+    with open(sys.argv[1], "ab") as f:
+        f.write(b"y")
+    time.sleep(0.1)' "$IN/again.jpg"
+    wait_for 15 "the rewritten file" has_done "$IN/again.jpg"
+    sleep 1
+    stop_watcher
+    [ "$(count_input "$LOG.json" "$IN/again.jpg" done)" -eq 1 ] || fail "again.jpg done $(count_input "$LOG.json" "$IN/again.jpg" done) times"
+    check_originals "$LOG.json" # the bytes as they ended, not mid-change
+}
+
 scenario_rescan() {
     # no events at all (as on a network mount): the rescan alone finds
     # files; a rejected kind and a broken file are each reported once and
@@ -336,7 +356,7 @@ scenario_submit() {
 }
 
 case $SCENARIO in
-names | folder | many | restart | changing | rescan | submit) "scenario_$SCENARIO" ;;
+names | folder | many | restart | changing | rewritten | rescan | submit) "scenario_$SCENARIO" ;;
 *)
     echo "unknown scenario $SCENARIO" >&2
     exit 2
