@@ -1,4 +1,5 @@
-/* dokpim queue list|show|retry|cancel|purge-done|work [-o LIBRARY] */
+/* dokpim queue list|show|retry|cancel|purge-done|work [-o LIBRARY]
+ * [--queue URL] */
 #include "queue_cli.h"
 
 #include <stdio.h>
@@ -95,12 +96,19 @@ static const char *const actions[] = {"list",       "show", "retry", "cancel",
 int cmd_queue(int argc, char **argv)
 {
     g_autofree char *library = NULL;
+    g_autofree char *queue_url = NULL;
     gboolean json = FALSE, force = FALSE, until_empty = FALSE;
     g_auto(GStrv) rest = NULL;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library,
          "library folder holding queue.db (default: the current folder)",
          "LIBRARY"},
+        {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
+         "the queue: postgresql://... (shared by several machines) or "
+         "sqlite:PATH (default: $DOKPIM_QUEUE, else the one the library "
+         "remembers, else LIBRARY/queue.db); without -o, every library's "
+         "jobs",
+         "URL"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
          "list, show, work: print JSON on stdout", NULL},
         {"force", 0, 0, G_OPTION_ARG_NONE, &force,
@@ -137,11 +145,16 @@ int cmd_queue(int argc, char **argv)
         cli_error("too many arguments for queue %s", action);
         return DK_EXIT_USAGE;
     }
+    /* a shared queue named without a library: all of its jobs */
+    bool shared =
+        queue_url || (g_getenv("DOKPIM_QUEUE") && *g_getenv("DOKPIM_QUEUE"));
     g_autofree char *root =
-        g_canonicalize_filename(library ? library : ".", NULL);
+        library || !shared
+            ? g_canonicalize_filename(library ? library : ".", NULL)
+            : NULL;
     dk_queue *queue = NULL;
     dk_error err = {0};
-    if (dk_queue_open_existing(root, &queue, &err) < 0) {
+    if (dk_queue_open_existing_url(queue_url, root, &queue, &err) < 0) {
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }
@@ -155,7 +168,7 @@ int cmd_queue(int argc, char **argv)
     else if (!strcmp(action, "purge-done"))
         status = purge(queue);
     else
-        status = queue_work(queue, until_empty, json);
+        status = queue_work(queue, queue_url, until_empty, json);
     dk_queue_close(&queue);
     return status;
 }

@@ -41,6 +41,7 @@ int cmd_run(int argc, char **argv)
 {
     g_autofree char *event_path = NULL;
     g_autofree char *library_path = NULL;
+    g_autofree char *queue_url = NULL;
     g_auto(GStrv) overrides = NULL;
     g_auto(GStrv) rest = NULL;
     int jobs = 0;
@@ -50,6 +51,11 @@ int cmd_run(int argc, char **argv)
          "event file (required)", "EVENT"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library_path,
          "library folder (default: ./dokpim-library/DATE_EVENT)", "LIBRARY"},
+        {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
+         "upload jobs go to this queue: postgresql://... shared by several "
+         "machines, or sqlite:PATH (default: $DOKPIM_QUEUE, else the one the "
+         "library remembers, else LIBRARY/queue.db)",
+         "URL"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
          "worker threads (default: number of cores)", "N"},
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
@@ -92,6 +98,7 @@ int cmd_run(int argc, char **argv)
                                   .library = library_path,
                                   .overrides = overrides,
                                   .inputs = (const char *const *)rest + 1,
+                                  .queue_url = queue_url,
                                   .json = json,
                                   .quiet = quiet};
         return submit_batch(&request);
@@ -119,6 +126,12 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err.message);
         goto out;
     }
+    /* a URL the library does not know is refused once, before any file */
+    if (dk_queue_check_url(queue_url, library->root, &err) < 0) {
+        cli_error("%s", err.message);
+        goto out;
+    }
+    library->queue_url = g_steal_pointer(&queue_url);
     GPtrArray *notes = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *inputs =
         dk_collect_inputs((const char *const *)rest + 1, library->root, notes);

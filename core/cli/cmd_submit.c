@@ -41,6 +41,7 @@ static queue_record *new_record(const char *plugin, const process_spec *spec,
     r->plugin = g_strdup(plugin);
     r->stage = g_strdup(pipeline->name ? pipeline->name : "pipeline");
     r->target = process_spec_target(spec, plugin);
+    r->library = g_strdup(spec->library);
     r->path = g_strdup(path);
     r->sha256 = g_strdup(sha256);
     r->size = st->st_size;
@@ -243,7 +244,7 @@ static int record_batch(dk_queue *queue, const submit_request *request,
                  tally.already);
     if (finish_id && !request->quiet)
         cli_note("job %" G_GINT64_FORMAT " finishes the batch once its items "
-                 "are done; run `dokpim work -o %s`",
+                 "are done; run `dokpim work -o %s` on each machine",
                  finish_id, batch->library);
     if (tally.out) {
         json_builder_end_array(tally.out);
@@ -285,7 +286,7 @@ int submit_batch(const submit_request *request)
     }
     if (!describe_batch(request, root, &batch))
         goto out;
-    if (dk_queue_open(root, true, &queue, &err) < 0) {
+    if (dk_queue_open_url(request->queue_url, root, true, &queue, &err) < 0) {
         cli_error("%s", err.message);
         goto out;
     }
@@ -304,6 +305,7 @@ int cmd_submit(int argc, char **argv)
 {
     g_autofree char *event = NULL;
     g_autofree char *library = NULL;
+    g_autofree char *queue_url = NULL;
     g_auto(GStrv) overrides = NULL;
     g_auto(GStrv) rest = NULL;
     gboolean json = FALSE, quiet = FALSE;
@@ -314,6 +316,11 @@ int cmd_submit(int argc, char **argv)
          "library folder (default: ./dokpim-library/DATE_EVENT); on a mount "
          "every worker sees at the same path",
          "LIBRARY"},
+        {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
+         "the queue the workers take jobs from: postgresql://... (several "
+         "machines) or sqlite:PATH (default: $DOKPIM_QUEUE, else the one "
+         "the library remembers, else LIBRARY/queue.db)",
+         "URL"},
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
          "override an option, e.g. web.web-size=1600 (repeatable)",
          "STAGE.OPTION=VALUE"},
@@ -345,6 +352,7 @@ int cmd_submit(int argc, char **argv)
                               .library = library,
                               .overrides = overrides,
                               .inputs = (const char *const *)rest + 1,
+                              .queue_url = queue_url,
                               .json = json,
                               .quiet = quiet};
     return submit_batch(&request);

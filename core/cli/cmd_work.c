@@ -6,12 +6,19 @@
 int cmd_work(int argc, char **argv)
 {
     g_autofree char *library = NULL;
+    g_autofree char *queue_url = NULL;
     gboolean json = FALSE, until_empty = FALSE;
     g_auto(GStrv) rest = NULL;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library,
          "library folder holding queue.db (default: the current folder)",
          "LIBRARY"},
+        {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
+         "the queue: postgresql://... (shared by several machines) or "
+         "sqlite:PATH (default: $DOKPIM_QUEUE, else the one the library "
+         "remembers, else LIBRARY/queue.db); without -o, every library's "
+         "jobs",
+         "URL"},
         {"until-empty", 0, 0, G_OPTION_ARG_NONE, &until_empty,
          "stop when no job is ready instead of waiting for more (a batch's "
          "finish job still waiting for items is waited for); exit 3 when "
@@ -33,15 +40,21 @@ int cmd_work(int argc, char **argv)
         cli_error("work takes no arguments (got '%s')", rest[0]);
         return DK_EXIT_USAGE;
     }
+    /* a shared queue named without a library: every library's jobs (each
+     * job names its library), as `dokpim queue` */
+    bool shared =
+        queue_url || (g_getenv("DOKPIM_QUEUE") && *g_getenv("DOKPIM_QUEUE"));
     g_autofree char *root =
-        g_canonicalize_filename(library ? library : ".", NULL);
+        library || !shared
+            ? g_canonicalize_filename(library ? library : ".", NULL)
+            : NULL;
     dk_queue *queue = NULL;
     dk_error err = {0};
-    if (dk_queue_open_existing(root, &queue, &err) < 0) {
+    if (dk_queue_open_existing_url(queue_url, root, &queue, &err) < 0) {
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }
-    int status = queue_work(queue, until_empty, json);
+    int status = queue_work(queue, queue_url, until_empty, json);
     dk_queue_close(&queue);
     return status;
 }

@@ -39,7 +39,10 @@ const char *process_job_kind(const char *plugin);
 /* What a worker keeps between jobs: the registry, and the pipeline and
  * event of the last batch (loaded once for all its items). */
 typedef struct process_worker process_worker;
-process_worker *process_worker_new(const dk_registry *registry);
+/* queue_url: the worker's --queue (NULL: none), where the stages' upload
+ * jobs go as well. */
+process_worker *process_worker_new(const dk_registry *registry,
+                                   const char *queue_url);
 void process_worker_free(process_worker **worker);
 /* Fits dk_work_options.perform_other (perform_user: the process_worker). */
 int process_worker_perform(void *worker, dk_job *job, dk_error *err);

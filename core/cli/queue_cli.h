@@ -17,7 +17,10 @@ void queue_print_json(dk_queue *queue, GPtrArray *records);
 /* "[#####.....]  42%" for done of total. Caller g_free()s. */
 char *queue_bar(int64_t done, int64_t total, int width);
 
-/* `dokpim queue work`: returns the exit status. */
-int queue_work(dk_queue *queue, bool until_empty, bool json);
+/* `dokpim queue work` and `dokpim work`: returns the exit status.
+ * queue_url: the --queue given (NULL: none), for the upload jobs the
+ * processing jobs' stages queue. */
+int queue_work(dk_queue *queue, const char *queue_url, bool until_empty,
+               bool json);
 
 #endif

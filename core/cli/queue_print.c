@@ -129,7 +129,9 @@ void queue_print_details(const queue_record *r, GPtrArray *steps)
         print_field("session", confirmed);
     }
     print_field("remote id", r->remote_id);
-    print_field("remote status", r->remote_status);
+    /* a processing job keeps its stage, then its outcome, there */
+    bool upload = !strcmp(process_job_kind(r->plugin), "upload");
+    print_field(upload ? "remote status" : "result", r->remote_status);
     print_field("last error", r->last_error);
     if (r->state == DK_JOB_DEFERRED) {
         g_autofree char *at = when(r->not_before);

@@ -141,12 +141,15 @@ static int work_until_done(dk_queue *queue, const dk_registry *registry,
         int64_t wake = finish_wakeup(queue);
         if (!wake)
             return 0;
-        double wait = (double)(wake - (int64_t)time(NULL));
+        int64_t now = (int64_t)time(NULL);
+        queue->backend->now(queue->db, &now, NULL); /* the queue's clock */
+        double wait = (double)(wake - now);
         dk_cancel_sleep(wait < 0.2 ? 0.2 : wait);
     }
 }
 
-int queue_work(dk_queue *queue, bool until_empty, bool json)
+int queue_work(dk_queue *queue, const char *queue_url, bool until_empty,
+               bool json)
 {
     dk_registry *registry = cli_load_plugins();
     work_view view = {.tty =
@@ -159,7 +162,7 @@ int queue_work(dk_queue *queue, bool until_empty, bool json)
     options.on_note = on_note;
     options.on_end = on_end;
     options.user = &view;
-    process_worker *processing = process_worker_new(registry);
+    process_worker *processing = process_worker_new(registry, queue_url);
     options.perform_other = process_worker_perform;
     options.perform_user = processing;
     /* tests and impatient users: DOKPIM_QUEUE_RETRY_WAIT=seconds */
@@ -178,8 +181,11 @@ int queue_work(dk_queue *queue, bool until_empty, bool json)
         cli_error("%s", err.message);
         return DK_EXIT_ITEMS_FAILED;
     }
-    fprintf(stderr, "dokpim: %d done, %d failed, %d deferred, %d to resume\n",
+    fprintf(stderr, "dokpim: %d done, %d failed, %d deferred, %d to resume",
             stats.done, stats.failed, stats.deferred, stats.requeued);
+    if (stats.lost)
+        fprintf(stderr, ", %d left to another worker (lease lost)", stats.lost);
+    fputc('\n', stderr);
     if (json) {
         GPtrArray *records =
             g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);

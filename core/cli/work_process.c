@@ -15,15 +15,18 @@
 
 struct process_worker {
     const dk_registry *registry;
+    char *queue_url;
     char *key; /* the loaded batch's pipeline, event, overrides, hashes */
     dk_event *event;
     dk_pipeline *pipeline;
 };
 
-process_worker *process_worker_new(const dk_registry *registry)
+process_worker *process_worker_new(const dk_registry *registry,
+                                   const char *queue_url)
 {
     process_worker *worker = g_new0(process_worker, 1);
     worker->registry = registry;
+    worker->queue_url = g_strdup(queue_url);
     return worker;
 }
 
@@ -39,6 +42,7 @@ void process_worker_free(process_worker **worker)
     if (!worker || !*worker)
         return;
     forget_pipeline(*worker);
+    g_free((*worker)->queue_url);
     g_free(*worker);
     *worker = NULL;
 }
@@ -106,6 +110,12 @@ static int on_stage(void *user, const dk_item *item, const dk_stage *stage,
                     int index, int total, dk_error *err)
 {
     item_run *run = user;
+    /* the lease was lost: another worker does the item now; this one
+     * stops at the next stage (the one running ends whole, under the
+     * item's own names, so nothing half is ever renamed into place) */
+    if (dk_job_cancelled(run->job))
+        return dk_error_set(err, DK_ERR_CANCELLED,
+                            "stopped: the job's lease was lost");
     /* after ingest the content is known: it must be what was submitted */
     if (run->sha256 && item->sha256 && strcmp(item->sha256, run->sha256) != 0)
         return dk_error_set(err, DK_ERR_INVALID,
@@ -155,10 +165,16 @@ static int settle_item(dk_job *job, const dk_result *r, dk_error *err)
     return dk_job_set_remote_status(job, status, err);
 }
 
-static int open_library(dk_job *job, const process_spec *spec,
-                        dk_library **library, dk_error *err)
+static int open_library(const process_worker *worker, dk_job *job,
+                        const process_spec *spec, dk_library **library,
+                        dk_error *err)
 {
-    int rc = dk_library_open_worker(spec->library, library, err);
+    /* the job's library column (the shared queue's), else its options */
+    const char *root =
+        job->record->library ? job->record->library : spec->library;
+    int rc = dk_library_open_worker(root, library, err);
+    if (rc == 0)
+        (*library)->queue_url = g_strdup(worker->queue_url);
     if (rc == DK_ERR_EXISTS) {
         /* a local run has it: later, not failed */
         dk_job_defer_until(job, (int64_t)time(NULL) + LIBRARY_BUSY_SECONDS,
@@ -173,7 +189,7 @@ static int process_item(process_worker *worker, dk_job *job,
                         const process_spec *spec, dk_error *err)
 {
     dk_library *library = NULL;
-    int rc = open_library(job, spec, &library, err);
+    int rc = open_library(worker, job, spec, &library, err);
     if (rc != 0)
         return rc < 0 ? rc : 0;
     GPtrArray *inputs = g_ptr_array_new_with_free_func(g_free);
@@ -241,7 +257,7 @@ static int finish_batch(process_worker *worker, dk_job *job,
     dk_library *library = NULL;
     int rc = 0;
     if (settled_batch(job, spec, inputs, seqs, err))
-        rc = open_library(job, spec, &library, err);
+        rc = open_library(worker, job, spec, &library, err);
     else
         rc = 1;
     if (rc != 0) {

@@ -243,6 +243,9 @@ typedef struct dk_library {
     GHashTable *reserved; /* output path -> owning item */
     GHashTable *listed;   /* outputs any manifest names; read when needed */
     bool worker;          /* opened by dk_library_open_worker */
+    /* The queue the run's upload jobs go to (`dokpim run --queue URL`);
+     * NULL: the library's own rule (see dk_queue_open_url). */
+    char *queue_url;
 } dk_library;
 
 /* Creates the folder layout, takes the library lock (one dokpim at a time)

@@ -137,6 +137,7 @@ void dk_library_free(dk_library **library)
     if (lib->listed)
         g_hash_table_destroy(lib->listed);
     g_mutex_clear(&lib->lock);
+    g_free(lib->queue_url);
     g_free(lib->root);
     g_free(lib);
     *library = NULL;

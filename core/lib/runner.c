@@ -159,8 +159,7 @@ static bool upload_still_queued(const run_ctx *ctx, const dk_manifest *m,
     bool held = keys != NULL;
     for (int i = 0; held && keys[i]; i++) {
         dk_error err = {0};
-        held =
-            ctx->options->upload_queued(ctx->library->root, keys[i], &err) == 1;
+        held = ctx->options->upload_queued(ctx->library, keys[i], &err) == 1;
     }
     g_strfreev(keys);
     return held;

@@ -2,6 +2,7 @@
  * uploads, synchronous=FULL so that a saved session URI survives a power
  * cut, BEGIN IMMEDIATE around every read-then-write so that two workers
  * never take the same job. */
+#include "dk_internal.h"
 #include "queue_backend.h"
 
 #include <sqlite3.h>
@@ -10,9 +11,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define SCHEMA_VERSION 1
-
-static const char schema[] =
+/* The schema, one step per version: a queue made by an older dokpim gets
+ * the steps after its PRAGMA user_version, in one transaction. */
+static const char *const migrations[] = {
+    /* 1 */
     "CREATE TABLE IF NOT EXISTS jobs ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " plugin TEXT NOT NULL, stage TEXT NOT NULL, target TEXT NOT NULL,"
@@ -43,13 +45,17 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS quota ("
     " bucket TEXT NOT NULL, day TEXT NOT NULL,"
     " used INTEGER NOT NULL DEFAULT 0, exhausted INTEGER NOT NULL DEFAULT 0,"
-    " PRIMARY KEY (bucket, day));";
+    " PRIMARY KEY (bucket, day));",
+    /* 2: fencing tokens, and the library a job belongs to */
+    "ALTER TABLE jobs ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN library TEXT;",
+};
 
 static const char job_columns[] =
     "id, plugin, stage, target, path, sha256, size, mtime, options, meta,"
     " state, attempts, failures, last_error, session, confirmed, remote_id,"
     " remote_status, progress, not_before, force, lease_owner, lease_until,"
-    " created, updated";
+    " created, updated, fence, library";
 
 static int64_t now_s(void)
 {
@@ -96,8 +102,24 @@ static void bind_text(sqlite3_stmt *stmt, int index, const char *text)
         sqlite3_bind_null(stmt, index);
 }
 
-/* Runs a statement that returns no rows; binds with a printf-like spec:
- * 'i' int64, 's' text (NULL allowed). */
+/* Runs a statement that returns no rows; binds parameters from first on
+ * with a printf-like spec: 'i' int64, 's' text (NULL allowed). */
+static int run_args(sqlite3 *db, sqlite3_stmt *stmt, int first,
+                    const char *spec, va_list args, dk_error *err)
+{
+    for (int i = 0; spec && spec[i]; i++) {
+        if (spec[i] == 'i')
+            sqlite3_bind_int64(stmt, first + i, va_arg(args, int64_t));
+        else
+            bind_text(stmt, first + i, va_arg(args, const char *));
+    }
+    int step = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        return db_error(db, err, "write");
+    return 0;
+}
+
 static int run(sqlite3 *db, const char *sql, dk_error *err, const char *spec,
                ...)
 {
@@ -106,18 +128,51 @@ static int run(sqlite3 *db, const char *sql, dk_error *err, const char *spec,
         return DK_ERR_IO;
     va_list args;
     va_start(args, spec);
-    for (int i = 0; spec && spec[i]; i++) {
-        if (spec[i] == 'i')
-            sqlite3_bind_int64(stmt, i + 1, va_arg(args, int64_t));
-        else
-            bind_text(stmt, i + 1, va_arg(args, const char *));
-    }
+    int rc = run_args(db, stmt, 1, spec, args, err);
     va_end(args);
+    return rc;
+}
+
+/* 0 while fence is still the job's claim, else the lease-lost error. */
+static int check_fence(sqlite3 *db, int64_t id, int64_t fence, dk_error *err)
+{
+    sqlite3_stmt *stmt =
+        prepare(db, "SELECT fence, lease_owner FROM jobs WHERE id = ?", err);
+    if (!stmt)
+        return DK_ERR_IO;
+    sqlite3_bind_int64(stmt, 1, id);
     int step = sqlite3_step(stmt);
+    int rc = 0;
+    if (step == SQLITE_DONE)
+        rc = queue_lease_lost(err, id, NULL, false);
+    else if (step != SQLITE_ROW)
+        rc = db_error(db, err, "read");
+    else if (sqlite3_column_int64(stmt, 0) != fence)
+        rc = queue_lease_lost(err, id,
+                              (const char *)sqlite3_column_text(stmt, 1), true);
     sqlite3_finalize(stmt);
-    if (step != SQLITE_DONE && step != SQLITE_ROW)
-        return db_error(db, err, "write");
-    return 0;
+    return rc;
+}
+
+/* A write of the job's claimer: sql names the job as ?1 and the fence as
+ * ?2 (spec binds ?3 on); a statement that matched no row means the claim
+ * is no longer ours, unless check_fence finds it still is (a condition
+ * other than the fence did not hold). */
+static int run_fenced(sqlite3 *db, int64_t id, int64_t fence, const char *sql,
+                      dk_error *err, const char *spec, ...)
+{
+    sqlite3_stmt *stmt = prepare(db, sql, err);
+    if (!stmt)
+        return DK_ERR_IO;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_int64(stmt, 2, fence);
+    va_list args;
+    va_start(args, spec);
+    int rc = run_args(db, stmt, 3, spec, args, err);
+    va_end(args);
+    if (rc == 0 && sqlite3_changes(db) == 0)
+        rc = check_fence(db, id, fence, err);
+    return rc;
 }
 
 static int begin(sqlite3 *db, dk_error *err)
@@ -158,7 +213,27 @@ static int exec_waiting(sqlite3 *db, const char *sql, dk_error *err)
     }
 }
 
-int queue_sqlite_open(const char *path, bool create, void **out, dk_error *err)
+static int user_version(sqlite3 *db, int64_t *version, dk_error *err);
+
+/* Creates or brings the schema up to date, in one write transaction. */
+static int migrate(sqlite3 *db, dk_error *err)
+{
+    int rc = exec_waiting(db, "BEGIN IMMEDIATE", err);
+    int64_t version = 0;
+    if (rc == 0)
+        rc = user_version(db, &version, err);
+    for (int64_t v = version; rc == 0 && v < (int64_t)G_N_ELEMENTS(migrations);
+         v++)
+        rc = exec(db, migrations[v], err);
+    if (rc == 0 && version < (int64_t)G_N_ELEMENTS(migrations)) {
+        g_autofree char *set = g_strdup_printf("PRAGMA user_version=%d",
+                                               (int)G_N_ELEMENTS(migrations));
+        rc = exec(db, set, err);
+    }
+    return end(db, rc, err);
+}
+
+static int sqlite_open(const char *path, bool create, void **out, dk_error *err)
 {
     *out = NULL;
     bool existed = g_file_test(path, G_FILE_TEST_EXISTS);
@@ -184,13 +259,8 @@ int queue_sqlite_open(const char *path, bool create, void **out, dk_error *err)
                           "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                           " PRAGMA foreign_keys=ON;",
                           err);
-    if (rc == 0) {
-        g_autofree char *setup =
-            g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version=%d; "
-                            "COMMIT;",
-                            schema, SCHEMA_VERSION);
-        rc = exec_waiting(db, setup, err);
-    }
+    if (rc == 0)
+        rc = migrate(db, err);
     if (rc < 0) {
         dk_error_prefix(err, "%s: ", path);
         sqlite3_close(db);
@@ -203,34 +273,6 @@ int queue_sqlite_open(const char *path, bool create, void **out, dk_error *err)
 static void sqlite_close(void *db)
 {
     sqlite3_close(db);
-}
-
-void queue_record_free(queue_record *r)
-{
-    if (!r)
-        return;
-    g_free(r->plugin);
-    g_free(r->stage);
-    g_free(r->target);
-    g_free(r->path);
-    g_free(r->sha256);
-    g_free(r->options);
-    g_free(r->meta);
-    g_free(r->last_error);
-    g_free(r->session);
-    g_free(r->remote_id);
-    g_free(r->remote_status);
-    g_free(r->lease_owner);
-    g_free(r);
-}
-
-void queue_step_free(queue_step *step)
-{
-    if (!step)
-        return;
-    g_free(step->name);
-    g_free(step->detail);
-    g_free(step);
 }
 
 static char *column_text(sqlite3_stmt *stmt, int i)
@@ -268,6 +310,8 @@ static queue_record *read_record(sqlite3_stmt *s)
     r->lease_until = sqlite3_column_int64(s, i++);
     r->created = sqlite3_column_int64(s, i++);
     r->updated = sqlite3_column_int64(s, i++);
+    r->fence = sqlite3_column_int64(s, i++);
+    r->library = column_text(s, i++);
     return r;
 }
 
@@ -323,11 +367,12 @@ static int insert_row(sqlite3 *db, queue_record *r, dk_error *err)
     int rc = run(db,
                  "INSERT INTO jobs (plugin, stage, target, path, sha256, size,"
                  " mtime, options, meta, state, remote_id, remote_status,"
-                 " created, updated) VALUES"
-                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 err, "sssssiississii", r->plugin, r->stage, r->target, r->path,
-                 r->sha256, r->size, r->mtime, r->options, r->meta,
-                 (int64_t)r->state, r->remote_id, r->remote_status, now, now);
+                 " created, updated, library) VALUES"
+                 " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 err, "sssssiississiis", r->plugin, r->stage, r->target,
+                 r->path, r->sha256, r->size, r->mtime, r->options, r->meta,
+                 (int64_t)r->state, r->remote_id, r->remote_status, now, now,
+                 r->library);
     if (rc == 0)
         r->id = sqlite3_last_insert_rowid(db);
     return rc;
@@ -370,14 +415,15 @@ static int sqlite_insert(void *handle, queue_record *r, bool *added,
 }
 
 static int sqlite_claim(void *handle, const char *owner,
-                        queue_owner_alive_fn alive, int64_t now,
-                        int64_t lease_until, queue_record **out, dk_error *err)
+                        queue_owner_alive_fn alive, int lease_seconds,
+                        queue_record **out, dk_error *err)
 {
     sqlite3 *db = handle;
     *out = NULL;
     int rc = begin(db, err);
     if (rc < 0)
         return rc;
+    int64_t now = now_s();
     GPtrArray *ready =
         g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
     /* crashed workers' jobs first, so a resumed upload finishes first */
@@ -395,15 +441,18 @@ static int sqlite_claim(void *handle, const char *owner,
         chosen = g_ptr_array_steal_index(ready, i);
     }
     if (chosen) {
+        int64_t until = now + lease_seconds;
         rc = run(db,
                  "UPDATE jobs SET state = 1, attempts = attempts + 1,"
-                 " lease_owner = ?, lease_until = ?, updated = ? WHERE id = ?",
-                 err, "siii", owner, lease_until, now, chosen->id);
+                 " fence = fence + 1, lease_owner = ?, lease_until = ?,"
+                 " updated = ? WHERE id = ?",
+                 err, "siii", owner, until, now, chosen->id);
         chosen->state = DK_JOB_RUNNING;
         chosen->attempts++;
+        chosen->fence++;
         g_free(chosen->lease_owner);
         chosen->lease_owner = g_strdup(owner);
-        chosen->lease_until = lease_until;
+        chosen->lease_until = until;
     }
     g_ptr_array_free(ready, TRUE);
     rc = end(db, rc, err);
@@ -412,6 +461,15 @@ static int sqlite_claim(void *handle, const char *owner,
     else
         *out = chosen;
     return rc;
+}
+
+static int sqlite_renew(void *handle, int64_t id, int64_t fence,
+                        int lease_seconds, dk_error *err)
+{
+    return run_fenced(handle, id, fence,
+                      "UPDATE jobs SET lease_until = ?3 WHERE id = ?1 AND"
+                      " fence = ?2",
+                      err, "i", now_s() + lease_seconds);
 }
 
 static int sqlite_get(void *handle, int64_t id, queue_record **out,
@@ -430,27 +488,44 @@ static int sqlite_get(void *handle, int64_t id, queue_record **out,
     return rc;
 }
 
-static int sqlite_list(void *handle, GPtrArray *out, dk_error *err)
+static int sqlite_list(void *handle, const char *library, GPtrArray *out,
+                       dk_error *err)
 {
-    return select_jobs(handle, "ORDER BY id", NULL, NULL, NULL, out, err);
+    if (!library)
+        return select_jobs(handle, "ORDER BY id", NULL, NULL, NULL, out, err);
+    /* jobs from before the library column belong to the file's library */
+    return select_jobs(handle,
+                       "WHERE library IS NULL OR library = ? ORDER BY id", NULL,
+                       library, NULL, out, err);
 }
 
-static int sqlite_save_session(void *handle, int64_t id, const char *session,
-                               int64_t confirmed, int64_t lease_until,
+static int sqlite_save_session(void *handle, int64_t id, int64_t fence,
+                               const char *session, int64_t confirmed,
                                dk_error *err)
 {
-    return run(handle,
-               "UPDATE jobs SET session = ?, confirmed = ?, lease_until = ?,"
-               " updated = ? WHERE id = ?",
-               err, "siiii", session, confirmed, lease_until, now_s(), id);
+    return run_fenced(handle, id, fence,
+                      "UPDATE jobs SET session = ?3, confirmed = ?4,"
+                      " updated = ?5 WHERE id = ?1 AND fence = ?2",
+                      err, "sii", session, confirmed, now_s());
 }
 
-static int sqlite_save_progress(void *handle, int64_t id, int64_t progress,
-                                int64_t lease_until, dk_error *err)
+static int sqlite_save_progress(void *handle, int64_t id, int64_t fence,
+                                int64_t progress, dk_error *err)
 {
-    return run(handle,
-               "UPDATE jobs SET progress = ?, lease_until = ? WHERE id = ?",
-               err, "iii", progress, lease_until, id);
+    return run_fenced(handle, id, fence,
+                      "UPDATE jobs SET progress = ?3 WHERE id = ?1 AND"
+                      " fence = ?2",
+                      err, "i", progress);
+}
+
+/* The first statement of a claimer's transaction: the job is still ours
+ * (and its row is locked for the rest of it). */
+static int touch_fenced(sqlite3 *db, int64_t id, int64_t fence, dk_error *err)
+{
+    return run_fenced(db, id, fence,
+                      "UPDATE jobs SET updated = ?3 WHERE id = ?1 AND"
+                      " fence = ?2",
+                      err, "i", now_s());
 }
 
 static int sqlite_set_remote(void *handle, const queue_record *r,
@@ -461,8 +536,10 @@ static int sqlite_set_remote(void *handle, const queue_record *r,
     if (rc < 0)
         return rc;
     int64_t now = now_s();
-    rc = run(db, "UPDATE jobs SET remote_id = ?, updated = ? WHERE id = ?", err,
-             "sii", remote_id, now, r->id);
+    rc = run_fenced(db, r->id, r->fence,
+                    "UPDATE jobs SET remote_id = ?3, updated = ?4 WHERE"
+                    " id = ?1 AND fence = ?2",
+                    err, "si", remote_id, now);
     if (rc == 0)
         rc = run(db,
                  "INSERT OR REPLACE INTO ledger (sha256, target, remote_id,"
@@ -471,22 +548,25 @@ static int sqlite_set_remote(void *handle, const queue_record *r,
     return end(db, rc, err);
 }
 
-static int sqlite_set_remote_status(void *handle, int64_t id,
+static int sqlite_set_remote_status(void *handle, int64_t id, int64_t fence,
                                     const char *status, dk_error *err)
 {
-    return run(handle,
-               "UPDATE jobs SET remote_status = ?, updated = ? WHERE id = ?",
-               err, "sii", status, now_s(), id);
+    return run_fenced(handle, id, fence,
+                      "UPDATE jobs SET remote_status = ?3, updated = ?4"
+                      " WHERE id = ?1 AND fence = ?2",
+                      err, "si", status, now_s());
 }
 
 static int sqlite_finish(void *handle, const queue_record *r, dk_error *err)
 {
-    return run(handle,
-               "UPDATE jobs SET state = ?, last_error = ?, not_before = ?,"
-               " failures = ?, lease_owner = NULL, lease_until = 0,"
-               " updated = ? WHERE id = ? AND state = 1",
-               err, "isiiii", (int64_t)r->state, r->last_error, r->not_before,
-               (int64_t)r->failures, now_s(), r->id);
+    /* state = 1: a job cancelled meanwhile stays cancelled */
+    return run_fenced(handle, r->id, r->fence,
+                      "UPDATE jobs SET state = ?3, last_error = ?4,"
+                      " not_before = ?5, failures = ?6, lease_owner = NULL,"
+                      " lease_until = 0, updated = ?7 WHERE id = ?1 AND"
+                      " fence = ?2 AND state = 1",
+                      err, "isiii", (int64_t)r->state, r->last_error,
+                      r->not_before, (int64_t)r->failures, now_s());
 }
 
 static int sqlite_steps(void *handle, int64_t id, GPtrArray *out, dk_error *err)
@@ -513,26 +593,42 @@ static int sqlite_steps(void *handle, int64_t id, GPtrArray *out, dk_error *err)
     return step == SQLITE_DONE ? 0 : db_error(db, err, "read steps");
 }
 
-static int sqlite_step_plan(void *handle, int64_t id, const char *name,
-                            dk_error *err)
+static int plan(sqlite3 *db, int64_t id, const char *name, dk_error *err)
 {
-    return run(handle,
+    return run(db,
                "INSERT OR IGNORE INTO steps (job_id, name, state, updated)"
                " VALUES (?, ?, 0, ?)",
                err, "isi", id, name, now_s());
 }
 
-static int sqlite_step_finish(void *handle, int64_t id, const char *name,
-                              dk_step_state state, const char *detail,
-                              dk_error *err)
+static int sqlite_step_plan(void *handle, int64_t id, int64_t fence,
+                            const char *name, dk_error *err)
 {
-    int rc = sqlite_step_plan(handle, id, name, err);
-    if (rc < 0)
-        return rc;
-    return run(handle,
-               "UPDATE steps SET state = ?, detail = ?, attempts = attempts"
-               " + 1, updated = ? WHERE job_id = ? AND name = ?",
-               err, "isiis", (int64_t)state, detail, now_s(), id, name);
+    sqlite3 *db = handle;
+    int rc = begin(db, err);
+    if (rc == 0)
+        rc = touch_fenced(db, id, fence, err);
+    if (rc == 0)
+        rc = plan(db, id, name, err);
+    return end(db, rc, err);
+}
+
+static int sqlite_step_finish(void *handle, int64_t id, int64_t fence,
+                              const char *name, dk_step_state state,
+                              const char *detail, dk_error *err)
+{
+    sqlite3 *db = handle;
+    int rc = begin(db, err);
+    if (rc == 0)
+        rc = touch_fenced(db, id, fence, err);
+    if (rc == 0)
+        rc = plan(db, id, name, err);
+    if (rc == 0)
+        rc = run(db,
+                 "UPDATE steps SET state = ?, detail = ?, attempts = attempts"
+                 " + 1, updated = ? WHERE job_id = ? AND name = ?",
+                 err, "isiis", (int64_t)state, detail, now_s(), id, name);
+    return end(db, rc, err);
 }
 
 static int sqlite_quota_charge(void *handle, const char *bucket,
@@ -704,11 +800,34 @@ static int sqlite_next_wakeup(void *handle, int64_t *when, dk_error *err)
                      when, err);
 }
 
+static int user_version(sqlite3 *db, int64_t *version, dk_error *err)
+{
+    return query_int(db, "PRAGMA user_version", version, err);
+}
+
+static int sqlite_now(void *handle, int64_t *now, dk_error *err)
+{
+    (void)handle;
+    (void)err;
+    *now = now_s();
+    return 0;
+}
+
+/* One machine: nothing to listen to, the worker looks again after the
+ * wait (enqueueing is rare next to an upload's length). */
+static void sqlite_wait(void *handle, double seconds)
+{
+    (void)handle;
+    dk_cancel_sleep(seconds);
+}
+
 const queue_backend queue_sqlite_backend = {
     .name = "sqlite",
+    .open = sqlite_open,
     .close = sqlite_close,
     .insert = sqlite_insert,
     .claim = sqlite_claim,
+    .renew = sqlite_renew,
     .get = sqlite_get,
     .list = sqlite_list,
     .save_session = sqlite_save_session,
@@ -728,4 +847,6 @@ const queue_backend queue_sqlite_backend = {
     .targets = sqlite_targets,
     .rows = sqlite_rows,
     .next_wakeup = sqlite_next_wakeup,
+    .now = sqlite_now,
+    .wait = sqlite_wait,
 };

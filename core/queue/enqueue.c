@@ -119,6 +119,7 @@ int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
     record->target = g_strdup(request->target);
     record->path = g_canonicalize_filename(path, NULL);
     record->state = DK_JOB_QUEUED;
+    record->library = g_strdup(library);
     GHashTable *meta =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     int rc = describe_file(item, record->path, record, err);
@@ -134,7 +135,8 @@ int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
                              g_strdup(item->source_path));
         record->meta = dk_queue_table_to_json(meta);
         record->options = dk_queue_options_save(stage);
-        rc = dk_queue_open(library, true, &queue, err);
+        rc = dk_queue_open_url(stage->pipeline->library->queue_url, library,
+                               true, &queue, err);
     }
     if (rc == 0)
         rc = queue->backend->insert(queue->db, record, &was_added, err);

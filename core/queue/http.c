@@ -167,7 +167,8 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow,
 {
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     transfer *t = user;
-    if (dk_cancelled()) {
+    /* the job's own stop too: its lease lost, another worker has it */
+    if (t->request->job ? dk_job_cancelled(t->request->job) : dk_cancelled()) {
         t->cancelled = true;
         return 1;
     }
@@ -183,7 +184,10 @@ static int transport_error(CURLcode code, const char *errbuf, const transfer *t,
 {
     g_autofree char *safe = dk_http_redact(url);
     if (t->cancelled)
-        return dk_error_set(err, DK_ERR_CANCELLED, "stopped by the user");
+        return dk_error_set(err, DK_ERR_CANCELLED, "%s",
+                            dk_cancelled()
+                                ? "stopped by the user"
+                                : "stopped: the job's lease was lost");
     if (t->read_errno)
         return dk_error_set(err, DK_ERR_IO, "%s: cannot read: %s",
                             t->request->upload_path, g_strerror(t->read_errno));

@@ -110,18 +110,59 @@ int64_t dk_job_confirmed(const dk_job *job)
     return job->record->confirmed;
 }
 
-static int64_t lease_until(void)
+bool dk_job_cancelled(const dk_job *job)
 {
-    return (int64_t)time(NULL) + DK_QUEUE_LEASE_SECONDS;
+    return dk_cancelled() || (job && g_atomic_int_get(&job->lost));
+}
+
+/* Once the lease is lost nothing more is written, not even what the
+ * fence would refuse anyway: the new owner's record is the truth. */
+/* The heartbeat thread and perform()'s thread both may learn it first. */
+static GMutex lost_lock;
+
+void dk_job_mark_lost(dk_job *job, const char *message)
+{
+    g_mutex_lock(&lost_lock);
+    if (!g_atomic_int_get(&job->lost)) {
+        g_strlcpy(job->lost_message, message, sizeof job->lost_message);
+        g_atomic_int_set(&job->lost, 1);
+    }
+    g_mutex_unlock(&lost_lock);
+}
+
+void dk_job_lost_message(const dk_job *job, dk_error *err)
+{
+    g_mutex_lock(&lost_lock);
+    dk_error_set(err, DK_QUEUE_LEASE_LOST, "%s", job->lost_message);
+    g_mutex_unlock(&lost_lock);
+}
+
+static int refuse_when_lost(const dk_job *job, dk_error *err)
+{
+    if (!g_atomic_int_get(&job->lost))
+        return 0;
+    dk_job_lost_message(job, err);
+    return DK_QUEUE_LEASE_LOST;
+}
+
+/* A write the fence refused tells the same as the heartbeat would, and
+ * sooner: the run stops (dk_job_cancelled) and records nothing more. */
+static int note_lost(dk_job *job, int rc, const dk_error *err)
+{
+    if (rc == DK_QUEUE_LEASE_LOST)
+        dk_job_mark_lost(job, err ? err->message : "the lease was lost");
+    return rc;
 }
 
 int dk_job_save_session(dk_job *job, const char *session, int64_t confirmed,
                         dk_error *err)
 {
-    int rc = job->queue->backend->save_session(job->queue->db, job->record->id,
-                                               session, confirmed,
-                                               lease_until(), err);
-    if (rc < 0)
+    int rc = refuse_when_lost(job, err);
+    if (rc == 0)
+        rc = job->queue->backend->save_session(job->queue->db, job->record->id,
+                                               job->record->fence, session,
+                                               confirmed, err);
+    if (note_lost(job, rc, err) < 0)
         return rc;
     if (job->record->session != session) {
         g_free(job->record->session);
@@ -138,9 +179,11 @@ const char *dk_job_remote_id(const dk_job *job)
 
 int dk_job_set_remote_id(dk_job *job, const char *remote_id, dk_error *err)
 {
-    int rc = job->queue->backend->set_remote(job->queue->db, job->record,
+    int rc = refuse_when_lost(job, err);
+    if (rc == 0)
+        rc = job->queue->backend->set_remote(job->queue->db, job->record,
                                              remote_id, err);
-    if (rc < 0)
+    if (note_lost(job, rc, err) < 0)
         return rc;
     g_free(job->record->remote_id);
     job->record->remote_id = g_strdup(remote_id);
@@ -149,9 +192,11 @@ int dk_job_set_remote_id(dk_job *job, const char *remote_id, dk_error *err)
 
 int dk_job_set_remote_status(dk_job *job, const char *status, dk_error *err)
 {
-    int rc = job->queue->backend->set_remote_status(
-        job->queue->db, job->record->id, status, err);
-    if (rc < 0)
+    int rc = refuse_when_lost(job, err);
+    if (rc == 0)
+        rc = job->queue->backend->set_remote_status(
+            job->queue->db, job->record->id, job->record->fence, status, err);
+    if (note_lost(job, rc, err) < 0)
         return rc;
     g_free(job->record->remote_status);
     job->record->remote_status = g_strdup(status);
@@ -165,12 +210,15 @@ void dk_job_progress(dk_job *job, int64_t sent, int64_t total)
     if (job->options && job->options->on_progress)
         job->options->on_progress(job->options->user, job, sent, total);
     gint64 now = g_get_monotonic_time();
-    if (now - job->last_save < G_USEC_PER_SEC)
+    if (now - job->last_save < G_USEC_PER_SEC || g_atomic_int_get(&job->lost))
         return;
     job->last_save = now;
-    /* best effort: a lost progress figure only makes the bar lag */
-    job->queue->backend->save_progress(job->queue->db, job->record->id, sent,
-                                       lease_until(), NULL);
+    /* best effort: a lost progress figure only makes the bar lag (the
+     * lease is the heartbeat's business, not the progress's) */
+    dk_error err = {0};
+    int rc = job->queue->backend->save_progress(job->queue->db, job->record->id,
+                                                job->record->fence, sent, &err);
+    note_lost(job, rc, &err);
 }
 
 void dk_job_note(dk_job *job, const char *fmt, ...)
@@ -199,9 +247,11 @@ int dk_job_step_plan(dk_job *job, const char *step, dk_error *err)
 {
     if (g_hash_table_contains(job->steps, step))
         return 0;
-    int rc = job->queue->backend->step_plan(job->queue->db, job->record->id,
-                                            step, err);
-    if (rc < 0)
+    int rc = refuse_when_lost(job, err);
+    if (rc == 0)
+        rc = job->queue->backend->step_plan(job->queue->db, job->record->id,
+                                            job->record->fence, step, err);
+    if (note_lost(job, rc, err) < 0)
         return rc;
     queue_step *s = g_new0(queue_step, 1);
     s->name = g_strdup(step);
@@ -219,9 +269,12 @@ int dk_job_step_finish(dk_job *job, const char *step, bool ok,
                        const char *detail, dk_error *err)
 {
     dk_step_state state = ok ? DK_STEP_DONE : DK_STEP_FAILED;
-    int rc = job->queue->backend->step_finish(job->queue->db, job->record->id,
-                                              step, state, detail, err);
-    if (rc < 0)
+    int rc = refuse_when_lost(job, err);
+    if (rc == 0)
+        rc = job->queue->backend->step_finish(job->queue->db, job->record->id,
+                                              job->record->fence, step, state,
+                                              detail, err);
+    if (note_lost(job, rc, err) < 0)
         return rc;
     queue_step *s = g_hash_table_lookup(job->steps, step);
     if (!s) {

@@ -1,5 +1,5 @@
-/* The queue handle: which back end holds the jobs, and who we are when we
- * take one (the lease owner name). */
+/* The queue handle: who we are when we take a job (the lease owner name),
+ * the user actions, JSON helpers. Choosing and opening: queue_url.c. */
 #include "dk_queue.h"
 #include "manifest.h"
 
@@ -9,27 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int dk_queue_open(const char *library_root, bool create, dk_queue **out,
-                  dk_error *err)
-{
-    *out = NULL;
-    if (!g_file_test(library_root, G_FILE_TEST_IS_DIR))
-        return dk_error_set(err, DK_ERR_NOT_FOUND, "%s: no such library folder",
-                            library_root);
-    g_autofree char *path = g_build_filename(library_root, "queue.db", NULL);
-    void *db = NULL;
-    int rc = queue_sqlite_open(path, create, &db, err);
-    if (rc < 0)
-        return rc;
-    dk_queue *queue = g_new0(dk_queue, 1);
-    queue->backend = &queue_sqlite_backend;
-    queue->db = db;
-    queue->location = g_steal_pointer(&path);
-    queue->owner = g_strdup_printf("%s:%ld", g_get_host_name(), (long)getpid());
-    *out = queue;
-    return 0;
-}
-
 void dk_queue_close(dk_queue **queue)
 {
     if (!queue || !*queue)
@@ -37,47 +16,11 @@ void dk_queue_close(dk_queue **queue)
     dk_queue *q = *queue;
     q->backend->close(q->db);
     g_free(q->location);
+    g_free(q->url);
+    g_free(q->library);
     g_free(q->owner);
     g_free(q);
     *queue = NULL;
-}
-
-int dk_queue_open_existing(const char *library_root, dk_queue **out,
-                           dk_error *err)
-{
-    *out = NULL;
-    g_autofree char *path = g_build_filename(library_root, "queue.db", NULL);
-    bool exists = g_file_test(path, G_FILE_TEST_EXISTS);
-    dk_queue *queue = NULL;
-    int64_t rows = 0;
-    if (exists) {
-        int rc = dk_queue_open(library_root, false, &queue, err);
-        if (rc == 0)
-            rc = queue->backend->rows(queue->db, &rows, err);
-        if (rc < 0) {
-            dk_queue_close(&queue);
-            return rc;
-        }
-        if (rows > 0) {
-            *out = queue;
-            return 0;
-        }
-    }
-    int lost = dk_manifest_count_queued(library_root);
-    if (lost > 0) {
-        dk_queue_close(&queue);
-        return dk_error_set(err, DK_ERR_NOT_FOUND,
-                            "%s: queue.db is %s, but %d item%s of this "
-                            "library queued uploads; run the pipeline again "
-                            "with -o %s to queue them again",
-                            library_root, exists ? "empty" : "missing", lost,
-                            lost == 1 ? "" : "s", library_root);
-    }
-    if (queue) {
-        *out = queue;
-        return 0;
-    }
-    return dk_queue_open(library_root, false, out, err);
 }
 
 char *dk_queue_upload_key(const char *sha256, const char *target)
@@ -87,18 +30,18 @@ char *dk_queue_upload_key(const char *sha256, const char *target)
     return g_strconcat(sha256, " ", target_hash, NULL);
 }
 
-int dk_queue_upload_known(const char *library_root, const char *key,
+int dk_queue_upload_known(const dk_library *library, const char *key,
                           dk_error *err)
 {
     const char *space = strchr(key, ' ');
     if (!space)
         return 0; /* not a key this version writes: queue it again */
     g_autofree char *sha256 = g_strndup(key, space - key);
-    g_autofree char *path = g_build_filename(library_root, "queue.db", NULL);
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return 0;
     dk_queue *queue = NULL;
-    int rc = dk_queue_open(library_root, false, &queue, err);
+    int rc = dk_queue_open_url(library->queue_url, library->root, false, &queue,
+                               err);
+    if (rc == DK_ERR_NOT_FOUND)
+        return 0; /* no queue.db yet: nothing was queued */
     if (rc < 0)
         return rc;
     GPtrArray *targets = g_ptr_array_new_with_free_func(g_free);
@@ -131,7 +74,7 @@ bool dk_queue_owner_alive(const char *owner)
 
 int dk_queue_list(dk_queue *queue, GPtrArray *records, dk_error *err)
 {
-    return queue->backend->list(queue->db, records, err);
+    return queue->backend->list(queue->db, queue->library, records, err);
 }
 
 int dk_queue_get(dk_queue *queue, int64_t id, queue_record **out, dk_error *err)

@@ -34,8 +34,13 @@ typedef struct queue_record {
     int64_t progress; /* bytes sent, as last reported by the worker */
     int64_t not_before;
     bool force;
-    char *lease_owner; /* "host:pid" of the worker running it */
-    int64_t lease_until;
+    char *lease_owner;   /* "host:pid" of the worker running it */
+    int64_t lease_until; /* by the back end's clock, never the worker's */
+    /* The claim counter: each claim adds one, and every write of the
+     * claimer names the value it got, so a worker that lost its lease
+     * (presumed dead, job taken again) can no longer change the job. */
+    int64_t fence;
+    char *library; /* absolute root of the library the job belongs to */
     int64_t created;
     int64_t updated;
 } queue_record;
@@ -55,8 +60,24 @@ DK_PRIVATE_API void queue_step_free(queue_step *step);
 /* How the claim decides that a running job's worker is gone. */
 typedef bool (*queue_owner_alive_fn)(const char *owner);
 
+/* What a fenced write returns when the job is no longer the caller's (its
+ * lease ran out and another worker claimed it, or the job was removed).
+ * The worker then stops working on the job and records nothing more; it is
+ * DK_ERR_CANCELLED so that a plugin passing it up stops at once and no
+ * retry policy tries again. */
+#define DK_QUEUE_LEASE_LOST DK_ERR_CANCELLED
+
+/* The lease-lost error for job id: owner is who holds it now (NULL: the
+ * job is gone or free). Returns DK_QUEUE_LEASE_LOST. */
+DK_PRIVATE_API int queue_lease_lost(dk_error *err, int64_t id,
+                                    const char *owner, bool exists);
+
 typedef struct queue_backend {
     const char *name;
+    /* Opens (creating and migrating the schema when asked) the queue at
+     * location: a file path for SQLite, a libpq connection string for
+     * PostgreSQL. Also used for the heartbeat's second connection. */
+    int (*open)(const char *location, bool create, void **db, dk_error *err);
     void (*close)(void *db);
 
     /* In one transaction: an existing live job for sha256 + target, else
@@ -64,31 +85,44 @@ typedef struct queue_backend {
      * record->id is set; *added says whether a new job was made. */
     int (*insert)(void *db, queue_record *record, bool *added, dk_error *err);
     /* Takes the next ready job (a crashed worker's first, then by id),
-     * marks it running under owner until lease_until, counts an attempt.
-     * *out is NULL when nothing is ready. */
+     * marks it running under owner for lease_seconds, counts an attempt and
+     * adds one to its fence. Times come from the back end's own clock, so
+     * a worker whose clock is off cannot take a live lease. A running job
+     * is taken when its owner is on this host and alive() says it is gone,
+     * or when its lease ran out. *out is NULL when nothing is ready. */
     int (*claim)(void *db, const char *owner, queue_owner_alive_fn alive,
-                 int64_t now, int64_t lease_until, queue_record **out,
+                 int lease_seconds, queue_record **out, dk_error *err);
+    /* Extends the lease of the claim that got fence to now + lease_seconds
+     * (the back end's now). */
+    int (*renew)(void *db, int64_t id, int64_t fence, int lease_seconds,
                  dk_error *err);
     int (*get)(void *db, int64_t id, queue_record **out, dk_error *err);
-    /* Every job, by id, into out (queue_record, caller frees). */
-    int (*list)(void *db, GPtrArray *out, dk_error *err);
+    /* The jobs of one library (NULL: every job), by id, into out
+     * (queue_record, caller frees). */
+    int (*list)(void *db, const char *library, GPtrArray *out, dk_error *err);
 
-    int (*save_session)(void *db, int64_t id, const char *session,
-                        int64_t confirmed, int64_t lease_until, dk_error *err);
-    int (*save_progress)(void *db, int64_t id, int64_t progress,
-                         int64_t lease_until, dk_error *err);
-    /* Sets the remote id and the ledger entry in one transaction. */
+    /* The writes of a running job. Each changes the row only when fence is
+     * still the job's; otherwise it returns DK_QUEUE_LEASE_LOST with a
+     * message saying who has the job now. */
+    int (*save_session)(void *db, int64_t id, int64_t fence,
+                        const char *session, int64_t confirmed, dk_error *err);
+    int (*save_progress)(void *db, int64_t id, int64_t fence, int64_t progress,
+                         dk_error *err);
+    /* Sets the remote id and the ledger entry in one transaction
+     * (record->fence). */
     int (*set_remote)(void *db, const queue_record *record,
                       const char *remote_id, dk_error *err);
-    int (*set_remote_status)(void *db, int64_t id, const char *status,
-                             dk_error *err);
-    /* Ends a run of the job: new state, error text, not_before, failure
-     * count; releases the lease. */
+    int (*set_remote_status)(void *db, int64_t id, int64_t fence,
+                             const char *status, dk_error *err);
+    /* Ends a run of the job (record->fence): new state, error text,
+     * not_before, failure count; releases the lease. A job cancelled
+     * meanwhile stays cancelled (0, nothing changed). */
     int (*finish)(void *db, const queue_record *record, dk_error *err);
 
     int (*steps)(void *db, int64_t id, GPtrArray *out, dk_error *err);
-    int (*step_plan)(void *db, int64_t id, const char *name, dk_error *err);
-    int (*step_finish)(void *db, int64_t id, const char *name,
+    int (*step_plan)(void *db, int64_t id, int64_t fence, const char *name,
+                     dk_error *err);
+    int (*step_finish)(void *db, int64_t id, int64_t fence, const char *name,
                        dk_step_state state, const char *detail, dk_error *err);
 
     /* 0 charged, 1 over the allowance. */
@@ -111,12 +145,19 @@ typedef struct queue_backend {
     int (*targets)(void *db, const char *sha256, GPtrArray *out, dk_error *err);
     /* Rows of the jobs and ledger tables together: 0 for a new queue. */
     int (*rows)(void *db, int64_t *count, dk_error *err);
-    /* Earliest not_before among deferred jobs, 0 when none. */
+    /* Earliest not_before among deferred jobs, 0 when none (the back
+     * end's clock, unix seconds). */
     int (*next_wakeup)(void *db, int64_t *when, dk_error *err);
+    /* The back end's clock now, unix seconds (next_wakeup is read
+     * against it). */
+    int (*now)(void *db, int64_t *now, dk_error *err);
+    /* The idle worker's wait: up to seconds, less when a job may have
+     * become ready (PostgreSQL: NOTIFY from insert, retry, finish) or the
+     * user asked to stop (dk_cancelled(), within half a second). */
+    void (*wait)(void *db, double seconds);
 } queue_backend;
 
-/* Opens (creating when asked) LIBRARY/queue.db. */
-int queue_sqlite_open(const char *path, bool create, void **db, dk_error *err);
 extern const queue_backend queue_sqlite_backend;
+extern const queue_backend queue_pg_backend;
 
 #endif

@@ -79,7 +79,10 @@ static void settle(dk_job *job, int rc, const dk_error *err,
                    const dk_work_options *options)
 {
     queue_record *r = job->record;
-    int64_t now = (int64_t)time(NULL);
+    /* not_before is read against the queue's clock, so it is set by it */
+    int64_t now = 0;
+    if (job->queue->backend->now(job->queue->db, &now, NULL) < 0)
+        now = (int64_t)time(NULL);
     g_free(r->last_error);
     r->last_error = NULL;
     r->not_before = 0;
@@ -111,9 +114,82 @@ static void settle(dk_job *job, int rc, const dk_error *err,
     }
 }
 
-static int run_one(dk_queue *queue, const dk_registry *registry,
-                   queue_record *record, const dk_work_options *options,
-                   dk_work_stats *stats, dk_error *err)
+/* The heartbeat: while perform() runs, the lease is renewed every third of
+ * its length through a handle of its own, so a worker busy for hours on a
+ * transcode or an upload keeps its job without any fixed time cap, and a
+ * worker that stopped (SIGSTOP, a cut network) loses it to another. */
+typedef struct heartbeat {
+    dk_queue *queue; /* the second handle */
+    dk_job *job;
+    GThread *thread;
+    GMutex lock;
+    GCond cond;
+    bool stop;
+} heartbeat;
+
+static gpointer beat(gpointer data)
+{
+    heartbeat *h = data;
+    const queue_record *r = h->job->record;
+    int lease = h->queue->lease_seconds;
+    gint64 interval = (gint64)lease * G_USEC_PER_SEC / 3;
+    g_mutex_lock(&h->lock);
+    while (!h->stop) {
+        gint64 deadline = g_get_monotonic_time() + interval;
+        while (!h->stop && g_cond_wait_until(&h->cond, &h->lock, deadline))
+            ;
+        if (h->stop)
+            break;
+        g_mutex_unlock(&h->lock);
+        dk_error err = {0};
+        /* any other failure (the server away a moment) is tried again at
+         * the next beat: the lease has two more beats in it */
+        int rc = h->queue->backend->renew(h->queue->db, r->id, r->fence, lease,
+                                          &err);
+        g_mutex_lock(&h->lock);
+        if (rc == DK_QUEUE_LEASE_LOST) {
+            dk_job_mark_lost(h->job, err.message);
+            break;
+        }
+    }
+    g_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+static void heartbeat_start(heartbeat *h, dk_queue *queue, dk_job *job)
+{
+    *h = (heartbeat){.queue = queue, .job = job};
+    g_mutex_init(&h->lock);
+    g_cond_init(&h->cond);
+    h->thread = g_thread_new("dokpim-lease", beat, h);
+}
+
+static void heartbeat_stop(heartbeat *h)
+{
+    g_mutex_lock(&h->lock);
+    h->stop = true;
+    g_cond_signal(&h->cond);
+    g_mutex_unlock(&h->lock);
+    g_thread_join(h->thread);
+    g_mutex_clear(&h->lock);
+    g_cond_clear(&h->cond);
+}
+
+/* Another worker has the job now: its record is the truth, this run's
+ * outcome is dropped. */
+static void give_up(dk_job *job, const char *message,
+                    const dk_work_options *options, dk_work_stats *stats)
+{
+    if (options->on_note)
+        options->on_note(options->user, job, message);
+    if (stats)
+        stats->lost++;
+}
+
+static int run_one(dk_queue *queue, dk_queue *beat_queue,
+                   const dk_registry *registry, queue_record *record,
+                   const dk_work_options *options, dk_work_stats *stats,
+                   dk_error *err)
 {
     dk_job *job = NULL;
     int rc = dk_job_load(queue, record, options, &job, err);
@@ -124,9 +200,27 @@ static int run_one(dk_queue *queue, const dk_registry *registry,
     if (options->on_start)
         options->on_start(options->user, job);
     dk_error job_err = {0};
+    heartbeat hb;
+    heartbeat_start(&hb, beat_queue, job);
     rc = perform(registry, job, &job_err);
+    heartbeat_stop(&hb);
+    if (g_atomic_int_get(&job->lost)) {
+        dk_error lost = {0};
+        dk_job_lost_message(job, &lost);
+        give_up(job, lost.message, options, stats);
+        dk_job_free(&job);
+        return 0;
+    }
     settle(job, rc, &job_err, options);
-    rc = queue->backend->finish(queue->db, job->record, err);
+    dk_error finish_err = {0};
+    rc = queue->backend->finish(queue->db, job->record, &finish_err);
+    if (rc == DK_QUEUE_LEASE_LOST) {
+        give_up(job, finish_err.message, options, stats);
+        dk_job_free(&job);
+        return 0;
+    }
+    if (rc < 0)
+        *err = finish_err;
     if (options->on_end)
         options->on_end(options->user, job, job->record->state,
                         job->record->last_error);
@@ -141,40 +235,43 @@ static int run_one(dk_queue *queue, const dk_registry *registry,
     return rc;
 }
 
-/* Sleeps until the next deferred job is due or the poll interval ends. */
+/* Waits until the next deferred job is due (by the queue's clock) or the
+ * poll interval ends; a PostgreSQL queue wakes it sooner when a job is
+ * added or comes back. */
 static void idle(dk_queue *queue, const dk_work_options *options)
 {
-    int64_t wake = 0;
+    int64_t wake = 0, now = 0;
     double wait = options->idle_poll;
-    if (queue->backend->next_wakeup(queue->db, &wake, NULL) == 0 && wake) {
-        double until = (double)(wake - (int64_t)time(NULL));
+    if (queue->backend->next_wakeup(queue->db, &wake, NULL) == 0 && wake &&
+        queue->backend->now(queue->db, &now, NULL) == 0) {
+        double until = (double)(wake - now);
         if (until < wait)
             wait = until < 0.2 ? 0.2 : until;
     }
-    dk_cancel_sleep(wait);
+    queue->backend->wait(queue->db, wait);
 }
 
 int dk_queue_work(dk_queue *queue, const dk_registry *registry,
                   const dk_work_options *options, dk_work_stats *stats,
                   dk_error *err)
 {
-    while (!dk_cancelled()) {
-        int64_t now = (int64_t)time(NULL);
+    dk_queue *beat_queue = NULL;
+    int rc = dk_queue_open_again(queue, &beat_queue, err);
+    while (rc == 0 && !dk_cancelled()) {
         queue_record *record = NULL;
-        int rc = queue->backend->claim(
-            queue->db, queue->owner, dk_queue_owner_alive, now,
-            now + DK_QUEUE_LEASE_SECONDS, &record, err);
+        rc =
+            queue->backend->claim(queue->db, queue->owner, dk_queue_owner_alive,
+                                  queue->lease_seconds, &record, err);
         if (rc < 0)
-            return rc;
+            break;
         if (!record) {
             if (options->until_empty)
-                return 0;
+                break;
             idle(queue, options);
             continue;
         }
-        rc = run_one(queue, registry, record, options, stats, err);
-        if (rc < 0)
-            return rc;
+        rc = run_one(queue, beat_queue, registry, record, options, stats, err);
     }
-    return 0;
+    dk_queue_close(&beat_queue);
+    return rc;
 }

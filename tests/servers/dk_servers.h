@@ -15,7 +15,9 @@ typedef struct dk_server {
     char *base; /* "http://127.0.0.1:PORT" or "sftp://127.0.0.1:PORT" */
 } dk_server;
 
-/* script: "youtube-standin.sh", "nginx-dav.sh" or "sshd-user.sh";
+/* script: "youtube-standin.sh", "nginx-dav.sh", "sshd-user.sh" or
+ * "postgres.sh" (its URL is the third word it prints, also in DIR/url;
+ * test_queue runs it itself, with `stop DIR` for a fast shutdown);
  * args: extra arguments (NULL-terminated, may be NULL). Fails the test
  * when the server cannot start. */
 void dk_server_start(dk_server *server, const char *script,

@@ -117,6 +117,13 @@ DK_API int dk_job_set_remote_status(dk_job *job, const char *status,
 /* Bytes sent so far out of total, for the progress bar; cheap to call
  * often (written to the queue at most once a second). */
 DK_API void dk_job_progress(dk_job *job, int64_t sent, int64_t total);
+/* True when perform() should stop now and return DK_ERR_CANCELLED: the
+ * user asked to stop (dk_cancelled()), or the worker lost the job's lease
+ * (another worker took it after this one was presumed dead; every record
+ * call then fails with DK_ERR_CANCELLED). Long loops and progress
+ * callbacks check it instead of dk_cancelled(). */
+DK_API bool dk_job_cancelled(const dk_job *job);
+
 /* A line for the worker's output ("HTTP 503, retrying in 2.1 s"). Never
  * pass tokens or session URIs. */
 DK_API void dk_job_note(dk_job *job, const char *fmt, ...)
