@@ -351,7 +351,9 @@ int cmd_watch(int argc, char **argv)
          "instead of running them here",
          NULL},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "submit to this queue (implies --submit)", "URL"},
+         "submit to this queue: postgresql://... shared by several machines "
+         "(implies --submit)",
+         "URL"},
         {"once", 0, 0, G_OPTION_ARG_NONE, &once,
          "scan, process what is settled, exit (for cron)", NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
@@ -415,10 +417,6 @@ int cmd_watch(int argc, char **argv)
                            .jobs = jobs,
                            .json = json,
                            .quiet = quiet};
-    if (watch_batch_ready(&ctx, &err) < 0) {
-        cli_error("%s", err.message);
-        goto out;
-    }
     if (!cli_load_event(event_path, &event))
         goto out;
     registry = cli_load_plugins();
@@ -449,6 +447,10 @@ int cmd_watch(int argc, char **argv)
     ctx.pipeline = pipeline;
     ctx.library = library;
     ctx.library_root = library_path;
+    if (watch_batch_ready(&ctx, &err) < 0) {
+        cli_error("%s", err.message);
+        goto out;
+    }
     cli_install_signal_thread("stopping after the files in progress");
     if (!start_watching(&w, !once && !no_inotify))
         goto out;

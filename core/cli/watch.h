@@ -107,8 +107,9 @@ typedef struct watch_batch_ctx {
     int finished; /* items finished (any status) or submitted */
 } watch_batch_ctx;
 
-/* Whether batches can go where ctx says (the queue can be reached), so a
- * watcher refuses at start, not at its first file. 0 or DK_ERR_*. */
+/* Whether batches can go where ctx says (submitting: the queue opens for
+ * ctx->library_root), so a watcher refuses at start, not at its first
+ * file. 0 or DK_ERR_*. */
 int watch_batch_ready(const watch_batch_ctx *ctx, dk_error *err);
 
 /* Processes one batch of settled files (absolute paths, sorted): through

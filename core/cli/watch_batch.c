@@ -172,16 +172,15 @@ static int submit(watch_batch_ctx *ctx, GPtrArray *paths, GPtrArray *handled,
 
 int watch_batch_ready(const watch_batch_ctx *ctx, dk_error *err)
 {
-    /* submit_batch() records into the library's queue (or DOKPIM_QUEUE)
-     * until the queue is chosen by URL; a URL it would not honour is
-     * refused rather than ignored */
-    if (ctx->queue_url)
-        return dk_error_set(err, DK_ERR_UNSUPPORTED,
-                            "--queue %s: choosing the queue by URL is not "
-                            "available yet in this build; --submit records "
-                            "into the library's queue",
-                            ctx->queue_url);
-    return 0;
+    if (!ctx->submit)
+        return 0;
+    /* a queue that cannot be reached, or a URL the library does not
+     * remember, is refused now rather than at the first file */
+    dk_queue *queue = NULL;
+    int rc =
+        dk_queue_open_url(ctx->queue_url, ctx->library_root, true, &queue, err);
+    dk_queue_close(&queue);
+    return rc;
 }
 
 int watch_process_batch(watch_batch_ctx *ctx, GPtrArray *paths,
