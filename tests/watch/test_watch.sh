@@ -233,6 +233,24 @@ scenario_restart() {
     check_originals "$second"
     check_manifests
     echo "restart: $done_first done before the kill, $(count_status "$second" done) after, $(count_status "$second" skipped) skipped"
+
+    # SIGINT mid-batch: the items in progress finish, the rest wait for
+    # the next watcher (here --once), exit 0
+    $PY "$SRC/tests/watch/make_photos.py" "$T/base.jpg" "$IN" int 60
+    start_watcher third --settle 0.2 --rescan 600 --batch-wait 0 -j 1
+    local third=$LOG.json
+    some_new() { [ "$(jq -r 'select(.type == "item" and .item.status == "done") | .item.input' "$third" | grep -c '/int')" -ge 3 ]; }
+    wait_for 30 "the first new items" some_new
+    stop_watcher INT
+    [ "$RC" -eq 0 ] || fail "exit status $RC after SIGINT mid-batch"
+    grep -q "stopping after the files in progress" "$LOG.err" || fail "no stopping line"
+    "$DOKPIM" watch "$PIPE" --event "$EVENT" -o "$LIB" --json --once --settle 0.2 "$IN" \
+        >"$T/once.json" 2>"$T/once.err" || fail "--once after SIGINT: exit $? ($(tail -3 "$T/once.err"))"
+    twice=$(jq -r 'select(.type == "item" and .item.status == "done") | .item.input' "$third" "$T/once.json" | sort | uniq -d)
+    [ -z "$twice" ] || fail "done by the stopped watcher and again: $twice"
+    [ "$(ls "$LIB"/items/*.ini | wc -l)" -eq 150 ] || fail "expected 150 item manifests"
+    [ "$(grep -l '^\[stage:stamp\]' "$LIB"/items/*.ini | wc -l)" -eq 150 ] || fail "not every item was stamped"
+    check_manifests
 }
 
 scenario_changing() {
