@@ -17,6 +17,7 @@ enum {
 };
 
 int cmd_run(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
 int cmd_work(int argc, char **argv);

@@ -22,6 +22,13 @@ void json_print(JsonBuilder *builder)
     fflush(stdout);
 }
 
+void json_print_line(JsonBuilder *builder)
+{
+    g_autofree char *text = json_text(builder, false);
+    printf("%s\n", text);
+    fflush(stdout);
+}
+
 static void add_value(JsonBuilder *builder, const dk_meta_value *value)
 {
     switch (value->type) {
@@ -151,6 +158,11 @@ static void add_item(JsonBuilder *builder, const dk_result *r)
     }
     json_builder_end_array(builder);
     json_builder_end_object(builder);
+}
+
+void json_add_result(JsonBuilder *builder, const dk_result *result)
+{
+    add_item(builder, result);
 }
 
 void json_print_run(const dk_pipeline *pipeline, const dk_library *library,

@@ -19,9 +19,15 @@ void json_add_string(JsonBuilder *builder, const char *name, const char *value);
 /* Prints the run summary scripts rely on. */
 void json_print_run(const dk_pipeline *pipeline, const dk_library *library,
                     const dk_run *run);
+/* Adds one item's object as `run --json` lists it (an array element, or
+ * after json_builder_set_member_name()). */
+void json_add_result(JsonBuilder *builder, const dk_result *result);
 /* The builder's root as text (g_free()). */
 char *json_text(JsonBuilder *builder, bool pretty);
 /* Prints the builder's root, pretty, with a newline. */
 void json_print(JsonBuilder *builder);
+/* Prints the builder's root on one line and flushes: a stream of events a
+ * service reads line by line (`watch --json`). */
+void json_print_line(JsonBuilder *builder);
 
 #endif

@@ -14,6 +14,7 @@ static const struct {
     {"submit", cmd_submit,
      "record a batch as jobs for dokpim work (many machines)"},
     {"work", cmd_work, "perform queued jobs: processing and uploads"},
+    {"watch", cmd_watch, "process files as they land in folders"},
     {"check", cmd_check, "validate a pipeline (and event) without running"},
     {"plugins", cmd_plugins, "list plugins, or show one plugin's options"},
     {"probe", cmd_probe, "show what dokpim learns of a file"},

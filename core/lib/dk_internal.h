@@ -273,6 +273,11 @@ DK_PRIVATE_API int dk_library_open_worker(const char *root, dk_library **out,
 DK_PRIVATE_API int dk_library_open_shared(const char *root, dk_library **out,
                                           dk_error *err);
 DK_PRIVATE_API void dk_library_free(dk_library **library);
+/* Forgets what the previous run on this open library claimed and reserved
+ * (its items are freed: a reused address must not own their names), and
+ * what it read of the manifests, which that run has added to. Called by
+ * dk_run_pipeline, so one open library can carry many runs (the watcher). */
+void dk_library_begin_run(dk_library *library);
 /* Claims a hash for this run: NULL when first, else the first source. */
 const char *dk_library_claim(dk_library *library, const char *sha256,
                              const char *source);

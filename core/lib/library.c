@@ -147,6 +147,15 @@ void dk_library_free(dk_library **library)
     *library = NULL;
 }
 
+void dk_library_begin_run(dk_library *library)
+{
+    g_mutex_lock(&library->lock);
+    g_hash_table_remove_all(library->claimed);
+    g_hash_table_remove_all(library->reserved);
+    g_clear_pointer(&library->listed, g_hash_table_destroy);
+    g_mutex_unlock(&library->lock);
+}
+
 const char *dk_library_claim(dk_library *library, const char *sha256,
                              const char *source)
 {

@@ -438,6 +438,7 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
                     dk_run **out, dk_error *err)
 {
     *out = NULL;
+    dk_library_begin_run(library);
     pipeline->library = library;
     int rc = open_stages(pipeline, err);
     if (rc < 0)
