@@ -729,3 +729,5 @@ const queue_backend queue_sqlite_backend = {
     .rows = sqlite_rows,
     .next_wakeup = sqlite_next_wakeup,
 };
+
+const int queue_sqlite_schema_version = SCHEMA_VERSION;

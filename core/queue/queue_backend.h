@@ -118,5 +118,7 @@ typedef struct queue_backend {
 /* Opens (creating when asked) LIBRARY/queue.db. */
 int queue_sqlite_open(const char *path, bool create, void **db, dk_error *err);
 extern const queue_backend queue_sqlite_backend;
+/* The schema version this build's SQLite back end writes. */
+extern const int queue_sqlite_schema_version;
 
 #endif
