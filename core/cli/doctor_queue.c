@@ -22,17 +22,23 @@ static int open_queue(const char *url, const char *library, dk_queue **queue,
     return dk_queue_open_existing(library, queue, err);
 }
 
-static const char *const damaged_advice =
-    "move it aside and restore it from a backup, or run the pipeline again "
-    "with -o LIBRARY to queue the uploads anew";
+/* What to do about a queue.db that cannot be read. g_free(). */
+static char *damaged_advice(const char *library)
+{
+    return g_strdup_printf("move it aside and restore it from a backup, or "
+                           "run the pipeline again with -o %s to queue the "
+                           "uploads anew",
+                           library);
+}
 
 /* The SQLite file itself: readable, undamaged, at our schema version. */
-static bool schema_ok(doctor *d, const char *path)
+static bool schema_ok(doctor *d, const char *library, const char *path)
 {
     int found = 0, expected = 0;
     dk_error err = {0};
     if (dk_queue_sqlite_schema(path, &found, &expected, &err) < 0) {
-        doctor_add(d, DOCTOR_FAIL, "queue", damaged_advice, "%s", err.message);
+        g_autofree char *advice = damaged_advice(library);
+        doctor_add(d, DOCTOR_FAIL, "queue", advice, "%s", err.message);
         return false;
     }
     if (found > expected) {
@@ -62,11 +68,11 @@ static void check_open(doctor *d, const char *url, const char *library,
     int rc = open_queue(url, library, &queue, &err);
     if (rc == 0)
         rc = queue->backend->rows(queue->db, &rows, &err);
-    if (rc < 0)
-        doctor_add(d, DOCTOR_FAIL, "queue",
-                   rc == DK_ERR_UNSUPPORTED ? "check the URL" : damaged_advice,
-                   "%s", err.message);
-    else
+    if (rc < 0) {
+        g_autofree char *advice =
+            library ? damaged_advice(library) : g_strdup("check the URL");
+        doctor_add(d, DOCTOR_FAIL, "queue", advice, "%s", err.message);
+    } else
         doctor_add(d, DOCTOR_OK, "queue", NULL,
                    "%s opens (%s), %" PRId64 " job%s", name,
                    queue->backend->name, rows, rows == 1 ? "" : "s");
@@ -84,7 +90,7 @@ static void check_library(doctor *d, const char *library)
                    "%s: no queue.db yet (nothing queued)", library);
         return;
     }
-    if (g_file_test(path, G_FILE_TEST_EXISTS) && !schema_ok(d, path))
+    if (g_file_test(path, G_FILE_TEST_EXISTS) && !schema_ok(d, library, path))
         return;
     check_open(d, NULL, library, path);
 }

@@ -49,7 +49,12 @@ GStrv doctor_default_overrides(const char *pipeline_path)
             if (strcmp(secret_options[row].plugin, pairs[i + 1]) != 0)
                 continue;
             g_autofree char *path = default_path(row);
-            if (g_file_test(path, G_FILE_TEST_EXISTS))
+            /* one that others may read is the secrets check's finding;
+             * the pipeline is checked as it runs without it */
+            bool usable = secret_options[row].kind == SECRET_KEY_DIR
+                              ? g_file_test(path, G_FILE_TEST_IS_DIR)
+                              : dk_check_private_file(path, NULL) == 0;
+            if (usable)
                 g_ptr_array_add(out, g_strdup_printf("%s.%s=%s", pairs[i],
                                                      secret_options[row].option,
                                                      path));
@@ -132,7 +137,7 @@ static void check_one(doctor *d, const char *path, const char *who)
         doctor_add(d, DOCTOR_FAIL, "secrets",
                    run ? run + strlen("; run: ")
                        : "make it a regular file only its owner can read",
-                   "%s (%s)", err.message, who);
+                   "%s; %s", err.message, who);
         return;
     }
     if (g_str_has_suffix(path, "/" DK_KEYS_CA_KEY)) {
