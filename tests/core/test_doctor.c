@@ -151,11 +151,13 @@ START_TEST(json_is_an_array_of_findings)
                           strcmp(status, "warn") == 0 ||
                           strcmp(status, "FAIL") == 0,
                       "%s", status);
-        /* the same finding as the text line, in the same order */
+        /* the same finding as the text line, in the same order (free
+         * space moves between the two runs: other tests write) */
         g_autofree char *head = g_strdup_printf("%-4s  %s: ", status, check);
-        ck_assert_msg(g_str_has_prefix(lines[i], head) &&
-                          strstr(lines[i], message),
-                      "%s vs %s", lines[i], message);
+        ck_assert_msg(
+            g_str_has_prefix(lines[i], head) &&
+                (strcmp(check, "space") == 0 || strstr(lines[i], message)),
+            "%s vs %s", lines[i], message);
     }
     g_object_unref(parser);
 }
