@@ -18,7 +18,11 @@ function(dk_add_plugin name)
   set_target_properties(${target} PROPERTIES
     PREFIX "" OUTPUT_NAME "${name}"
     C_VISIBILITY_PRESET hidden
-    LIBRARY_OUTPUT_DIRECTORY ${DOKPIM_BUILD_PLUGIN_DIR})
+    LIBRARY_OUTPUT_DIRECTORY ${DOKPIM_BUILD_PLUGIN_DIR}
+    # lib/dokpim/plugins -> lib: an installed plugin finds the dokpim
+    # libraries it links (libdokpim-overlay, -queue ...) in any prefix, as
+    # the binary does (`dokpim doctor` on a /tmp prefix found them missing)
+    INSTALL_RPATH "$ORIGIN/../..")
   target_link_libraries(${target} PRIVATE dokpim_lib ${P_LIBS})
   install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/dokpim/plugins)
 endfunction()

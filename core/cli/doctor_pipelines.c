@@ -111,8 +111,10 @@ static void check_one(doctor *d, const char *path, bool shipped)
                            : "fix the pipeline (dokpim check shows the same)",
                    "%s", (const char *)problems->pdata[i]);
     if (rc == 0) {
-        doctor_add(d, DOCTOR_OK, "pipelines", NULL, "%s: %u stages check", path,
-                   pipeline->stages->len);
+        guint stages = pipeline->stages->len;
+        doctor_add(d, DOCTOR_OK, "pipelines", NULL,
+                   "%s: passes dokpim check (%u stage%s)", path, stages,
+                   stages == 1 ? "" : "s");
         doctor_note_secrets(d, pipeline);
     }
     g_ptr_array_free(problems, TRUE);
