@@ -69,14 +69,18 @@ static void note(doctor *d, const char *path, const char *who)
         g_hash_table_insert(d->secrets, g_strdup(path), g_strdup(who));
 }
 
-/* A signing identity folder: its signing key, and the CA key when it is
- * still there (dk_keys_* write both 0600). */
-static void note_key_dir(doctor *d, const char *dir, const char *who)
+/* A signing identity folder: its keys that are there (dk_keys_* write
+ * them 0600), and the signing key even when it is not if a signing stage
+ * needs it (need_signing_key). A library's keys/ may hold only the trust
+ * anchor `dokpim verify` reads. */
+static void note_key_dir(doctor *d, const char *dir, const char *who,
+                         bool need_signing_key)
 {
     static const char *const keys[] = {DK_KEYS_SIGNING_KEY, DK_KEYS_CA_KEY};
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         g_autofree char *path = g_build_filename(dir, keys[i], NULL);
-        if (i == 0 || g_file_test(path, G_FILE_TEST_EXISTS))
+        if ((i == 0 && need_signing_key) ||
+            g_file_test(path, G_FILE_TEST_EXISTS))
             note(d, path, who);
     }
 }
@@ -94,7 +98,7 @@ void doctor_note_secrets(doctor *d, const dk_pipeline *pipeline)
             g_autofree char *who = g_strdup_printf("[%s] %s of %s", stage->name,
                                                    o->name, pipeline->path);
             if (row >= 0 && secret_options[row].kind == SECRET_KEY_DIR)
-                note_key_dir(d, v->resolved, who);
+                note_key_dir(d, v->resolved, who, true);
             else if (row >= 0 || (o->flags & DK_OPTION_PRIVATE_FILE &&
                                   o->type == DK_OPT_PATH))
                 note(d, v->resolved, who);
@@ -109,14 +113,14 @@ static void note_defaults_and_libraries(doctor *d)
         if (!g_file_test(path, G_FILE_TEST_EXISTS))
             continue;
         if (secret_options[row].kind == SECRET_KEY_DIR)
-            note_key_dir(d, path, "the default signing identity");
+            note_key_dir(d, path, "the default signing identity", false);
         else
             note(d, path, "a default place the README gives");
     }
     for (int i = 0; d->libraries && d->libraries[i]; i++) {
         g_autofree char *keys = g_build_filename(d->libraries[i], "keys", NULL);
         if (g_file_test(keys, G_FILE_TEST_IS_DIR))
-            note_key_dir(d, keys, "the library's signing identity");
+            note_key_dir(d, keys, "the library's signing identity", false);
         /* the queue holds resumable upload session URIs, which grant
          * upload access to whoever reads them */
         g_autofree char *queue =
@@ -129,6 +133,13 @@ static void note_defaults_and_libraries(doctor *d)
 static void check_one(doctor *d, const char *path, const char *who)
 {
     dk_error err = {0};
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        doctor_add(d, DOCTOR_FAIL, "secrets",
+                   "create it (dokpim keys init, dokpim youtube auth) or "
+                   "correct the path",
+                   "%s does not exist; %s", path, who);
+        return;
+    }
     if (dk_check_private_file(path, &err) < 0) {
         /* the check's message ends with what to run; that is the advice */
         char *run = strstr(err.message, "; run: ");

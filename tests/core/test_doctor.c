@@ -193,6 +193,52 @@ START_TEST(secret_others_may_read_fails_with_chmod)
 }
 END_TEST
 
+/* The crew's own pipeline: its problems FAIL (the shipped ones only warn),
+ * in the loader's words, here a signing key others may read. */
+START_TEST(own_pipeline_fails_in_the_check_words)
+{
+    g_autofree char *signing = g_build_filename(keys, "signing-key.pem", NULL);
+    ck_assert_int_eq(chmod(signing, 0644), 0);
+    g_autofree char *conf = g_build_filename(dir, "own.conf", NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[pipeline]\nstages=in;sign\n[in]\nplugin=ingest.photo\n"
+        "[sign]\nplugin=sign.c2pa\nkey-dir=%s\n",
+        keys);
+    dk_test_write(conf, text, -1);
+    const char *args[] = {"doctor", "--pipeline", conf, NULL};
+    g_autofree char *out = NULL;
+    ck_assert_int_eq(dk_test_dokpim(args, &out, NULL), 1);
+    g_autofree char *chmod_line = g_strdup_printf("chmod 600 %s", signing);
+    g_autofree char *line =
+        line_with(out, "FAIL  pipelines: ", conf, "may be read by others",
+                  chmod_line, NULL);
+    ck_assert_msg(line, "%s", out);
+    /* the shipped signed pipelines use the same key: a warning each */
+    g_autofree char *shipped =
+        line_with(out, "warn  pipelines: ", "event-photos-signed.conf",
+                  "may be read by others", NULL);
+    ck_assert_msg(shipped, "%s", out);
+}
+END_TEST
+
+/* A library's keys/ may hold only the trust anchor `dokpim verify`
+ * reads: nothing secret, nothing to fail. */
+START_TEST(library_trust_anchor_alone_is_fine)
+{
+    g_autofree char *lib_keys = g_build_filename(lib, "keys", NULL);
+    g_autofree char *anchor = g_build_filename(lib_keys, "ca-cert.pem", NULL);
+    g_autofree char *ours = g_build_filename(keys, "ca-cert.pem", NULL);
+    gsize len = 0;
+    g_autofree char *pem = dk_test_read(ours, &len);
+    dk_test_write(anchor, pem, (gssize)len);
+    chmod(anchor, 0644);
+    g_autofree char *out = NULL;
+    doctor(NULL, &out);
+    ck_assert_msg(count_fails_but_clock(out) == 0, "%s", out);
+    ck_assert_ptr_null(line_with(out, "", lib_keys, NULL));
+}
+END_TEST
+
 START_TEST(refused_plugin_fails)
 {
     const char *root = g_getenv("DOKPIM_TEST_PLUGINS");
@@ -345,6 +391,8 @@ int main(void)
     tcase_add_test(tc, json_is_an_array_of_findings);
     tcase_add_loop_test(tc, secret_others_may_read_fails_with_chmod, 0,
                         G_N_ELEMENTS(exposed));
+    tcase_add_test(tc, own_pipeline_fails_in_the_check_words);
+    tcase_add_test(tc, library_trust_anchor_alone_is_fine);
     tcase_add_test(tc, refused_plugin_fails);
     tcase_add_test(tc, missing_gstreamer_elements_fail_with_the_package);
     tcase_add_loop_test(tc, nearly_full_library_warns_full_fails, 0,
