@@ -81,18 +81,22 @@ static void check_open(doctor *d, const char *url, const char *library,
 
 static void check_library(doctor *d, const char *library)
 {
-    g_autofree char *path = g_build_filename(library, "queue.db", NULL);
     if (!g_file_test(library, G_FILE_TEST_IS_DIR))
         return; /* the space check already names a missing library */
-    if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
-        dk_manifest_count_queued(library) == 0) {
+    g_autofree char *path = g_build_filename(library, "queue.db", NULL);
+    g_autofree char *url = g_build_filename(library, "queue.url", NULL);
+    bool sqlite = g_file_test(path, G_FILE_TEST_EXISTS);
+    if (sqlite && !schema_ok(d, library, path))
+        return;
+    /* a library that remembers a shared queue, or DOKPIM_QUEUE naming
+     * one, has its jobs there even without a queue.db */
+    if (!sqlite && !g_file_test(url, G_FILE_TEST_EXISTS) &&
+        !g_getenv("DOKPIM_QUEUE") && dk_manifest_count_queued(library) == 0) {
         doctor_add(d, DOCTOR_OK, "queue", NULL,
                    "%s: no queue.db yet (nothing queued)", library);
         return;
     }
-    if (g_file_test(path, G_FILE_TEST_EXISTS) && !schema_ok(d, library, path))
-        return;
-    check_open(d, NULL, library, path);
+    check_open(d, NULL, library, sqlite ? path : library);
 }
 
 void doctor_check_queue(doctor *d)
