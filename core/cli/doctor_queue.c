@@ -12,9 +12,10 @@
 static int open_queue(const char *url, const char *library, dk_queue **queue,
                       dk_error *err)
 {
-    /* QUEUE-URL: once dk_queue_open_url (branch pg) is merged, these two
-     * lines become: return dk_queue_open_url(url, library, false, queue, err);
-     */
+    /* QUEUE-URL: once branch pg is merged, the two lines below become
+     *   return dk_queue_open_existing_url(url, library, queue, err);
+     * (tried on a trial merge: --queue postgresql://... and DOKPIM_QUEUE
+     * open), and dk_http_redact below becomes dk_queue_url_redact. */
     if (url)
         return dk_error_set(err, DK_ERR_UNSUPPORTED,
                             "--queue: this dokpim opens only a library's "
