@@ -18,9 +18,32 @@ function(dk_add_plugin name)
   set_target_properties(${target} PROPERTIES
     PREFIX "" OUTPUT_NAME "${name}"
     C_VISIBILITY_PRESET hidden
-    LIBRARY_OUTPUT_DIRECTORY ${DOKPIM_BUILD_PLUGIN_DIR})
+    LIBRARY_OUTPUT_DIRECTORY ${DOKPIM_BUILD_PLUGIN_DIR}
+    # lib/dokpim/plugins -> lib: an installed plugin finds the dokpim
+    # libraries it links (libdokpim-overlay, -queue ...) in any prefix, as
+    # the binary does (`dokpim doctor` on a /tmp prefix found them missing)
+    INSTALL_RPATH "$ORIGIN/../..")
   target_link_libraries(${target} PRIVATE dokpim_lib ${P_LIBS})
   install(TARGETS ${target} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/dokpim/plugins)
+endfunction()
+
+# dk_sanitizer_environment(<test>): in the sanitizer build, the options
+# every test that runs dokpim needs (Check suites and shell tests alike).
+function(dk_sanitizer_environment test)
+  if(NOT DOKPIM_SANITIZE)
+    return()
+  endif()
+  # Inherited by the dokpim processes a test starts. The suppressions name
+  # only third-party libraries' one-time caches (see the file).
+  set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
+    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0"
+    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
+    # GCC 12's LeakSanitizer crashes scanning the dynamic TLS of dlopen()ed
+    # plugins ("Tracer caught signal 11", exit 1); not intercepting
+    # __tls_get_addr avoids that and keeps leak checking on.
+    # Full stacks on malloc (slower, but suppressions can then name the
+    # one GLib function whose leak is deliberate).
+    "ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0:fast_unwind_on_malloc=0")
 endfunction()
 
 # dk_add_check_test(<name> SOURCES <files...> [LIBS <targets...>] [TIMEOUT s])
@@ -39,19 +62,7 @@ function(dk_add_check_test name)
   endif()
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
     ENVIRONMENT "DOKPIM_BIN=$<TARGET_FILE:dokpim>;DOKPIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};DOKPIM_BUILD_DIR=${PROJECT_BINARY_DIR};DOKPIM_PLUGIN_DIR=${DOKPIM_BUILD_PLUGIN_DIR};CK_DEFAULT_TIMEOUT=${T_TIMEOUT}")
-  if(DOKPIM_SANITIZE)
-    # Inherited by the dokpim processes a test starts. The suppressions name
-    # only third-party libraries' one-time caches (see the file).
-    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT
-      "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0"
-      "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1"
-      # GCC 12's LeakSanitizer crashes scanning the dynamic TLS of dlopen()ed
-      # plugins ("Tracer caught signal 11", exit 1); not intercepting
-      # __tls_get_addr avoids that and keeps leak checking on.
-      # Full stacks on malloc (slower, but suppressions can then name the
-      # one GLib function whose leak is deliberate).
-      "ASAN_OPTIONS=detect_leaks=1:intercept_tls_get_addr=0:fast_unwind_on_malloc=0")
-  endif()
+  dk_sanitizer_environment(${name})
 endfunction()
 
 # dk_add_c2pa_test(<name> SOURCES <files...> [LIBS <targets...>] [TIMEOUT s]):

@@ -31,6 +31,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_archive(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_locate(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* Every line the CLI prints with text from outside (file names, messages)
  * goes through these: the formatted text is escaped with dk_escape_text(),

@@ -28,6 +28,9 @@ static const struct {
      "check a file's Content Credentials or library record"},
     {"locate", cmd_locate,
      "find where a circulating clip came from and how it was edited"},
+    {"doctor", cmd_doctor,
+     "check this machine is ready: plugins, codecs, "
+     "fonts, secrets, space, queue, clock"},
 };
 
 static void usage(FILE *out)

@@ -850,3 +850,5 @@ const queue_backend queue_sqlite_backend = {
     .now = sqlite_now,
     .wait = sqlite_wait,
 };
+
+const int queue_sqlite_schema_version = (int)G_N_ELEMENTS(migrations);

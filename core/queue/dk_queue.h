@@ -60,6 +60,14 @@ DK_PRIVATE_API int dk_queue_open_existing_url(const char *url,
                                               const char *library_root,
                                               dk_queue **out, dk_error *err);
 
+/* The schema version of the SQLite queue at path (LIBRARY/queue.db) as
+ * found, read without writing it (dk_queue_open would), and checked page
+ * by page (PRAGMA quick_check); *expected: the version this dokpim
+ * writes. A file that is not a database or is damaged: DK_ERR_IO naming
+ * it. For `dokpim doctor`. */
+DK_PRIVATE_API int dk_queue_sqlite_schema(const char *path, int *found,
+                                          int *expected, dk_error *err);
+
 /* What an item manifest keeps of a queued upload to find it again: the
  * content hash and a hash of the target (a target may be a URL with a
  * login in it; manifests are not private). Caller g_free()s. */

@@ -159,5 +159,7 @@ typedef struct queue_backend {
 
 extern const queue_backend queue_sqlite_backend;
 extern const queue_backend queue_pg_backend;
+/* The schema version this build's SQLite back end writes. */
+extern const int queue_sqlite_schema_version;
 
 #endif
