@@ -185,8 +185,7 @@ int pg_rows(void *db, int64_t *count, dk_error *err)
 
 int pg_next_wakeup(void *db, int64_t *when, dk_error *err)
 {
-    return pg_query_int(db, "SELECT min(not_before) FROM jobs WHERE state = 4",
-                        NULL, when, err);
+    return pg_query_int(db, QUEUE_NEXT_WAKEUP_SQL, NULL, when, err);
 }
 
 int pg_now(void *db, int64_t *now, dk_error *err)

@@ -57,6 +57,14 @@ typedef struct queue_step {
 
 DK_PRIVATE_API void queue_step_free(queue_step *step);
 
+/* next_wakeup's query, the same on both back ends: a deferred job coming
+ * due, or a running job's lease running out (its worker may be gone: an
+ * idle worker then takes the job over at once instead of at its next
+ * look). */
+#define QUEUE_NEXT_WAKEUP_SQL                                                  \
+    "SELECT min(t) FROM (SELECT not_before AS t FROM jobs WHERE state = 4"     \
+    " UNION ALL SELECT lease_until + 1 FROM jobs WHERE state = 1) AS due"
+
 /* How the claim decides that a running job's worker is gone. */
 typedef bool (*queue_owner_alive_fn)(const char *owner);
 

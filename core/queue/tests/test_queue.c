@@ -388,6 +388,35 @@ START_TEST(test_deferred_waits_for_its_time)
 }
 END_TEST
 
+/* A running job's lease running out is a wake-up too: an idle worker takes
+ * a silent machine's job over when its lease ends, not at its next look. */
+START_TEST(test_idle_wakes_when_a_lease_runs_out)
+{
+    bool added;
+    add("l1", "t", &added);
+    add("l2", "t", &added);
+    int64_t now = queue_now();
+    dk_error err = {0};
+    queue_record *deferred = claim("h:1");
+    deferred->state = DK_JOB_DEFERRED;
+    deferred->not_before = now + 500;
+    ck_assert_int_eq(queue->backend->finish(queue->db, deferred, &err), 0);
+    queue_record *running = claim_from(queue, "other-host:1", 30);
+    ck_assert_ptr_nonnull(running);
+    int64_t wake = 0;
+    ck_assert_int_eq(queue->backend->next_wakeup(queue->db, &wake, &err), 0);
+    ck_assert_int_eq(wake, running->lease_until + 1);
+    ck_assert(wake >= now + 30 && wake <= now + 32);
+    /* done: only the deferred job is left to wake for */
+    running->state = DK_JOB_DONE;
+    ck_assert_int_eq(queue->backend->finish(queue->db, running, &err), 0);
+    ck_assert_int_eq(queue->backend->next_wakeup(queue->db, &wake, &err), 0);
+    ck_assert_int_eq(wake, now + 500);
+    queue_record_free(deferred);
+    queue_record_free(running);
+}
+END_TEST
+
 static const struct {
     int64_t cost, allowance;
     int expect;
@@ -1530,6 +1559,7 @@ static TCase *storage_cases(const char *name, void (*fixture)(void))
     tcase_add_test(tc, test_ledger_outlives_purge);
     tcase_add_test(tc, test_dead_worker_job_is_taken_first);
     tcase_add_test(tc, test_deferred_waits_for_its_time);
+    tcase_add_test(tc, test_idle_wakes_when_a_lease_runs_out);
     tcase_add_test(tc, test_quota_day);
     tcase_add_test(tc, test_retry_resets_failed_steps_only);
     tcase_add_test(tc, test_two_claimers_one_job);
