@@ -143,9 +143,8 @@ int main(int argc, char **argv)
                percentile(finish, n, .5), mean(finish, n),
                percentile(total, n, .5), mean(total, n));
     } else {
-        printf("%s: %d claims, median %.0f µs, p95 %.0f µs\n",
-               q->backend->name, n, percentile(claim, n, .5),
-               percentile(claim, n, .95));
+        printf("%s: %d claims, median %.0f µs, p95 %.0f µs\n", q->backend->name,
+               n, percentile(claim, n, .5), percentile(claim, n, .95));
     }
     g_free(claim);
     g_free(renew);
