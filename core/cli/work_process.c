@@ -9,7 +9,7 @@
 #include <time.h>
 
 /* How long a finish job waits before it looks at its batch again. */
-#define FINISH_RECHECK_SECONDS 2
+#define FINISH_RECHECK_SECONDS 1
 /* How long an item waits for a `dokpim run` holding its library. */
 #define LIBRARY_BUSY_SECONDS 10
 

@@ -246,6 +246,13 @@ typedef struct dk_library {
     /* The queue the run's upload jobs go to (`dokpim run --queue URL`);
      * NULL: the library's own rule (see dk_queue_open_url). */
     char *queue_url;
+    /* That queue, opened by the first enqueue and kept for the run: a
+     * PostgreSQL connection per job would cost a connection, a login and
+     * round trips to the server each time. Owned by libdokpim-queue,
+     * which sets queue_close; queue_lock serialises the run's threads. */
+    void *queue;
+    void (*queue_close)(void *queue);
+    GMutex queue_lock;
 } dk_library;
 
 /* Creates the folder layout, takes the library lock (one dokpim at a time)

@@ -36,6 +36,7 @@ static dk_library *library_new(char *absolute, int lock_fd)
     library->root = absolute;
     library->lock_fd = lock_fd;
     g_mutex_init(&library->lock);
+    g_mutex_init(&library->queue_lock);
     library->claimed =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     library->reserved =
@@ -137,6 +138,9 @@ void dk_library_free(dk_library **library)
     if (lib->listed)
         g_hash_table_destroy(lib->listed);
     g_mutex_clear(&lib->lock);
+    if (lib->queue && lib->queue_close)
+        lib->queue_close(lib->queue);
+    g_mutex_clear(&lib->queue_lock);
     g_free(lib->queue_url);
     g_free(lib->root);
     g_free(lib);

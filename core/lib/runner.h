@@ -36,7 +36,7 @@ typedef struct dk_run_options {
      * behind a key an upload stage recorded: 1 yes, 0 no, < 0 cannot
      * tell. An upload stage recorded done whose job is gone runs again,
      * which queues the job again. NULL: the manifest is trusted. */
-    int (*upload_queued)(const struct dk_library *library, const char *key,
+    int (*upload_queued)(struct dk_library *library, const char *key,
                          dk_error *err);
     /* Optional: called (from the item's thread) as a stage starts on an
      * item; index counts from 1 over the pipeline's stages. A negative

@@ -17,6 +17,9 @@ typedef struct dk_queue {
     char *library;     /* the library it was opened for (may be NULL) */
     char *owner;       /* "host:pid", the lease owner name of this process */
     int lease_seconds; /* DK_QUEUE_LEASE_SECONDS or DOKPIM_LEASE_SECONDS */
+    /* opened without create for a library that does not remember this
+     * PostgreSQL queue yet: the first enqueue through it writes queue.url */
+    bool remember;
 } dk_queue;
 
 /* Opens the queue for a library (library_root may be NULL when url or
@@ -65,8 +68,13 @@ char *dk_queue_upload_key(const char *sha256, const char *target);
  * queue_url, else the rule of dk_queue_open_url) has a job or a ledger
  * entry for the key: 1 yes, 0 no (also when there is no queue yet), or an
  * error. Fits dk_run_options.upload_queued. */
-DK_PRIVATE_API int dk_queue_upload_known(const dk_library *library,
-                                         const char *key, dk_error *err);
+DK_PRIVATE_API int dk_queue_upload_known(dk_library *library, const char *key,
+                                         dk_error *err);
+/* The run's queue of library (library->queue, opened the first time; with
+ * create, made when missing, as enqueueing needs), for a caller that holds
+ * library->queue_lock. Not to be closed: dk_library_free does. */
+int dk_queue_of_run(dk_library *library, bool create, dk_queue **out,
+                    dk_error *err);
 
 DK_PRIVATE_API int dk_queue_list(dk_queue *queue, GPtrArray *records,
                                  dk_error *err);

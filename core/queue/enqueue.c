@@ -127,7 +127,7 @@ int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
         rc = freeze_templates(stage, item, meta, err);
     if (rc == 0)
         rc = attach(item, request->attach_roles, meta, err);
-    dk_queue *queue = NULL;
+    dk_library *run_library = stage->pipeline->library;
     bool was_added = false;
     if (rc == 0) {
         copy_meta(request->meta, meta);
@@ -135,11 +135,13 @@ int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
                              g_strdup(item->source_path));
         record->meta = dk_queue_table_to_json(meta);
         record->options = dk_queue_options_save(stage);
-        rc = dk_queue_open_url(stage->pipeline->library->queue_url, library,
-                               true, &queue, err);
+        g_mutex_lock(&run_library->queue_lock);
+        dk_queue *queue = NULL;
+        rc = dk_queue_of_run(run_library, true, &queue, err);
+        if (rc == 0)
+            rc = queue->backend->insert(queue->db, record, &was_added, err);
+        g_mutex_unlock(&run_library->queue_lock);
     }
-    if (rc == 0)
-        rc = queue->backend->insert(queue->db, record, &was_added, err);
     if (rc == 0 && id)
         *id = record->id;
     if (rc == 0 && added)
@@ -151,7 +153,6 @@ int dk_queue_enqueue(const dk_stage *stage, dk_item *item,
         dk_item_add_queued(item, stage->name, key,
                            was_added && record->state != DK_JOB_DONE);
     }
-    dk_queue_close(&queue);
     g_hash_table_destroy(meta);
     queue_record_free(record);
     return rc;

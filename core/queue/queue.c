@@ -30,22 +30,20 @@ char *dk_queue_upload_key(const char *sha256, const char *target)
     return g_strconcat(sha256, " ", target_hash, NULL);
 }
 
-int dk_queue_upload_known(const dk_library *library, const char *key,
-                          dk_error *err)
+int dk_queue_upload_known(dk_library *library, const char *key, dk_error *err)
 {
     const char *space = strchr(key, ' ');
     if (!space)
         return 0; /* not a key this version writes: queue it again */
     g_autofree char *sha256 = g_strndup(key, space - key);
-    dk_queue *queue = NULL;
-    int rc = dk_queue_open_url(library->queue_url, library->root, false, &queue,
-                               err);
-    if (rc == DK_ERR_NOT_FOUND)
-        return 0; /* no queue.db yet: nothing was queued */
-    if (rc < 0)
-        return rc;
     GPtrArray *targets = g_ptr_array_new_with_free_func(g_free);
-    rc = queue->backend->targets(queue->db, sha256, targets, err);
+    g_mutex_lock(&library->queue_lock);
+    /* kept for the run, but a look creates no queue.db */
+    dk_queue *queue = NULL;
+    int rc = dk_queue_of_run(library, false, &queue, err);
+    if (rc == 0)
+        rc = queue->backend->targets(queue->db, sha256, targets, err);
+    g_mutex_unlock(&library->queue_lock);
     bool known = false;
     for (guint i = 0; rc == 0 && i < targets->len && !known; i++) {
         g_autofree char *candidate =
@@ -53,7 +51,8 @@ int dk_queue_upload_known(const dk_library *library, const char *key,
         known = strcmp(candidate, key) == 0;
     }
     g_ptr_array_free(targets, TRUE);
-    dk_queue_close(&queue);
+    if (rc == DK_ERR_NOT_FOUND)
+        return 0; /* no queue.db yet: nothing was queued */
     return rc < 0 ? rc : known;
 }
 

@@ -288,6 +288,7 @@ static int open_choice(queue_choice *choice, const char *library_root,
         }
     }
     dk_queue *queue = g_new0(dk_queue, 1);
+    queue->remember = choice->remember && !create;
     queue->backend = choice->backend;
     queue->db = db;
     queue->location = g_steal_pointer(&choice->location);
@@ -309,6 +310,36 @@ int dk_queue_open_url(const char *url, const char *library_root, bool create,
         rc = open_choice(&choice, library_root, create, out, err);
     choice_clear(&choice);
     return rc;
+}
+
+static void close_run_queue(void *queue)
+{
+    dk_queue *q = queue;
+    dk_queue_close(&q);
+}
+
+int dk_queue_of_run(dk_library *library, bool create, dk_queue **out,
+                    dk_error *err)
+{
+    if (!library->queue) {
+        dk_queue *queue = NULL;
+        int rc = dk_queue_open_url(library->queue_url, library->root, create,
+                                   &queue, err);
+        if (rc < 0)
+            return rc;
+        library->queue = queue;
+        library->queue_close = close_run_queue;
+    }
+    dk_queue *queue = library->queue;
+    /* opened by a look (create false), now jobs go there */
+    if (create && queue->remember) {
+        int rc = remember(library->root, queue->url, err);
+        if (rc < 0)
+            return rc;
+        queue->remember = false;
+    }
+    *out = queue;
+    return 0;
 }
 
 int dk_queue_check_url(const char *url, const char *library_root, dk_error *err)

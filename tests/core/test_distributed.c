@@ -598,6 +598,48 @@ START_TEST(bad_inputs_fail_alone)
 }
 END_TEST
 
+/* A worker does the work that was submitted or none: an input changed
+ * since, or a pipeline edited since, fails its job with a line saying so. */
+START_TEST(changed_files_are_refused)
+{
+    g_autofree char *dir = test_dir("dist-changed");
+    g_autofree char *in = g_build_filename(dir, "in", NULL);
+    g_autofree char *library = g_build_filename(dir, "lib", NULL);
+    g_autofree char *pipeline = g_build_filename(dir, "archive.conf", NULL);
+    g_autofree char *shipped =
+        dk_test_source_path("pipelines/archive-batch.conf");
+    g_free(dk_test_sh_ok("mkdir -p '%s' && cp '%s' '%s' && echo satu > "
+                         "'%s/a.txt' && echo dua > '%s/b.txt'",
+                         in, shipped, pipeline, in, in));
+    submit_ok(library, pipeline, NULL, in);
+    /* b.txt rewritten after the submit (its size changes) */
+    g_free(dk_test_sh_ok("echo 'dua, diubah' > '%s/b.txt'", in));
+    g_autofree char *cmd = work_command(library, "dist-changed-cwd");
+    ck_assert_int_eq(dk_test_sh(cmd, NULL, NULL), 1);
+    JsonArray *list = jobs(library);
+    ck_assert_str_eq(member(job_of(list, "a.txt"), "state"), "done");
+    JsonObject *b = job_of(list, "b.txt");
+    ck_assert_str_eq(member(b, "state"), "failed");
+    ck_assert_msg(strstr(member(b, "last_error"), "b.txt changed since"), "%s",
+                  member(b, "last_error"));
+    json_array_unref(list);
+
+    /* the pipeline edited after a submit: its job is refused, naming it */
+    g_free(dk_test_sh_ok("echo tiga > '%s/c.txt'", in));
+    submit_ok(library, pipeline, NULL, in);
+    g_free(dk_test_sh_ok("echo '# diubah' >> '%s'", pipeline));
+    ck_assert_int_eq(dk_test_sh(cmd, NULL, NULL), 1);
+    list = jobs(library);
+    JsonObject *c = job_of(list, "c.txt");
+    ck_assert_str_eq(member(c, "state"), "failed");
+    g_autofree char *expected = g_strdup_printf(
+        "pipeline %s changed since the batch was submitted", pipeline);
+    ck_assert_msg(strstr(member(c, "last_error"), expected), "%s",
+                  member(c, "last_error"));
+    json_array_unref(list);
+}
+END_TEST
+
 int main(void)
 {
     g_setenv("DOKPIM_NO_BAR", "1", TRUE);
@@ -628,6 +670,7 @@ int main(void)
     tcase_add_test(tc, two_workers_never_pick_one_name);
     tcase_add_test(tc, worker_killed_mid_transcode_is_replaced);
     tcase_add_test(tc, bad_inputs_fail_alone);
+    tcase_add_test(tc, changed_files_are_refused);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
 }
