@@ -42,6 +42,8 @@ packages=(
   # their own on loopback), faketime for the clock-skew trials, rsync for the
   # watch-folder trials, systemd-analyze to verify the shipped units
   postgresql libpq-dev faketime rsync systemd
+  # tests/watch reads `dokpim watch --json` lines with jq
+  jq
 )
 
 missing=()
