@@ -66,6 +66,15 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
                        const dk_event *event, char **overrides,
                        dk_pipeline **pipeline);
 
+/* What run, watch and submit load before touching a file: the event, the
+ * plugins, a pipeline that is not live (it goes to dokpim live), and the
+ * library folder (given or the event's default; g_free() *library). False
+ * after printing what is wrong; the caller frees what was loaded. */
+bool cli_load_batch(const char *event_path, const char *pipeline_path,
+                    char **overrides, const char *library_given,
+                    dk_event **event, dk_registry **registry,
+                    dk_pipeline **pipeline, char **library);
+
 /* Ctrl-C / SIGTERM: the first asks the command to stop (dk_cancel_request)
  * and prints `stopping`, what that means for it ("stopping after the files
  * in progress"); the second ends the process at once. Call before

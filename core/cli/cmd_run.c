@@ -110,18 +110,13 @@ int cmd_run(int argc, char **argv)
     dk_library *library = NULL;
     dk_run *run = NULL;
     dk_error err = {0};
-    if (!cli_load_event(event_path, &event))
-        goto out;
-    registry = cli_load_plugins();
-    if (!cli_load_pipeline(rest[0], registry, event, overrides, &pipeline))
-        goto out;
-    if (pipeline->is_live) {
-        cli_error("%s is a live pipeline: start it with dokpim live", rest[0]);
-        goto out;
-    }
-    char *root = cli_library_path(library_path, event);
+    char *root = NULL;
+    bool loaded = cli_load_batch(event_path, rest[0], overrides, library_path,
+                                 &event, &registry, &pipeline, &root);
     g_free(library_path);
     library_path = root;
+    if (!loaded)
+        goto out;
     if (dk_library_open(library_path, &library, &err) < 0) {
         cli_error("%s", err.message);
         goto out;

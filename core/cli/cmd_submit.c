@@ -268,18 +268,9 @@ int submit_batch(const submit_request *request)
     dk_error err = {0};
     char *root = NULL;
     /* everything a worker would refuse is refused now, before any job */
-    if (!cli_load_event(request->event, &event))
+    if (!cli_load_batch(request->event, request->pipeline, request->overrides,
+                        request->library, &event, &registry, &pipeline, &root))
         goto out;
-    registry = cli_load_plugins();
-    if (!cli_load_pipeline(request->pipeline, registry, event,
-                           request->overrides, &pipeline))
-        goto out;
-    if (pipeline->is_live) {
-        cli_error("%s is a live pipeline: start it with dokpim live",
-                  request->pipeline);
-        goto out;
-    }
-    root = cli_library_path(request->library, event);
     if (g_mkdir_with_parents(root, 0755) != 0) {
         cli_error("cannot create folder %s: %s", root, g_strerror(errno));
         goto out;

@@ -417,18 +417,13 @@ int cmd_watch(int argc, char **argv)
                            .jobs = jobs,
                            .json = json,
                            .quiet = quiet};
-    if (!cli_load_event(event_path, &event))
-        goto out;
-    registry = cli_load_plugins();
-    if (!cli_load_pipeline(rest[0], registry, event, overrides, &pipeline))
-        goto out;
-    if (pipeline->is_live) {
-        cli_error("%s is a live pipeline: start it with dokpim live", rest[0]);
-        goto out;
-    }
-    char *root = cli_library_path(library_path, event);
+    char *root = NULL;
+    bool loaded = cli_load_batch(event_path, rest[0], overrides, library_path,
+                                 &event, &registry, &pipeline, &root);
     g_free(library_path);
     library_path = root;
+    if (!loaded)
+        goto out;
     /* held for the watcher's life: a `dokpim run` on the same library is
      * refused while it watches, as two runs are. Submitting, the workers
      * hold it (shared) as they run the jobs. */

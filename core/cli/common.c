@@ -101,6 +101,27 @@ bool cli_load_event(const char *path, dk_event **event)
     return true;
 }
 
+bool cli_load_batch(const char *event_path, const char *pipeline_path,
+                    char **overrides, const char *library_given,
+                    dk_event **event, dk_registry **registry,
+                    dk_pipeline **pipeline, char **library)
+{
+    *library = NULL;
+    if (!cli_load_event(event_path, event))
+        return false;
+    *registry = cli_load_plugins();
+    if (!cli_load_pipeline(pipeline_path, *registry, *event, overrides,
+                           pipeline))
+        return false;
+    if ((*pipeline)->is_live) {
+        cli_error("%s is a live pipeline: start it with dokpim live",
+                  pipeline_path);
+        return false;
+    }
+    *library = cli_library_path(library_given, *event);
+    return true;
+}
+
 bool cli_load_pipeline(const char *path, const dk_registry *registry,
                        const dk_event *event, char **overrides,
                        dk_pipeline **pipeline)
