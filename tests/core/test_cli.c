@@ -409,9 +409,24 @@ START_TEST(rerun_skips_done_work_and_redoes_changed_stages)
 }
 END_TEST
 
-/* Starts a slow run, interrupts it with sig after delay_ms, returns the
- * exit status (or -signal). */
-static int interrupted_run(const char *lib, int sig, int delay_ms)
+/* Items whose stage t the library records as done. */
+static int items_done(const char *lib)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "grep -l '^\\[stage:t\\]' '%s'/items/*.ini 2>/dev/null | wc -l", lib);
+    char *out = NULL;
+    dk_test_sh(cmd, &out, NULL);
+    int n = out ? atoi(out) : 0;
+    g_free(out);
+    return n;
+}
+
+/* Starts a slow run and interrupts it with sig: after delay_ms, or, with
+ * done_items > 0, once that many items are done (a fixed delay misses
+ * them on a loaded machine), then delay_ms more. Returns the exit status
+ * (or -signal). */
+static int interrupted_run(const char *lib, int sig, int delay_ms,
+                           int done_items)
 {
     const char *argv[] = {dk_test_bin(),
                           "run",
@@ -427,6 +442,8 @@ static int interrupted_run(const char *lib, int sig, int delay_ms)
                           input_dir,
                           NULL};
     GPid pid = dk_test_spawn(argv);
+    for (int i = 0; i < 600 && items_done(lib) < done_items; i++)
+        g_usleep(50000);
     g_usleep(delay_ms * 1000);
     return dk_test_reap(pid, sig);
 }
@@ -447,7 +464,7 @@ START_TEST(killed_run_leaves_whole_files_and_rerun_finishes)
     g_autofree char *reference = library("reference");
     ck_assert_int_eq(run(reference, "2", "--set=t.delay-ms=400", NULL, NULL),
                      0);
-    ck_assert_int_eq(interrupted_run(lib, SIGKILL, 1100), -SIGKILL);
+    ck_assert_int_eq(interrupted_run(lib, SIGKILL, 100, 1), -SIGKILL);
     /* every output present is complete: compare with the reference run */
     g_autofree char *cmd = g_strdup_printf(
         "cd '%s/derived' && find . -type f ! -name '.*' | while read f; do "
@@ -509,7 +526,7 @@ END_TEST
 START_TEST(ctrl_c_stops_cleanly_with_status_130)
 {
     g_autofree char *lib = library("lib");
-    ck_assert_int_eq(interrupted_run(lib, SIGINT, 600), 130);
+    ck_assert_int_eq(interrupted_run(lib, SIGINT, 600, 0), 130);
     assert_no_temp_files(lib);
     /* a stopped batch is not finished */
     g_autofree char *finished = finished_marker(lib);
