@@ -76,7 +76,10 @@ run_local() { # run_local LIBRARY JOBS PIPELINE INPUT
 run_workers() { # run_workers LIBRARY WORKERS PIPELINE INPUT
     local l q pids=() i rc=0
     l=$(lib "$1")
-    q=$(fresh_queue)
+    # one queue per library: a library remembers its queue (queue.url)
+    q=${url%/*}/q_$1
+    psql -q "$url" -tc "SELECT 1 FROM pg_database WHERE datname = 'q_$1'" | grep -q 1 ||
+        psql -q "$url" -c "CREATE DATABASE q_$1" >/dev/null
     "$dokpim" submit -q --queue "$q" "$3" --event "$work/event.ini" -o "$l" "$4"
     for i in $(seq 1 "$2"); do
         mkdir -p "$work/wd$i"
@@ -167,7 +170,7 @@ fill_sqlite() { # fill_sqlite DB COUNT
         0, 0, '{}', '{}', 0, 0, '$work/cost-sqlite' FROM g"
 }
 echo
-echo "claim latency by backlog (jobs waiting), 200 claims each:"
+echo "claim latency by backlog (jobs waiting), up to 200 claims each:"
 for b in $BACKLOGS; do
     pg_b=$(fresh_queue)
     mkdir -p "$work/lat-$b"
@@ -175,13 +178,14 @@ for b in $BACKLOGS; do
     fill_pg "$pg_b" "$b"
     psql -q "$pg_b" -c "ANALYZE jobs" >/dev/null
     printf '  %7d waiting  ' "$b"
-    "$cost" claim "$pg_b" "$work/lat-$b" 200
+    claims=$((b < 200 ? b : 200))
+    "$cost" claim "$pg_b" "$work/lat-$b" "$claims"
     sq=$work/lat-$b/sqlite
     mkdir -p "$sq"
     "$cost" claim "sqlite:$sq/queue.db" "$sq" 1 >/dev/null 2>&1 || true
     fill_sqlite "$sq/queue.db" "$b"
     printf '  %7d waiting  ' "$b"
-    "$cost" claim "sqlite:$sq/queue.db" "$sq" 200
+    "$cost" claim "sqlite:$sq/queue.db" "$sq" "$claims"
     if [ "$b" = "${BACKLOGS##* }" ]; then
         echo "  PostgreSQL plan at $b waiting:"
         psql -qAt "$pg_b" -c "EXPLAIN SELECT id FROM jobs WHERE state = 0
