@@ -192,15 +192,28 @@ static int dead_here(pg_queue *q, queue_owner_alive_fn alive, char **ids,
     return 0;
 }
 
-/* Tried in turn, each an index scan: a crashed or silent worker's job
- * first (it resumes from what it recorded), then deferred jobs now due,
- * then the queued ones, oldest first. */
-static const char *const ready_clauses[] = {
-    "state = 1 AND (lease_until < " PG_NOW " OR id = ANY($3::bigint[])"
-    " OR lease_owner = $1)",
-    "state = 4 AND not_before <= " PG_NOW,
-    "state = 0",
-};
+/* One statement, so one round trip: each kind of ready job is looked for
+ * by its own index scan on jobs_claim (a crashed or silent worker's job
+ * first, so that it resumes from what it recorded, then deferred jobs now
+ * due, then the oldest queued one), each with SKIP LOCKED so that claimers
+ * pass each other, and the first in that order is taken. The rows found
+ * for the other kinds stay locked only until the statement ends. $3 names
+ * the jobs of this host's dead processes. */
+static const char claim_sql[] =
+    "WITH lost AS (SELECT id, 1 AS turn FROM jobs WHERE state = 1"
+    " AND (lease_until < " PG_NOW " OR id = ANY($3::bigint[])"
+    " OR lease_owner = $1) ORDER BY not_before, id LIMIT 1"
+    " FOR UPDATE SKIP LOCKED),"
+    " due AS (SELECT id, 2 AS turn FROM jobs WHERE state = 4"
+    " AND not_before <= " PG_NOW " ORDER BY not_before, id LIMIT 1"
+    " FOR UPDATE SKIP LOCKED),"
+    " waiting AS (SELECT id, 3 AS turn FROM jobs WHERE state = 0"
+    " ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+    " pick AS (SELECT id FROM (SELECT * FROM lost UNION ALL SELECT * FROM due"
+    " UNION ALL SELECT * FROM waiting) AS ready ORDER BY turn LIMIT 1)"
+    " UPDATE jobs SET state = 1, attempts = attempts + 1, fence = fence + 1,"
+    " lease_owner = $1, lease_until = " PG_NOW " + $2, updated = " PG_NOW
+    " WHERE id = (SELECT id FROM pick) RETURNING " JOB_COLUMNS;
 
 static int pg_claim(void *db, const char *owner, queue_owner_alive_fn alive,
                     int lease_seconds, queue_record **out, dk_error *err)
@@ -217,30 +230,19 @@ static int pg_claim(void *db, const char *owner, queue_owner_alive_fn alive,
     }
     g_autofree char *dead = NULL;
     int rc = dead_here(q, alive, &dead, err);
+    if (rc < 0)
+        return rc;
     pg_params p = {0};
     pg_param_text(&p, owner);
     pg_param_int(&p, lease_seconds);
     pg_param_text(&p, dead);
-    for (size_t i = 0; rc == 0 && !*out && i < G_N_ELEMENTS(ready_clauses);
-         i++) {
-        g_autofree char *sql = g_strdup_printf(
-            "UPDATE jobs SET state = 1, attempts = attempts + 1,"
-            " fence = fence + 1, lease_owner = $1,"
-            " lease_until = " PG_NOW " + $2, updated = " PG_NOW
-            " WHERE id = (SELECT id FROM jobs WHERE %s"
-            " ORDER BY not_before, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-            /* names $3 in every clause's statement, so its type is known
-             * where the clause does not use it */
-            " AND $3::bigint[] IS NOT NULL RETURNING " JOB_COLUMNS,
-            ready_clauses[i]);
-        PGresult *r = pg_query(q, sql, &p, err);
-        if (!r)
-            return err ? err->code : DK_ERR_IO;
-        if (PQntuples(r) > 0)
-            *out = read_record(r, 0);
-        PQclear(r);
-    }
-    return rc;
+    PGresult *r = pg_query(q, claim_sql, &p, err);
+    if (!r)
+        return err ? err->code : DK_ERR_IO;
+    if (PQntuples(r) > 0)
+        *out = read_record(r, 0);
+    PQclear(r);
+    return 0;
 }
 
 /* 0 while fence is still the job's claim, else the lease-lost error. */
