@@ -16,7 +16,8 @@
 #
 # usage: bench/scale/run.sh [BUILD_DIR]     (default: ./build)
 # env:   N (photos, default 200), CLIPS (default 4), CLIP_SECONDS (10),
-#        BACKLOGS ("100 10000 100000"), KEEP=1 keeps the work folder
+#        BACKLOGS ("100 10000 100000"), KEEP=1 keeps the work folder,
+#        PHOTO_MS=ms skips the batch and measures the queue's own costs only
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=bench/lib.sh
@@ -101,6 +102,7 @@ measure() { # measure LABEL COMMAND...
     cpu[$label]=$(bench_sum "$u" "$s")
 }
 
+if [ -z "${PHOTO_MS:-}" ]; then # PHOTO_MS=... measures the queue alone
 # Photos and clips apart: a photo's stages run on one thread, so a second
 # worker doubles the cores at work; a clip's x264 encoder already spreads
 # over every core of the machine, so on 2 cores a second worker can only
@@ -138,6 +140,9 @@ done
 echo "outputs: $count files in each library, the same names"
 photo_ms=$(awk -v w="${wall[photos run -j 1]}" -v n="$N" 'BEGIN { printf "%.1f", w * 1000 / n }')
 echo "a photo's stages, run -j 1: $photo_ms ms (ingest, stamp, watermark, web)"
+else
+    photo_ms=$PHOTO_MS
+fi
 # ---- the queue's own costs ----
 cost=$build/bench/scale/queue_cost
 [ -x "$cost" ] || die "no $cost: build the tree (target queue_cost)"
