@@ -32,6 +32,8 @@ process_worker *process_worker_new(const dk_registry *registry,
 
 static void forget_pipeline(process_worker *worker)
 {
+    if (worker->pipeline)
+        dk_pipeline_close_stages(worker->pipeline);
     dk_pipeline_free(&worker->pipeline);
     dk_event_free(&worker->event);
     g_clear_pointer(&worker->key, g_free);
@@ -201,7 +203,8 @@ static int process_item(process_worker *worker, dk_job *job,
                               .on_stage = on_stage,
                               .upload_queued = dk_queue_upload_known,
                               .seqs = &seq,
-                              .skip_finish = true};
+                              .skip_finish = true,
+                              .keep_open = true};
     dk_run *result = NULL;
     rc = dk_run_pipeline(worker->pipeline, library, inputs, &options, &result,
                          err);
@@ -271,6 +274,9 @@ static int finish_batch(process_worker *worker, dk_job *job,
     dk_run_options options = {.upload_queued = dk_queue_upload_known,
                               .seqs = (const int *)(void *)seqs->data,
                               .replay_finishing = true};
+    /* fresh states: those the item jobs left open hold what this worker's
+     * items added, and finish() must see each item of the batch once */
+    dk_pipeline_close_stages(worker->pipeline);
     dk_run *run = NULL;
     rc =
         dk_run_pipeline(worker->pipeline, library, inputs, &options, &run, err);

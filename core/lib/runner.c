@@ -385,7 +385,7 @@ static void result_free(gpointer data)
     g_free(r);
 }
 
-static void close_stages(dk_pipeline *pipeline)
+void dk_pipeline_close_stages(dk_pipeline *pipeline)
 {
     for (guint i = 0; i < pipeline->stages->len; i++) {
         dk_stage *stage = pipeline->stages->pdata[i];
@@ -425,7 +425,7 @@ static int open_stages(dk_pipeline *pipeline, dk_error *err)
         if (rc < 0) {
             dk_error_prefix(err, "stage [%s] (%s): ", stage->name,
                             stage->plugin->name);
-            close_stages(pipeline);
+            dk_pipeline_close_stages(pipeline);
             return rc;
         }
         stage->opened = true;
@@ -440,7 +440,10 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
     *out = NULL;
     dk_library_begin_run(library);
     pipeline->library = library;
-    int rc = open_stages(pipeline, err);
+    bool keep_open = options && options->keep_open;
+    bool opened = pipeline->stages->len &&
+                  ((dk_stage *)pipeline->stages->pdata[0])->opened;
+    int rc = keep_open && opened ? 0 : open_stages(pipeline, err);
     if (rc < 0)
         return rc;
     run_ctx ctx = {
@@ -470,7 +473,10 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
     run->stopped = dk_cancelled();
     if (!run->stopped && !(options && options->skip_finish))
         finish_stages(pipeline, run->stage_errors);
-    close_stages(pipeline);
+    if (keep_open)
+        pipeline->library = NULL; /* freed by the caller; set again next run */
+    else
+        dk_pipeline_close_stages(pipeline);
     g_mutex_clear(&ctx.report_lock);
 
     run->results = ctx.results;

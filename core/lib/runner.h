@@ -56,6 +56,11 @@ typedef struct dk_run_options {
      * instead of being restored from the manifest, so their finish()
      * sees the whole batch as it would at the end of a local run. */
     bool replay_finishing;
+    /* A worker's item jobs of one batch: the stages opened for the first
+     * stay open for the next (open() decodes logos and looks up fonts: a
+     * fifth of a photo's time in a worker that opened them per item). The
+     * caller closes them with dk_pipeline_close_stages(). */
+    bool keep_open;
 } dk_run_options;
 
 typedef struct dk_run {
@@ -82,6 +87,8 @@ DK_PRIVATE_API int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
                                    GPtrArray *inputs,
                                    const dk_run_options *options, dk_run **out,
                                    dk_error *err);
+/* Closes the stages a keep_open run left open (nothing when none are). */
+DK_PRIVATE_API void dk_pipeline_close_stages(dk_pipeline *pipeline);
 DK_PRIVATE_API void dk_run_free(dk_run **run);
 
 #endif
