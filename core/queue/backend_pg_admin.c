@@ -148,10 +148,15 @@ int pg_cancel(void *db, int64_t id, dk_error *err)
     return pg_end(q, rc, err);
 }
 
-int pg_purge_done(void *db, int *count, dk_error *err)
+int pg_purge_done(void *db, const char *library, int *count, dk_error *err)
 {
     *count = 0;
-    PGresult *r = pg_query(db, "DELETE FROM jobs WHERE state = 2", NULL, err);
+    pg_params p = {0};
+    pg_param_text(&p, library);
+    PGresult *r = pg_query(db,
+                           "DELETE FROM jobs WHERE state = 2 AND"
+                           " ($1::text IS NULL OR library = $1)",
+                           &p, err);
     if (!r)
         return err ? err->code : DK_ERR_IO;
     *count = (int)pg_changed(r);

@@ -754,10 +754,15 @@ static int sqlite_cancel(void *handle, int64_t id, dk_error *err)
     return end(db, rc, err);
 }
 
-static int sqlite_purge_done(void *handle, int *count, dk_error *err)
+static int sqlite_purge_done(void *handle, const char *library, int *count,
+                             dk_error *err)
 {
     sqlite3 *db = handle;
-    int rc = run(db, "DELETE FROM jobs WHERE state = 2", err, NULL);
+    /* rows from before the library column belong to queue.db's library */
+    int rc = run(db,
+                 "DELETE FROM jobs WHERE state = 2 AND (?1 IS NULL OR"
+                 " library IS NULL OR library = ?1)",
+                 err, "s", library);
     *count = rc == 0 ? sqlite3_changes(db) : 0;
     return rc;
 }

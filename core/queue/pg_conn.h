@@ -77,7 +77,7 @@ int pg_quota_exhaust(void *db, const char *bucket, const char *day,
                      int64_t allowance, dk_error *err);
 int pg_retry(void *db, int64_t id, bool force, dk_error *err);
 int pg_cancel(void *db, int64_t id, dk_error *err);
-int pg_purge_done(void *db, int *count, dk_error *err);
+int pg_purge_done(void *db, const char *library, int *count, dk_error *err);
 int pg_targets(void *db, const char *sha256, GPtrArray *out, dk_error *err);
 int pg_rows(void *db, int64_t *count, dk_error *err);
 int pg_next_wakeup(void *db, int64_t *when, dk_error *err);

@@ -98,7 +98,7 @@ int dk_queue_cancel(dk_queue *queue, int64_t id, dk_error *err)
 
 int dk_queue_purge_done(dk_queue *queue, int *count, dk_error *err)
 {
-    return queue->backend->purge_done(queue->db, count, err);
+    return queue->backend->purge_done(queue->db, queue->library, count, err);
 }
 
 GHashTable *dk_queue_json_to_table(const char *json)

@@ -147,7 +147,9 @@ typedef struct queue_backend {
      * forgets the session and remote id so the file is sent again. */
     int (*retry)(void *db, int64_t id, bool force, dk_error *err);
     int (*cancel)(void *db, int64_t id, dk_error *err);
-    int (*purge_done)(void *db, int *count, dk_error *err);
+    /* Done jobs of one library (NULL: of every library) are removed; the
+     * ledger keeps what was sent. */
+    int (*purge_done)(void *db, const char *library, int *count, dk_error *err);
     /* The targets of every job (any state) and ledger entry for this
      * content, into out (char *, caller frees). */
     int (*targets)(void *db, const char *sha256, GPtrArray *out, dk_error *err);

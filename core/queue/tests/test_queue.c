@@ -961,7 +961,8 @@ START_TEST(test_schema_version)
 }
 END_TEST
 
-/* One library's jobs, or every library's. */
+/* One library's jobs, or every library's; purging one library's done
+ * jobs leaves the others'. */
 START_TEST(test_list_by_library)
 {
     bool added;
@@ -980,6 +981,21 @@ START_TEST(test_list_by_library)
     g_ptr_array_set_size(records, 0);
     ck_assert_int_eq(queue->backend->list(queue->db, NULL, records, &err), 0);
     ck_assert_uint_eq(records->len, 2);
+    /* both done: purge-done on this library leaves the other's job */
+    for (guint i = 0; i < records->len; i++) {
+        queue_record *r = claim("h:1");
+        r->state = DK_JOB_DONE;
+        ck_assert_int_eq(queue->backend->finish(queue->db, r, &err), 0);
+        queue_record_free(r);
+    }
+    int purged = 0;
+    ck_assert_int_eq(dk_queue_purge_done(queue, &purged, &err), 0);
+    ck_assert_int_eq(purged, 1);
+    g_ptr_array_set_size(records, 0);
+    ck_assert_int_eq(queue->backend->list(queue->db, NULL, records, &err), 0);
+    ck_assert_uint_eq(records->len, 1);
+    ck_assert_str_eq(((queue_record *)records->pdata[0])->library,
+                     "/elsewhere/library");
     g_ptr_array_free(records, TRUE);
 }
 END_TEST
