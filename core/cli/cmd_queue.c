@@ -145,19 +145,9 @@ int cmd_queue(int argc, char **argv)
         cli_error("too many arguments for queue %s", action);
         return DK_EXIT_USAGE;
     }
-    /* a shared queue named without a library: all of its jobs */
-    bool shared =
-        queue_url || (g_getenv("DOKPIM_QUEUE") && *g_getenv("DOKPIM_QUEUE"));
-    g_autofree char *root =
-        library || !shared
-            ? g_canonicalize_filename(library ? library : ".", NULL)
-            : NULL;
     dk_queue *queue = NULL;
-    dk_error err = {0};
-    if (dk_queue_open_existing_url(queue_url, root, &queue, &err) < 0) {
-        cli_error("%s", err.message);
+    if (!queue_open_for_command(queue_url, library, &queue))
         return DK_EXIT_USAGE;
-    }
     int status;
     if (!strcmp(action, "list"))
         status = list_jobs(queue, json);

@@ -40,20 +40,9 @@ int cmd_work(int argc, char **argv)
         cli_error("work takes no arguments (got '%s')", rest[0]);
         return DK_EXIT_USAGE;
     }
-    /* a shared queue named without a library: every library's jobs (each
-     * job names its library), as `dokpim queue` */
-    bool shared =
-        queue_url || (g_getenv("DOKPIM_QUEUE") && *g_getenv("DOKPIM_QUEUE"));
-    g_autofree char *root =
-        library || !shared
-            ? g_canonicalize_filename(library ? library : ".", NULL)
-            : NULL;
     dk_queue *queue = NULL;
-    dk_error err = {0};
-    if (dk_queue_open_existing_url(queue_url, root, &queue, &err) < 0) {
-        cli_error("%s", err.message);
+    if (!queue_open_for_command(queue_url, library, &queue))
         return DK_EXIT_USAGE;
-    }
     int status = queue_work(queue, queue_url, until_empty, json);
     dk_queue_close(&queue);
     return status;

@@ -20,6 +20,13 @@ char *queue_bar(int64_t done, int64_t total, int width);
 /* `dokpim queue work` and `dokpim work`: returns the exit status.
  * queue_url: the --queue given (NULL: none), for the upload jobs the
  * processing jobs' stages queue. */
+/* The queue `dokpim queue` and `dokpim work` act on: the library's (-o, or
+ * the current folder), or, for a shared queue (--queue or DOKPIM_QUEUE)
+ * named without a library, every library's jobs (each job names its
+ * library). False after printing why it cannot be opened. */
+bool queue_open_for_command(const char *queue_url, const char *library,
+                            dk_queue **queue);
+
 int queue_work(dk_queue *queue, const char *queue_url, bool until_empty,
                bool json);
 

@@ -148,6 +148,23 @@ static int work_until_done(dk_queue *queue, const dk_registry *registry,
     }
 }
 
+bool queue_open_for_command(const char *queue_url, const char *library,
+                            dk_queue **queue)
+{
+    bool shared =
+        queue_url || (g_getenv("DOKPIM_QUEUE") && *g_getenv("DOKPIM_QUEUE"));
+    g_autofree char *root =
+        library || !shared
+            ? g_canonicalize_filename(library ? library : ".", NULL)
+            : NULL;
+    dk_error err = {0};
+    if (dk_queue_open_existing_url(queue_url, root, queue, &err) < 0) {
+        cli_error("%s", err.message);
+        return false;
+    }
+    return true;
+}
+
 int queue_work(dk_queue *queue, const char *queue_url, bool until_empty,
                bool json)
 {
