@@ -13,12 +13,6 @@
 #include <poll.h>
 #include <string.h>
 
-#define JOB_COLUMNS                                                            \
-    "id, plugin, stage, target, path, sha256, size, mtime, options, meta,"     \
-    " state, attempts, failures, last_error, session, confirmed, remote_id,"   \
-    " remote_status, progress, not_before, force, lease_owner, lease_until,"   \
-    " created, updated, fence, library"
-
 static int pg_open(const char *location, bool create, void **out, dk_error *err)
 {
     /* a shared server has its database already; the tables are made by
@@ -42,41 +36,32 @@ static void pg_close(void *db)
     pg_disconnect(db);
 }
 
-static queue_record *read_record(PGresult *r, int row)
+/* A result and the row being read, for queue_row. */
+typedef struct pg_cell_source {
+    PGresult *result;
+    int row;
+} pg_cell_source;
+
+static char *cell_text(const void *source, int column)
 {
-    queue_record *j = g_new0(queue_record, 1);
-    int i = 0;
-    j->id = pg_int(r, row, i++);
-    j->plugin = pg_text(r, row, i++);
-    j->stage = pg_text(r, row, i++);
-    j->target = pg_text(r, row, i++);
-    j->path = pg_text(r, row, i++);
-    j->sha256 = pg_text(r, row, i++);
-    j->size = pg_int(r, row, i++);
-    j->mtime = pg_int(r, row, i++);
-    j->options = pg_text(r, row, i++);
-    j->meta = pg_text(r, row, i++);
-    j->state = (dk_job_state)pg_int(r, row, i++);
-    j->attempts = (int)pg_int(r, row, i++);
-    j->failures = (int)pg_int(r, row, i++);
-    j->last_error = pg_text(r, row, i++);
-    j->session = pg_text(r, row, i++);
-    j->confirmed = pg_int(r, row, i++);
-    j->remote_id = pg_text(r, row, i++);
-    j->remote_status = pg_text(r, row, i++);
-    j->progress = pg_int(r, row, i++);
-    j->not_before = pg_int(r, row, i++);
-    j->force = pg_int(r, row, i++) != 0;
-    j->lease_owner = pg_text(r, row, i++);
-    j->lease_until = pg_int(r, row, i++);
-    j->created = pg_int(r, row, i++);
-    j->updated = pg_int(r, row, i++);
-    j->fence = pg_int(r, row, i++);
-    j->library = pg_text(r, row, i++);
-    return j;
+    const pg_cell_source *c = source;
+    return pg_text(c->result, c->row, column);
 }
 
-/* The jobs sql selects (JOB_COLUMNS), into out. */
+static int64_t cell_number(const void *source, int column)
+{
+    const pg_cell_source *c = source;
+    return pg_int(c->result, c->row, column);
+}
+
+static queue_record *read_record(PGresult *r, int row)
+{
+    pg_cell_source cells = {r, row};
+    queue_row reader = {cell_text, cell_number, &cells};
+    return queue_record_read(&reader);
+}
+
+/* The jobs sql selects (QUEUE_JOB_COLUMNS), into out. */
 static int select_jobs(pg_queue *q, const char *sql, const pg_params *p,
                        GPtrArray *out, dk_error *err)
 {
@@ -213,7 +198,7 @@ static const char claim_sql[] =
     " UNION ALL SELECT * FROM waiting) AS ready ORDER BY turn LIMIT 1)"
     " UPDATE jobs SET state = 1, attempts = attempts + 1, fence = fence + 1,"
     " lease_owner = $1, lease_until = " PG_NOW " + $2, updated = " PG_NOW
-    " WHERE id = (SELECT id FROM pick) RETURNING " JOB_COLUMNS;
+    " WHERE id = (SELECT id FROM pick) RETURNING " QUEUE_JOB_COLUMNS;
 
 static int pg_claim(void *db, const char *owner, queue_owner_alive_fn alive,
                     int lease_seconds, queue_record **out, dk_error *err)
@@ -307,8 +292,9 @@ static int pg_get(void *db, int64_t id, queue_record **out, dk_error *err)
     pg_param_int(&p, id);
     GPtrArray *found =
         g_ptr_array_new_with_free_func((GDestroyNotify)queue_record_free);
-    int rc = select_jobs(db, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = $1",
-                         &p, found, err);
+    int rc =
+        select_jobs(db, "SELECT " QUEUE_JOB_COLUMNS " FROM jobs WHERE id = $1",
+                    &p, found, err);
     if (rc == 0 && !found->len)
         rc =
             dk_error_set(err, DK_ERR_NOT_FOUND, "no job %" G_GINT64_FORMAT, id);
@@ -323,7 +309,8 @@ static int pg_list(void *db, const char *library, GPtrArray *out, dk_error *err)
     pg_params p = {0};
     pg_param_text(&p, library);
     return select_jobs(db,
-                       "SELECT " JOB_COLUMNS " FROM jobs WHERE $1::text IS NULL"
+                       "SELECT " QUEUE_JOB_COLUMNS
+                       " FROM jobs WHERE $1::text IS NULL"
                        " OR library = $1 ORDER BY id",
                        &p, out, err);
 }

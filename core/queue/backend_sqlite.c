@@ -51,12 +51,6 @@ static const char *const migrations[] = {
     "ALTER TABLE jobs ADD COLUMN library TEXT;",
 };
 
-static const char job_columns[] =
-    "id, plugin, stage, target, path, sha256, size, mtime, options, meta,"
-    " state, attempts, failures, last_error, session, confirmed, remote_id,"
-    " remote_status, progress, not_before, force, lease_owner, lease_until,"
-    " created, updated, fence, library";
-
 static int64_t now_s(void)
 {
     return (int64_t)time(NULL);
@@ -281,38 +275,20 @@ static char *column_text(sqlite3_stmt *stmt, int i)
     return text ? g_strdup((const char *)text) : NULL;
 }
 
+static char *row_text(const void *source, int column)
+{
+    return column_text((sqlite3_stmt *)source, column);
+}
+
+static int64_t row_number(const void *source, int column)
+{
+    return sqlite3_column_int64((sqlite3_stmt *)source, column);
+}
+
 static queue_record *read_record(sqlite3_stmt *s)
 {
-    queue_record *r = g_new0(queue_record, 1);
-    int i = 0;
-    r->id = sqlite3_column_int64(s, i++);
-    r->plugin = column_text(s, i++);
-    r->stage = column_text(s, i++);
-    r->target = column_text(s, i++);
-    r->path = column_text(s, i++);
-    r->sha256 = column_text(s, i++);
-    r->size = sqlite3_column_int64(s, i++);
-    r->mtime = sqlite3_column_int64(s, i++);
-    r->options = column_text(s, i++);
-    r->meta = column_text(s, i++);
-    r->state = (dk_job_state)sqlite3_column_int(s, i++);
-    r->attempts = sqlite3_column_int(s, i++);
-    r->failures = sqlite3_column_int(s, i++);
-    r->last_error = column_text(s, i++);
-    r->session = column_text(s, i++);
-    r->confirmed = sqlite3_column_int64(s, i++);
-    r->remote_id = column_text(s, i++);
-    r->remote_status = column_text(s, i++);
-    r->progress = sqlite3_column_int64(s, i++);
-    r->not_before = sqlite3_column_int64(s, i++);
-    r->force = sqlite3_column_int(s, i++) != 0;
-    r->lease_owner = column_text(s, i++);
-    r->lease_until = sqlite3_column_int64(s, i++);
-    r->created = sqlite3_column_int64(s, i++);
-    r->updated = sqlite3_column_int64(s, i++);
-    r->fence = sqlite3_column_int64(s, i++);
-    r->library = column_text(s, i++);
-    return r;
+    queue_row row = {row_text, row_number, s};
+    return queue_record_read(&row);
 }
 
 /* Reads the jobs a "WHERE ..." clause selects (bound with one optional
@@ -322,7 +298,7 @@ static int select_jobs(sqlite3 *db, const char *where, const int64_t *number,
                        dk_error *err)
 {
     g_autofree char *sql =
-        g_strdup_printf("SELECT %s FROM jobs %s", job_columns, where);
+        g_strdup_printf("SELECT " QUEUE_JOB_COLUMNS " FROM jobs %s", where);
     sqlite3_stmt *stmt = prepare(db, sql, err);
     if (!stmt)
         return DK_ERR_IO;

@@ -47,6 +47,25 @@ typedef struct queue_record {
 
 DK_PRIVATE_API void queue_record_free(queue_record *record);
 
+/* The jobs table's columns in the order queue_record_read() takes them;
+ * both back ends select exactly this list. */
+#define QUEUE_JOB_COLUMNS                                                      \
+    "id, plugin, stage, target, path, sha256, size, mtime, options, meta,"     \
+    " state, attempts, failures, last_error, session, confirmed, remote_id,"   \
+    " remote_status, progress, not_before, force, lease_owner, lease_until,"   \
+    " created, updated, fence, library"
+
+/* One row of a result, as a back end reads its columns by index: text
+ * (NULL for SQL NULL, caller frees) and numbers. */
+typedef struct queue_row {
+    char *(*text)(const void *source, int column);
+    int64_t (*number)(const void *source, int column);
+    const void *source;
+} queue_row;
+
+/* A record from a row of QUEUE_JOB_COLUMNS. */
+queue_record *queue_record_read(const queue_row *row);
+
 typedef struct queue_step {
     char *name;
     dk_step_state state;

@@ -22,6 +22,44 @@ void queue_record_free(queue_record *r)
     g_free(r);
 }
 
+queue_record *queue_record_read(const queue_row *row)
+{
+    queue_record *r = g_new0(queue_record, 1);
+    int i = 0;
+#define TEXT()   row->text(row->source, i++)
+#define NUMBER() row->number(row->source, i++)
+    r->id = NUMBER();
+    r->plugin = TEXT();
+    r->stage = TEXT();
+    r->target = TEXT();
+    r->path = TEXT();
+    r->sha256 = TEXT();
+    r->size = NUMBER();
+    r->mtime = NUMBER();
+    r->options = TEXT();
+    r->meta = TEXT();
+    r->state = (dk_job_state)NUMBER();
+    r->attempts = (int)NUMBER();
+    r->failures = (int)NUMBER();
+    r->last_error = TEXT();
+    r->session = TEXT();
+    r->confirmed = NUMBER();
+    r->remote_id = TEXT();
+    r->remote_status = TEXT();
+    r->progress = NUMBER();
+    r->not_before = NUMBER();
+    r->force = NUMBER() != 0;
+    r->lease_owner = TEXT();
+    r->lease_until = NUMBER();
+    r->created = NUMBER();
+    r->updated = NUMBER();
+    r->fence = NUMBER();
+    r->library = TEXT();
+#undef TEXT
+#undef NUMBER
+    return r;
+}
+
 void queue_step_free(queue_step *step)
 {
     if (!step)
