@@ -138,13 +138,33 @@ static void pair_drop(pair *p)
     p->used = false;
 }
 
+/* A blocking connect on loopback answers at once, but one of our signals
+ * can interrupt it (EINTR): the connection then goes on in the background,
+ * so wait for it and read how it ended instead of giving up. */
+static int connect_to(int fd, const struct sockaddr_in *addr)
+{
+    if (connect(fd, (const struct sockaddr *)addr, sizeof *addr) == 0)
+        return 0;
+    if (errno != EINTR)
+        return -1;
+    struct pollfd wait = {.fd = fd, .events = POLLOUT};
+    int ready;
+    while ((ready = poll(&wait, 1, 5000)) < 0 && errno == EINTR)
+        ;
+    int failure = 0;
+    socklen_t size = sizeof failure;
+    if (ready <= 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &size) != 0)
+        return -1;
+    errno = failure;
+    return failure ? -1 : 0;
+}
+
 static void pair_open(pair *pairs, int client, int target_port)
 {
     int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in addr = loopback(target_port);
-    /* a blocking connect on loopback answers at once */
-    if (server < 0 ||
-        connect(server, (struct sockaddr *)&addr, sizeof addr) != 0) {
+    if (server < 0 || connect_to(server, &addr) != 0) {
         fprintf(stderr, "tcp_cut_proxy: cannot reach port %d: %s\n",
                 target_port, strerror(errno));
         if (server >= 0)
