@@ -63,6 +63,22 @@ def wait_status(path, want_mode, limit=15.0):
     sys.exit("proxy never reported mode %s" % want_mode)
 
 
+def wait_counts(path, accepted, moved, limit=15.0):
+    """The proxy rewrites its status file every 0.1 s, so the counts of the
+    last bytes and connections appear a moment after they moved."""
+    end = time.time() + limit
+    last = None
+    while time.time() < end:
+        try:
+            last = status(path)
+            if last[2] >= accepted and last[0] >= moved and last[1] >= moved:
+                return last
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    return last or (0, 0, 0, "none")
+
+
 def roundtrip(port, payload, timeout=5.0):
     with socket.create_connection(("127.0.0.1", port), timeout) as s:
         s.sendall(payload)
@@ -150,7 +166,7 @@ def main():
         held.settimeout(5)
         check(held.recv(4) == b"held", "held bytes lost after the hole")
         held.close()
-        up, down, accepted, _ = status(status_file)
+        up, down, accepted, _ = wait_counts(status_file, 4, len(data))
         check(accepted >= 4, "status counted %d connections" % accepted)
         check(up >= len(data) and down >= len(data),
               "status counted %d up, %d down" % (up, down))
