@@ -33,12 +33,19 @@ static void walk(const char *root, const char *relative, GPtrArray *out)
     g_dir_close(dir);
 }
 
+/* g_ptr_array_sort hands the comparator pointers to the elements, not the
+ * strings themselves. */
+static gint compare_paths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Files under root/sub, as paths relative to root (sub/...), sorted. */
 static GPtrArray *files_under(const char *root, const char *sub)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     walk(root, sub, out);
-    g_ptr_array_sort(out, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(out, compare_paths);
     return out;
 }
 
