@@ -3,6 +3,7 @@
  * SIGTERM. */
 #include "cli.h"
 #include "serve.h"
+#include "serve_queue.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
@@ -87,6 +88,7 @@ int cmd_serve(int argc, char **argv)
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }
+    serve_queue *queue = serve_queue_attach(server, library);
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     guint on_int = g_unix_signal_add(SIGINT, quit, loop);
     guint on_term = g_unix_signal_add(SIGTERM, quit, loop);
@@ -94,6 +96,7 @@ int cmd_serve(int argc, char **argv)
     g_main_loop_run(loop);
     g_source_remove(on_int);
     g_source_remove(on_term);
+    serve_queue_free(queue);
     dk_server_stop(server);
     g_main_loop_unref(loop);
     cli_note("stopped");

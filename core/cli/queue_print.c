@@ -184,7 +184,7 @@ static void add_steps(JsonBuilder *b, dk_queue *queue, int64_t id)
     g_ptr_array_free(steps, TRUE);
 }
 
-void queue_print_json(dk_queue *queue, GPtrArray *records)
+JsonNode *queue_json(dk_queue *queue, GPtrArray *records)
 {
     JsonBuilder *b = json_builder_new();
     json_builder_begin_array(b);
@@ -219,6 +219,16 @@ void queue_print_json(dk_queue *queue, GPtrArray *records)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
-    json_print(b);
+    JsonNode *root = json_builder_get_root(b);
     g_object_unref(b);
+    return root;
+}
+
+void queue_print_json(dk_queue *queue, GPtrArray *records)
+{
+    JsonNode *root = queue_json(queue, records);
+    g_autofree char *text = json_to_string(root, TRUE);
+    json_node_unref(root);
+    printf("%s\n", text);
+    fflush(stdout);
 }
