@@ -41,8 +41,8 @@ function note(job) {
 
 async function act(job, action) {
   const question = action === "retry"
-    ? dk.t("queue.confirm_retry", `Send job ${job.id} (${baseName(job.path)}) again?`)
-    : dk.t("queue.confirm_cancel", `Cancel job ${job.id} (${baseName(job.path)})?`);
+    ? dk.t("queue.confirm_retry", `Send job ${job.id} (${baseName(job.source || job.path)}) again?`)
+    : dk.t("queue.confirm_cancel", `Cancel job ${job.id} (${baseName(job.source || job.path)})?`);
   if (!window.confirm(question)) return;
   try {
     const reply = await dk.post(`/api/queue/${action}`, { id: job.id });
@@ -69,7 +69,7 @@ function row(job) {
   return e("div", { class: "job", "data-id": job.id, "data-state": job.state },
     e("span", { class: "id" }, `#${job.id}`),
     e("span", { class: `state state-${job.state}` }, job.state),
-    e("span", { class: "file", title: job.path || "" }, baseName(job.path)),
+    e("span", { class: "file", title: job.source || job.path || "" }, baseName(job.source || job.path)),
     e("div", { class: "meta muted" }, figures,
       job.state === "running" ? e("div", { class: "bar" }, e("span", { style: `width:${percent}%` })) : null),
     e("div", { class: "note" }, note(job)),

@@ -208,6 +208,10 @@ JsonNode *queue_json(dk_queue *queue, GPtrArray *records)
         g_autofree char *target = dk_http_redact(r->target);
         json_add_string(b, "target", target);
         json_add_string(b, "path", r->path);
+        /* the file as the crew named it (path is the library's copy) */
+        GHashTable *meta = dk_queue_json_to_table(r->meta);
+        json_add_string(b, "source", g_hash_table_lookup(meta, "source"));
+        g_hash_table_destroy(meta);
         json_add_string(b, "sha256", r->sha256);
         add_int(b, "size", r->size);
         add_int(b, "confirmed", r->confirmed);
