@@ -34,6 +34,7 @@ static const struct {
     {"choose", cmd_choose, "rate, pick or caption photos of a library"},
     {"publish", cmd_publish,
      "run a pipeline over a library's own photos (e.g. the picks)"},
+    {"serve", cmd_serve, "the crew's web page: gallery, live, queue"},
 };
 
 static void usage(FILE *out)
