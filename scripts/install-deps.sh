@@ -44,6 +44,8 @@ packages=(
   postgresql libpq-dev faketime rsync systemd
   # tests/watch reads `dokpim watch --json` lines with jq
   jq
+  # the contact sheet's PDF is judged by pdfinfo, pdftotext, pdfimages, pdffonts
+  poppler-utils
 )
 
 missing=()

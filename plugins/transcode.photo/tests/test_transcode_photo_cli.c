@@ -121,7 +121,8 @@ static void check_corners(const char *path, bool colour)
 
 START_TEST(test_event_batch)
 {
-    char *pipeline = write_pipeline("contact-sheet=true\n");
+    char *pipeline = write_pipeline(
+        "contact-sheet=true\nsheet-format=jpeg;pdf;html\nsheet-order=time\n");
     char *library = path_in("library");
     char *before = dk_test_sh_ok("cd '%s/photos' && sha256sum *", dir);
     char *err = NULL;
@@ -178,6 +179,21 @@ START_TEST(test_event_batch)
     int sw, sh;
     tp_identify(sheet, &sw, &sh);
     ck_assert_int_ge(sw * sh, 11 * 100 * 100); /* 11 good photos */
+    /* the PDF and HTML sheets name every good photo by its original name,
+     * under the event's title */
+    char *pdf = dk_test_sh_ok("pdftotext '%s/derived/web/contact-sheet.pdf' -",
+                              library);
+    char *html =
+        dk_test_sh_ok("cat '%s/derived/web/contact-sheet.html'", library);
+    for (int o = 1; o <= 8; o++) {
+        char *name = g_strdup_printf("o%d.jpg", o);
+        ck_assert_msg(strstr(pdf, name) && strstr(html, name), "no %s", name);
+        g_free(name);
+    }
+    ck_assert(strstr(pdf, "page 1 of 1") && !strstr(pdf, "trunc.jpg"));
+    ck_assert(strstr(html, "src=\"thumbs/o1.jpg\""));
+    g_free(pdf);
+    g_free(html);
 
     /* a re-run redoes nothing and changes no output */
     char *web_sums = dk_test_sh_ok(
