@@ -266,6 +266,20 @@ START_TEST(test_options)
     ck_assert_msg(status == 2, "exit %d: %s", status, err);
     ck_assert_msg(strstr(err, "contact-sheet"), "%s", err);
     g_free(err);
+    /* and a sheet format no writer knows */
+    const char *format[] = {"run",     "-q",
+                            "--event", event,
+                            "-o",      library,
+                            "--set",   "web.contact-sheet=true",
+                            "--set",   "web.sheet-format=pdf;gif",
+                            pipeline,  photo,
+                            NULL};
+    err = NULL;
+    status = dk_test_dokpim(format, NULL, &err);
+    ck_assert_msg(status == 2, "exit %d: %s", status, err);
+    ck_assert_msg(strstr(err, "sheet-format: unknown format \"gif\""), "%s",
+                  err);
+    g_free(err);
     g_free(thumbs);
     g_free(exif);
     g_free(web);
