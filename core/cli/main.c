@@ -31,6 +31,9 @@ static const struct {
     {"doctor", cmd_doctor,
      "check this machine is ready: plugins, codecs, "
      "fonts, secrets, space, queue, clock"},
+    {"choose", cmd_choose, "rate, pick or caption photos of a library"},
+    {"publish", cmd_publish,
+     "run a pipeline over a library's own photos (e.g. the picks)"},
 };
 
 static void usage(FILE *out)
