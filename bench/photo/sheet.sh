@@ -6,10 +6,10 @@
 #   - dokpim: ingest.photo -> transcode.photo (320 px thumbnails) with
 #     contact-sheet=true sheet-format=pdf (A4, 30 a page), and the same run
 #     without the sheet: the difference is what the sheet costs;
-#   - ImageMagick montage -label '%f' from the same originals, 5x6 a page
-#     (as JPEG pages: Debian's policy.xml forbids ImageMagick to write PDF) (with a jpeg:size hint, its fastest honest
-#     setting), and from the thumbnails dokpim made (the same input as
-#     dokpim's sheet step);
+#   - ImageMagick montage -label '%f' from the same originals, 5x6 a page,
+#     as JPEG pages (Debian's policy.xml forbids ImageMagick to write PDF),
+#     with a jpeg:size hint (its fastest honest setting), and from the
+#     thumbnails dokpim made (the same input as dokpim's sheet step);
 #   - vips arrayjoin of the same thumbnails into one JPEG: vips has no text
 #     under cells and no pages, so it is the floor of "a grid of pictures".
 # Printed: times, output sizes, and the ratios montage / dokpim.
@@ -83,18 +83,19 @@ thumbs_kb=$(du -sk "$thumbs" | cut -f1)
 
 # Debian's ImageMagick policy forbids writing PDF, so montage writes one
 # JPEG a page (5x6 cells, the same grid as dokpim's PDF pages).
-# montage holds every picture at once: limits raised above Debian's
-# policy.xml, which would refuse 200 photos.
+# montage holds every picture at once, and Debian's policy.xml caps its
+# memory (256 MiB) and disk (1 GiB) cache: from the originals it decodes
+# at 1/8 (jpeg:size, 375x250, no smaller than the 320 px cells), which
+# fits, and is its fastest honest setting.
 font=/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf
-limits=(-limit memory 2GiB -limit map 4GiB -limit disk 8GiB)
 montage_originals() {
   rm -rf "$work/mo" && mkdir "$work/mo"
-  /usr/bin/montage "${limits[@]}" -define jpeg:size=640x640 -font "$font" -label '%f' \
+  /usr/bin/montage -define jpeg:size=320x214 -font "$font" -label '%f' \
     -geometry 320x320+4+4 -tile 5x6 "$work"/in/*.JPG "$work/mo/page-%02d.jpg"
 }
 montage_thumbs() {
   rm -rf "$work/mt" && mkdir "$work/mt"
-  /usr/bin/montage "${limits[@]}" -font "$font" -label '%f' -geometry 320x320+4+4 -tile 5x6 \
+  /usr/bin/montage -font "$font" -label '%f' -geometry 320x320+4+4 -tile 5x6 \
     "$thumbs"/*.jpg "$work/mt/page-%02d.jpg"
 }
 vips_thumbs() {

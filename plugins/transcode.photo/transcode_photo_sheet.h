@@ -92,7 +92,14 @@ void transcode_photo_sheet_blit(cairo_surface_t *surface,
                                 const struct transcode_photo_image *t, int x0,
                                 int y0);
 
-/* ---- the writers; cells are already ordered and filtered ---- */
+/* Decodes a thumbnail fitted into cell x cell (0: at its own size);
+ * false when it is missing or no JPEG. With bytes, also hands over the
+ * file's bytes (g_bytes_unref). */
+bool transcode_photo_sheet_load(const char *path, int cell,
+                                struct transcode_photo_image *out,
+                                GBytes **bytes);
+
+/* ---- the writers; cells are already ordered and filtered, count > 0 ---- */
 /* A grid of cell-sized cells with the text under each, encoded one row of
  * cells at a time, so memory stays the same for 40 or 4000 photos. A
  * thumbnail that cannot be read leaves a marked, still labelled cell. */

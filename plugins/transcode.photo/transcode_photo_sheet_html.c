@@ -95,8 +95,6 @@ int transcode_photo_sheet_write_html(const char *path,
                                      const transcode_photo_sheet_options *o,
                                      dk_error *err)
 {
-    if (count == 0)
-        return dk_error_set(err, DK_ERR_NOT_FOUND, "no thumbnails");
     g_autofree char *dir = g_path_get_dirname(path);
     GString *out = g_string_new("<!DOCTYPE html>\n<html><head>"
                                 "<meta charset=\"utf-8\">"

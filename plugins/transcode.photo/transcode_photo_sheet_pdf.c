@@ -31,35 +31,26 @@ static cairo_status_t to_stream(void *closure, const unsigned char *data,
  * NULL when the file is missing or no JPEG. */
 static cairo_surface_t *thumb_surface(const char *path)
 {
-    gchar *data = NULL;
-    gsize size = 0;
-    if (!g_file_get_contents(path, &data, &size, NULL))
-        return NULL;
-    dk_error err = {0};
-    transcode_photo_jpeg jpeg;
     transcode_photo_image rgb = {0};
-    cairo_surface_t *surface = NULL;
-    if (transcode_photo_jpeg_open(&jpeg, (const uint8_t *)data, size, &err) ==
-        0) {
-        if (transcode_photo_jpeg_decode(&jpeg, jpeg.width, jpeg.height, false,
-                                        &rgb, &err) == 0)
-            surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, rgb.width,
-                                                 rgb.height);
-        transcode_photo_jpeg_close(&jpeg);
-    }
-    if (surface && cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS) {
+    GBytes *bytes = NULL;
+    if (!transcode_photo_sheet_load(path, 0, &rgb, &bytes))
+        return NULL;
+    cairo_surface_t *surface =
+        cairo_image_surface_create(CAIRO_FORMAT_RGB24, rgb.width, rgb.height);
+    if (cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS) {
         transcode_photo_sheet_blit(surface, &rgb, 0, 0);
         cairo_surface_mark_dirty(surface);
-        if (cairo_surface_set_mime_data(surface, CAIRO_MIME_TYPE_JPEG,
-                                        (const unsigned char *)data, size,
-                                        g_free, data) == CAIRO_STATUS_SUCCESS)
-            data = NULL; /* the surface owns it now */
-    } else if (surface) {
-        cairo_surface_destroy(surface);
-        surface = NULL;
+        gsize size = 0;
+        const unsigned char *data = g_bytes_get_data(bytes, &size);
+        if (cairo_surface_set_mime_data(surface, CAIRO_MIME_TYPE_JPEG, data,
+                                        size,
+                                        (cairo_destroy_func_t)g_bytes_unref,
+                                        bytes) == CAIRO_STATUS_SUCCESS)
+            bytes = NULL; /* the surface owns it now */
     }
     transcode_photo_image_clear(&rgb);
-    g_free(data);
+    if (bytes)
+        g_bytes_unref(bytes);
     return surface;
 }
 
@@ -98,8 +89,6 @@ int transcode_photo_sheet_write_pdf(const char *path,
                                     const transcode_photo_sheet_options *o,
                                     dk_error *err)
 {
-    if (count == 0)
-        return dk_error_set(err, DK_ERR_NOT_FOUND, "no thumbnails");
     int cols = o->columns > 0 ? o->columns : 5;
     int per_page = o->per_page > 0 ? o->per_page : cols * 6;
     if (per_page < cols)

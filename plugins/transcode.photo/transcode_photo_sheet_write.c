@@ -39,8 +39,8 @@ static void sheet_silent(j_common_ptr cinfo)
     (void)cinfo; /* libraries never print */
 }
 
-/* Decodes one thumbnail fitted into cell x cell; false when unreadable. */
-static bool load_thumb(const char *path, int cell, transcode_photo_image *out)
+bool transcode_photo_sheet_load(const char *path, int cell,
+                                transcode_photo_image *out, GBytes **bytes)
 {
     gchar *data = NULL;
     gsize size = 0;
@@ -53,16 +53,24 @@ static bool load_thumb(const char *path, int cell, transcode_photo_image *out)
     bool ok = transcode_photo_jpeg_open(&jpeg, (const uint8_t *)data, size,
                                         &err) == 0;
     if (ok) {
-        transcode_photo_fit(jpeg.width, jpeg.height, cell, &w, &h);
+        transcode_photo_fit(jpeg.width, jpeg.height,
+                            cell > 0 ? cell : MAX(jpeg.width, jpeg.height), &w,
+                            &h);
         ok = transcode_photo_jpeg_decode(&jpeg, w, h, false, &decoded, &err) ==
              0;
         transcode_photo_jpeg_close(&jpeg);
     }
-    if (ok)
+    if (ok && decoded.width == w && decoded.height == h) {
+        *out = decoded; /* the DCT scale gave the size: nothing to resample */
+        decoded = (transcode_photo_image){0};
+    } else if (ok) {
         ok = transcode_photo_resample(&decoded, w, h,
                                       TRANSCODE_PHOTO_FILTER_TRIANGLE, 1, out,
                                       &err) == 0;
+    }
     transcode_photo_image_clear(&decoded);
+    if (ok && bytes)
+        *bytes = g_bytes_new_take(g_steal_pointer(&data), size);
     g_free(data);
     return ok;
 }
@@ -156,7 +164,8 @@ static void draw_strip(cairo_surface_t *surface, const sheet_layout *l,
     bool *loaded = g_new0(bool, l->cols);
     for (int c = 0; c < l->cols && first + c < count; c++) {
         transcode_photo_image t = {0};
-        loaded[c] = load_thumb(cells[first + c].thumb, cell, &t);
+        loaded[c] =
+            transcode_photo_sheet_load(cells[first + c].thumb, cell, &t, NULL);
         if (loaded[c]) {
             transcode_photo_sheet_blit(
                 surface, &t, c * l->pitch_x + (l->pitch_x - t.width) / 2,

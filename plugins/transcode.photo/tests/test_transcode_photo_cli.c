@@ -290,6 +290,86 @@ START_TEST(test_options)
 }
 END_TEST
 
+static char *choose(const char *library, const char *const *flags,
+                    const char *photo)
+{
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, "choose");
+    g_ptr_array_add(args, "-o");
+    g_ptr_array_add(args, (char *)library);
+    for (size_t i = 0; flags[i]; i++)
+        g_ptr_array_add(args, (char *)flags[i]);
+    g_ptr_array_add(args, (char *)photo);
+    g_ptr_array_add(args, NULL);
+    char *err = NULL;
+    int status = dk_test_dokpim((const char *const *)args->pdata, NULL, &err);
+    ck_assert_msg(status == 0, "choose exit %d: %s", status, err);
+    g_ptr_array_free(args, TRUE);
+    return err;
+}
+
+/* The crew's choices, made with dokpim choose, reach the sheet on the
+ * next run: the chosen photo's rating, mark and caption, the rejected one
+ * left out (sheet-only=not-rejected), and every other cell still labelled
+ * although only the two chosen photos were redone. */
+START_TEST(test_sheet_choices)
+{
+    char *pipeline = write_pipeline("contact-sheet=true\n"
+                                    "sheet-format=pdf;html\n"
+                                    "sheet-only=not-rejected\n");
+    char *library = path_in("library");
+    char *err = NULL;
+    int status = run(pipeline, library, "2", &err);
+    ck_assert_msg(status == 1, "exit %d: %s", status, err);
+    g_free(err);
+    char *o1 = path_in("photos/o1.jpg"), *o2 = path_in("photos/o2.jpg");
+    char *o3_thumb = g_strdup_printf("%s/derived/web/thumbs/o3.jpg", library);
+    char *o3_sum = dk_test_sha256(o3_thumb);
+    const char *const pick[] = {"--rating",
+                                "5",
+                                "--pick",
+                                "--caption",
+                                "Bupati menyapa warga Mangupura",
+                                NULL};
+    g_free(choose(library, pick, o1));
+    const char *const reject[] = {"--reject", NULL};
+    g_free(choose(library, reject, o2));
+    status = run(pipeline, library, "2", &err);
+    ck_assert_msg(status == 1, "re-run exit %d: %s", status, err);
+    g_free(err);
+    char *pdf = dk_test_sh_ok("pdftotext '%s/derived/web/contact-sheet.pdf' - "
+                              "| tr -s ' \\n' '  '",
+                              library);
+    ck_assert_msg(strstr(pdf, "Bupati menyapa warga Mangupura") &&
+                      strstr(pdf, "\u2605\u2605\u2605\u2605\u2605") &&
+                      strstr(pdf, "PICK"),
+                  "%s", pdf);
+    ck_assert_msg(!strstr(pdf, "o2.jpg"), "the reject is on the sheet: %s",
+                  pdf);
+    for (int o = 3; o <= 8; o++) {
+        char *name = g_strdup_printf("o%d.jpg", o);
+        ck_assert_msg(strstr(pdf, name), "no %s in %s", name, pdf);
+        g_free(name);
+    }
+    /* o3 was not redone: its cell came from the note */
+    char *o3_again = dk_test_sha256(o3_thumb);
+    ck_assert_str_eq(o3_sum, o3_again);
+    char *html =
+        dk_test_sh_ok("cat '%s/derived/web/contact-sheet.html'", library);
+    ck_assert(strstr(html, "Bupati menyapa warga Mangupura"));
+    ck_assert(!strstr(html, "o2.jpg"));
+    g_free(html);
+    g_free(o3_again);
+    g_free(o3_sum);
+    g_free(o3_thumb);
+    g_free(pdf);
+    g_free(o1);
+    g_free(o2);
+    g_free(library);
+    g_free(pipeline);
+}
+END_TEST
+
 /* A contact sheet that cannot be written fails the run with one line
  * naming it; the photos' own derivatives are still there. */
 START_TEST(test_sheet_failure)
@@ -335,6 +415,7 @@ int main(void)
     tcase_add_test(tc, test_event_batch);
     tcase_add_test(tc, test_options);
     tcase_add_test(tc, test_sheet_failure);
+    tcase_add_test(tc, test_sheet_choices);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
 }
