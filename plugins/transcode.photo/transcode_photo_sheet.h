@@ -142,6 +142,10 @@ void transcode_photo_sheet_draw_text(cairo_t *cr,
                                      const transcode_photo_sheet_cell *c,
                                      double x, double y, double w, double size,
                                      bool light);
+/* One bold centred line (such as "no thumbnail") in the box at (x, y). */
+void transcode_photo_sheet_draw_note(cairo_t *cr, const char *text, double x,
+                                     double y, double w, double size,
+                                     bool light);
 /* "title · date · place", the parts the event has, printable. */
 char *transcode_photo_sheet_heading(const transcode_photo_sheet_options *o);
 /* The header "title · date · place" left and "page n of m" right. */

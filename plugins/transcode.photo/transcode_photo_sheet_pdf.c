@@ -65,9 +65,8 @@ static void draw_thumb(cairo_t *cr, const char *path, double x, double y,
         cairo_set_line_width(cr, 0.5);
         cairo_rectangle(cr, x, y, w, h);
         cairo_stroke(cr);
-        transcode_photo_sheet_cell missing = {.name = "no thumbnail"};
-        transcode_photo_sheet_draw_text(cr, &missing, x + font, y + font,
-                                        w - 2 * font, font, false);
+        transcode_photo_sheet_draw_note(cr, "no thumbnail", x, y + h / 2 - font,
+                                        w, font, false);
         cairo_restore(cr);
         return;
     }

@@ -93,6 +93,17 @@ static double draw_line(cairo_t *cr, const char *text, double x, double y,
     return lines * LINE_FACTOR * size;
 }
 
+void transcode_photo_sheet_draw_note(cairo_t *cr, const char *text, double x,
+                                     double y, double w, double size,
+                                     bool light)
+{
+    double grey = light ? 0.92 : 0.1;
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, grey, grey, grey);
+    draw_line(cr, text, x, y, w, size, 1, true, PANGO_ALIGN_CENTER);
+    cairo_restore(cr);
+}
+
 void transcode_photo_sheet_draw_text(cairo_t *cr,
                                      const transcode_photo_sheet_cell *c,
                                      double x, double y, double w, double size,

@@ -148,9 +148,8 @@ static void draw_missing(cairo_t *cr, double x, double y, double side,
     cairo_set_line_width(cr, 1);
     cairo_rectangle(cr, x + 0.5, y + 0.5, side - 1, side - 1);
     cairo_stroke(cr);
-    transcode_photo_sheet_cell missing = {.name = "no thumbnail"};
-    transcode_photo_sheet_draw_text(cr, &missing, x + font, y + font,
-                                    side - 2 * font, font, true);
+    transcode_photo_sheet_draw_note(cr, "no thumbnail", x, y + side / 2 - font,
+                                    side, font, true);
     cairo_restore(cr);
 }
 
