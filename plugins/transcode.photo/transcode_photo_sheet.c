@@ -191,8 +191,9 @@ size_t transcode_photo_sheet_select(transcode_photo_sheet_cell *cells,
         else
             transcode_photo_sheet_cell_clear(&cells[i]);
     }
-    qsort(cells, kept, sizeof *cells,
-          o->order == SHEET_ORDER_TIME ? by_time : by_seq);
+    if (kept > 1) /* cells may be NULL when there are none */
+        qsort(cells, kept, sizeof *cells,
+              o->order == SHEET_ORDER_TIME ? by_time : by_seq);
     return kept;
 }
 

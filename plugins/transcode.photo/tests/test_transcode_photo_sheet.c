@@ -125,6 +125,22 @@ static char *path_in(const char *name)
     return g_build_filename(dir, name, NULL);
 }
 
+typedef int (*sheet_writer)(const char *, const transcode_photo_sheet_cell *,
+                            size_t, const transcode_photo_sheet_options *,
+                            dk_error *);
+
+/* Writes dir/name with writer; the path, g_free() it. */
+static char *write_ok(sheet_writer writer, const char *name,
+                      const transcode_photo_sheet_cell *cells, int n,
+                      const transcode_photo_sheet_options *o)
+{
+    char *path = path_in(name);
+    dk_error err = {0};
+    int rc = writer(path, cells, (size_t)n, o, &err);
+    ck_assert_msg(rc == 0, "%s: %s", name, err.message);
+    return path;
+}
+
 /* pdftotext's words with the layout's line breaks and spaces folded, so
  * a caption wrapped over two lines still reads as one string. */
 static char *pdf_text(const char *pdf)
@@ -162,10 +178,8 @@ START_TEST(test_pdf)
     const int n = 40; /* 30 a page: two pages */
     transcode_photo_sheet_cell *cells = make_cells(n);
     transcode_photo_sheet_options o = options();
-    char *pdf = path_in("sheet.pdf");
-    dk_error err = {0};
-    int rc = transcode_photo_sheet_write_pdf(pdf, cells, n, &o, &err);
-    ck_assert_msg(rc == 0, "%s", err.message);
+    char *pdf =
+        write_ok(transcode_photo_sheet_write_pdf, "sheet.pdf", cells, n, &o);
 
     char *info = dk_test_sh_ok("pdfinfo '%s'", pdf);
     ck_assert_msg(strstr(info, "Pages:           2\n"), "%s", info);
@@ -261,10 +275,8 @@ START_TEST(test_html)
     g_free(cells[1].caption);
     cells[1].caption = g_strdup("Tom & Jerry <b>\"quoted\"</b>");
     transcode_photo_sheet_options o = options();
-    char *page = path_in("sheet.html");
-    dk_error err = {0};
-    int rc = transcode_photo_sheet_write_html(page, cells, n, &o, &err);
-    ck_assert_msg(rc == 0, "%s", err.message);
+    char *page =
+        write_ok(transcode_photo_sheet_write_html, "sheet.html", cells, n, &o);
     char *script = path_in("check.py");
     dk_test_write(script, html_check, -1);
     GString *cmd = g_string_new(NULL);
@@ -304,10 +316,8 @@ START_TEST(test_jpeg)
     transcode_photo_sheet_cell *cells = make_cells(n);
     transcode_photo_sheet_options o = options();
     o.columns = 4;
-    char *sheet = path_in("sheet.jpg");
-    dk_error err = {0};
-    int rc = transcode_photo_sheet_write(sheet, cells, n, &o, &err);
-    ck_assert_msg(rc == 0, "%s", err.message);
+    char *sheet =
+        write_ok(transcode_photo_sheet_write, "sheet.jpg", cells, n, &o);
     tp_pixels p = tp_load(sheet);
     int pitch = p.w / 4;
     ck_assert_int_eq(p.w % 4, 0);
@@ -443,10 +453,8 @@ START_TEST(test_long_name)
     g_free(cells[0].name);
     cells[0].name = g_strdup_printf("START%0200dEND.jpg\x01\x1b", 0);
     transcode_photo_sheet_options o = options();
-    char *pdf = path_in("sheet.pdf");
-    dk_error err = {0};
-    ck_assert_int_eq(transcode_photo_sheet_write_pdf(pdf, cells, n, &o, &err),
-                     0);
+    char *pdf =
+        write_ok(transcode_photo_sheet_write_pdf, "sheet.pdf", cells, n, &o);
     char *text = pdf_text(pdf);
     ck_assert_msg(strstr(text, "START") && strstr(text, "#2 IMG_7001.JPG"),
                   "%s", text);
