@@ -46,6 +46,8 @@ packages=(
   jq
   # dokpim serve: the HTTP server, the QR code of its URL; the browser the tests/web tests drive
   libsoup-3.0-dev libqrencode-dev chromium
+  # the contact sheet's PDF is judged by pdfinfo, pdftotext, pdfimages, pdffonts
+  poppler-utils
 )
 
 missing=()

@@ -1,12 +1,12 @@
 /* transcode.photo's pieces on photos generated at test time: sizes and
  * DCT scale, all 8 orientations, metadata modes in both byte orders,
  * greyscale/CMYK/progressive sources, broken inputs, hostile EXIF, the
- * resampler against ImageMagick, the watermark, the contact sheet.
+ * resampler against ImageMagick, the watermark (the contact sheet has
+ * test_transcode_photo_sheet.c).
  * Results are judged by identify, convert and exiftool. */
 #include "dk_test.h"
 #include "transcode_photo.h"
 #include "transcode_photo_corpus.h"
-#include "transcode_photo_sheet.h"
 
 #include <check.h>
 #include <errno.h>
@@ -772,57 +772,6 @@ START_TEST(test_no_thumbnail)
 }
 END_TEST
 
-/* ---- contact sheet ---- */
-START_TEST(test_contact_sheet)
-{
-    static const char *const colours[] = {"#ff0000", "#00ff00", "#0000ff",
-                                          "#ffff00", "#808080"};
-    GPtrArray *thumbs = g_ptr_array_new_with_free_func(g_free);
-    for (int i = 0; i < 7; i++) {
-        char *t = path_in("t%d.jpg", i);
-        if (i == 5)
-            dk_test_write(t, "broken", -1); /* leaves its cell empty */
-        else
-            g_free(dk_test_sh_ok(
-                "/usr/bin/convert -size %s xc:'%s' -quality 90 '%s'",
-                i % 2 ? "120x160" : "160x120", colours[i % 5], t));
-        g_ptr_array_add(thumbs, t);
-    }
-    char *sheet = path_in("derived/contact-sheet.jpg");
-    dk_error err = {0};
-    int rc = transcode_photo_sheet_write(
-        sheet, (const char *const *)thumbs->pdata, thumbs->len, 160, 85, &err);
-    ck_assert_msg(rc == 0, "%s", err.message);
-    tp_pixels p = tp_load(sheet);
-    /* cells are square and equal: find the pitch from the width */
-    int cols = 0;
-    for (int c = 1; c <= 7; c++)
-        if (p.w % c == 0 && p.w / c >= 160 && p.w / c < 200 &&
-            p.h % (p.w / c) == 0)
-            cols = c;
-    ck_assert_msg(cols > 0, "sheet %dx%d is no grid of 160 px cells", p.w, p.h);
-    int pitch = p.w / cols;
-    ck_assert_int_eq((p.h / pitch) * cols >= 7, 1);
-    for (int i = 0; i < 7; i++) {
-        int rgb[3];
-        double fx = ((i % cols) + 0.5) / cols;
-        double fy = ((i / cols) + 0.5) / (p.h / pitch);
-        tp_sample(&p, fx, fy, rgb);
-        if (i == 5) {
-            ck_assert_int_lt(rgb[0] + rgb[1] + rgb[2], 150);
-            continue;
-        }
-        static const tp_colour want[] = {TP_RED, TP_GREEN, TP_BLUE, TP_YELLOW,
-                                         TP_GREY};
-        ck_assert_msg(tp_classify(rgb) == want[i % 5], "cell %d: %d,%d,%d", i,
-                      rgb[0], rgb[1], rgb[2]);
-    }
-    tp_pixels_free(&p);
-    g_free(sheet);
-    g_ptr_array_unref(thumbs);
-}
-END_TEST
-
 /* A full disk: the error names the derivative and the reason. */
 START_TEST(test_disk_full)
 {
@@ -872,7 +821,6 @@ static Suite *transcode_photo_suite(void)
          G_N_ELEMENTS(im_cases)},
         {"watermark", test_watermark, 2},
         {"no thumbnail", test_no_thumbnail, 1},
-        {"contact sheet", test_contact_sheet, 1},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -121,7 +121,8 @@ static void check_corners(const char *path, bool colour)
 
 START_TEST(test_event_batch)
 {
-    char *pipeline = write_pipeline("contact-sheet=true\n");
+    char *pipeline = write_pipeline(
+        "contact-sheet=true\nsheet-format=jpeg;pdf;html\nsheet-order=time\n");
     char *library = path_in("library");
     char *before = dk_test_sh_ok("cd '%s/photos' && sha256sum *", dir);
     char *err = NULL;
@@ -178,6 +179,21 @@ START_TEST(test_event_batch)
     int sw, sh;
     tp_identify(sheet, &sw, &sh);
     ck_assert_int_ge(sw * sh, 11 * 100 * 100); /* 11 good photos */
+    /* the PDF and HTML sheets name every good photo by its original name,
+     * under the event's title */
+    char *pdf = dk_test_sh_ok("pdftotext '%s/derived/web/contact-sheet.pdf' -",
+                              library);
+    char *html =
+        dk_test_sh_ok("cat '%s/derived/web/contact-sheet.html'", library);
+    for (int o = 1; o <= 8; o++) {
+        char *name = g_strdup_printf("o%d.jpg", o);
+        ck_assert_msg(strstr(pdf, name) && strstr(html, name), "no %s", name);
+        g_free(name);
+    }
+    ck_assert(strstr(pdf, "page 1 of 1") && !strstr(pdf, "trunc.jpg"));
+    ck_assert(strstr(html, "src=\"thumbs/o1.jpg\""));
+    g_free(pdf);
+    g_free(html);
 
     /* a re-run redoes nothing and changes no output */
     char *web_sums = dk_test_sh_ok(
@@ -250,11 +266,105 @@ START_TEST(test_options)
     ck_assert_msg(status == 2, "exit %d: %s", status, err);
     ck_assert_msg(strstr(err, "contact-sheet"), "%s", err);
     g_free(err);
+    /* and a sheet format no writer knows */
+    const char *format[] = {"run",     "-q",
+                            "--event", event,
+                            "-o",      library,
+                            "--set",   "web.contact-sheet=true",
+                            "--set",   "web.sheet-format=pdf;gif",
+                            pipeline,  photo,
+                            NULL};
+    err = NULL;
+    status = dk_test_dokpim(format, NULL, &err);
+    ck_assert_msg(status == 2, "exit %d: %s", status, err);
+    ck_assert_msg(strstr(err, "sheet-format: unknown format \"gif\""), "%s",
+                  err);
+    g_free(err);
     g_free(thumbs);
     g_free(exif);
     g_free(web);
     g_free(photo);
     g_free(event);
+    g_free(library);
+    g_free(pipeline);
+}
+END_TEST
+
+static char *choose(const char *library, const char *const *flags,
+                    const char *photo)
+{
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, "choose");
+    g_ptr_array_add(args, "-o");
+    g_ptr_array_add(args, (char *)library);
+    for (size_t i = 0; flags[i]; i++)
+        g_ptr_array_add(args, (char *)flags[i]);
+    g_ptr_array_add(args, (char *)photo);
+    g_ptr_array_add(args, NULL);
+    char *err = NULL;
+    int status = dk_test_dokpim((const char *const *)args->pdata, NULL, &err);
+    ck_assert_msg(status == 0, "choose exit %d: %s", status, err);
+    g_ptr_array_free(args, TRUE);
+    return err;
+}
+
+/* The crew's choices, made with dokpim choose, reach the sheet on the
+ * next run: the chosen photo's rating, mark and caption, the rejected one
+ * left out (sheet-only=not-rejected), and every other cell still labelled
+ * although only the two chosen photos were redone. */
+START_TEST(test_sheet_choices)
+{
+    char *pipeline = write_pipeline("contact-sheet=true\n"
+                                    "sheet-format=pdf;html\n"
+                                    "sheet-only=not-rejected\n");
+    char *library = path_in("library");
+    char *err = NULL;
+    int status = run(pipeline, library, "2", &err);
+    ck_assert_msg(status == 1, "exit %d: %s", status, err);
+    g_free(err);
+    char *o1 = path_in("photos/o1.jpg"), *o2 = path_in("photos/o2.jpg");
+    char *o3_thumb = g_strdup_printf("%s/derived/web/thumbs/o3.jpg", library);
+    char *o3_sum = dk_test_sha256(o3_thumb);
+    const char *const pick[] = {"--rating",
+                                "5",
+                                "--pick",
+                                "--caption",
+                                "Bupati menyapa warga Mangupura",
+                                NULL};
+    g_free(choose(library, pick, o1));
+    const char *const reject[] = {"--reject", NULL};
+    g_free(choose(library, reject, o2));
+    status = run(pipeline, library, "2", &err);
+    ck_assert_msg(status == 1, "re-run exit %d: %s", status, err);
+    g_free(err);
+    char *pdf = dk_test_sh_ok("pdftotext '%s/derived/web/contact-sheet.pdf' - "
+                              "| tr -s ' \\n' '  '",
+                              library);
+    ck_assert_msg(strstr(pdf, "Bupati menyapa warga Mangupura") &&
+                      strstr(pdf, "\u2605\u2605\u2605\u2605\u2605") &&
+                      strstr(pdf, "PICK"),
+                  "%s", pdf);
+    ck_assert_msg(!strstr(pdf, "o2.jpg"), "the reject is on the sheet: %s",
+                  pdf);
+    for (int o = 3; o <= 8; o++) {
+        char *name = g_strdup_printf("o%d.jpg", o);
+        ck_assert_msg(strstr(pdf, name), "no %s in %s", name, pdf);
+        g_free(name);
+    }
+    /* o3 was not redone: its cell came from the note */
+    char *o3_again = dk_test_sha256(o3_thumb);
+    ck_assert_str_eq(o3_sum, o3_again);
+    char *html =
+        dk_test_sh_ok("cat '%s/derived/web/contact-sheet.html'", library);
+    ck_assert(strstr(html, "Bupati menyapa warga Mangupura"));
+    ck_assert(!strstr(html, "o2.jpg"));
+    g_free(html);
+    g_free(o3_again);
+    g_free(o3_sum);
+    g_free(o3_thumb);
+    g_free(pdf);
+    g_free(o1);
+    g_free(o2);
     g_free(library);
     g_free(pipeline);
 }
@@ -305,6 +415,7 @@ int main(void)
     tcase_add_test(tc, test_event_batch);
     tcase_add_test(tc, test_options);
     tcase_add_test(tc, test_sheet_failure);
+    tcase_add_test(tc, test_sheet_choices);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
 }
