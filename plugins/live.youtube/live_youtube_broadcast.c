@@ -187,17 +187,18 @@ static bool has_marker(const char *description, const char *marker)
     return description && strstr(description, marker) != NULL;
 }
 
-/* An upcoming broadcast for this event: ours (the marker line in its
+/* A broadcast in the list `which` for this event: ours (the marker line in its
  * description) or, for reuse, one the crew scheduled with the same title
  * on the same day. */
-static int find_broadcast(live_youtube_broadcast *b, const char *title,
-                          const char *start, bool by_title, dk_error *err)
+static int find_in(live_youtube_broadcast *b, const char *which,
+                   const char *title, const char *start, bool by_title,
+                   dk_error *err)
 {
     g_autofree char *url =
         g_strdup_printf("%s/youtube/v3/liveBroadcasts?part=id,snippet,"
-                        "contentDetails,status&broadcastStatus=upcoming&"
+                        "contentDetails,status&broadcastStatus=%s&"
                         "maxResults=50",
-                        b->api_base);
+                        b->api_base, which);
     g_auto(youtube_reply) reply = {0};
     int rc = broadcast_api_json(b, NULL, url, NULL, &reply, err);
     if (rc == 0)
@@ -227,6 +228,15 @@ static int find_broadcast(live_youtube_broadcast *b, const char *title,
         return 1;
     }
     return 0;
+}
+
+/* Upcoming first; then the live ones, so that dokpim started again after
+ * a crash mid-event carries on with the same broadcast. */
+static int find_broadcast(live_youtube_broadcast *b, const char *title,
+                          const char *start, bool by_title, dk_error *err)
+{
+    int rc = find_in(b, "upcoming", title, start, by_title, err);
+    return rc != 0 ? rc : find_in(b, "active", title, start, by_title, err);
 }
 
 static char *insert_body(const live_youtube_options *opt, const char *title,
