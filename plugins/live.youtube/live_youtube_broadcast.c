@@ -112,12 +112,30 @@ JsonObject *broadcast_member_object(JsonObject *object, const char *name)
     return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 }
 
-JsonArray *broadcast_items(const youtube_reply *reply)
+int broadcast_api_list(live_youtube_broadcast *b, const char *what,
+                       const char *url, youtube_reply *reply, JsonArray **items,
+                       dk_error *err)
 {
-    if (!reply->object || !json_object_has_member(reply->object, "items"))
+    *items = NULL;
+    int rc = broadcast_api_json(b, NULL, url, NULL, reply, err);
+    if (rc == 0)
+        rc = broadcast_api_expect(b, what, reply, err);
+    if (rc < 0)
+        return rc;
+    if (reply->object && json_object_has_member(reply->object, "items")) {
+        JsonNode *node = json_object_get_member(reply->object, "items");
+        if (JSON_NODE_HOLDS_ARRAY(node))
+            *items = json_node_get_array(node);
+    }
+    return 0;
+}
+
+JsonObject *broadcast_item(JsonArray *items, guint i)
+{
+    if (!items || i >= json_array_get_length(items))
         return NULL;
-    JsonNode *node = json_object_get_member(reply->object, "items");
-    return JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+    JsonNode *node = json_array_get_element(items, i);
+    return JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
 }
 
 /* The stream whose stream name is our key: its id. */
@@ -128,16 +146,13 @@ static int find_stream(live_youtube_broadcast *b, const char *key,
         "%s/youtube/v3/liveStreams?part=id,cdn,status&mine=true&maxResults=50",
         b->api_base);
     g_auto(youtube_reply) reply = {0};
-    int rc = broadcast_api_json(b, NULL, url, NULL, &reply, err);
-    if (rc == 0)
-        rc = broadcast_api_expect(b, "liveStreams.list", &reply, err);
+    JsonArray *items = NULL;
+    int rc =
+        broadcast_api_list(b, "liveStreams.list", url, &reply, &items, err);
     if (rc < 0)
         return rc;
-    JsonArray *items = broadcast_items(&reply);
     for (guint i = 0; items && i < json_array_get_length(items); i++) {
-        JsonNode *node = json_array_get_element(items, i);
-        JsonObject *item =
-            JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+        JsonObject *item = broadcast_item(items, i);
         JsonObject *info = broadcast_member_object(
             broadcast_member_object(item, "cdn"), "ingestionInfo");
         const char *name = youtube_json_string(info, "streamName");
@@ -200,16 +215,13 @@ static int find_in(live_youtube_broadcast *b, const char *which,
                         "maxResults=50",
                         b->api_base, which);
     g_auto(youtube_reply) reply = {0};
-    int rc = broadcast_api_json(b, NULL, url, NULL, &reply, err);
-    if (rc == 0)
-        rc = broadcast_api_expect(b, "liveBroadcasts.list", &reply, err);
+    JsonArray *items = NULL;
+    int rc =
+        broadcast_api_list(b, "liveBroadcasts.list", url, &reply, &items, err);
     if (rc < 0)
         return rc;
-    JsonArray *items = broadcast_items(&reply);
     for (guint i = 0; items && i < json_array_get_length(items); i++) {
-        JsonNode *node = json_array_get_element(items, i);
-        JsonObject *item =
-            JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+        JsonObject *item = broadcast_item(items, i);
         JsonObject *snippet = broadcast_member_object(item, "snippet");
         const char *id = youtube_json_string(item, "id");
         const char *their_title = youtube_json_string(snippet, "title");

@@ -57,8 +57,14 @@ int broadcast_api_expect(live_youtube_broadcast *b, const char *what,
                          const youtube_reply *reply, dk_error *err);
 /* An object member, or NULL when missing or not an object. */
 JsonObject *broadcast_member_object(JsonObject *object, const char *name);
-/* A list answer's "items", or NULL. */
-JsonArray *broadcast_items(const youtube_reply *reply);
+/* A list method (GET url): 0 with the answer in reply and *items its
+ * "items" (NULL when there are none), or the failure as
+ * broadcast_api_expect says it. */
+int broadcast_api_list(live_youtube_broadcast *b, const char *what,
+                       const char *url, youtube_reply *reply, JsonArray **items,
+                       dk_error *err);
+/* The i-th element of items when it is an object, else NULL. */
+JsonObject *broadcast_item(JsonArray *items, guint i);
 
 /* Queues a line for dk_live_event on the main loop (any thread). */
 void live_youtube_broadcast_note(live_youtube_broadcast *b, dk_live_level level,

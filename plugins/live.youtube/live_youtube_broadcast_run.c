@@ -128,21 +128,17 @@ static int poll_stream(live_youtube_broadcast *b, dk_error *err)
         g_strdup_printf("%s/youtube/v3/liveStreams?part=id,status&id=%s",
                         b->api_base, b->stream_id);
     g_auto(youtube_reply) reply = {0};
-    int rc = broadcast_api_json(b, NULL, url, NULL, &reply, err);
-    if (rc == 0)
-        rc = broadcast_api_expect(b, "liveStreams.list", &reply, err);
+    JsonArray *items = NULL;
+    int rc =
+        broadcast_api_list(b, "liveStreams.list", url, &reply, &items, err);
     if (rc < 0)
         return rc;
-    JsonArray *items = broadcast_items(&reply);
-    JsonNode *first = items && json_array_get_length(items)
-                          ? json_array_get_element(items, 0)
-                          : NULL;
-    if (!first || !JSON_NODE_HOLDS_OBJECT(first))
+    JsonObject *first = broadcast_item(items, 0);
+    if (!first)
         return dk_error_set(err, DK_ERR_NOT_FOUND,
                             "YouTube no longer has the stream %s",
                             b->stream_id);
-    JsonObject *status =
-        broadcast_member_object(json_node_get_object(first), "status");
+    JsonObject *status = broadcast_member_object(first, "status");
     take_health(b, status);
     const char *state = youtube_json_string(status, "streamStatus");
     return state && !strcmp(state, "active");
