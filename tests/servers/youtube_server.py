@@ -947,7 +947,7 @@ class Handler(LiveHandler, BaseHTTPRequestHandler):
             return
         with self.state.lock:
             video = self.state.videos.get(query.get("videoId")) or \
-                self.live.broadcasts.get(query.get("videoId"))
+                self.state.live.broadcasts.get(query.get("videoId"))
             if video:
                 video["thumbnail_sha256"] = hashlib.sha256(body).hexdigest()
         if not video:

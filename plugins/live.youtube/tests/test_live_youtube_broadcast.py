@@ -6,6 +6,7 @@ a stream is "active" on the stand-in only while the push arrives.
 
   test_live_youtube_broadcast.py [CASE]   one case (ctest runs each alone)
 """
+import hashlib
 import json
 import os
 import signal
@@ -169,6 +170,16 @@ class BroadcastTest(unittest.TestCase):
         self.assertNotIn("test-refresh-token", text)
         self.assertNotIn("test-secret", text)
 
+    def wait_live(self, proc):
+        """Until the broadcast is live on the stand-in; a live that ended
+        before fails the test with what it said."""
+        ok = wait_for(lambda: proc.poll() is not None or any(
+            b["status"]["lifeCycleStatus"] == "live"
+            for b in self.rig.state()["broadcasts"]))
+        if not ok or proc.poll() is not None:
+            out, err = proc.communicate()
+            self.fail("the broadcast did not go live: " + out + err)
+
     def only_broadcast(self):
         broadcasts = self.rig.state()["broadcasts"]
         self.assertEqual(len(broadcasts), 1)
@@ -176,11 +187,10 @@ class BroadcastTest(unittest.TestCase):
 
     def test_create_goes_live_and_completes(self):
         rig = self.make_rig()
-        proc = rig.live(9)
+        logo = os.path.join(SOURCE, "assets/logo/dokpim-logo.png")
+        proc = rig.live(9, extra=["broadcast-thumbnail=" + logo])
         # YouTube's health changes while live: it reaches --json
-        self.assertTrue(wait_for(lambda: any(
-            b["status"]["lifeCycleStatus"] == "live"
-            for b in rig.state()["broadcasts"])))
+        self.wait_live(proc)
         rig.tell({"streamName": KEY, "health": "bad",
                   "configurationIssues": [
                       {"type": "videoBitrateLow", "severity": "warning",
@@ -198,6 +208,9 @@ class BroadcastTest(unittest.TestCase):
         self.assertIs(b["contentDetails"]["enableAutoStart"], False)
         self.assertEqual(b["contentDetails"]["boundStreamId"],
                          rig.state()["streams"][0]["id"])
+        with open(logo, "rb") as f:
+            self.assertEqual(b["thumbnail_sha256"],
+                             hashlib.sha256(f.read()).hexdigest())
         done = [t[1] for t in rig.state()["transitions"] if t[2] == 200]
         self.assertEqual(done, ["live", "complete"])
         status = [l for l in lines if l["type"] == "status"]
@@ -235,9 +248,7 @@ class BroadcastTest(unittest.TestCase):
     def test_dropped_ingest_does_not_complete(self):
         rig = self.make_rig()
         proc = rig.live(16)
-        self.assertTrue(wait_for(lambda: any(
-            b["status"]["lifeCycleStatus"] == "live"
-            for b in rig.state()["broadcasts"])))
+        self.wait_live(proc)
         rig.stop_nginx()
         # the stand-in sees the stream inactive after 3 s; with
         # enableAutoStop it would complete the broadcast 2 s later
@@ -263,9 +274,7 @@ class BroadcastTest(unittest.TestCase):
     def test_restart_mid_event_is_redundant_transition(self):
         rig = self.make_rig()
         first = rig.live(30)
-        self.assertTrue(wait_for(lambda: any(
-            b["status"]["lifeCycleStatus"] == "live"
-            for b in rig.state()["broadcasts"])))
+        self.wait_live(first)
         first.kill()  # a crash: nothing completes the broadcast
         first.communicate()
         rc, lines, text = finish(rig.live(6))
