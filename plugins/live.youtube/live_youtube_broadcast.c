@@ -380,6 +380,10 @@ int live_youtube_broadcast_check(const dk_stage *stage,
     dk_oauth_free(&credentials);
     if (rc < 0)
         return rc;
+    /* the title and the start come from the event: without one (`dokpim
+     * check PIPELINE` alone) they are checked at the live's start */
+    if (!dk_stage_event(stage, "slug"))
+        return 0;
     g_autofree char *start = NULL;
     rc = scheduled_start(stage, opt->broadcast_start, &start, err);
     if (rc < 0)
