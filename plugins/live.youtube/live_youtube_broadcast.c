@@ -28,6 +28,7 @@
 
 #define MARKER_PREFIX "dokpim-event: "
 #define THUMBNAIL_MAX (2 * 1024 * 1024) /* thumbnails.set's limit */
+#define API_TIMEOUT   20 /* seconds: a 2 MB thumbnail on a venue's uplink */
 
 static const char *const privacy_names[] = {"public", "unlisted", "private"};
 
@@ -46,7 +47,7 @@ int broadcast_api_call(live_youtube_broadcast *b, const char *method,
         .body = body,
         .body_length = length,
         .stall_seconds = 10,
-        .timeout_seconds = 20,
+        .timeout_seconds = b->timeout ? b->timeout : API_TIMEOUT,
     };
     for (int pass = 0; pass < 2; pass++) {
         if (!b->token || b->token_expires - 60 < (int64_t)time(NULL)) {

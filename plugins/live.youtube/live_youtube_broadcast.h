@@ -26,6 +26,7 @@ struct live_youtube_broadcast {
     bool quota_spent;  /* set by broadcast_api_call on quotaExceeded */
     bool api_off;      /* quota spent or credentials lost: no more calls */
     double poll_every; /* seconds between health polls once live */
+    long timeout;      /* seconds a call may take (0: API_TIMEOUT) */
 
     /* between the thread and the main loop */
     GThread *thread;

@@ -201,6 +201,9 @@ static bool go_live(live_youtube_broadcast *b, bool *live, char **last)
 
 static void complete(live_youtube_broadcast *b)
 {
+    /* the live returns soon after its stop (the recording is done in well
+     * under 3 s); an API that does not answer by then is told in Studio */
+    b->timeout = 5;
     dk_error err = {0};
     g_autofree char *reason = NULL;
     int rc = transition(b, "complete", &reason, &err);
