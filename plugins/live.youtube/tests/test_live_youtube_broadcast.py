@@ -9,6 +9,7 @@ a stream is "active" on the stand-in only while the push arrives.
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -159,6 +160,13 @@ class BroadcastTest(unittest.TestCase):
     def tearDown(self):
         if self.rig:
             self.rig.close()
+        # kept when the case failed, for its logs (nginx's, the stand-in's)
+        failed = any(error for case, error in
+                     self._outcome.result.failures +
+                     self._outcome.result.errors
+                     if case is self)
+        if not failed:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def make_rig(self, *args, **kw):
         self.rig = Rig(self.tmp, *args, **kw)
