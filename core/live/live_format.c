@@ -192,6 +192,30 @@ static void add_member_bool(JsonBuilder *b, const char *name, bool value)
     json_builder_add_boolean_value(b, value);
 }
 
+/* YouTube's own health of the stream, when the plugin reported it during
+ * this report (see dk_live_reporting_health): "youtube_health": "good",
+ * "youtube_issues": [...]. Issues that are not a JSON array are left out
+ * rather than passed on as text. */
+static void add_service_health(JsonBuilder *b)
+{
+    g_autofree char *health = NULL, *issues = NULL;
+    dk_live_reporting_health(&health, &issues);
+    if (!health)
+        return;
+    add_member_string(b, "youtube_health", health);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    JsonNode *root = NULL;
+    if (issues && json_parser_load_from_data(parser, issues, -1, NULL))
+        root = json_parser_get_root(parser);
+    json_builder_set_member_name(b, "youtube_issues");
+    if (root && JSON_NODE_HOLDS_ARRAY(root)) {
+        json_builder_add_value(b, json_node_copy(root));
+    } else {
+        json_builder_begin_array(b);
+        json_builder_end_array(b);
+    }
+}
+
 char *dk_live_status_json(const dk_live_status *status, double uptime)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -222,6 +246,7 @@ char *dk_live_status_json(const dk_live_status *status, double uptime)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+    add_service_health(b);
     json_builder_end_object(b);
     return to_line(b);
 }

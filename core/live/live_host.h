@@ -50,6 +50,12 @@ DK_PRIVATE_API char *dk_live_status_line(const dk_live_status *status,
  * in whole milliseconds, rates in bits/s. g_free(). */
 DK_PRIVATE_API char *dk_live_status_json(const dk_live_status *status,
                                          double uptime);
+/* While dk_live_report() runs the host's status callback, on that thread:
+ * the service health the plugin last set (dk_live_set_service_health),
+ * g_free() both; NULL outside a report. dk_live_status_json() adds them,
+ * so every caller of it inside the callback gets them without the
+ * callback's signature changing. */
+DK_PRIVATE_API void dk_live_reporting_health(char **health, char **issues_json);
 /* {"type":"event","level":"warning","subject":"primary",...}. g_free(). */
 DK_PRIVATE_API char *dk_live_event_json(dk_live_level level,
                                         const char *subject,

@@ -16,7 +16,11 @@ struct dk_live {
     GMutex lock; /* guards begin_us, commands and recordings */
     GQueue commands;
     GPtrArray *recordings;
+    char *health, *issues_json; /* the service's view; guarded by lock */
 };
+
+/* The session whose report is being handed to the host on this thread. */
+static _Thread_local dk_live *reporting;
 
 dk_live *dk_live_new(const dk_live_host *host, const char *library,
                      double duration)
@@ -40,6 +44,8 @@ void dk_live_free(dk_live **live)
     g_queue_clear_full(&l->commands, g_free);
     g_ptr_array_free(l->recordings, TRUE);
     g_mutex_clear(&l->lock);
+    g_free(l->health);
+    g_free(l->issues_json);
     g_free(l->library);
     g_free(l);
     *live = NULL;
@@ -115,8 +121,33 @@ int dk_live_push_line(dk_live *live, const char *line, dk_error *err)
 
 void dk_live_report(dk_live *live, const dk_live_status *status)
 {
-    if (live->host.status)
-        live->host.status(live->host.user, status, dk_live_uptime(live));
+    if (!live->host.status)
+        return;
+    reporting = live;
+    live->host.status(live->host.user, status, dk_live_uptime(live));
+    reporting = NULL;
+}
+
+void dk_live_set_service_health(dk_live *live, const char *health,
+                                const char *issues_json)
+{
+    g_mutex_lock(&live->lock);
+    g_free(live->health);
+    g_free(live->issues_json);
+    live->health = g_strdup(health);
+    live->issues_json = g_strdup(issues_json);
+    g_mutex_unlock(&live->lock);
+}
+
+void dk_live_reporting_health(char **health, char **issues_json)
+{
+    *health = *issues_json = NULL;
+    if (!reporting)
+        return;
+    g_mutex_lock(&reporting->lock);
+    *health = g_strdup(reporting->health);
+    *issues_json = g_strdup(reporting->issues_json);
+    g_mutex_unlock(&reporting->lock);
 }
 
 void dk_live_event(dk_live *live, dk_live_level level, const char *subject,

@@ -99,6 +99,40 @@ static const dk_option live_youtube_option_rows[] = {
     {"stall-timeout", DK_OPT_DOUBLE, "5",
      "a push that sends nothing for this many seconds is reconnected", 2, 60,
      FIELD(stall_timeout)},
+    /* YouTube's broadcast (live_youtube_broadcast.c) */
+    {"broadcast", DK_OPT_ENUM, "none",
+     "none (push to the key; start the broadcast in YouTube Studio), create "
+     "(this event's broadcast, scheduled if there is none yet), reuse (one "
+     "already scheduled for this event: never a new one); create and reuse "
+     "go live and complete it through the API",
+     0, 0, "none|create|reuse", 0, FIELD(broadcast)},
+    {"broadcast-privacy", DK_OPT_ENUM, "unlisted",
+     "who may watch a broadcast dokpim schedules", 0, 0,
+     "public|unlisted|private", 0, FIELD(broadcast_privacy)},
+    {"broadcast-title", DK_OPT_TEMPLATE, "{event.title}",
+     "broadcast title (at most 100 characters, no < or >)",
+     FIELD(broadcast_title)},
+    {"broadcast-description", DK_OPT_TEMPLATE, "{event.title}",
+     "broadcast description; dokpim adds a line naming the event, by which "
+     "a later live finds it again",
+     FIELD(broadcast_description)},
+    {"broadcast-thumbnail", DK_OPT_PATH, "",
+     "JPEG or PNG shown before the broadcast starts (at most 2 MB)",
+     FIELD(broadcast_thumbnail)},
+    {"broadcast-start", DK_OPT_STRING, "",
+     "scheduled start: HH:MM on the event's date (event time zone), or "
+     "empty for now",
+     FIELD(broadcast_start)},
+    {"oauth-file", DK_OPT_PATH, "",
+     "JSON file with client_id, client_secret, refresh_token (mode 0600; "
+     "`dokpim youtube auth`), for broadcast=create|reuse",
+     .flags = DK_OPTION_PRIVATE_FILE, FIELD(oauth_file)},
+    {"api-base", DK_OPT_STRING, "https://www.googleapis.com",
+     "where the YouTube Data API answers", FIELD(api_base)},
+    {"broadcast-poll", DK_OPT_DOUBLE, "10",
+     "seconds between looks at YouTube's stream health while live (1 unit "
+     "of API quota each)",
+     1, 300, FIELD(broadcast_poll)},
     {NULL},
 };
 
@@ -108,7 +142,8 @@ static const dk_option live_youtube_option_rows[] = {
 static int live_youtube_check(const dk_stage *stage, const void *config,
                               dk_error *err)
 {
-    return live_youtube_options_check(stage, config, err);
+    int rc = live_youtube_options_check(stage, config, err);
+    return rc < 0 ? rc : live_youtube_broadcast_check(stage, config, err);
 }
 
 /* check() passed: what is left to fail is GStreamer itself and a key the
@@ -120,8 +155,14 @@ static int live_youtube_open(const dk_stage *stage, const void *config,
     int rc = live_youtube_gst_init(err);
     if (rc == 0)
         rc = live_youtube_config_load(stage, config, true, &live, err);
-    if (rc < 0)
+    /* before the camera starts: bad credentials refuse the live here */
+    if (rc == 0)
+        rc = live_youtube_broadcast_open(stage, config, live->key,
+                                         &live->broadcast, err);
+    if (rc < 0) {
+        live_youtube_config_free(&live);
         return rc;
+    }
     *state = live;
     return 0;
 }

@@ -47,6 +47,13 @@ typedef enum {
     LIVE_YOUTUBE_AUDIO_NONE,
 } live_youtube_audio_kind;
 
+/* broadcast=: what the live does with YouTube's own broadcast. */
+typedef enum {
+    LIVE_YOUTUBE_BROADCAST_NONE,   /* push to the key only (Studio does it) */
+    LIVE_YOUTUBE_BROADCAST_CREATE, /* find ours, else schedule one */
+    LIVE_YOUTUBE_BROADCAST_REUSE,  /* find one scheduled for this event */
+} live_youtube_broadcast_mode;
+
 typedef enum {
     LIVE_YOUTUBE_RECORD_MKV,
     LIVE_YOUTUBE_RECORD_MP4,
@@ -83,6 +90,14 @@ typedef struct live_youtube_options {
     int record_format;                        /* live_youtube_record_format */
     int record_segment;                       /* minutes; 0: one file */
     double reconnect_max_wait, stall_timeout; /* seconds */
+
+    /* YouTube's broadcast, through the Data API (live_youtube_broadcast*.c) */
+    int broadcast;         /* live_youtube_broadcast_mode */
+    int broadcast_privacy; /* index in "public|unlisted|private" */
+    const dk_template *broadcast_title, *broadcast_description;
+    const char *broadcast_thumbnail, *broadcast_start;
+    const char *oauth_file, *api_base;
+    double broadcast_poll; /* seconds between YouTube health polls */
 } live_youtube_options;
 
 /* An ingest address split the way rtmp2sink takes it; the stream key is
@@ -95,6 +110,9 @@ typedef struct live_youtube_target {
     char *application; /* "live2", "live2?backup=1" */
     char *where;       /* scheme://host:port/application, for messages */
 } live_youtube_target;
+
+/* YouTube's broadcast (see below). */
+typedef struct live_youtube_broadcast live_youtube_broadcast;
 
 /* What the live makes of its options: the preset's numbers, the expanded
  * overlays, the parsed ingests and the key. The plugin's state. */
@@ -117,6 +135,8 @@ typedef struct live_youtube_config {
 
     char *record_dir; /* absolute, or relative to the library; NULL: live */
     char *record_stem;
+
+    live_youtube_broadcast *broadcast; /* NULL: broadcast=none, or no API */
 } live_youtube_config;
 
 /* The rules no single option can check: what the source needs, the ingest
@@ -295,6 +315,39 @@ void live_youtube_ingest_status(live_youtube_ingest *ingest,
 /* Stop: a live push gets the end of stream (a clean unpublish); one that
  * is not live is removed at once. Returns true if it still has to end. */
 bool live_youtube_ingest_stop(live_youtube_ingest *ingest);
+
+/* ---- YouTube's broadcast (live_youtube_broadcast*.c) ---- */
+
+/* `dokpim check`: the options of broadcast= agree and the oauth-file is
+ * there and private; nothing is sent. */
+int live_youtube_broadcast_check(const dk_stage *stage,
+                                 const live_youtube_options *opt,
+                                 dk_error *err);
+/* Before going live (open()): an access token, the stream pushed to (by
+ * the key's stream name), the event's broadcast found or scheduled,
+ * bound, its thumbnail set. Bad credentials or a channel that may not
+ * stream refuse the live here; a spent quota only warns (*out is then
+ * NULL, and the live goes on without the API). key: the stream key. */
+int live_youtube_broadcast_open(const dk_stage *stage,
+                                const live_youtube_options *opt,
+                                const char *key, live_youtube_broadcast **out,
+                                dk_error *err);
+/* The API calls while live run on a thread of their own, so a slow API
+ * never holds up the main loop: started with the session. */
+void live_youtube_broadcast_start(live_youtube_broadcast *b);
+/* Main loop, once a second: whether an ingest is live (the broadcast goes
+ * live once YouTube sees the stream active; an ingest dropping later
+ * changes nothing), and the thread's news passed on as events and as the
+ * service health of the status. */
+void live_youtube_broadcast_tick(live_youtube_broadcast *b, dk_live *live,
+                                 bool ingest_live);
+/* The live is ending (its stop began): the thread completes the
+ * broadcast if it went live, while the recording is finalised. */
+void live_youtube_broadcast_end(live_youtube_broadcast *b);
+/* After the pipeline stopped: the thread joined, its last news reported.
+ * The broadcast itself is freed with the configuration. */
+void live_youtube_broadcast_finish(live_youtube_broadcast *b, dk_live *live);
+void live_youtube_broadcast_free(live_youtube_broadcast **b);
 
 /* ---- the session (live_youtube_run.c) ---- */
 

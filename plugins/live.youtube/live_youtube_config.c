@@ -321,6 +321,7 @@ void live_youtube_config_free(live_youtube_config **config)
     }
     g_free(c->record_dir);
     g_free(c->record_stem);
+    live_youtube_broadcast_free(&c->broadcast);
     g_free(c);
     *config = NULL;
 }

@@ -126,6 +126,8 @@ static void begin_stop(live_run *run)
                   run->record ? ": finalising the recording" : "");
     for (int i = 0; i < run->n_ingests; i++)
         run->ending += live_youtube_ingest_stop(run->ingests[i]);
+    /* completed while the recording is finalised, not after */
+    live_youtube_broadcast_end(run->config->broadcast);
     if (run->feed)
         live_youtube_feed_stop(run->feed);
     /* EOS from the source: it flows through the encoders to the muxers,
@@ -179,11 +181,15 @@ static gboolean fast_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-static void report(live_run *run)
+/* Returns whether an ingest is live (the server takes the stream). */
+static bool report(live_run *run)
 {
     dk_live_output_status outputs[2] = {0};
-    for (int i = 0; i < run->n_ingests; i++)
+    bool pushing = false;
+    for (int i = 0; i < run->n_ingests; i++) {
         live_youtube_ingest_status(run->ingests[i], &outputs[i]);
+        pushing = pushing || outputs[i].state == DK_LIVE_OUTPUT_LIVE;
+    }
     dk_live_status status = {
         .frames = (uint64_t)g_atomic_int_get(&run->encode.frames),
         .dropped_frames = live_youtube_encode_dropped(&run->encode),
@@ -197,6 +203,7 @@ static void report(live_run *run)
     live_youtube_overlay_state(run->overlay, &status.lower_third, &status.slate,
                                &status.clock);
     dk_live_report(run->live, &status);
+    return pushing;
 }
 
 static gboolean status_tick(gpointer data)
@@ -209,7 +216,8 @@ static gboolean status_tick(gpointer data)
         live_youtube_record_tick(run->record);
     for (int i = 0; i < run->n_ingests; i++)
         live_youtube_ingest_tick(run->ingests[i]);
-    report(run);
+    bool pushing = report(run);
+    live_youtube_broadcast_tick(run->config->broadcast, run->live, pushing);
     return G_SOURCE_CONTINUE;
 }
 
@@ -300,6 +308,7 @@ int live_youtube_run(const live_youtube_config *config, dk_live *live,
 {
     live_run run = {.config = config, .live = live, .err = err};
     run.loop = g_main_loop_new(NULL, FALSE);
+    live_youtube_broadcast_start(config->broadcast);
     int rc = build(&run, err);
     guint bus_watch = 0, fast = 0, slow = 0;
     if (rc == 0) {
@@ -325,6 +334,9 @@ int live_youtube_run(const live_youtube_config *config, dk_live *live,
     if (rc == 0 && run.begun)
         report(&run);
     teardown(&run);
+    /* a failed start ends the API thread too; a broadcast that never went
+     * live stays scheduled, for the next try */
+    live_youtube_broadcast_finish(config->broadcast, live);
     if (bus_watch)
         g_source_remove(bus_watch);
     g_main_loop_unref(run.loop);

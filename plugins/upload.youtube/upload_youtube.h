@@ -8,6 +8,8 @@
 #include <dokpim/queue.h>
 #include <json-glib/json-glib.h>
 
+#include "youtube_reply.h"
+
 /* privacy=, in the order of its choices. */
 typedef enum youtube_privacy {
     YOUTUBE_PUBLIC,
@@ -55,48 +57,6 @@ typedef struct youtube_client {
     dk_retry_policy policy;
     char *bucket; /* quota bucket: one per OAuth client */
 } youtube_client;
-
-/* An answer of the API, judged. */
-typedef enum youtube_verdict {
-    YOUTUBE_OK,           /* 2xx */
-    YOUTUBE_INCOMPLETE,   /* 308 Resume Incomplete */
-    YOUTUBE_RETRY,        /* 5xx, 429: try again after a wait */
-    YOUTUBE_GONE,         /* 404/410 on a session: it expired */
-    YOUTUBE_QUOTA,        /* quotaExceeded, dailyLimitExceeded */
-    YOUTUBE_UPLOAD_LIMIT, /* uploadLimitExceeded */
-    YOUTUBE_FAIL,         /* any other 4xx: permanent */
-} youtube_verdict;
-
-typedef struct youtube_reply {
-    dk_http_response http;
-    JsonParser *parser;
-    JsonObject *object; /* the JSON body, or NULL */
-    char *reason;       /* error.errors[0].reason */
-    char *message;      /* error.message */
-    youtube_verdict verdict;
-    bool sent; /* the request (some attempt of it) reached the API */
-} youtube_reply;
-
-/* ---- answers (youtube_reply.c) ---- */
-void youtube_reply_clear(youtube_reply *reply);
-/* Parses reply->http (status, headers, body) into object, reason, message
- * and verdict. */
-void youtube_reply_read(youtube_reply *reply);
-/* The bytes of a total-byte file that a 308 answer's Range header
- * ("bytes=0-12345") says the server holds; 0 without one, -1 when the
- * header is malformed or names bytes past the file's end. */
-int64_t youtube_reply_confirmed(const youtube_reply *reply, int64_t total);
-/* The "id" of a finished upload's video resource, or NULL; owned by the
- * reply. */
-const char *youtube_reply_video_id(const youtube_reply *reply);
-/* The first element of a list answer's "items", or NULL. */
-JsonObject *youtube_reply_first_item(const youtube_reply *reply);
-/* What videos.list says about processing: NULL while it goes on, else one
- * line (g_free) such as "processed" or "failed: why"; *gone when the list
- * is empty (the video was deleted). wanted_privacy notes a video YouTube
- * locked private. */
-char *youtube_processing_outcome(const youtube_reply *reply,
-                                 const char *wanted_privacy, bool *gone);
 
 int youtube_client_init(youtube_client *c, const upload_youtube_config *config,
                         dk_http_client *http, dk_job *job, dk_error *err);
@@ -156,10 +116,6 @@ int youtube_request(youtube_client *c, youtube_cost cost,
 int youtube_call(youtube_client *c, youtube_cost cost, const char *method,
                  const char *url, const char *json_body, youtube_reply *reply,
                  dk_error *err);
-/* A string member of a JSON object, or NULL; owned by the object. */
-const char *youtube_json_string(JsonObject *object, const char *name);
-/* "API message (reason)" for an error answer. Caller g_free()s. */
-char *youtube_reply_error(const youtube_reply *reply);
 
 /* ---- resumable upload (youtube_upload.c) ---- */
 int youtube_upload(youtube_client *c, dk_error *err);

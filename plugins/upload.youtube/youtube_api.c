@@ -88,24 +88,6 @@ static int refresh_token(youtube_client *c, dk_error *err)
     return rc;
 }
 
-static int send_once(youtube_client *c, const dk_http_request *request,
-                     youtube_reply *reply, dk_error *err)
-{
-    g_autofree char *auth =
-        g_strconcat("Authorization: Bearer ", c->token, NULL);
-    GPtrArray *headers = g_ptr_array_new();
-    g_ptr_array_add(headers, auth);
-    for (const char *const *h = request->headers; h && *h; h++)
-        g_ptr_array_add(headers, (gpointer)*h);
-    g_ptr_array_add(headers, NULL);
-    dk_http_request with_auth = *request;
-    with_auth.headers = (const char *const *)headers->pdata;
-    int rc = dk_http_perform(c->http, &with_auth, &reply->http, err);
-    g_ptr_array_free(headers, TRUE);
-    memset(auth, 0, strlen(auth));
-    return rc;
-}
-
 int youtube_send(youtube_client *c, const dk_http_request *request,
                  youtube_reply *reply, dk_error *err)
 {
@@ -119,7 +101,7 @@ int youtube_send(youtube_client *c, const dk_http_request *request,
                 return rc;
         }
         youtube_reply_clear(reply);
-        int rc = send_once(c, request, reply, err);
+        int rc = youtube_send_bearer(c->http, c->token, request, reply, err);
         sent = sent || rc == 0 || dk_http_request_sent(c->http);
         reply->sent = sent;
         if (rc < 0)
@@ -130,7 +112,6 @@ int youtube_send(youtube_client *c, const dk_http_request *request,
         g_free(c->token);
         c->token = NULL;
     }
-    youtube_reply_read(reply);
     return 0;
 }
 

@@ -13,12 +13,20 @@
   GET  /youtube/v3/playlistItems?part=id&playlistId=P&videoId=V
   POST /youtube/v3/playlistItems?part=snippet
   GET  /youtube/v3/videos?part=status,processingDetails&id=ID
+  GET  /youtube/v3/liveStreams, liveBroadcasts      list (id= or mine=true)
+  POST /youtube/v3/liveStreams, liveBroadcasts      insert
+  PUT  /youtube/v3/liveBroadcasts                   update
+  POST /youtube/v3/liveBroadcasts/bind, /transition (see LiveHandler)
+  GET  /_rtmp/publish|update|publish_done?name=KEY  nginx-rtmp's notify
+  POST /_test/stream             a stream's activity and health, by a test
   GET  /_test/state              what the server holds (for the tests)
 
 Faults are injected from a JSON list of rules given with --faults:
   {"on": KIND, "nth": N, "do": ACTION, ...}
 KIND is token, device, insert, chunk, status, thumbnail, playlist_list,
-playlist_insert or videos_list; the rule fires on the Nth request of that
+playlist_insert, videos_list, or for the live stream_list, stream_insert,
+broadcast_list, broadcast_insert, broadcast_update, broadcast_bind,
+broadcast_transition; the rule fires on the Nth request of that
 kind (1-based; "every": true fires on each). ACTIONS:
   drop          close the connection without an answer (body read whole)
   drop_mid      read part of the chunk ("keep_fraction", default 0.5), keep
@@ -32,11 +40,15 @@ kind (1-based; "every": true fires on each). ACTIONS:
   invalid_grant 400 invalid_grant on the token endpoint
   expire        404: the upload session is forgotten
   slow          wait "seconds" before answering normally
+  refuse        403 with "reason" (default invalidTransition)
 Other options: --throttle BYTES_PER_S slows reading chunks (to kill a
 worker mid-upload), --port N listens on N instead of a free port (the
 server back after a test took it away), --force-private locks videos
 private (unaudited API project), --processing-polls N answers
-"uploaded" to N status polls before "processed", --reject REASON rejects every video.
+"uploaded" to N status polls before "processed", --reject REASON rejects every video. For the live:
+--stream-key KEY (a reusable stream the channel has, repeatable), --quota
+N (API units a day; then quotaExceeded), --live-disabled
+(liveStreamingNotEnabled).
 """
 import argparse
 import hashlib
@@ -72,6 +84,7 @@ class State:
         self.device_polls = 0
         self.device_codes = {}
         self.requests = []
+        self.live = LiveState()
         os.makedirs(args.data, exist_ok=True)
 
     def fault(self, kind):
@@ -98,6 +111,7 @@ class State:
                     for p, v, i in self.playlist_items
                 ],
                 "requests": list(self.requests),
+                "live": self.live.snapshot(),
             }
 
 
@@ -127,7 +141,412 @@ def google_error(code, reason, message, domain="youtube.api"):
     }
 
 
-class Handler(BaseHTTPRequestHandler):
+# ---- YouTube Live: liveStreams and liveBroadcasts ----
+# What the stand-in follows, from the YouTube Live Streaming API reference
+# (developers.google.com/youtube/v3/live/docs):
+#  - liveBroadcasts resource: status.lifeCycleStatus created -> ready (bound
+#    to a stream) -> testing -> live -> complete; testStarting and
+#    liveStarting are passed through on the way (shown once, on the next
+#    list).
+#  - liveBroadcasts.transition: "to transition a broadcast to either the
+#    testing or live state, the status.streamStatus must be active for the
+#    stream that the broadcast is bound to" (errorStreamInactive), testing
+#    only with contentDetails.monitorStream.enableMonitorStream=true;
+#    redundantTransition when it is already in that state, invalidTransition
+#    for a move the lifecycle does not allow (all 403).
+#  - liveStreams resource: status.streamStatus created/ready/active/
+#    inactive, status.healthStatus.status good/ok/bad/noData (noData while
+#    nothing is received) with configurationIssues[] {type, severity,
+#    reason, description}.
+#  - contentDetails.enableAutoStop: YouTube completes the broadcast once the
+#    stream has been inactive a while; with false it waits for an explicit
+#    transition to complete.
+#  - quota costs (Data API quota calculator): list 1, insert/update/bind/
+#    transition 50, thumbnails.set 50.
+# A stream becomes active when nginx-rtmp really receives on its stream
+# name (nginx-rtmp.sh --notify points on_publish / on_update /
+# on_publish_done here), or when a test says so (POST /_test/stream).
+LIVE_COSTS = {"broadcast_list": 1, "stream_list": 1, "broadcast_insert": 50,
+              "broadcast_update": 50, "broadcast_bind": 50,
+              "broadcast_transition": 50, "stream_insert": 50}
+# a publisher nginx stopped telling us about (on_update every second)
+INACTIVE_AFTER = 3.0
+AUTO_STOP_AFTER = 2.0  # the stand-in's short version of YouTube's wait
+
+
+class LiveState:
+    def __init__(self):
+        self.broadcasts = {}  # id -> resource
+        self.streams = {}  # id -> resource
+        self.last_update = {}  # stream id -> monotonic time of last news
+        self.inactive_since = {}
+        self.units = 0
+        self.calls = {}
+        self.transitions = []  # (id, status, http code, reason)
+
+    def add_stream(self, resource):
+        """Under the state's lock. A stream as liveStreams.insert makes it
+        (or as the channel's own reusable stream, --stream-key)."""
+        sid = "S" + secrets.token_hex(6)
+        snippet = dict(resource.get("snippet", {}))
+        cdn = dict(resource.get("cdn", {}))
+        name = cdn.get("ingestionInfo", {}).get("streamName") or \
+            "%s-%s" % (secrets.token_hex(2), secrets.token_hex(4))
+        host = "127.0.0.1"
+        cdn["ingestionInfo"] = {
+            "streamName": name,
+            "ingestionAddress": "rtmp://%s/live2" % host,
+            "backupIngestionAddress": "rtmp://%s/live2?backup=1" % host}
+        cdn.setdefault("ingestionType", "rtmp")
+        self.streams[sid] = {
+            "kind": "youtube#liveStream", "etag": "x", "id": sid,
+            "snippet": snippet, "cdn": cdn,
+            "status": {"streamStatus": "ready",
+                       "healthStatus": {"status": "noData",
+                                        "configurationIssues": []}},
+            "contentDetails": {"isReusable": True}}
+        return sid
+
+    def snapshot(self):
+        return {"broadcasts": list(self.broadcasts.values()),
+                "streams": list(self.streams.values()),
+                "units": self.units, "calls": dict(self.calls),
+                "transitions": list(self.transitions)}
+
+
+def live_error(code, reason, message):
+    return google_error(code, reason, message, "youtube.liveBroadcast")
+
+
+def part_filter(resource, parts):
+    out = {k: v for k, v in resource.items()
+           if k in ("kind", "etag", "id") or k in parts}
+    return json.loads(json.dumps(out))
+
+
+class LiveHandler:
+    """Mixed into Handler: the live endpoints."""
+
+    def live_state(self):
+        return self.server.state.live
+
+    def live_admit(self, kind):
+        """Fault rules, the token, the quota; the body, or None once
+        answered."""
+        state = self.state
+        rule = state.fault(kind)
+        if rule and rule.get("do") == "refuse":
+            self.read_body()
+            self.send_json(403, live_error(
+                403, rule.get("reason", "invalidTransition"),
+                "The transition was refused."))
+            return None
+        if self.apply_common(rule):
+            return None
+        if not self.authorized():
+            self.read_body()
+            return None
+        body, _ = self.read_body()
+        live = self.live_state()
+        with state.lock:
+            cost = LIVE_COSTS.get(kind, 1)
+            limit = state.args.quota
+            if limit and live.units + cost > limit:
+                over = True
+            else:
+                over = False
+                live.units += cost
+                live.calls[kind] = live.calls.get(kind, 0) + 1
+        if over:
+            code, reason, message, domain = CANNED_ERRORS["quota"]
+            self.send_json(code, google_error(code, reason, message, domain))
+            return None
+        return body
+
+    def live_tick(self):
+        """Time passes: streams nobody publishes to go inactive, broadcasts
+        with enableAutoStop end, the *Starting states settle. Under the
+        state lock."""
+        live = self.live_state()
+        now = time.monotonic()
+        for sid, stream in live.streams.items():
+            st = stream["status"]
+            seen = live.last_update.get(sid)
+            if (st["streamStatus"] == "active" and seen is not None and
+                    now - seen > INACTIVE_AFTER):
+                self.stream_set_active(sid, False)
+        for b in live.broadcasts.values():
+            status = b["status"]
+            life = status["lifeCycleStatus"]
+            if life == "testStarting":
+                status["lifeCycleStatus"] = "testing"
+            elif life == "liveStarting":
+                status["lifeCycleStatus"] = "live"
+            sid = b["contentDetails"].get("boundStreamId")
+            since = live.inactive_since.get(sid)
+            if (life == "live" and b["contentDetails"]["enableAutoStop"] and
+                    since is not None and now - since > AUTO_STOP_AFTER):
+                status["lifeCycleStatus"] = "complete"
+
+    def stream_set_active(self, sid, active):
+        live = self.live_state()
+        st = live.streams[sid]["status"]
+        if active:
+            st["streamStatus"] = "active"
+            if st["healthStatus"]["status"] == "noData":
+                st["healthStatus"]["status"] = "good"
+            live.inactive_since.pop(sid, None)
+            live.last_update[sid] = time.monotonic()
+        else:
+            st["streamStatus"] = "inactive"
+            st["healthStatus"] = {"status": "noData",
+                                  "configurationIssues": []}
+            live.inactive_since[sid] = time.monotonic()
+            live.last_update.pop(sid, None)
+        st["healthStatus"]["lastUpdateTimeSeconds"] = int(time.time())
+
+    def stream_by_name(self, name):
+        for sid, s in self.live_state().streams.items():
+            if s["cdn"]["ingestionInfo"]["streamName"] == name:
+                return sid
+        return None
+
+    # nginx-rtmp's notifications: 2xx lets the publish on, anything else
+    # refuses it, as YouTube refuses an unknown stream key
+    def rtmp_notify(self, path, query):
+        call = path.rsplit("/", 1)[-1]
+        with self.state.lock:
+            sid = self.stream_by_name(query.get("name", ""))
+            if sid is not None:
+                if call in ("publish", "update"):
+                    self.stream_set_active(sid, True)
+                elif call == "publish_done":
+                    self.stream_set_active(sid, False)
+        self.read_body()
+        self.send_empty(204 if sid is not None else 403)
+
+    def test_stream(self):
+        """POST /_test/stream {"streamName", "active"?, "health"?,
+        "configurationIssues"?}: what a test makes YouTube see."""
+        body, _ = self.read_body()
+        order = json.loads(body or b"{}")
+        with self.state.lock:
+            sid = self.stream_by_name(order.get("streamName", ""))
+            if sid is None:
+                return self.send_json(404, {"error": "no such stream"})
+            if "active" in order:
+                self.stream_set_active(sid, bool(order["active"]))
+            health = self.live_state().streams[sid]["status"]["healthStatus"]
+            if "health" in order:
+                health["status"] = order["health"]
+            if "configurationIssues" in order:
+                health["configurationIssues"] = order["configurationIssues"]
+        self.send_json(200, {"id": sid})
+
+    def streams_list(self, query):
+        if self.live_admit("stream_list") is None:
+            return
+        parts = set(query.get("part", "").split(","))
+        ids = set(filter(None, query.get("id", "").split(",")))
+        if not ids and query.get("mine") != "true":
+            return self.send_json(400, live_error(
+                400, "incompatibleParameters", "give id or mine=true"))
+        with self.state.lock:
+            self.live_tick()
+            items = [part_filter(s, parts)
+                     for sid, s in self.live_state().streams.items()
+                     if not ids or sid in ids]
+        self.send_json(200, {"kind": "youtube#liveStreamListResponse",
+                             "items": items,
+                             "pageInfo": {"totalResults": len(items)}})
+
+    def streams_insert(self, query):
+        body = self.live_admit("stream_insert")
+        if body is None:
+            return
+        resource = json.loads(body or b"{}")
+        if not resource.get("snippet", {}).get("title"):
+            return self.send_json(400, live_error(
+                400, "titleRequired", "The stream needs a title."))
+        with self.state.lock:
+            sid = self.live_state().add_stream(resource)
+            out = part_filter(self.live_state().streams[sid],
+                              set(query.get("part", "").split(",")))
+        self.send_json(200, out)
+
+    def broadcasts_list(self, query):
+        if self.live_admit("broadcast_list") is None:
+            return
+        parts = set(query.get("part", "").split(","))
+        ids = set(filter(None, query.get("id", "").split(",")))
+        which = query.get("broadcastStatus")
+        # exactly one filter: id, mine or broadcastStatus
+        if not ids and not which and query.get("mine") != "true":
+            return self.send_json(400, live_error(
+                400, "incompatibleParameters", "give id, mine or "
+                "broadcastStatus"))
+        wanted = {"upcoming": ("created", "ready", "testStarting",
+                               "testing"),
+                  "active": ("liveStarting", "live"),
+                  "completed": ("complete",)}.get(which)
+        with self.state.lock:
+            self.live_tick()
+            items = [part_filter(b, parts)
+                     for bid, b in self.live_state().broadcasts.items()
+                     if (not ids or bid in ids) and
+                     (wanted is None or
+                      b["status"]["lifeCycleStatus"] in wanted)]
+        if ids and not items:
+            return self.send_json(200, {
+                "kind": "youtube#liveBroadcastListResponse", "items": []})
+        self.send_json(200, {"kind": "youtube#liveBroadcastListResponse",
+                             "items": items,
+                             "pageInfo": {"totalResults": len(items)}})
+
+    def broadcasts_insert(self, query):
+        body = self.live_admit("broadcast_insert")
+        if body is None:
+            return
+        if self.state.args.live_disabled:
+            return self.send_json(403, live_error(
+                403, "liveStreamingNotEnabled", "The user is not enabled "
+                "for live streaming."))
+        try:
+            resource = json.loads(body or b"{}")
+        except ValueError:
+            return self.send_json(400, google_error(
+                400, "parseError", "Parse Error", "global"))
+        snippet = dict(resource.get("snippet", {}))
+        status = dict(resource.get("status", {}))
+        details = dict(resource.get("contentDetails", {}))
+        if not snippet.get("title"):
+            return self.send_json(400, live_error(
+                400, "invalidTitle", "The broadcast needs a title."))
+        if not snippet.get("scheduledStartTime"):
+            return self.send_json(400, live_error(
+                400, "invalidScheduledStartTime",
+                "scheduledStartTime is required."))
+        if status.get("privacyStatus") not in ("public", "unlisted",
+                                               "private"):
+            return self.send_json(400, live_error(
+                400, "invalidPrivacyStatus", "privacyStatus is required."))
+        monitor = dict(details.get("monitorStream", {}))
+        monitor.setdefault("enableMonitorStream", True)
+        details["monitorStream"] = monitor
+        # the stand-in's defaults for a request without them (dokpim
+        # always sends both)
+        details.setdefault("enableAutoStart", False)
+        details.setdefault("enableAutoStop", False)
+        bid = secrets.token_urlsafe(8)[:11]
+        status["lifeCycleStatus"] = "created"
+        with self.state.lock:
+            self.live_state().broadcasts[bid] = {
+                "kind": "youtube#liveBroadcast", "etag": "x", "id": bid,
+                "snippet": snippet, "status": status,
+                "contentDetails": details, "thumbnail_sha256": None}
+            out = part_filter(self.live_state().broadcasts[bid],
+                              set(query.get("part", "").split(",")))
+        self.send_json(200, out)
+
+    def broadcasts_update(self, query):
+        body = self.live_admit("broadcast_update")
+        if body is None:
+            return
+        resource = json.loads(body or b"{}")
+        with self.state.lock:
+            b = self.live_state().broadcasts.get(resource.get("id"))
+            if b is not None:
+                for part in set(query.get("part", "").split(",")):
+                    if part in ("snippet", "status", "contentDetails"):
+                        b[part].update(resource.get(part, {}))
+                out = part_filter(b, set(query.get("part", "").split(",")))
+        if b is None:
+            return self.send_json(404, live_error(
+                404, "liveBroadcastNotFound", "Broadcast not found"))
+        self.send_json(200, out)
+
+    def broadcasts_bind(self, query):
+        if self.live_admit("broadcast_bind") is None:
+            return
+        live = self.live_state()
+        with self.state.lock:
+            b = live.broadcasts.get(query.get("id"))
+            sid = query.get("streamId")
+            if b is not None and sid and sid not in live.streams:
+                return self.send_json(404, live_error(
+                    404, "liveStreamNotFound", "Stream not found"))
+            if b is not None:
+                if b["status"]["lifeCycleStatus"] not in ("created",
+                                                          "ready"):
+                    return self.send_json(403, live_error(
+                        403, "invalidTransition", "A broadcast that has "
+                        "started cannot be bound again."))
+                if sid:
+                    b["contentDetails"]["boundStreamId"] = sid
+                    b["status"]["lifeCycleStatus"] = "ready"
+                else:
+                    b["contentDetails"].pop("boundStreamId", None)
+                    b["status"]["lifeCycleStatus"] = "created"
+                out = part_filter(b, set(query.get("part", "").split(",")))
+        if b is None:
+            return self.send_json(404, live_error(
+                404, "liveBroadcastNotFound", "Broadcast not found"))
+        self.send_json(200, out)
+
+    def broadcasts_transition(self, query):
+        if self.live_admit("broadcast_transition") is None:
+            return
+        live = self.live_state()
+        target = query.get("broadcastStatus")
+        bid = query.get("id")
+        with self.state.lock:
+            self.live_tick()
+            b = live.broadcasts.get(bid)
+            answer = self.judge_transition(b, target)
+            if answer is None:
+                b["status"]["lifeCycleStatus"] = {
+                    "testing": "testStarting", "live": "liveStarting",
+                    "complete": "complete"}[target]
+                out = part_filter(b, set(query.get("part", "").split(",")))
+            live.transitions.append(
+                [bid, target, answer[0] if answer else 200,
+                 answer[1] if answer else None])
+        if answer:
+            code, reason, message = answer
+            return self.send_json(code, live_error(code, reason, message))
+        self.send_json(200, out)
+
+    def judge_transition(self, b, target):
+        """Under the lock: None when allowed, else (code, reason, text)."""
+        if b is None:
+            return (404, "liveBroadcastNotFound", "Broadcast not found")
+        if target not in ("testing", "live", "complete"):
+            return (400, "invalidValue", "broadcastStatus")
+        life = b["status"]["lifeCycleStatus"]
+        settled = {"testStarting": "testing",
+                   "liveStarting": "live"}.get(life, life)
+        if settled == target:
+            return (403, "redundantTransition", "The broadcast is already "
+                    "in the requested status.")
+        allowed = {"testing": ("ready",), "live": ("ready", "testing"),
+                   "complete": ("testing", "live")}[target]
+        if life not in allowed:
+            return (403, "invalidTransition", "The broadcast cannot move "
+                    "from %s to %s." % (life, target))
+        monitor = b["contentDetails"]["monitorStream"]["enableMonitorStream"]
+        if target == "testing" and not monitor:
+            return (403, "invalidTransition", "Testing needs the monitor "
+                    "stream.")
+        if target in ("testing", "live"):
+            sid = b["contentDetails"].get("boundStreamId")
+            stream = self.live_state().streams.get(sid)
+            if not stream or stream["status"]["streamStatus"] != "active":
+                return (403, "errorStreamInactive", "The bound stream is "
+                        "not active.")
+        return None
+
+
+class Handler(LiveHandler, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "youtube-standin/1"
 
@@ -233,6 +652,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.videos_list(query)
         if url.path == "/youtube/v3/playlistItems":
             return self.playlist_list(query)
+        if url.path == "/youtube/v3/liveBroadcasts":
+            return self.broadcasts_list(query)
+        if url.path == "/youtube/v3/liveStreams":
+            return self.streams_list(query)
+        if url.path.startswith("/_rtmp/"):
+            return self.rtmp_notify(url.path, query)
         self.send_json(404, google_error(404, "notFound", "Not Found"))
 
     def do_POST(self):
@@ -249,6 +674,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.thumbnail(query)
         if url.path == "/youtube/v3/playlistItems":
             return self.playlist_insert(query)
+        if url.path == "/youtube/v3/liveBroadcasts":
+            return self.broadcasts_insert(query)
+        if url.path == "/youtube/v3/liveBroadcasts/bind":
+            return self.broadcasts_bind(query)
+        if url.path == "/youtube/v3/liveBroadcasts/transition":
+            return self.broadcasts_transition(query)
+        if url.path == "/youtube/v3/liveStreams":
+            return self.streams_insert(query)
+        if url.path.startswith("/_rtmp/"):
+            return self.rtmp_notify(url.path, query)
+        if url.path == "/_test/stream":
+            return self.test_stream()
         self.read_body()
         self.send_json(404, google_error(404, "notFound", "Not Found"))
 
@@ -258,6 +695,8 @@ class Handler(BaseHTTPRequestHandler):
         self.state.requests.append("PUT " + url.path)
         if url.path == "/upload/youtube/v3/videos" and "upload_id" in query:
             return self.upload_put(query["upload_id"])
+        if url.path == "/youtube/v3/liveBroadcasts":
+            return self.broadcasts_update(query)
         self.read_body()
         self.send_json(404, google_error(404, "notFound", "Not Found"))
 
@@ -507,7 +946,8 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             return
         with self.state.lock:
-            video = self.state.videos.get(query.get("videoId"))
+            video = self.state.videos.get(query.get("videoId")) or \
+                self.state.live.broadcasts.get(query.get("videoId"))
             if video:
                 video["thumbnail_sha256"] = hashlib.sha256(body).hexdigest()
         if not video:
@@ -587,10 +1027,20 @@ def main():
     p.add_argument("--processing-polls", type=int, default=1)
     p.add_argument("--reject")
     p.add_argument("--verbose", action="store_true")
+    p.add_argument("--quota", type=int, default=0,
+                   help="live API units a day (0: no limit)")
+    p.add_argument("--live-disabled", action="store_true",
+                   help="the channel may not stream (liveStreamingNotEnabled)")
+    p.add_argument("--stream-key", action="append", default=[],
+                   help="a reusable stream the channel already has")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     server.state = State(args)
+    for key in args.stream_key:
+        server.state.live.add_stream({"snippet": {"title": "dokpim"},
+                                        "cdn": {"ingestionInfo":
+                                                {"streamName": key}}})
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % server.server_address[1])

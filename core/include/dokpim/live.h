@@ -120,6 +120,16 @@ DK_API void dk_live_event(dk_live *live, dk_live_level level,
                           const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The streaming service's own view of the stream, when the plugin can ask
+ * it (YouTube's liveStreams status.healthStatus): health is "good", "ok",
+ * "bad", "noData", or NULL when unknown; issues_json a JSON array of
+ * {"type", "severity", "reason", "description"} objects, or NULL. Copied;
+ * every status report after it carries them (the JSON status line as
+ * youtube_health and youtube_issues) until they are set again. Any
+ * thread. */
+DK_API void dk_live_set_service_health(dk_live *live, const char *health,
+                                       const char *issues_json);
+
 /* A recording file the plugin finished (closed and complete). After the
  * live the core enqueues these for the archive upload, in this order. */
 DK_API void dk_live_add_recording(dk_live *live, const char *path);

@@ -179,6 +179,64 @@ START_TEST(test_status_json)
 }
 END_TEST
 
+/* The host's status callback formats the line as `dokpim live --json`
+ * does; the service health set before the report is in it, and only in
+ * reports (not in a line formatted outside one). */
+static char *health_line;
+static void on_status_json(void *user, const dk_live_status *status,
+                           double uptime)
+{
+    (void)user;
+    g_free(health_line);
+    health_line = dk_live_status_json(status, uptime);
+}
+
+static JsonObject *parse_line(JsonParser *parser, const char *text)
+{
+    ck_assert(json_parser_load_from_data(parser, text, -1, NULL));
+    return json_node_get_object(json_parser_get_root(parser));
+}
+
+START_TEST(test_service_health_in_status_json)
+{
+    dk_live_host host = {.status = on_status_json};
+    dk_live *live = dk_live_new(&host, "/tmp", 0);
+    dk_live_status s = {.frames = 1};
+    dk_live_report(live, &s);
+    g_autoptr(JsonParser) p0 = json_parser_new();
+    ck_assert(
+        !json_object_has_member(parse_line(p0, health_line), "youtube_health"));
+    dk_live_set_service_health(
+        live, "bad", "[{\"type\":\"bitrateLow\",\"severity\":\"warning\"}]");
+    dk_live_report(live, &s);
+    g_autoptr(JsonParser) p1 = json_parser_new();
+    JsonObject *o = parse_line(p1, health_line);
+    ck_assert_str_eq(json_object_get_string_member(o, "youtube_health"), "bad");
+    JsonArray *issues = json_object_get_array_member(o, "youtube_issues");
+    ck_assert_int_eq(json_array_get_length(issues), 1);
+    ck_assert_str_eq(json_object_get_string_member(
+                         json_array_get_object_element(issues, 0), "type"),
+                     "bitrateLow");
+    /* not a JSON array: an empty list, never the text */
+    dk_live_set_service_health(live, "good", "not json");
+    dk_live_report(live, &s);
+    g_autoptr(JsonParser) p2 = json_parser_new();
+    o = parse_line(p2, health_line);
+    ck_assert_str_eq(json_object_get_string_member(o, "youtube_health"),
+                     "good");
+    ck_assert_int_eq(json_array_get_length(
+                         json_object_get_array_member(o, "youtube_issues")),
+                     0);
+    /* outside a report, no session's health leaks into a line */
+    g_autofree char *outside = dk_live_status_json(&s, 1);
+    g_autoptr(JsonParser) p3 = json_parser_new();
+    ck_assert(
+        !json_object_has_member(parse_line(p3, outside), "youtube_health"));
+    g_clear_pointer(&health_line, g_free);
+    dk_live_free(&live);
+}
+END_TEST
+
 static int events_seen;
 static void on_event(void *user, dk_live_level level, const char *subject,
                      const char *message, double uptime)
@@ -225,6 +283,7 @@ static Suite *live_session_suite(void)
     tcase_add_test(tc, test_status_line);
     tcase_add_test(tc, test_status_json);
     tcase_add_test(tc, test_event_reaches_host);
+    tcase_add_test(tc, test_service_health_in_status_json);
     suite_add_tcase(s, tc);
     return s;
 }

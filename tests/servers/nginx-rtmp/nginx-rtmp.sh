@@ -2,7 +2,7 @@
 # A throw-away nginx-rtmp ingest on 127.0.0.1 for the live tests, the
 # benchmark and operators trying `dokpim live` without YouTube.
 #
-#   nginx-rtmp.sh start DIR [--port N] [--key KEY] [--tls]
+#   nginx-rtmp.sh start DIR [--port N] [--key KEY] [--tls] [--notify URL]
 #                                                 start (or restart) in DIR
 #   nginx-rtmp.sh stop DIR                        fast shutdown (drops pushes)
 #
@@ -15,7 +15,11 @@
 # publish whose stream name is not KEY is refused, like a wrong stream key
 # on YouTube. --port fixes the RTMP port (default: a free one). A second
 # `start` on the same DIR reuses its ports, so a test can stop the server
-# and bring it back where the pusher expects it.
+# and bring it back where the pusher expects it. With --notify, nginx asks
+# URL/publish?name=KEY before accepting a publish (2xx accepts), calls
+# URL/update every second while it receives and URL/publish_done at the end:
+# the YouTube stand-in (youtube_server.py) sees a stream go active when an
+# ingest really arrives, and judges the key itself.
 set -euo pipefail
 
 die() { echo "nginx-rtmp.sh: $*" >&2; exit 1; }
@@ -34,7 +38,7 @@ module() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 write_config() {
-  local dir=$1 key=$2 tls=$3 rtmp_port=$4
+  local dir=$1 key=$2 tls=$3 rtmp_port=$4 notify=$5
   local http_port tls_port=""
   [ -n "$rtmp_port" ] || rtmp_port=$(free_port)
   http_port=$(free_port)
@@ -61,6 +65,11 @@ write_config() {
   if [ -n "$key" ]; then
     # nginx-rtmp asks this URL before accepting a publish; 2xx accepts.
     on_publish="notify_method get; on_publish http://127.0.0.1:$http_port/publish;"
+  fi
+  if [ -n "$notify" ]; then
+    on_publish="notify_method get; on_publish $notify/publish;
+      on_update $notify/update; notify_update_timeout 1s;
+      on_publish_done $notify/publish_done;"
   fi
   cat >"$dir/nginx.conf" <<EOF
 load_module $(module ngx_rtmp_module.so);
@@ -118,12 +127,13 @@ EOF
 }
 
 start() {
-  local dir="" key="" tls=0 port=""
+  local dir="" key="" tls=0 port="" notify=""
   while [ $# -gt 0 ]; do
     case "$1" in
     --key) key=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --tls) tls=1; shift ;;
+    --notify) notify=$2; shift 2 ;;
     -*) die "unknown option $1" ;;
     *) dir=$1; shift ;;
     esac
@@ -131,9 +141,11 @@ start() {
   [ -n "$dir" ] || die "start needs a folder"
   [[ "$key" =~ ^[A-Za-z0-9_-]*$ ]] || die "--key: letters, digits, - and _ only"
   [[ "$port" =~ ^[0-9]*$ ]] || die "--port: a number"
+  [[ "$notify" =~ ^(http://127\.0\.0\.1:[0-9]+[A-Za-z0-9/_-]*)?$ ]] ||
+    die "--notify: http://127.0.0.1:PORT/path"
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  [ -f "$dir/nginx.conf" ] || write_config "$dir" "$key" "$tls" "$port"
+  [ -f "$dir/nginx.conf" ] || write_config "$dir" "$key" "$tls" "$port" "$notify"
   # shellcheck source=/dev/null
   . "$dir/ports" # RTMP_PORT, HTTP_PORT, TLS_PORT
   /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" ||
@@ -171,5 +183,5 @@ stop() {
 case "${1:-}" in
 start) shift; start "$@" ;;
 stop) shift; stop "$@" ;;
-*) die "usage: nginx-rtmp.sh start DIR [--port N] [--key KEY] [--tls] | stop DIR" ;;
+*) die "usage: nginx-rtmp.sh start DIR [--port N] [--key KEY] [--tls] [--notify URL] | stop DIR" ;;
 esac

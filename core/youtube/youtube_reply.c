@@ -4,7 +4,7 @@
  * outcome). Everything here reads what a server sent, so nothing is
  * trusted: a wrong type or a number out of range is an answer that names
  * nothing, never a crash. */
-#include "upload_youtube.h"
+#include "youtube_reply.h"
 
 #include <string.h>
 
