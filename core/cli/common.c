@@ -12,7 +12,10 @@
 static void vline(FILE *stream, const char *prefix, const char *fmt,
                   va_list args)
 {
-    g_autofree char *text = g_strdup_vprintf(fmt, args);
+    /* the format is the msgid (xgettext takes cli_error's and its siblings'
+     * first string): translated with its placeholders, before the
+     * arguments go in */
+    g_autofree char *text = g_strdup_vprintf(*fmt ? _(fmt) : fmt, args);
     g_autofree char *safe = dk_escape_text(text);
     fprintf(stream, "%s%s\n", prefix, safe);
 }
@@ -49,6 +52,14 @@ void cli_note(const char *fmt, ...)
     va_end(args);
 }
 
+static bool json_output;
+
+void cli_json_output(void)
+{
+    json_output = true;
+    dk_i18n_use_language("en");
+}
+
 dk_registry *cli_load_plugins(void)
 {
     dk_registry *registry = dk_registry_load_default();
@@ -61,6 +72,9 @@ bool cli_parse(int *argc, char ***argv, const char *usage, const char *summary,
                const GOptionEntry *entries)
 {
     GOptionContext *context = g_option_context_new(usage);
+    /* GLib translates usage, summary and every entry's description (marked
+     * N_() where they are written) through the domain */
+    g_option_context_set_translation_domain(context, DK_TEXTDOMAIN);
     g_option_context_set_summary(context, summary);
     g_option_context_add_main_entries(context, entries, NULL);
     GError *error = NULL;
@@ -98,6 +112,9 @@ bool cli_load_event(const char *path, dk_event **event)
         cli_error("%s", err.message);
         return false;
     }
+    /* the event's crew reads its language, whatever this machine's locale */
+    if (!json_output)
+        dk_i18n_use_language(dk_event_get(*event, "language"));
     return true;
 }
 

@@ -17,6 +17,9 @@
 DK_PRIVATE_API int dk_error_errno(dk_error *err, int code, const char *what,
                                   const char *path);
 
+/* The folder of the running binary (/proc/self/exe), or NULL; g_free(). */
+char *dk_executable_dir(void);
+
 /* ---- metadata ---- */
 typedef enum {
     DK_META_STRING,
