@@ -50,7 +50,8 @@ void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* --json: the document is for programs, so every message in it (and on
  * stderr) is the English msgid, the same whatever the crew's language; an
- * event's language= no longer applies. Call right after cli_parse. */
+ * event's language= no longer applies. cli_parse calls it when a "json"
+ * option is set. */
 void cli_json_output(void);
 
 /* Loads the plugins and warns about every module it refused. */

@@ -15,7 +15,7 @@ static void vline(FILE *stream, const char *prefix, const char *fmt,
     /* the format is the msgid (xgettext takes cli_error's and its siblings'
      * first string): translated with its placeholders, before the
      * arguments go in */
-    g_autofree char *text = g_strdup_vprintf(*fmt ? _(fmt) : fmt, args);
+    g_autofree char *text = g_strdup_vprintf(dk_i18n_format(fmt), args);
     g_autofree char *safe = dk_escape_text(text);
     fprintf(stream, "%s%s\n", prefix, safe);
 }
@@ -84,6 +84,11 @@ bool cli_parse(int *argc, char ***argv, const char *usage, const char *summary,
         g_error_free(error);
     }
     g_option_context_free(context);
+    /* every command's --json is the same row: one place pins its language */
+    for (const GOptionEntry *e = entries; parsed && e && e->long_name; e++)
+        if (strcmp(e->long_name, "json") == 0 && e->arg == G_OPTION_ARG_NONE &&
+            *(gboolean *)e->arg_data)
+            cli_json_output();
     return parsed;
 }
 
@@ -155,6 +160,7 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
 
 /* What the first Ctrl-C does, in the words of the command that runs. */
 static const char *stopping_note;
+static const char *stopped_note;
 
 static gpointer signal_thread(gpointer data)
 {
@@ -164,13 +170,13 @@ static gpointer signal_thread(gpointer data)
         if (sigwait(set, &signo) != 0)
             continue;
         if (count > 0) {
-            static const char msg[] = "\ndokpim: stopped at once; temp files "
-                                      "are cleaned up on the next run\n";
-            ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+            ssize_t ignored =
+                write(STDERR_FILENO, stopped_note, strlen(stopped_note));
             (void)ignored;
             _exit(DK_EXIT_INTERRUPTED);
         }
-        fprintf(stderr, "\ndokpim: %s (press Ctrl-C again to stop at once)\n",
+        fprintf(stderr,
+                _("\ndokpim: %s (press Ctrl-C again to stop at once)\n"),
                 stopping_note);
         dk_cancel_request();
     }
@@ -179,7 +185,10 @@ static gpointer signal_thread(gpointer data)
 
 void cli_install_signal_thread(const char *stopping)
 {
-    stopping_note = stopping;
+    /* looked up here, not in the thread: the thread only prints */
+    stopping_note = _(stopping);
+    stopped_note = _("\ndokpim: stopped at once; temp files are cleaned up on "
+                     "the next run\n");
     static sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -21,6 +21,13 @@
 /* plural: "%d photo" / "%d photos" by the language's own rule */
 #define dk_ngettext(one, many, n) dngettext(DK_TEXTDOMAIN, one, many, n)
 
+/* The translation of a printf format (the message sinks: dk_error_set,
+ * dk_item_warn, dk_job_note, cli_error ...): xgettext takes those calls'
+ * formats as msgids. "" stays "" (its lookup gives the catalogue's
+ * header); a format the catalogue lacks, an out-of-tree plugin's, stays as
+ * written. */
+DK_PRIVATE_API const char *dk_i18n_format(const char *fmt);
+
 /* setlocale for the user's locale, but LC_NUMERIC stays "C" (JSON,
  * manifests, EXIF and ffmpeg arguments need "1.5", never "1,5"); binds the
  * domain to the build tree's locale folder when the binary runs from the

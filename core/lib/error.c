@@ -11,17 +11,12 @@
  * need no call of their own: xgettext takes the formats of dk_error_set,
  * dk_error_prefix and dk_error_errno as msgids (po/CMakeLists.txt). A format
  * the catalogue lacks (an out-of-tree plugin's) stays as written. */
-static const char *translated(const char *fmt)
-{
-    return *fmt ? _(fmt) : fmt; /* "" would give the catalogue's header */
-}
-
 int dk_error_set(dk_error *err, int code, const char *fmt, ...)
 {
     if (err) {
         va_list args;
         va_start(args, fmt);
-        vsnprintf(err->message, sizeof err->message, translated(fmt), args);
+        vsnprintf(err->message, sizeof err->message, dk_i18n_format(fmt), args);
         va_end(args);
         err->code = code;
     }
@@ -35,7 +30,7 @@ int dk_error_prefix(dk_error *err, const char *fmt, ...)
     char prefix[DK_ERROR_MESSAGE_MAX];
     va_list args;
     va_start(args, fmt);
-    vsnprintf(prefix, sizeof prefix, translated(fmt), args);
+    vsnprintf(prefix, sizeof prefix, dk_i18n_format(fmt), args);
     va_end(args);
     /* truncation is fine: the start of a message says the most */
     size_t used = strlen(prefix);
@@ -62,7 +57,7 @@ int dk_error_errno(dk_error *err, int code, const char *what, const char *path)
 {
     int saved = errno;
     /* TRANSLATORS: "cannot open" "/path/file": "No such file or directory" */
-    return dk_error_set(err, code, "%s %s: %s", translated(what), path,
+    return dk_error_set(err, code, "%s %s: %s", dk_i18n_format(what), path,
                         g_strerror(saved));
 }
 

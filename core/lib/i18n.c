@@ -34,6 +34,11 @@ void dk_i18n_init(void)
     textdomain(DK_TEXTDOMAIN);
 }
 
+const char *dk_i18n_format(const char *fmt)
+{
+    return fmt && *fmt ? _(fmt) : fmt;
+}
+
 const char *dk_i18n_locale_dir(void)
 {
     return bound_dir;
