@@ -44,6 +44,9 @@ packages=(
   postgresql libpq-dev faketime rsync systemd
   # tests/watch reads `dokpim watch --json` lines with jq
   jq
+  # messages in Indonesian: msgfmt/xgettext build po/; locales holds the id_ID
+  # source tests/i18n compiles with localedef into a temporary LOCPATH
+  gettext locales
 )
 
 missing=()
