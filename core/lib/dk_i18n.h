@@ -32,7 +32,8 @@ DK_PRIVATE_API const char *dk_i18n_format(const char *fmt);
  * manifests, EXIF and ffmpeg arguments need "1.5", never "1,5"); binds the
  * domain to the build tree's locale folder when the binary runs from the
  * build tree, else to <prefix>/share/locale beside the binary, else the
- * configured install prefix's. */
+ * configured install prefix's. DOKPIM_LANGUAGE, else LANGUAGE, chooses the
+ * messages' language even in the C locale. */
 DK_PRIVATE_API void dk_i18n_init(void);
 
 /* Messages in this language from now on: "id", "en", or NULL (the locale's

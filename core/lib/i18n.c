@@ -32,9 +32,11 @@ void dk_i18n_init(void)
     bindtextdomain(DK_TEXTDOMAIN, bound_dir);
     bind_textdomain_codeset(DK_TEXTDOMAIN, "UTF-8");
     textdomain(DK_TEXTDOMAIN);
-    /* LANGUAGE=id is the crew's explicit choice: honoured on a machine left
-     * in the C locale too, where gettext alone would ignore it */
-    dk_i18n_use_language(g_getenv("LANGUAGE"));
+    /* DOKPIM_LANGUAGE (this run, over the event's language=) or LANGUAGE
+     * is an explicit choice: honoured on a machine left in the C locale
+     * too, where gettext alone would ignore it */
+    const char *chosen = g_getenv("DOKPIM_LANGUAGE");
+    dk_i18n_use_language(chosen && *chosen ? chosen : g_getenv("LANGUAGE"));
 }
 
 const char *dk_i18n_format(const char *fmt)

@@ -75,7 +75,7 @@ def translate(english, table):
 
 def run(args, env_extra, cwd):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE")}
+           if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE", "DOKPIM_LANGUAGE")}
     env.update(env_extra)
     env["DOKPIM_NO_BAR"] = "1"
     return subprocess.run([DOKPIM] + args, env=env, cwd=cwd,
@@ -122,6 +122,8 @@ def main():
         check(line == indonesian, f"LANG=C, event language=id: {line!r}")
         _, line = failure_line("acara-en.ini", {"LANG": "C.UTF-8", "LANGUAGE": "id"})
         check(line == english, f"LANGUAGE=id, event language=en: {line!r}")
+        _, line = failure_line("acara-id.ini", {"LANG": "C", "DOKPIM_LANGUAGE": "en"})
+        check(line == english, f"DOKPIM_LANGUAGE=en over the event's language=id: {line!r}")
         r = run(["--help"], {"LANG": "C", "LANGUAGE": "id"}, tmp)
         usage = table["Usage: dokpim COMMAND [OPTIONS...]\n\nCommands:\n"]
         check(usage.split("\n")[0] in r.stdout,
