@@ -6,29 +6,15 @@
 
 static char *bound_dir;
 
-/* <prefix>/share/locale for a binary in <prefix>/bin, as the plugins are
- * found: an unpacked install tree translates wherever it lies. */
-static char *locale_dir(void)
-{
-    g_autofree char *exe_dir = dk_executable_dir();
-    if (exe_dir && strcmp(exe_dir, DK_BUILD_BIN_DIR) == 0)
-        return g_strdup(DK_BUILD_LOCALE_DIR);
-    if (exe_dir && g_str_has_suffix(exe_dir, "/" DK_INSTALL_BINDIR)) {
-        g_autofree char *prefix = g_path_get_dirname(exe_dir);
-        char *beside = g_build_filename(prefix, DK_INSTALL_LOCALEDIR, NULL);
-        if (g_file_test(beside, G_FILE_TEST_IS_DIR))
-            return beside;
-        g_free(beside);
-    }
-    return g_strdup(DK_INSTALL_FULL_LOCALEDIR);
-}
-
 void dk_i18n_init(void)
 {
     setlocale(LC_ALL, "");
     setlocale(LC_NUMERIC, "C");
     if (!bound_dir)
-        bound_dir = locale_dir();
+        /* <prefix>/share/locale beside the binary, as the plugins are
+         * found: an unpacked install tree translates wherever it lies */
+        bound_dir = dk_shipped_dir(DK_BUILD_LOCALE_DIR, DK_INSTALL_LOCALEDIR,
+                                   DK_INSTALL_FULL_LOCALEDIR);
     bindtextdomain(DK_TEXTDOMAIN, bound_dir);
     bind_textdomain_codeset(DK_TEXTDOMAIN, "UTF-8");
     textdomain(DK_TEXTDOMAIN);

@@ -58,6 +58,22 @@ char *dk_executable_dir(void)
     return exe ? g_path_get_dirname(exe) : NULL;
 }
 
+char *dk_shipped_dir(const char *build_dir, const char *relative,
+                     const char *configured)
+{
+    g_autofree char *exe_dir = dk_executable_dir();
+    if (exe_dir && strcmp(exe_dir, DK_BUILD_BIN_DIR) == 0)
+        return g_strdup(build_dir);
+    if (exe_dir && g_str_has_suffix(exe_dir, "/" DK_INSTALL_BINDIR)) {
+        g_autofree char *prefix = g_path_get_dirname(exe_dir);
+        char *beside = g_build_filename(prefix, relative, NULL);
+        if (g_file_test(beside, G_FILE_TEST_IS_DIR))
+            return beside;
+        g_free(beside);
+    }
+    return g_strdup(configured);
+}
+
 /* <prefix>/lib/dokpim/plugins for a binary in <prefix>/bin: installs stay
  * relocatable. */
 static char *plugins_beside_binary(const char *exe_dir)
