@@ -14,14 +14,10 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from checks import check, finish  # noqa: E402
+
 PO_WEB, BUILT = sys.argv[1], sys.argv[2]
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -61,5 +57,4 @@ for lang in ("id", "en"):
     check(good, f"the build made {path}")
     if lang == "en" and good:
         check(all(k == v for k, v in built.items()), "en.json is the English itself")
-if failures:
-    sys.exit(1)
+finish()
