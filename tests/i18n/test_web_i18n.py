@@ -24,7 +24,8 @@ with tempfile.TemporaryDirectory() as tmp:
     web = os.path.join(tmp, "web")
     os.mkdir(web)
     with open(os.path.join(web, "gallery.js"), "w") as f:
-        f.write('const a = t("Pick");\nconst b = t(\'Reject "x"\');\nt(name);\n')
+        f.write('const a = t("Pick");\nconst b = t(\'Reject "x"\');\nt(name);\n'
+                'x(`${dk.t("queue.job", "Job")} ${id}`);\n')
     with open(os.path.join(web, "gallery.html"), "w") as f:
         f.write('<button data-i18n="Caption">Caption</button>\n'
                 '<input data-i18n-placeholder="Names of the people shown">\n')
@@ -33,7 +34,9 @@ with tempfile.TemporaryDirectory() as tmp:
     text = open(pot, encoding="utf-8").read()
     for s in ("Pick", 'Reject \\"x\\"', "Caption", "Names of the people shown"):
         check(f'msgctxt "web"\nmsgid "{s}"' in text, f"extracted {s!r}")
-    check(text.count("msgid ") == 5, "nothing else extracted (t(name) has no literal)")
+    check('#. key: queue.job\n#: web/gallery.js:4\nmsgctxt "web"\nmsgid "Job"' in text,
+          "dk.t(key, English): the English is the msgid, the key a comment")
+    check(text.count("msgid ") == 6, "nothing else extracted (t(name) has no literal)")
     po = os.path.join(tmp, "id.po")
     with open(po, "w", encoding="utf-8") as f:
         f.write(text.replace('msgid "Pick"\nmsgstr ""', 'msgid "Pick"\nmsgstr "Pilih"')
@@ -44,6 +47,8 @@ with tempfile.TemporaryDirectory() as tmp:
     subprocess.run([PO_WEB, "json", po, out], check=True)
     table = json.load(open(out, encoding="utf-8"))
     check(table.get("Pick") == "Pilih", "a translated entry gives its translation")
+    check(table.get("queue.job") == "Job" and table.get("Job") == "Job",
+          "a keyed entry is found by its key and by its English")
     check(table.get("Caption") == "Caption", "a fuzzy entry gives the English")
     check(table.get('Reject "x"') == 'Reject "x"', "an untranslated entry gives the English")
 
