@@ -61,7 +61,9 @@ function(dk_add_check_test name)
     set(T_TIMEOUT 300)
   endif()
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
-    ENVIRONMENT "DOKPIM_BIN=$<TARGET_FILE:dokpim>;DOKPIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};DOKPIM_BUILD_DIR=${PROJECT_BINARY_DIR};DOKPIM_PLUGIN_DIR=${DOKPIM_BUILD_PLUGIN_DIR};CK_DEFAULT_TIMEOUT=${T_TIMEOUT}")
+    # DOKPIM_LANGUAGE=en: the suites match English messages, also for their
+    # events with language=id (test_i18n checks the languages)
+    ENVIRONMENT "DOKPIM_LANGUAGE=en;DOKPIM_BIN=$<TARGET_FILE:dokpim>;DOKPIM_SOURCE_DIR=${PROJECT_SOURCE_DIR};DOKPIM_BUILD_DIR=${PROJECT_BINARY_DIR};DOKPIM_PLUGIN_DIR=${DOKPIM_BUILD_PLUGIN_DIR};CK_DEFAULT_TIMEOUT=${T_TIMEOUT}")
   dk_sanitizer_environment(${name})
 endfunction()
 

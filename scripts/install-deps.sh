@@ -48,6 +48,9 @@ packages=(
   libsoup-3.0-dev libqrencode-dev chromium
   # the contact sheet's PDF is judged by pdfinfo, pdftotext, pdfimages, pdffonts
   poppler-utils
+  # messages in Indonesian: msgfmt/xgettext build po/; locales holds the id_ID
+  # source tests/i18n compiles with localedef into a temporary LOCPATH
+  gettext locales
 )
 
 missing=()

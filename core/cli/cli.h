@@ -3,6 +3,7 @@
 #ifndef DK_CLI_H
 #define DK_CLI_H
 
+#include "dk_i18n.h"
 #include "dk_internal.h"
 
 #include <stdio.h>
@@ -43,10 +44,18 @@ int cmd_serve(int argc, char **argv);
  * the escaped text and a newline on stream. */
 void cli_line(FILE *stream, const char *prefix, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* "dokpim: error: ...", "dokpim: warning: ...", "dokpim: ..." on stderr. */
+/* "dokpim: error: ...", "dokpim: warning: ...", "dokpim: ..." on stderr.
+ * Their fmt (cli_line's too) is a msgid: write the English literal, it is
+ * translated inside; the prefixes stay English, as words scripts grep. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --json: the document is for programs, so every message in it (and on
+ * stderr) is the English msgid, the same whatever the crew's language; an
+ * event's language= no longer applies. cli_parse calls it when a "json"
+ * option is set. */
+void cli_json_output(void);
 
 /* Loads the plugins and warns about every module it refused. */
 dk_registry *cli_load_plugins(void);

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "json.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 static void print_written(const char *out, const dk_bag_stats *s, bool json)
@@ -31,9 +32,8 @@ static void print_written(const char *out, const dk_bag_stats *s, bool json)
     }
     g_autofree char *size = g_format_size(s->bytes);
     cli_line(stdout, "",
-             "bag %s: %" G_GUINT64_FORMAT " files, %s (%" G_GUINT64_FORMAT
-             " hard-linked, %" G_GUINT64_FORMAT " reflinked, %" G_GUINT64_FORMAT
-             " copied)",
+             "bag %s: %" PRIu64 " files, %s (%" PRIu64 " hard-linked, %" PRIu64
+             " reflinked, %" PRIu64 " copied)",
              out, s->files, size, s->linked, s->reflinked, s->copied);
 }
 
@@ -95,8 +95,8 @@ static void print_report(const char *bag, const dk_bag_report *r, bool json)
     if (problems->len)
         cli_note("%s is NOT a valid bag: %u problems", bag, problems->len);
     else
-        cli_note("%s is a valid bag: %" G_GUINT64_FORMAT " files, %s", bag,
-                 r->files, size);
+        cli_note("%s is a valid bag: %" PRIu64 " files, %s", bag, r->files,
+                 size);
 }
 
 static int validate_bag(const char *bag, int jobs, bool json)
@@ -122,18 +122,20 @@ int cmd_archive(int argc, char **argv)
     int jobs = 0;
     GOptionEntry entries[] = {
         {"bag", 0, 0, G_OPTION_ARG_FILENAME, &bag,
-         "write a BagIt bag of LIBRARY into OUT (which must not exist)", "OUT"},
+         N_("write a BagIt bag of LIBRARY into OUT (which must not exist)"),
+         "OUT"},
         {"copy", 0, 0, G_OPTION_ARG_NONE, &copy,
-         "copy files even where hard links would do", NULL},
+         N_("copy files even where hard links would do"), NULL},
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
-         "an event to describe in bag-info.txt besides those the library "
-         "records",
+         N_("an event to describe in bag-info.txt besides those the library "
+            "records"),
          "EVENT"},
         {"validate", 0, 0, G_OPTION_ARG_FILENAME, &validate,
-         "check the bag BAG: completeness and every checksum", "BAG"},
+         N_("check the bag BAG: completeness and every checksum"), "BAG"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
-         "files read at once (default: one per processor)", "N"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON on stdout", NULL},
+         N_("files read at once (default: one per processor)"), "N"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print JSON on stdout"),
+         NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};

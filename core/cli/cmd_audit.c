@@ -54,31 +54,41 @@ static void print_summary(const dk_audit *audit)
         counts[((const dk_audit_file *)audit->files->pdata[i])->problem]++;
     double mb = (double)audit->bytes / 1e6;
     GString *line = g_string_new(NULL);
-    g_string_append_printf(
-        line, "%s: %d original%s and %d derivative%s, %.1f MB hashed in %.2f s",
-        audit->root, audit->originals, audit->originals == 1 ? "" : "s",
-        audit->derivatives, audit->derivatives == 1 ? "" : "s", mb,
-        audit->seconds);
+    g_autofree char *originals = g_strdup_printf(
+        dk_ngettext("%d original", "%d originals", audit->originals),
+        audit->originals);
+    g_autofree char *derivatives = g_strdup_printf(
+        dk_ngettext("%d derivative", "%d derivatives", audit->derivatives),
+        audit->derivatives);
+    /* TRANSLATORS: library: "3 originals" and "5 derivatives", MB, seconds */
+    g_string_append_printf(line, _("%s: %s and %s, %.1f MB hashed in %.2f s"),
+                           audit->root, originals, derivatives, mb,
+                           audit->seconds);
     if (audit->seconds > 0)
         g_string_append_printf(line, " (%.0f MB/s)", mb / audit->seconds);
     if (audit->cancelled)
-        g_string_append(line, ": stopped before the end");
+        g_string_append(line, _(": stopped before the end"));
     else if (!audit->problems)
-        g_string_append(line, ": all intact");
+        g_string_append(line, _(": all intact"));
     else
         g_string_append_printf(line,
-                               ": %d problem%s (%d changed, %d missing, %d "
-                               "unreadable)",
-                               audit->problems, audit->problems == 1 ? "" : "s",
-                               counts[DK_AUDIT_CHANGED],
+                               dk_ngettext(": %d problem (%d changed, %d "
+                                           "missing, %d unreadable)",
+                                           ": %d problems (%d changed, %d "
+                                           "missing, %d unreadable)",
+                                           audit->problems),
+                               audit->problems, counts[DK_AUDIT_CHANGED],
                                counts[DK_AUDIT_MISSING],
                                counts[DK_AUDIT_UNREADABLE]);
     if (audit->unhashed)
-        g_string_append_printf(line,
-                               "; %d derivative%s recorded without a sha256 "
-                               "(by an older dokpim) only checked to exist",
-                               audit->unhashed,
-                               audit->unhashed == 1 ? "" : "s");
+        g_string_append_printf(
+            line,
+            dk_ngettext("; %d derivative recorded without a sha256 (by an "
+                        "older dokpim) only checked to exist",
+                        "; %d derivatives recorded without a sha256 (by an "
+                        "older dokpim) only checked to exist",
+                        audit->unhashed),
+            audit->unhashed);
     cli_line(stdout, "", "%s", line->str);
     g_string_free(line, TRUE);
 }
@@ -146,13 +156,13 @@ int cmd_audit(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     int jobs = 2;
     gboolean json = FALSE;
-    GOptionEntry entries[] = {
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON on stdout", NULL},
-        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
-         "files hashed at once (default: 2)", "N"},
-        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
-         NULL},
-        {NULL}};
+    GOptionEntry entries[] = {{"json", 0, 0, G_OPTION_ARG_NONE, &json,
+                               N_("print JSON on stdout"), NULL},
+                              {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+                               N_("files hashed at once (default: 2)"), "N"},
+                              {G_OPTION_REMAINING, 0, 0,
+                               G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, NULL},
+                              {NULL}};
     bool parsed = cli_parse(
         &argc, &argv, "LIBRARY",
         "Re-hashes every original of LIBRARY and every derivative its item "

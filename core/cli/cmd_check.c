@@ -10,11 +10,11 @@ int cmd_check(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
-         "also check the event file, and that templates only use fields "
-         "it sets",
+         N_("also check the event file, and that templates only use fields "
+            "it sets"),
          "EVENT"},
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
-         "override an option (repeatable)", "STAGE.OPTION=VALUE"},
+         N_("override an option (repeatable)"), "STAGE.OPTION=VALUE"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};
@@ -38,9 +38,12 @@ int cmd_check(int argc, char **argv)
                                 overrides, &pipeline);
     if (ok) {
         GString *line = g_string_new(NULL);
-        g_string_append_printf(line, "%s: OK: %s, %u stages:", rest[0],
-                               pipeline->name ? pipeline->name : "(unnamed)",
-                               pipeline->stages->len);
+        g_string_append_printf(
+            line,
+            dk_ngettext("%s: OK: %s, %u stage:", "%s: OK: %s, %u stages:",
+                        pipeline->stages->len),
+            rest[0], pipeline->name ? pipeline->name : _("(unnamed)"),
+            pipeline->stages->len);
         for (guint i = 0; i < pipeline->stages->len; i++) {
             const dk_stage *stage = pipeline->stages->pdata[i];
             g_string_append_printf(line, "%s %s (%s)", i ? "," : "",

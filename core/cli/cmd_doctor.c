@@ -22,14 +22,14 @@ int cmd_doctor(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     GOptionEntry entries[] = {
         {"library", 'o', 0, G_OPTION_ARG_FILENAME_ARRAY, &libraries,
-         "a library folder to check: free space, queue, keys (repeatable)",
+         N_("a library folder to check: free space, queue, keys (repeatable)"),
          "LIBRARY"},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "the queue to check besides the libraries' own", "URL"},
+         N_("the queue to check besides the libraries' own"), "URL"},
         {"pipeline", 'p', 0, G_OPTION_ARG_FILENAME_ARRAY, &pipelines,
-         "a pipeline to check besides the shipped ones (repeatable)", "P"},
+         N_("a pipeline to check besides the shipped ones (repeatable)"), "P"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
-         "print an array of {check, status, message, advice}", NULL},
+         N_("print an array of {check, status, message, advice}"), NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};

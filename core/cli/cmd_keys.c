@@ -24,13 +24,13 @@ static int keys_init(int argc, char **argv)
     g_autofree char *org = NULL, *unit = NULL;
     GOptionEntry entries[] = {
         {"org", 0, 0, G_OPTION_ARG_STRING, &org,
-         "the organisation (certificate O=)", "NAME"},
+         N_("the organisation (certificate O=)"), "NAME"},
         {"unit", 0, 0, G_OPTION_ARG_STRING, &unit,
-         "the unit that signs (OU=, and the certificates' names)", "NAME"},
+         N_("the unit that signs (OU=, and the certificates' names)"), "NAME"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
-         "identity folder to create", "DIR"},
+         N_("identity folder to create"), "DIR"},
         {"force", 0, 0, G_OPTION_ARG_NONE, &force,
-         "replace an identity already in DIR", NULL},
+         N_("replace an identity already in DIR"), NULL},
         {NULL}};
     if (!cli_parse(&argc, &argv, "--org NAME --unit NAME -o DIR",
                    "Creates an office root CA and a signing certificate it "
@@ -83,19 +83,20 @@ static int keys_import(int argc, char **argv)
     g_autofree char *key = NULL, *chain = NULL, *pkcs12 = NULL,
                     *password_file = NULL;
     GOptionEntry entries[] = {
-        {"key", 0, 0, G_OPTION_ARG_FILENAME, &key, "signing key (PEM)", "KEY"},
+        {"key", 0, 0, G_OPTION_ARG_FILENAME, &key, N_("signing key (PEM)"),
+         "KEY"},
         {"chain", 0, 0, G_OPTION_ARG_FILENAME, &chain,
-         "certificate chain (PEM), signing certificate first", "CHAIN"},
+         N_("certificate chain (PEM), signing certificate first"), "CHAIN"},
         {"pkcs12", 0, 0, G_OPTION_ARG_FILENAME, &pkcs12,
-         "key and chain in one PKCS#12 (.p12/.pfx) file", "FILE"},
+         N_("key and chain in one PKCS#12 (.p12/.pfx) file"), "FILE"},
         {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
          "read the password from FILE's first line (else from "
          "$" PASSWORD_ENV ")",
          "FILE"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
-         "identity folder to write", "DIR"},
+         N_("identity folder to write"), "DIR"},
         {"force", 0, 0, G_OPTION_ARG_NONE, &force,
-         "replace an identity already in DIR", NULL},
+         N_("replace an identity already in DIR"), NULL},
         {NULL}};
     if (!cli_parse(
             &argc, &argv, "(--key KEY --chain CHAIN | --pkcs12 FILE) -o DIR",
@@ -150,7 +151,7 @@ static int keys_export(int argc, char **argv)
     gboolean fingerprint = FALSE;
     GOptionEntry entries[] = {
         {"fingerprint", 0, 0, G_OPTION_ARG_NONE, &fingerprint,
-         "print the anchor's SHA-256 fingerprint instead", NULL},
+         N_("print the anchor's SHA-256 fingerprint instead"), NULL},
         {NULL}};
     if (!cli_parse(&argc, &argv, "DIR",
                    "Prints the trust anchor (CA certificate, PEM) to publish "
@@ -190,9 +191,9 @@ static void show_cert(X509 *cert, const char *role)
     char colons[96] = "";
     dk_keys_fingerprint(cert, NULL, colons);
     cli_line(stdout, "", "%s", role);
-    cli_line(stdout, "  ", "%-9s %s", "subject", subject);
-    cli_line(stdout, "  ", "%-9s %s", "issuer", issuer);
-    cli_line(stdout, "  ", "%-9s %s to %s", "valid", from, until);
+    cli_line(stdout, "  ", "%-9s %s", _("subject"), subject);
+    cli_line(stdout, "  ", "%-9s %s", _("issuer"), issuer);
+    cli_line(stdout, "  ", "%-9s %s to %s", _("valid"), from, until);
     cli_line(stdout, "  ", "%-9s %s", "sha256", colons);
 }
 
@@ -220,9 +221,9 @@ static int keys_show(int argc, char **argv)
     int n = sk_X509_num(certs);
     for (int i = 0; i < n; i++) {
         g_autofree char *role =
-            g_strdup_printf("certificate %d of %d%s", i + 1, n,
-                            i == 0       ? " (signing)"
-                            : i == n - 1 ? " (trust anchor)"
+            g_strdup_printf(_("certificate %d of %d%s"), i + 1, n,
+                            i == 0       ? _(" (signing)")
+                            : i == n - 1 ? _(" (trust anchor)")
                                          : "");
         show_cert(sk_X509_value(certs, i), role);
     }
@@ -263,8 +264,8 @@ int cmd_keys(int argc, char **argv)
                 return subcommands[i].run(argc - 1, argv + 1);
     if (argc >= 2 &&
         (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("Usage: dokpim keys init|import|export|show ...\n"
-               "'dokpim keys SUBCOMMAND --help' shows its options.\n");
+        printf("%s", _("Usage: dokpim keys init|import|export|show ...\n"
+                       "'dokpim keys SUBCOMMAND --help' shows its options.\n"));
         return DK_EXIT_OK;
     }
     cli_error("usage: dokpim keys init|import|export|show ... (see dokpim "

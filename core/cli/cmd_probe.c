@@ -30,7 +30,7 @@ static void print_human(const char *path, const dk_plugin *plugin,
 {
     cli_line(stdout, "", "%s", path);
     cli_line(stdout, "  ", "%-22s %s", "plugin",
-             plugin ? plugin->name : "(none)");
+             plugin ? plugin->name : _("(none)"));
     GList *keys = dk_meta_sorted_keys(meta);
     for (GList *k = keys; k; k = k->next)
         cli_line(stdout, "  ", "%-22s %s", (char *)k->data,
@@ -87,9 +87,10 @@ int cmd_probe(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON on stdout", NULL},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print JSON on stdout"),
+         NULL},
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
-         "event file (its time zone reads capture times without an offset)",
+         N_("event file (its time zone reads capture times without an offset)"),
          "EVENT"},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},

@@ -2,6 +2,7 @@
  * [--queue URL] */
 #include "queue_cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,8 +71,11 @@ static int change_job(dk_queue *queue, const char *action, int64_t id,
         cli_error("%s", err.message);
         return DK_EXIT_ITEMS_FAILED;
     }
-    fprintf(stderr, "dokpim: job %" G_GINT64_FORMAT " %s\n", id,
-            strcmp(action, "retry") == 0 ? "queued again" : "cancelled");
+    fprintf(stderr,
+            strcmp(action, "retry") == 0
+                ? _("dokpim: job %" PRId64 " queued again\n")
+                : _("dokpim: job %" PRId64 " cancelled\n"),
+            id);
     return DK_EXIT_OK;
 }
 
@@ -84,9 +88,12 @@ static int purge(dk_queue *queue)
         return DK_EXIT_ITEMS_FAILED;
     }
     fprintf(stderr,
-            "dokpim: removed %d finished job%s (the ledger still remembers "
-            "what was sent)\n",
-            count, count == 1 ? "" : "s");
+            dk_ngettext("dokpim: removed %d finished job (the ledger still "
+                        "remembers what was sent)\n",
+                        "dokpim: removed %d finished jobs (the ledger still "
+                        "remembers what was sent)\n",
+                        count),
+            count);
     return DK_EXIT_OK;
 }
 
@@ -101,22 +108,22 @@ int cmd_queue(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library,
-         "library folder holding queue.db (default: the current folder)",
+         N_("library folder holding queue.db (default: the current folder)"),
          "LIBRARY"},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "the queue: postgresql://... (shared by several machines) or "
-         "sqlite:PATH (default: $DOKPIM_QUEUE, else the one the library "
-         "remembers, else LIBRARY/queue.db); without -o, every library's "
-         "jobs",
+         N_("the queue: postgresql://... (shared by several machines) or "
+            "sqlite:PATH (default: $DOKPIM_QUEUE, else the one the library "
+            "remembers, else LIBRARY/queue.db); without -o, every library's "
+            "jobs"),
          "URL"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
-         "list, show, work: print JSON on stdout", NULL},
+         N_("list, show, work: print JSON on stdout"), NULL},
         {"force", 0, 0, G_OPTION_ARG_NONE, &force,
-         "retry: send the file again even though it was sent", NULL},
+         N_("retry: send the file again even though it was sent"), NULL},
         {"until-empty", 0, 0, G_OPTION_ARG_NONE, &until_empty,
-         "work: stop when no job is ready instead of waiting for more; exit "
-         "3 when jobs remain deferred (quota day, network), 1 when any "
-         "failed",
+         N_("work: stop when no job is ready instead of waiting for more; exit "
+            "3 when jobs remain deferred (quota day, network), 1 when any "
+            "failed"),
          NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL,
          NULL},

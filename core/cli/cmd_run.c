@@ -11,26 +11,32 @@ static void print_summary(const dk_run *run, const dk_library *library)
 {
     GString *line = g_string_new(NULL);
     g_string_append_printf(
-        line, "%u item%s: %d done, %d skipped, %d duplicate, %d failed",
-        run->results->len, run->results->len == 1 ? "" : "s",
-        run->counts[DK_STATUS_DONE], run->counts[DK_STATUS_SKIPPED],
-        run->counts[DK_STATUS_DUPLICATE], run->counts[DK_STATUS_FAILED]);
+        line,
+        dk_ngettext("%u item: %d done, %d skipped, %d duplicate, %d failed",
+                    "%u items: %d done, %d skipped, %d duplicate, %d failed",
+                    run->results->len),
+        run->results->len, run->counts[DK_STATUS_DONE],
+        run->counts[DK_STATUS_SKIPPED], run->counts[DK_STATUS_DUPLICATE],
+        run->counts[DK_STATUS_FAILED]);
     unsigned warned = 0;
     for (guint i = 0; i < run->results->len; i++)
         warned +=
             ((const dk_result *)run->results->pdata[i])->item->warnings->len >
             0;
     if (warned)
-        g_string_append_printf(line, ", %u with warnings", warned);
+        g_string_append_printf(line, _(", %u with warnings"), warned);
     if (run->stage_errors->len)
-        g_string_append_printf(line, ", %u stage%s failed",
-                               run->stage_errors->len,
-                               run->stage_errors->len == 1 ? "" : "s");
+        g_string_append_printf(line,
+                               dk_ngettext(", %u stage failed",
+                                           ", %u stages failed",
+                                           run->stage_errors->len),
+                               run->stage_errors->len);
     if (run->counts[DK_STATUS_CANCELLED])
-        g_string_append_printf(line, ", %d not finished (stopped)",
+        g_string_append_printf(line, _(", %d not finished (stopped)"),
                                run->counts[DK_STATUS_CANCELLED]);
     else if (run->stopped)
-        g_string_append(line, ", stopped before the stages' end-of-run work");
+        g_string_append(line,
+                        _(", stopped before the stages' end-of-run work"));
     cli_note("%s", line->str);
     g_string_free(line, TRUE);
     cli_note("outputs in %s/derived (originals in %s/originals)", library->root,
@@ -48,26 +54,28 @@ int cmd_run(int argc, char **argv)
     gboolean json = FALSE, quiet = FALSE, submit = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
-         "event file (required)", "EVENT"},
+         N_("event file (required)"), "EVENT"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library_path,
-         "library folder (default: ./dokpim-library/DATE_EVENT)", "LIBRARY"},
+         N_("library folder (default: ./dokpim-library/DATE_EVENT)"),
+         "LIBRARY"},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "upload jobs go to this queue: postgresql://... shared by several "
-         "machines, or sqlite:PATH (default: $DOKPIM_QUEUE, else the one the "
-         "library remembers, else LIBRARY/queue.db)",
+         N_("upload jobs go to this queue: postgresql://... shared by several "
+            "machines, or sqlite:PATH (default: $DOKPIM_QUEUE, else the one "
+            "the "
+            "library remembers, else LIBRARY/queue.db)"),
          "URL"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
-         "worker threads (default: number of cores)", "N"},
+         N_("worker threads (default: number of cores)"), "N"},
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
-         "override an option, e.g. web.web-size=1600 (repeatable)",
+         N_("override an option, e.g. web.web-size=1600 (repeatable)"),
          "STAGE.OPTION=VALUE"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
-         "print a JSON summary on stdout", NULL},
+         N_("print a JSON summary on stdout"), NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-         "only report problems and the summary", NULL},
+         N_("only report problems and the summary"), NULL},
         {"submit", 0, 0, G_OPTION_ARG_NONE, &submit,
-         "record the batch for `dokpim work` instead of running it here "
-         "(as dokpim submit)",
+         N_("record the batch for `dokpim work` instead of running it here "
+            "(as dokpim submit)"),
          NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
@@ -132,7 +140,7 @@ int cmd_run(int argc, char **argv)
         dk_collect_inputs((const char *const *)rest + 1, library->root, notes);
     /* worded like the runner's own skipped lines: not failures, not silent */
     for (guint i = 0; i < notes->len; i++)
-        fprintf(stderr, "dokpim: skipped: %s\n", (char *)notes->pdata[i]);
+        fprintf(stderr, _("dokpim: skipped: %s\n"), (char *)notes->pdata[i]);
     g_ptr_array_free(notes, TRUE);
     cli_install_signal_thread("stopping after the files in progress");
     cli_progress progress;

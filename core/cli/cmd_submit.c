@@ -7,6 +7,7 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -243,7 +244,7 @@ static int record_batch(dk_queue *queue, const submit_request *request,
         cli_note("%d submitted, %d already queued or done", tally.submitted,
                  tally.already);
     if (finish_id && !request->quiet)
-        cli_note("job %" G_GINT64_FORMAT " finishes the batch once its items "
+        cli_note("job %" PRId64 " finishes the batch once its items "
                  "are done; run `dokpim work -o %s` on each machine",
                  finish_id, batch->library);
     if (tally.out) {
@@ -302,23 +303,23 @@ int cmd_submit(int argc, char **argv)
     gboolean json = FALSE, quiet = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event,
-         "event file (required)", "EVENT"},
+         N_("event file (required)"), "EVENT"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library,
-         "library folder (default: ./dokpim-library/DATE_EVENT); on a mount "
-         "every worker sees at the same path",
+         N_("library folder (default: ./dokpim-library/DATE_EVENT); on a mount "
+            "every worker sees at the same path"),
          "LIBRARY"},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "the queue the workers take jobs from: postgresql://... (several "
-         "machines) or sqlite:PATH (default: $DOKPIM_QUEUE, else the one "
-         "the library remembers, else LIBRARY/queue.db)",
+         N_("the queue the workers take jobs from: postgresql://... (several "
+            "machines) or sqlite:PATH (default: $DOKPIM_QUEUE, else the one "
+            "the library remembers, else LIBRARY/queue.db)"),
          "URL"},
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
-         "override an option, e.g. web.web-size=1600 (repeatable)",
+         N_("override an option, e.g. web.web-size=1600 (repeatable)"),
          "STAGE.OPTION=VALUE"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
-         "print a JSON summary on stdout", NULL},
+         N_("print a JSON summary on stdout"), NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-         "only report problems and the summary", NULL},
+         N_("only report problems and the summary"), NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};

@@ -120,16 +120,17 @@ static const char *headline(const verdict *v)
 {
     const dk_c2pa_report *r = &v->c2pa;
     if (!r->has_manifest)
-        return v->record     ? "no manifest; a derivative the library recorded"
-               : v->original ? "no manifest; an original of the library"
-                             : "no manifest; unknown";
+        return v->record ? _("no manifest; a derivative the library recorded")
+               : v->original ? _("no manifest; an original of the library")
+                             : _("no manifest; unknown");
     if (r->invalid)
-        return r->unsupported ? "manifest format not supported yet"
-                              : "manifest invalid";
+        return r->unsupported ? _("manifest format not supported yet")
+                              : _("manifest invalid");
     if (!dk_c2pa_report_intact(r))
-        return r->trusted ? "ALTERED (signer trusted)"
-                          : "ALTERED (signer not trusted)";
-    return r->trusted ? "intact, signer trusted" : "intact, signer not trusted";
+        return r->trusted ? _("ALTERED (signer trusted)")
+                          : _("ALTERED (signer not trusted)");
+    return r->trusted ? _("intact, signer trusted")
+                      : _("intact, signer not trusted");
 }
 
 static void print_original(const verdict *v, const dk_audit *lib)
@@ -170,7 +171,7 @@ static void print_text(const verdict *v, const dk_audit *lib)
                      "sha256 %s matches nothing%s; a re-encoded copy can be "
                      "found with `dokpim locate`",
                      v->sha256,
-                     lib ? " the library recorded" : " (no -o LIBRARY)");
+                     lib ? _(" the library recorded") : _(" (no -o LIBRARY)"));
         return;
     }
     if (r->invalid) {
@@ -182,7 +183,7 @@ static void print_text(const verdict *v, const dk_audit *lib)
              r->signer_org ? " (" : "", r->signer_org ? r->signer_org : "",
              r->signer_org ? ")" : "", r->signer_sha256);
     cli_line(stdout, "  ", "trust: %s",
-             r->trusted ? "chains to a trust anchor" : r->trust_error);
+             r->trusted ? _("chains to a trust anchor") : r->trust_error);
     if (dk_c2pa_report_intact(r))
         cli_line(stdout, "  ",
                  "integrity: signature, hard binding and assertion hashes "
@@ -326,10 +327,11 @@ int cmd_verify(int argc, char **argv)
     gboolean json = FALSE;
     GOptionEntry entries[] = {
         {"trust", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &trust,
-         "trust the certificates of PEM (repeatable)", "PEM"},
+         N_("trust the certificates of PEM (repeatable)"), "PEM"},
         {"library", 'o', 0, G_OPTION_ARG_FILENAME, &library,
-         "look originals and stripped files up in LIBRARY", "LIBRARY"},
-        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON on stdout", NULL},
+         N_("look originals and stripped files up in LIBRARY"), "LIBRARY"},
+        {"json", 0, 0, G_OPTION_ARG_NONE, &json, N_("print JSON on stdout"),
+         NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
          NULL},
         {NULL}};

@@ -115,8 +115,8 @@ static gint64 gather_settled(watcher *w, gint64 now)
     gint64 next = watch_settle_poll(w->settle, now, ready, stats, changing);
     for (guint i = 0; i < changing->len; i++)
         warn(w, changing->pdata[i],
-             "still changing; it is taken once its size and time stay "
-             "unchanged for the settle time");
+             _("still changing; it is taken once its size and time stay "
+               "unchanged for the settle time"));
     for (guint i = 0; i < ready->len; i++) {
         const struct stat *st = &g_array_index(stats, struct stat, i);
         if (already_handled(w, ready->pdata[i], st))
@@ -198,7 +198,7 @@ static void wait_for_events(watcher *w, gint64 timeout_us)
         /* the kernel's queue overflowed: what it dropped is unknown, so
          * every folder is listed again and closes no longer awaited */
         warn(w, "watch",
-             "inotify dropped events (queue overflow); rescanning now");
+             _("inotify dropped events (queue overflow); rescanning now"));
         watch_settle_forget_writers(w->settle);
         rescan(w);
     }
@@ -250,9 +250,11 @@ static void report_unsettled(const watcher *w, const watch_timing *timing)
 {
     if (!timing->once || dk_cancelled() || !watch_settle_pending(w->settle))
         return;
-    cli_note("%u file%s still changing, left for the next run",
-             watch_settle_pending(w->settle),
-             watch_settle_pending(w->settle) == 1 ? "" : "s");
+    guint pending = watch_settle_pending(w->settle);
+    cli_note(dk_ngettext("%u file still changing, left for the next run",
+                         "%u files still changing, left for the next run",
+                         pending),
+             pending);
 }
 
 static bool check_folders(char **folders)
@@ -330,36 +332,39 @@ int cmd_watch(int argc, char **argv)
     gboolean submit = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
-         "event file (required)", "EVENT"},
+         N_("event file (required)"), "EVENT"},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library_path,
-         "library folder (default: ./dokpim-library/DATE_EVENT)", "LIBRARY"},
+         N_("library folder (default: ./dokpim-library/DATE_EVENT)"),
+         "LIBRARY"},
         {"settle", 0, 0, G_OPTION_ARG_DOUBLE, &settle,
-         "seconds a file's size and time must stay unchanged (default 2)",
+         N_("seconds a file's size and time must stay unchanged (default 2)"),
          "SECONDS"},
         {"rescan", 0, 0, G_OPTION_ARG_DOUBLE, &rescan_every,
-         "seconds between full rescans, for network mounts (default 30)",
+         N_("seconds between full rescans, for network mounts (default 30)"),
          "SECONDS"},
         {"batch-wait", 0, 0, G_OPTION_ARG_DOUBLE, &batch_wait,
-         "seconds to gather settled files into one run (default 1)", "SECONDS"},
+         N_("seconds to gather settled files into one run (default 1)"),
+         "SECONDS"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
-         "worker threads (default: number of cores)", "N"},
+         N_("worker threads (default: number of cores)"), "N"},
         {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
-         "override an option, e.g. web.web-size=1600 (repeatable)",
+         N_("override an option, e.g. web.web-size=1600 (repeatable)"),
          "STAGE.OPTION=VALUE"},
         {"submit", 0, 0, G_OPTION_ARG_NONE, &submit,
-         "record settled files as jobs for dokpim work (as dokpim submit) "
-         "instead of running them here",
+         N_("record settled files as jobs for dokpim work (as dokpim submit) "
+            "instead of running them here"),
          NULL},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "submit to this queue: postgresql://... shared by several machines "
-         "(implies --submit)",
+         N_("submit to this queue: postgresql://... shared by several machines "
+            "(implies --submit)"),
          "URL"},
         {"once", 0, 0, G_OPTION_ARG_NONE, &once,
-         "scan, process what is settled, exit (for cron)", NULL},
+         N_("scan, process what is settled, exit (for cron)"), NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
-         "one JSON line per finished item, warning and batch on stdout", NULL},
+         N_("one JSON line per finished item, warning and batch on stdout"),
+         NULL},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-         "only report problems and batch summaries", NULL},
+         N_("only report problems and batch summaries"), NULL},
         /* tests: what a network mount looks like (no events at all) */
         {"no-inotify", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &no_inotify,
          NULL, NULL},
@@ -450,11 +455,13 @@ int cmd_watch(int argc, char **argv)
     if (!start_watching(&w, !once && !no_inotify))
         goto out;
     if (!once)
-        cli_note("watching %u folder%s into %s (settle %g s, rescan %g s%s); "
-                 "Ctrl-C stops",
-                 g_strv_length(w.folders),
-                 g_strv_length(w.folders) == 1 ? "" : "s", library_path, settle,
-                 rescan_every, w.tree ? "" : ", no inotify");
+        cli_note(dk_ngettext("watching %u folder into %s (settle %g s, "
+                             "rescan %g s%s); Ctrl-C stops",
+                             "watching %u folders into %s (settle %g s, "
+                             "rescan %g s%s); Ctrl-C stops",
+                             g_strv_length(w.folders)),
+                 g_strv_length(w.folders), library_path, settle, rescan_every,
+                 w.tree ? "" : _(", no inotify"));
     watch_timing timing = {.settle = settle,
                            .rescan = rescan_every,
                            .batch_wait = batch_wait,
@@ -464,9 +471,15 @@ int cmd_watch(int argc, char **argv)
         goto out;
     }
     report_unsettled(&w, &timing);
-    cli_note("%s: %d item%s in %d run%s, %d failed", once ? "done" : "stopped",
-             ctx.finished, ctx.finished == 1 ? "" : "s", ctx.runs,
-             ctx.runs == 1 ? "" : "s", ctx.failed);
+    char *items = g_strdup_printf(
+        dk_ngettext("%d item", "%d items", ctx.finished), ctx.finished);
+    char *runs =
+        g_strdup_printf(dk_ngettext("%d run", "%d runs", ctx.runs), ctx.runs);
+    /* TRANSLATORS: "done"/"stopped": "4 items" in "2 runs", 1 failed */
+    cli_note("%s: %s in %s, %d failed", once ? _("done") : _("stopped"), items,
+             runs, ctx.failed);
+    g_free(items);
+    g_free(runs);
     /* A stopped service did its job: each failure had its line. A --once
      * run answers like `dokpim run`, for cron. */
     status = once && ctx.failed ? DK_EXIT_ITEMS_FAILED : DK_EXIT_OK;

@@ -11,21 +11,21 @@ int cmd_work(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library,
-         "library folder holding queue.db (default: the current folder)",
+         N_("library folder holding queue.db (default: the current folder)"),
          "LIBRARY"},
         {"queue", 0, 0, G_OPTION_ARG_STRING, &queue_url,
-         "the queue: postgresql://... (shared by several machines) or "
-         "sqlite:PATH (default: $DOKPIM_QUEUE, else the one the library "
-         "remembers, else LIBRARY/queue.db); without -o, every library's "
-         "jobs",
+         N_("the queue: postgresql://... (shared by several machines) or "
+            "sqlite:PATH (default: $DOKPIM_QUEUE, else the one the library "
+            "remembers, else LIBRARY/queue.db); without -o, every library's "
+            "jobs"),
          "URL"},
         {"until-empty", 0, 0, G_OPTION_ARG_NONE, &until_empty,
-         "stop when no job is ready instead of waiting for more (a batch's "
-         "finish job still waiting for items is waited for); exit 3 when "
-         "jobs remain deferred, 1 when any failed",
+         N_("stop when no job is ready instead of waiting for more (a batch's "
+            "finish job still waiting for items is waited for); exit 3 when "
+            "jobs remain deferred, 1 when any failed"),
          NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
-         "print the jobs as JSON on stdout at the end", NULL},
+         N_("print the jobs as JSON on stdout at the end"), NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL,
          NULL},
         {NULL}};

@@ -12,7 +12,10 @@
 static void vline(FILE *stream, const char *prefix, const char *fmt,
                   va_list args)
 {
-    g_autofree char *text = g_strdup_vprintf(fmt, args);
+    /* the format is the msgid (xgettext takes cli_error's and its siblings'
+     * first string): translated with its placeholders, before the
+     * arguments go in */
+    g_autofree char *text = g_strdup_vprintf(dk_i18n_format(fmt), args);
     g_autofree char *safe = dk_escape_text(text);
     fprintf(stream, "%s%s\n", prefix, safe);
 }
@@ -49,6 +52,14 @@ void cli_note(const char *fmt, ...)
     va_end(args);
 }
 
+static bool json_output;
+
+void cli_json_output(void)
+{
+    json_output = true;
+    dk_i18n_use_language("en");
+}
+
 dk_registry *cli_load_plugins(void)
 {
     dk_registry *registry = dk_registry_load_default();
@@ -61,6 +72,9 @@ bool cli_parse(int *argc, char ***argv, const char *usage, const char *summary,
                const GOptionEntry *entries)
 {
     GOptionContext *context = g_option_context_new(usage);
+    /* GLib translates usage, summary and every entry's description (marked
+     * N_() where they are written) through the domain */
+    g_option_context_set_translation_domain(context, DK_TEXTDOMAIN);
     g_option_context_set_summary(context, summary);
     g_option_context_add_main_entries(context, entries, NULL);
     GError *error = NULL;
@@ -70,6 +84,11 @@ bool cli_parse(int *argc, char ***argv, const char *usage, const char *summary,
         g_error_free(error);
     }
     g_option_context_free(context);
+    /* every command's --json is the same row: one place pins its language */
+    for (const GOptionEntry *e = entries; parsed && e && e->long_name; e++)
+        if (strcmp(e->long_name, "json") == 0 && e->arg == G_OPTION_ARG_NONE &&
+            *(gboolean *)e->arg_data)
+            cli_json_output();
     return parsed;
 }
 
@@ -98,6 +117,11 @@ bool cli_load_event(const char *path, dk_event **event)
         cli_error("%s", err.message);
         return false;
     }
+    /* the event's crew reads its language, whatever this machine's locale;
+     * DOKPIM_LANGUAGE, set for this run (the tests set en), still wins */
+    const char *chosen = g_getenv("DOKPIM_LANGUAGE");
+    if (!json_output && !(chosen && *chosen))
+        dk_i18n_use_language(dk_event_get(*event, "language"));
     return true;
 }
 
@@ -138,6 +162,7 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
 
 /* What the first Ctrl-C does, in the words of the command that runs. */
 static const char *stopping_note;
+static const char *stopped_note;
 
 static gpointer signal_thread(gpointer data)
 {
@@ -147,13 +172,13 @@ static gpointer signal_thread(gpointer data)
         if (sigwait(set, &signo) != 0)
             continue;
         if (count > 0) {
-            static const char msg[] = "\ndokpim: stopped at once; temp files "
-                                      "are cleaned up on the next run\n";
-            ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+            ssize_t ignored =
+                write(STDERR_FILENO, stopped_note, strlen(stopped_note));
             (void)ignored;
             _exit(DK_EXIT_INTERRUPTED);
         }
-        fprintf(stderr, "\ndokpim: %s (press Ctrl-C again to stop at once)\n",
+        fprintf(stderr,
+                _("\ndokpim: %s (press Ctrl-C again to stop at once)\n"),
                 stopping_note);
         dk_cancel_request();
     }
@@ -162,7 +187,10 @@ static gpointer signal_thread(gpointer data)
 
 void cli_install_signal_thread(const char *stopping)
 {
-    stopping_note = stopping;
+    /* looked up here, not in the thread: the thread only prints */
+    stopping_note = _(stopping);
+    stopped_note = _("\ndokpim: stopped at once; temp files are cleaned up on "
+                     "the next run\n");
     static sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

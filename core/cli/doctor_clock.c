@@ -11,8 +11,8 @@
 #define CLOCK_MAX_ERROR_US 500000L
 
 static const char *const sync_advice =
-    "enable time synchronisation: systemctl enable --now systemd-timesyncd "
-    "(or chrony)";
+    N_("enable time synchronisation: systemctl enable --now systemd-timesyncd "
+       "(or chrony)");
 
 /* The container manager's name when this runs in one, else NULL. A
  * container shares the host's clock and cannot set it. */
@@ -74,7 +74,7 @@ void doctor_check_clock(doctor *d)
     }
     if (synced == 0) {
         doctor_add(d, container ? DOCTOR_WARN : DOCTOR_FAIL, "clock",
-                   container ? "synchronise the host's clock" : sync_advice,
+                   container ? N_("synchronise the host's clock") : sync_advice,
                    "not synchronised (timedatectl: NTPSynchronized=no)%s",
                    where);
         return;
@@ -85,7 +85,7 @@ void doctor_check_clock(doctor *d)
     int state = adjtimex(&tx);
     if (state < 0) {
         doctor_add(d, DOCTOR_WARN, "clock",
-                   "check the time by hand (date -u) against a good clock",
+                   N_("check the time by hand (date -u) against a good clock"),
                    "cannot tell whether the clock is synchronised "
                    "(timedatectl has no answer, adjtimex failed)%s",
                    where);
@@ -93,7 +93,7 @@ void doctor_check_clock(doctor *d)
     }
     if (state == TIME_ERROR || (tx.status & STA_UNSYNC)) {
         doctor_add(d, container ? DOCTOR_WARN : DOCTOR_FAIL, "clock",
-                   container ? "synchronise the host's clock" : sync_advice,
+                   container ? N_("synchronise the host's clock") : sync_advice,
                    "the kernel says the clock is not synchronised "
                    "(adjtimex: STA_UNSYNC)%s",
                    where);
@@ -101,8 +101,8 @@ void doctor_check_clock(doctor *d)
     }
     if (tx.maxerror > CLOCK_MAX_ERROR_US) {
         doctor_add(d, DOCTOR_WARN, "clock",
-                   "check the time source (chronyc tracking, timedatectl "
-                   "timesync-status)",
+                   N_("check the time source (chronyc tracking, timedatectl "
+                      "timesync-status)"),
                    "synchronised, but the kernel estimates an error up to "
                    "%.1f s%s",
                    tx.maxerror / 1e6, where);

@@ -56,8 +56,8 @@ static bool plugins_present(doctor *d, const char *path)
             continue;
         present = false;
         doctor_add(d, DOCTOR_FAIL, "pipelines",
-                   "install the plugin, or add its folder to "
-                   "DOKPIM_PLUGIN_PATH",
+                   N_("install the plugin, or add its folder to "
+                      "DOKPIM_PLUGIN_PATH"),
                    "%s: stage [%s] needs plugin %s, which is not installed",
                    path, pairs[i], pairs[i + 1]);
     }
@@ -80,11 +80,12 @@ static void check_one(doctor *d, const char *path, bool shipped)
                          (const char *const *)overrides, &pipeline, problems);
     for (guint i = 0; i < problems->len; i++)
         doctor_add(d, shipped ? DOCTOR_WARN : DOCTOR_FAIL, "pipelines",
-                   shipped ? "set it with --set STAGE.OPTION=VALUE when "
-                             "running (the pipeline's first lines say how), "
-                             "or ignore this if the machine does not run "
-                             "this pipeline"
-                           : "fix the pipeline (dokpim check shows the same)",
+                   shipped
+                       ? N_("set it with --set STAGE.OPTION=VALUE when "
+                            "running (the pipeline's first lines say how), "
+                            "or ignore this if the machine does not run "
+                            "this pipeline")
+                       : N_("fix the pipeline (dokpim check shows the same)"),
                    "%s", (const char *)problems->pdata[i]);
     if (rc == 0) {
         guint stages = pipeline->stages->len;
@@ -102,7 +103,7 @@ void doctor_check_pipelines(doctor *d)
     GPtrArray *shipped = doctor_shipped_pipelines();
     if (!shipped->len)
         doctor_add(d, DOCTOR_WARN, "pipelines",
-                   "reinstall dokpim (cmake --install) to get them",
+                   N_("reinstall dokpim (cmake --install) to get them"),
                    "the shipped pipelines are not found");
     for (guint i = 0; i < shipped->len; i++)
         check_one(d, shipped->pdata[i], true);

@@ -8,12 +8,12 @@ void doctor_check_plugins(doctor *d)
     const dk_registry *r = d->registry;
     for (guint i = 0; i < r->problems->len; i++)
         doctor_add(d, DOCTOR_FAIL, "plugins",
-                   "remove the module from the plugin path, or rebuild it "
-                   "against this dokpim",
+                   N_("remove the module from the plugin path, or rebuild it "
+                      "against this dokpim"),
                    "%s", (const char *)r->problems->pdata[i]);
     if (!r->plugins->len) {
         doctor_add(d, DOCTOR_FAIL, "plugins",
-                   "install dokpim, or set DOKPIM_PLUGIN_PATH",
+                   N_("install dokpim, or set DOKPIM_PLUGIN_PATH"),
                    "no plugins found on the plugin path");
         return;
     }

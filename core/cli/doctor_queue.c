@@ -18,9 +18,9 @@ static int open_queue(const char *url, const char *library, dk_queue **queue,
 /* What to do about a queue.db that cannot be read. g_free(). */
 static char *damaged_advice(const char *library)
 {
-    return g_strdup_printf("move it aside and restore it from a backup, or "
-                           "run the pipeline again with -o %s to queue the "
-                           "uploads anew",
+    return g_strdup_printf(_("move it aside and restore it from a backup, or "
+                             "run the pipeline again with -o %s to queue the "
+                             "uploads anew"),
                            library);
 }
 
@@ -36,8 +36,8 @@ static bool schema_ok(doctor *d, const char *library, const char *path)
     }
     if (found > expected) {
         doctor_add(d, DOCTOR_FAIL, "queue",
-                   "run the newer dokpim here too (this one would rewrite "
-                   "the version)",
+                   N_("run the newer dokpim here too (this one would rewrite "
+                      "the version)"),
                    "%s: schema version %d, written by a newer dokpim (this "
                    "one writes %d)",
                    path, found, expected);
@@ -45,8 +45,8 @@ static bool schema_ok(doctor *d, const char *library, const char *path)
     }
     if (found < expected)
         doctor_add(d, DOCTOR_WARN, "queue",
-                   "nothing to do: dokpim brings it up to date when it "
-                   "opens the queue",
+                   N_("nothing to do: dokpim brings it up to date when it "
+                      "opens the queue"),
                    "%s: schema version %d, older than this dokpim's %d", path,
                    found, expected);
     return true;
@@ -63,7 +63,7 @@ static void check_open(doctor *d, const char *url, const char *library,
         rc = queue->backend->rows(queue->db, &rows, &err);
     if (rc < 0) {
         g_autofree char *advice =
-            library ? damaged_advice(library) : g_strdup("check the URL");
+            library ? damaged_advice(library) : g_strdup(N_("check the URL"));
         doctor_add(d, DOCTOR_FAIL, "queue", advice, "%s", err.message);
     } else
         doctor_add(d, DOCTOR_OK, "queue", NULL,

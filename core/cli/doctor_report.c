@@ -10,11 +10,14 @@ void doctor_add(doctor *d, doctor_status status, const char *check,
     doctor_finding *f = g_new0(doctor_finding, 1);
     va_list args;
     va_start(args, fmt);
-    f->message = g_strdup_vprintf(fmt, args);
+    /* translated here, as cli_error does: xgettext takes doctor_add's
+     * format (the advice too when it is in the catalogue); the status words and
+     * check names stay English (scripts grep them, --json keys them) */
+    f->message = g_strdup_vprintf(dk_i18n_format(fmt), args);
     va_end(args);
     f->check = g_strdup(check);
     f->status = status;
-    f->advice = g_strdup(advice ? advice : "");
+    f->advice = g_strdup(advice ? dk_i18n_format(advice) : "");
     g_ptr_array_add(d->findings, f);
 }
 

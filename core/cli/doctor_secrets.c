@@ -135,8 +135,8 @@ static void check_one(doctor *d, const char *path, const char *who)
     dk_error err = {0};
     if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         doctor_add(d, DOCTOR_FAIL, "secrets",
-                   "create it (dokpim keys init, dokpim youtube auth) or "
-                   "correct the path",
+                   N_("create it (dokpim keys init, dokpim youtube auth) or "
+                      "correct the path"),
                    "%s does not exist; %s", path, who);
         return;
     }
@@ -147,14 +147,14 @@ static void check_one(doctor *d, const char *path, const char *who)
             *run = '\0';
         doctor_add(d, DOCTOR_FAIL, "secrets",
                    run ? run + strlen("; run: ")
-                       : "make it a regular file only its owner can read",
+                       : N_("make it a regular file only its owner can read"),
                    "%s; %s", err.message, who);
         return;
     }
     if (g_str_has_suffix(path, "/" DK_KEYS_CA_KEY)) {
         doctor_add(d, DOCTOR_WARN, "secrets",
-                   "it is needed only to issue the next signing "
-                   "certificate: keep it offline",
+                   N_("it is needed only to issue the next signing "
+                      "certificate: keep it offline"),
                    "%s is private, but the office CA's key is on this "
                    "machine",
                    path);

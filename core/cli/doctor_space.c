@@ -47,8 +47,8 @@ static void check_folder(doctor *d, const char *what, const char *path,
     struct statvfs st;
     if (statvfs(path, &st) != 0) {
         doctor_add(d, DOCTOR_FAIL, "space",
-                   errno == ENOENT ? "create it, or give the right -o"
-                                   : "check the folder and its mount",
+                   errno == ENOENT ? N_("create it, or give the right -o")
+                                   : N_("check the folder and its mount"),
                    "%s %s: %s", what, path, g_strerror(errno));
         return;
     }
@@ -74,8 +74,8 @@ static void check_folder(doctor *d, const char *what, const char *path,
                               (double)l->warn_bytes / (double)GIB,
                               l->warn_percent);
     doctor_add(d, status, "space",
-               "free space there (move finished events to the archive) "
-               "before the next event",
+               N_("free space there (move finished events to the archive) "
+                  "before the next event"),
                "%s %s: %.1f GiB free (%.0f%%), %s", what, path, gib, percent,
                limit);
 }

@@ -77,7 +77,7 @@ static void report_line(const dk_result *r)
                (r->status == DK_STATUS_SKIPPED && r->message &&
                 !r->stages_run && !r->item->sha256)) {
         /* not failures, but never silent */
-        cli_note("%s: %s: %s", dk_status_name(r->status), path, r->message);
+        cli_note("%s: %s: %s", dk_status_label(r->status), path, r->message);
     }
 }
 
@@ -94,7 +94,7 @@ static void draw_bar(cli_progress *progress, const char *name)
     bar[BAR_WIDTH] = '\0';
     fprintf(stderr, "\r\033[K[%s] %d/%d", bar, finished, total);
     if (progress->failed)
-        fprintf(stderr, ", %d failed", progress->failed);
+        fprintf(stderr, _(", %d failed"), progress->failed);
     const char *text = progress->detail ? progress->detail : name;
     if (text) {
         /* escaped already; cut on characters, not inside one */
@@ -118,7 +118,7 @@ void progress_on_result(void *user, const dk_result *r, int finished, int total)
     report_line(r);
     g_autofree char *name = g_path_get_basename(r->item->source_path);
     if (!progress->quiet && !progress->tty)
-        cli_note("[%d/%d] %s %s", finished, total, dk_status_name(r->status),
+        cli_note("[%d/%d] %s %s", finished, total, dk_status_label(r->status),
                  name);
     g_autofree char *shown = dk_escape_text(name);
     draw_bar(progress, shown);

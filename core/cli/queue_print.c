@@ -4,6 +4,7 @@
 #include "process_job.h"
 #include "queue_cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -49,14 +50,15 @@ static char *job_note(const queue_record *r)
         return g_strdup(r->remote_status ? r->remote_status : "");
     switch (r->state) {
     case DK_JOB_DONE:
-        return g_strdup_printf("%s%s%s", r->remote_id ? r->remote_id : "sent",
+        return g_strdup_printf("%s%s%s",
+                               r->remote_id ? r->remote_id : _("sent"),
                                r->remote_status ? "  " : "",
                                r->remote_status ? r->remote_status : "");
     case DK_JOB_DEFERRED: {
         g_autofree char *at = when(r->not_before);
         if (r->last_error && g_str_has_prefix(r->last_error, "network: "))
-            return g_strdup_printf("%s, retrying at %s", r->last_error, at);
-        return g_strdup_printf("until %s: %s", at,
+            return g_strdup_printf(_("%s, retrying at %s"), r->last_error, at);
+        return g_strdup_printf(_("until %s: %s"), at,
                                r->last_error ? r->last_error : "");
     }
     case DK_JOB_RUNNING:
@@ -76,12 +78,12 @@ static char *job_note(const queue_record *r)
 void queue_print_table(GPtrArray *records)
 {
     if (!records->len) {
-        fprintf(stderr, "dokpim: the queue is empty\n");
+        fprintf(stderr, "%s", _("dokpim: the queue is empty\n"));
         return;
     }
-    cli_line(stdout, "", "%5s  %-9s %3s  %-7s %-14s %-12s %-24s %s", "JOB",
-             "STATE", "TRY", "KIND", "PLUGIN", "MACHINE", "FILE",
-             "PROGRESS / RESULT");
+    cli_line(stdout, "", "%5s  %-9s %3s  %-7s %-14s %-12s %-24s %s", _("JOB"),
+             _("STATE"), _("TRY"), _("KIND"), _("PLUGIN"), _("MACHINE"),
+             _("FILE"), _("PROGRESS / RESULT"));
     for (guint i = 0; i < records->len; i++) {
         const queue_record *r = records->pdata[i];
         GHashTable *meta = dk_queue_json_to_table(r->meta);
@@ -91,8 +93,7 @@ void queue_print_table(GPtrArray *records)
         g_autofree char *note = job_note(r);
         g_autofree char *host = machine(r);
         cli_line(stdout, "",
-                 "%5" G_GINT64_FORMAT
-                 "  %-9s %3d  %-7s %-14s %-12.12s %-24.24s %s",
+                 "%5" PRId64 "  %-9s %3d  %-7s %-14s %-12.12s %-24.24s %s",
                  r->id, dk_job_state_name(r->state), r->attempts,
                  process_job_kind(r->plugin), r->plugin, host, name, note);
     }
@@ -101,56 +102,56 @@ void queue_print_table(GPtrArray *records)
 static void print_field(const char *name, const char *value)
 {
     if (value && *value)
-        cli_line(stdout, "  ", "%-14s %s", name, value);
+        cli_line(stdout, "  ", "%-14s %s", _(name), value);
 }
 
 void queue_print_details(const queue_record *r, GPtrArray *steps)
 {
-    cli_line(stdout, "", "job %" G_GINT64_FORMAT, r->id);
-    print_field("state", dk_job_state_name(r->state));
+    cli_line(stdout, "", "job %" PRId64, r->id);
+    print_field(N_("state"), dk_job_state_name(r->state));
     g_autofree char *attempts = g_strdup_printf("%d", r->attempts);
-    print_field("attempts", attempts);
-    print_field("kind", process_job_kind(r->plugin));
-    print_field("plugin", r->plugin);
-    print_field("stage", r->stage);
+    print_field(N_("attempts"), attempts);
+    print_field(N_("kind"), process_job_kind(r->plugin));
+    print_field(N_("plugin"), r->plugin);
+    print_field(N_("stage"), r->stage);
     g_autofree char *host = machine(r);
-    print_field("machine", host);
-    print_field("lease owner", r->lease_owner);
+    print_field(N_("machine"), host);
+    print_field(N_("lease owner"), r->lease_owner);
     g_autofree char *target = dk_http_redact(r->target);
-    print_field("target", target);
-    print_field("file", r->path);
-    g_autofree char *size =
-        g_strdup_printf("%" G_GINT64_FORMAT " bytes", r->size);
-    print_field("size", size);
-    print_field("sha256", r->sha256);
+    print_field(N_("target"), target);
+    print_field(N_("file"), r->path);
+    g_autofree char *size = g_strdup_printf(_("%" PRId64 " bytes"), r->size);
+    print_field(N_("size"), size);
+    print_field(N_("sha256"), r->sha256);
     if (r->session) {
         g_autofree char *confirmed = g_strdup_printf(
-            "open, %" G_GINT64_FORMAT " bytes confirmed", r->confirmed);
-        print_field("session", confirmed);
+            _("open, %" PRId64 " bytes confirmed"), r->confirmed);
+        print_field(N_("session"), confirmed);
     }
-    print_field("remote id", r->remote_id);
+    print_field(N_("remote id"), r->remote_id);
     /* a processing job keeps its stage, then its outcome, there */
     bool upload = !strcmp(process_job_kind(r->plugin), "upload");
-    print_field(upload ? "remote status" : "result", r->remote_status);
-    print_field("last error", r->last_error);
+    print_field(upload ? N_("remote status") : N_("result"), r->remote_status);
+    print_field(N_("last error"), r->last_error);
     if (r->state == DK_JOB_DEFERRED) {
         g_autofree char *at = when(r->not_before);
-        print_field("not before", at);
+        print_field(N_("not before"), at);
     }
     for (guint i = 0; steps && i < steps->len; i++) {
         const queue_step *s = steps->pdata[i];
-        static const char *const names[] = {"pending", "done", "failed"};
+        static const char *const names[] = {N_("pending"), N_("done"),
+                                            N_("failed")};
         g_autofree char *line =
-            g_strdup_printf("%s%s%s", names[s->state], s->detail ? ": " : "",
+            g_strdup_printf("%s%s%s", _(names[s->state]), s->detail ? ": " : "",
                             s->detail ? s->detail : "");
-        g_autofree char *label = g_strdup_printf("step %s", s->name);
+        g_autofree char *label = g_strdup_printf(_("step %s"), s->name);
         print_field(label, line);
     }
     GHashTable *meta = dk_queue_json_to_table(r->meta);
     GList *keys =
         g_list_sort(g_hash_table_get_keys(meta), (GCompareFunc)g_strcmp0);
     for (GList *k = keys; k; k = k->next) {
-        g_autofree char *label = g_strdup_printf("meta %s", (char *)k->data);
+        g_autofree char *label = g_strdup_printf(_("meta %s"), (char *)k->data);
         print_field(label, g_hash_table_lookup(meta, k->data));
     }
     g_list_free(keys);

@@ -3,6 +3,7 @@
 #include "process_job.h"
 #include "queue_cli.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@ static void on_start(void *user, const dk_job *job)
     g_autofree char *name =
         g_path_get_basename(source ? source : dk_job_path(job));
     view->last_percent = -1;
-    cli_note("job %" G_GINT64_FORMAT ": %s -> %s", dk_job_id(job), name,
+    cli_note("job %" PRId64 ": %s -> %s", dk_job_id(job), name,
              dk_job_meta(job, "target-name")
                  ? dk_job_meta(job, "target-name")
                  : dk_plugin_role_name(DK_ROLE_UPLOAD));
@@ -49,9 +50,7 @@ static void on_progress(void *user, const dk_job *job, int64_t sent,
         fflush(stderr);
     } else if (percent / 10 != view->last_percent / 10) {
         view->last_percent = percent;
-        fprintf(stderr,
-                "dokpim: %3d%% (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-                " bytes)\n",
+        fprintf(stderr, _("dokpim: %3d%% (%" PRId64 " of %" PRId64 " bytes)\n"),
                 percent, sent, total);
     }
 }
@@ -60,7 +59,7 @@ static void on_note(void *user, const dk_job *job, const char *text)
 {
     work_view *view = user;
     clear(view);
-    cli_note("job %" G_GINT64_FORMAT ": %s", dk_job_id(job), text);
+    cli_note("job %" PRId64 ": %s", dk_job_id(job), text);
 }
 
 static void on_end(void *user, const dk_job *job, dk_job_state state,
@@ -69,7 +68,7 @@ static void on_end(void *user, const dk_job *job, dk_job_state state,
     work_view *view = user;
     clear(view);
     const char *remote = dk_job_remote_id(job);
-    cli_note("job %" G_GINT64_FORMAT ": %s%s%s%s%s", dk_job_id(job),
+    cli_note("job %" PRId64 ": %s%s%s%s%s", dk_job_id(job),
              dk_job_state_name(state),
              remote && state == DK_JOB_DONE ? " " : "",
              remote && state == DK_JOB_DONE ? remote : "", message ? ": " : "",
@@ -101,9 +100,12 @@ static bool report_deferred(dk_queue *queue)
         g_autofree char *at = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
         g_date_time_unref(t);
         fprintf(stderr,
-                "dokpim: %d job%s deferred, the first until %s; run queue "
-                "work again then\n",
-                deferred, deferred == 1 ? "" : "s", at);
+                dk_ngettext("dokpim: %d job deferred, the first until %s; run "
+                            "queue work again then\n",
+                            "dokpim: %d jobs deferred, the first until %s; run "
+                            "queue work again then\n",
+                            deferred),
+                deferred, at);
     }
     return deferred > 0;
 }
@@ -198,10 +200,11 @@ int queue_work(dk_queue *queue, const char *queue_url, bool until_empty,
         cli_error("%s", err.message);
         return DK_EXIT_ITEMS_FAILED;
     }
-    fprintf(stderr, "dokpim: %d done, %d failed, %d deferred, %d to resume",
+    fprintf(stderr, _("dokpim: %d done, %d failed, %d deferred, %d to resume"),
             stats.done, stats.failed, stats.deferred, stats.requeued);
     if (stats.lost)
-        fprintf(stderr, ", %d left to another worker (lease lost)", stats.lost);
+        fprintf(stderr, _(", %d left to another worker (lease lost)"),
+                stats.lost);
     fputc('\n', stderr);
     if (json) {
         GPtrArray *records =

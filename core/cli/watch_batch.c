@@ -36,13 +36,17 @@ static void on_result(void *user, const dk_result *r, int finished, int total)
 
 static void print_batch_summary(const watch_batch_ctx *ctx, const dk_run *run)
 {
-    cli_note("batch %d: %u item%s: %d done, %d skipped, %d duplicate, %d "
-             "failed%s",
-             ctx->runs, run->results->len, run->results->len == 1 ? "" : "s",
-             run->counts[DK_STATUS_DONE], run->counts[DK_STATUS_SKIPPED],
-             run->counts[DK_STATUS_DUPLICATE], run->counts[DK_STATUS_FAILED],
-             run->counts[DK_STATUS_CANCELLED] ? ", some not finished (stopped)"
-                                              : "");
+    cli_note(dk_ngettext("batch %d: %u item: %d done, %d skipped, %d "
+                         "duplicate, %d failed%s",
+                         "batch %d: %u items: %d done, %d skipped, %d "
+                         "duplicate, %d failed%s",
+                         run->results->len),
+             ctx->runs, run->results->len, run->counts[DK_STATUS_DONE],
+             run->counts[DK_STATUS_SKIPPED], run->counts[DK_STATUS_DUPLICATE],
+             run->counts[DK_STATUS_FAILED],
+             run->counts[DK_STATUS_CANCELLED]
+                 ? _(", some not finished (stopped)")
+                 : "");
     if (!ctx->json)
         return;
     JsonBuilder *builder = json_builder_new();
@@ -118,9 +122,10 @@ static int run_locally(watch_batch_ctx *ctx, GPtrArray *paths,
 static void print_submitted(const watch_batch_ctx *ctx, GPtrArray *paths,
                             int status)
 {
-    cli_note("batch %d: %u file%s submitted%s", ctx->runs, paths->len,
-             paths->len == 1 ? "" : "s",
-             status == DK_EXIT_OK ? "" : ", some refused");
+    cli_note(dk_ngettext("batch %d: %u file submitted%s",
+                         "batch %d: %u files submitted%s", paths->len),
+             ctx->runs, paths->len,
+             status == DK_EXIT_OK ? "" : _(", some refused"));
     if (!ctx->json)
         return;
     JsonBuilder *builder = json_builder_new();

@@ -6,6 +6,7 @@
  * is opened beneath the bag's folder (openat2 RESOLVE_BENEATH), so a
  * symlink out of the bag is reported, never followed. */
 #include "bag.h"
+#include "dk_i18n.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -55,7 +56,7 @@ static void add_problem(check *c, const char *file, const char *fmt, ...)
     va_list args;
     va_start(args, fmt);
     p->file = g_strdup(file);
-    p->problem = g_strdup_vprintf(fmt, args);
+    p->problem = g_strdup_vprintf(dk_i18n_format(fmt), args);
     va_end(args);
     g_mutex_lock(&c->lock);
     g_ptr_array_add(c->report->problems, p);

@@ -17,6 +17,14 @@
 DK_PRIVATE_API int dk_error_errno(dk_error *err, int code, const char *what,
                                   const char *path);
 
+/* The folder of the running binary (/proc/self/exe), or NULL; g_free(). */
+char *dk_executable_dir(void);
+/* A folder dokpim ships (catalogues, pipelines, pages): build_dir for the
+ * build tree's binary, PREFIX/relative beside an installed (maybe moved)
+ * binary in PREFIX/bin when it exists, else configured. g_free(). */
+DK_PRIVATE_API char *dk_shipped_dir(const char *build_dir, const char *relative,
+                                    const char *configured);
+
 /* ---- metadata ---- */
 typedef enum {
     DK_META_STRING,

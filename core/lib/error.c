@@ -1,3 +1,4 @@
+#include "dk_i18n.h"
 #include "dk_internal.h"
 
 #include <errno.h>
@@ -5,12 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A message is translated where it is made, format and all, so each
+ * language puts the arguments where its grammar wants them and the plugins
+ * need no call of their own: xgettext takes the formats of dk_error_set,
+ * dk_error_prefix and dk_error_errno as msgids (po/CMakeLists.txt). A format
+ * the catalogue lacks (an out-of-tree plugin's) stays as written. */
 int dk_error_set(dk_error *err, int code, const char *fmt, ...)
 {
     if (err) {
         va_list args;
         va_start(args, fmt);
-        vsnprintf(err->message, sizeof err->message, fmt, args);
+        vsnprintf(err->message, sizeof err->message, dk_i18n_format(fmt), args);
         va_end(args);
         err->code = code;
     }
@@ -24,7 +30,7 @@ int dk_error_prefix(dk_error *err, const char *fmt, ...)
     char prefix[DK_ERROR_MESSAGE_MAX];
     va_list args;
     va_start(args, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, args);
+    vsnprintf(prefix, sizeof prefix, dk_i18n_format(fmt), args);
     va_end(args);
     /* truncation is fine: the start of a message says the most */
     size_t used = strlen(prefix);
@@ -50,39 +56,41 @@ void dk_error_clear(dk_error *err)
 int dk_error_errno(dk_error *err, int code, const char *what, const char *path)
 {
     int saved = errno;
-    return dk_error_set(err, code, "%s %s: %s", what, path, g_strerror(saved));
+    /* TRANSLATORS: "cannot open" "/path/file": "No such file or directory" */
+    return dk_error_set(err, code, "%s %s: %s", dk_i18n_format(what), path,
+                        g_strerror(saved));
 }
 
 const char *dk_strerror(int code)
 {
     switch (code) {
     case DK_OK:
-        return "success";
+        return _("success");
     case DK_ERR_INVALID:
-        return "invalid input";
+        return _("invalid input");
     case DK_ERR_IO:
-        return "input/output error";
+        return _("input/output error");
     case DK_ERR_CONFIG:
-        return "configuration error";
+        return _("configuration error");
     case DK_ERR_UNSUPPORTED:
-        return "unsupported";
+        return _("unsupported");
     case DK_ERR_NOMEM:
-        return "out of memory";
+        return _("out of memory");
     case DK_ERR_ABI:
-        return "plugin ABI mismatch";
+        return _("plugin ABI mismatch");
     case DK_ERR_NOT_FOUND:
-        return "not found";
+        return _("not found");
     case DK_ERR_CANCELLED:
-        return "cancelled";
+        return _("cancelled");
     case DK_ERR_NETWORK:
-        return "network error";
+        return _("network error");
     case DK_ERR_TIMEOUT:
-        return "timed out";
+        return _("timed out");
     case DK_ERR_EXISTS:
-        return "already exists";
+        return _("already exists");
     case DK_ERR_INTERNAL:
-        return "internal error";
+        return _("internal error");
     default:
-        return "unknown error";
+        return _("unknown error");
     }
 }

@@ -1,4 +1,5 @@
 /* Items: one original and what the stages made of it. */
+#include "dk_i18n.h"
 #include "dk_internal.h"
 
 #include <glib/gstdio.h>
@@ -357,7 +358,7 @@ void dk_item_warn(dk_item *item, const char *fmt, ...)
 {
     va_list args;
     va_start(args, fmt);
-    g_autofree char *message = g_strdup_vprintf(fmt, args);
+    g_autofree char *message = g_strdup_vprintf(dk_i18n_format(fmt), args);
     va_end(args);
     dk_item_add_warning(item, item->running_stage ? item->running_stage : "",
                         message);

@@ -2,6 +2,7 @@
  * will: a manifest signed with anything less would be published and then
  * refused by every reader, so both `keys import` and every signer check
  * here first. */
+#include "dk_i18n.h"
 #include "dk_internal.h"
 #include "keys_internal.h"
 
@@ -22,7 +23,7 @@ int dk_keys_openssl_error(dk_error *err, int code, const char *fmt, ...)
 {
     va_list args;
     va_start(args, fmt);
-    g_autofree char *text = g_strdup_vprintf(fmt, args);
+    g_autofree char *text = g_strdup_vprintf(dk_i18n_format(fmt), args);
     va_end(args);
     /* the last error is the outermost; its reason is the readable part */
     unsigned long e = ERR_peek_last_error();

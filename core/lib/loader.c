@@ -52,10 +52,26 @@ static void add_dir(GPtrArray *dirs, const char *dir)
     g_ptr_array_add(dirs, g_steal_pointer(&canon));
 }
 
-static char *executable_dir(void)
+char *dk_executable_dir(void)
 {
     g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
     return exe ? g_path_get_dirname(exe) : NULL;
+}
+
+char *dk_shipped_dir(const char *build_dir, const char *relative,
+                     const char *configured)
+{
+    g_autofree char *exe_dir = dk_executable_dir();
+    if (exe_dir && strcmp(exe_dir, DK_BUILD_BIN_DIR) == 0)
+        return g_strdup(build_dir);
+    if (exe_dir && g_str_has_suffix(exe_dir, "/" DK_INSTALL_BINDIR)) {
+        g_autofree char *prefix = g_path_get_dirname(exe_dir);
+        char *beside = g_build_filename(prefix, relative, NULL);
+        if (g_file_test(beside, G_FILE_TEST_IS_DIR))
+            return beside;
+        g_free(beside);
+    }
+    return g_strdup(configured);
 }
 
 /* <prefix>/lib/dokpim/plugins for a binary in <prefix>/bin: installs stay
@@ -80,7 +96,7 @@ GPtrArray *dk_plugin_search_path(void)
             add_dir(dirs, parts[i]);
         g_strfreev(parts);
     }
-    g_autofree char *exe_dir = executable_dir();
+    g_autofree char *exe_dir = dk_executable_dir();
     if (exe_dir && strcmp(exe_dir, DK_BUILD_BIN_DIR) == 0)
         add_dir(dirs, DK_BUILD_PLUGIN_DIR);
     g_autofree char *beside = plugins_beside_binary(exe_dir);

@@ -1,5 +1,6 @@
 /* Reading and validating pipeline configs. Everything the user can get
  * wrong is found here, before a single input file is opened. */
+#include "dk_i18n.h"
 #include "dk_internal.h"
 
 #include <stdarg.h>
@@ -40,7 +41,7 @@ static void problem(load_ctx *ctx, const char *group, const char *key,
 {
     va_list args;
     va_start(args, fmt);
-    g_autofree char *message = g_strdup_vprintf(fmt, args);
+    g_autofree char *message = g_strdup_vprintf(dk_i18n_format(fmt), args);
     va_end(args);
     g_autofree char *where =
         dk_keyfile_where(ctx->path, ctx->lines, group, key);

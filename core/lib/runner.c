@@ -1,6 +1,7 @@
 /* Runs items through the stages on a pool of worker threads. A failing item
  * is recorded and set aside; the others go on. */
 #include "runner.h"
+#include "dk_i18n.h"
 #include "fixity.h"
 #include "item_choice.h"
 #include "manifest.h"
@@ -13,6 +14,14 @@ const char *dk_status_name(dk_status status)
     static const char *const names[] = {"pending",   "done",   "skipped",
                                         "duplicate", "failed", "cancelled"};
     return names[status];
+}
+
+const char *dk_status_label(dk_status status)
+{
+    static const char *const labels[] = {N_("pending"), N_("done"),
+                                         N_("skipped"), N_("duplicate"),
+                                         N_("failed"),  N_("cancelled")};
+    return _(labels[status]);
 }
 
 static bool is_hidden(const char *name)

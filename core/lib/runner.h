@@ -14,6 +14,9 @@ typedef enum {
 } dk_status;
 
 DK_PRIVATE_API const char *dk_status_name(dk_status status);
+/* The same word for people, in their language (dk_status_name stays for
+ * JSON and logs). */
+DK_PRIVATE_API const char *dk_status_label(dk_status status);
 
 /* What became of one stage after ingest on one item. */
 typedef struct dk_stage_outcome {

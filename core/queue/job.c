@@ -1,6 +1,7 @@
 /* dk_job: what perform() reads, and the facts it records. Every record
  * call writes through to the queue before it returns, because the next
  * instant the worker may be killed. */
+#include "dk_i18n.h"
 #include "dk_queue.h"
 
 #include <stdarg.h>
@@ -227,7 +228,7 @@ void dk_job_note(dk_job *job, const char *fmt, ...)
         return;
     va_list args;
     va_start(args, fmt);
-    g_autofree char *text = g_strdup_vprintf(fmt, args);
+    g_autofree char *text = g_strdup_vprintf(dk_i18n_format(fmt), args);
     va_end(args);
     job->options->on_note(job->options->user, job, text);
 }

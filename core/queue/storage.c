@@ -1,5 +1,6 @@
 /* dk_storage_send: part file, resume or restart, check, rename. */
 #include <dokpim/storage.h>
+#include <inttypes.h>
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -83,7 +84,7 @@ static int send_part(const dk_storage_target *t, dk_job *job, const char *part,
         return rc;
     int64_t from = have > 0 ? have : 0;
     if (from > 0)
-        dk_job_note(job, "resuming at byte %" G_GINT64_FORMAT, from);
+        dk_job_note(job, "resuming at byte %" PRId64, from);
     /* the part is the session: a restarted worker finds it again */
     rc = dk_job_save_session(job, part, from, err);
     if (rc == 0 && (from < size || have < 0))

@@ -19,6 +19,7 @@
  * sample index libavformat already built, so a long recording costs no
  * more than a short one. */
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "ingest_video.h"
@@ -122,7 +123,7 @@ static int duration_judge_cut(const video_boxes *boxes, bool moov_cut,
         return video_boxes_cut_error(boxes, err);
     if (warning && moov_cut)
         *warning = g_strdup_printf(
-            "truncated: the index (moov) is cut off at byte %" G_GINT64_FORMAT
+            "truncated: the index (moov) is cut off at byte %" PRId64
             "; the %.1f s it lists are in the file and kept, what it held "
             "after the cut (tags, other tracks) is lost",
             boxes->file_size, span->held);

@@ -3,6 +3,7 @@
 
 #include <dokpim/error.h>
 #include <glib.h>
+#include <libintl.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -106,7 +107,9 @@ void stamp_exif_warn(GPtrArray *warnings, const char *fmt, ...)
         return;
     va_list args;
     va_start(args, fmt);
-    g_ptr_array_add(warnings, g_strdup_vprintf(fmt, args));
+    /* translated as dk_item_warn does (the dokpim domain, bound by the
+     * command); plugins use libc's dgettext, no private dokpim symbol */
+    g_ptr_array_add(warnings, g_strdup_vprintf(dgettext("dokpim", fmt), args));
     va_end(args);
 }
 

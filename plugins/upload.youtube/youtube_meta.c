@@ -2,6 +2,7 @@
  * before anything is queued rather than after an upload. */
 #include "upload_youtube.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define TITLE_MAX_CHARS       100
@@ -108,7 +109,7 @@ int youtube_check_meta(const char *title, const char *description,
     g_strfreev(list);
     if (length > TAGS_MAX_CHARS)
         return dk_error_set(err, DK_ERR_CONFIG,
-                            "the tags take %" G_GINT64_FORMAT
+                            "the tags take %" PRId64
                             " characters; YouTube allows %d in all",
                             length, TAGS_MAX_CHARS);
     return 0;

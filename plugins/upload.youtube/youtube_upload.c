@@ -10,6 +10,7 @@
  * resumes exactly where the server is. */
 #include "upload_youtube.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 typedef struct session_state {
@@ -48,7 +49,7 @@ static int start_session(youtube_client *c, dk_error *err)
         c->api_base);
     g_autofree char *body = youtube_video_json(c->config, c->job);
     g_autofree char *length = g_strdup_printf(
-        "X-Upload-Content-Length: %" G_GINT64_FORMAT, dk_job_size(c->job));
+        "X-Upload-Content-Length: %" PRId64, dk_job_size(c->job));
     const char *headers[] = {"Content-Type: application/json; charset=UTF-8",
                              length, "X-Upload-Content-Type: video/*", NULL};
     dk_http_request request = {
@@ -92,9 +93,9 @@ static int put(youtube_client *c, int64_t first, int64_t chunk_length,
     int64_t total = dk_job_size(c->job);
     g_autofree char *range =
         chunk_length < 0
-            ? g_strdup_printf("Content-Range: bytes */%" G_GINT64_FORMAT, total)
-            : g_strdup_printf("Content-Range: bytes %" G_GINT64_FORMAT
-                              "-%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+            ? g_strdup_printf("Content-Range: bytes */%" PRId64, total)
+            : g_strdup_printf("Content-Range: bytes %" PRId64 "-%" PRId64
+                              "/%" PRId64,
                               first, first + chunk_length - 1, total);
     const char *headers[] = {range, "Content-Type: video/*", NULL};
     dk_http_request request = {
@@ -158,7 +159,7 @@ static int judge_chunk(youtube_client *c, void *user,
     if (confirmed < 0) {
         /* what arrived is unknown: wait, then ask again */
         *why = g_strdup_printf("the server confirmed an impossible byte "
-                               "range of a %" G_GINT64_FORMAT "-byte file",
+                               "range of a %" PRId64 "-byte file",
                                total);
         return YOUTUBE_NEXT_WAIT;
     }
