@@ -138,6 +138,12 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
 
 /* What the first Ctrl-C does, in the words of the command that runs. */
 static const char *stopping_note;
+static void (*exit_at_once_undo)(void);
+
+void cli_on_exit_at_once(void (*undo)(void))
+{
+    exit_at_once_undo = undo;
+}
 
 static gpointer signal_thread(gpointer data)
 {
@@ -151,6 +157,8 @@ static gpointer signal_thread(gpointer data)
                                       "are cleaned up on the next run\n";
             ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
             (void)ignored;
+            if (exit_at_once_undo)
+                exit_at_once_undo();
             _exit(DK_EXIT_INTERRUPTED);
         }
         fprintf(stderr, "\ndokpim: %s (press Ctrl-C again to stop at once)\n",

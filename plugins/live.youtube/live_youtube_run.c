@@ -60,7 +60,7 @@ static void announce(live_run *run)
     static const char *const sources[] = {"test pattern", "camera", "feed",
                                           "file (looped)"};
     dk_live_event(run->live, DK_LIVE_INFO, NULL,
-                  "on air: %s, %dx%d %d fps, H.264 %d kb/s + AAC %d kb/s",
+                  "started: %s, %dx%d %d fps, H.264 %d kb/s + AAC %d kb/s",
                   sources[c->opt->source], c->width, c->height, c->fps,
                   c->video_kbps, c->opt->audio_bitrate);
 }

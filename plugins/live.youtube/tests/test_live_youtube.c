@@ -304,6 +304,7 @@ START_TEST(test_push_failures)
                   "%s: no error saying '%s':\n%s", failures[_i].name,
                   failures[_i].says, all);
     ck_assert_ptr_null(live_find_event(&o, "primary", "info", "live on"));
+    ck_assert_ptr_null(live_find_event(&o, NULL, NULL, "on air"));
     live_assert_recording(library, 5.0, 1.0);
     live_assert_no_key(&proc, key);
     if (server.dir) {
@@ -319,6 +320,63 @@ START_TEST(test_push_failures)
 }
 END_TEST
 
+/* ---- "on air" only once the ingest receives: first nothing listens on
+ * its port, then nginx-rtmp starts there ---- */
+
+START_TEST(test_on_air_waits_for_ingest)
+{
+    g_autofree char *dir = live_test_dir("on-air");
+    g_autofree char *key = live_random_key();
+    g_autofree char *key_file = live_write_key(dir, key, 0600);
+    g_autofree char *library = g_build_filename(dir, "library", NULL);
+    live_server server;
+    live_server_start(&server, live_test_root, key, false);
+    live_server_stop(&server); /* its port is known, nobody listens */
+
+    GPtrArray *args = live_args(library, 14);
+    live_set(args, "url", server.rtmp_url);
+    live_set(args, "key-file", key_file);
+    live_proc proc;
+    live_proc_start(&proc, dir, live_argv(args));
+    ck_assert_msg(live_proc_wait_output(&proc, "started", 30),
+                  "not started within 30 s");
+    g_usleep(3 * G_USEC_PER_SEC);
+    g_autofree char *before = live_proc_stdout(&proc);
+    live_output o;
+    live_parse_output(before, &o);
+    ck_assert_msg(!live_find_event(&o, NULL, NULL, "on air"),
+                  "on air with no server:\n%s", before);
+    ck_assert(o.last_status &&
+              !json_object_get_boolean_member(o.last_status, "on_air"));
+    live_clear_output(&o);
+
+    live_server_restart(&server);
+    ck_assert_double_lt(wait_for_event(&proc, "primary", "info", "on air", 10),
+                        10);
+    /* by then nginx has the publish and media in it */
+    GPtrArray *streams = live_server_streams(&server);
+    ck_assert_int_eq(streams->len, 1);
+    struct stat st;
+    ck_assert_int_eq(stat(streams->pdata[0], &st), 0);
+    ck_assert_int_gt(st.st_size, 16384);
+    g_ptr_array_unref(streams);
+    g_usleep(1500000); /* the next status says so too */
+    g_autofree char *during = live_proc_stdout(&proc);
+    live_parse_output(during, &o);
+    ck_assert(json_object_get_boolean_member(o.last_status, "on_air"));
+    live_clear_output(&o);
+
+    int status = live_proc_wait(&proc, 40, NULL);
+    g_autofree char *all = live_proc_output(&proc);
+    ck_assert_msg(status == 0, "exit %d:\n%s", status, all);
+    live_assert_no_key(&proc, key);
+    g_ptr_array_unref(args);
+    live_proc_clear(&proc);
+    live_server_stop(&server);
+    live_server_clear(&server);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("live.youtube push");
@@ -328,6 +386,7 @@ int main(void)
     tcase_add_test(tc, test_push_and_record);
     tcase_add_test(tc, test_server_restart);
     tcase_add_test(tc, test_hung_server);
+    tcase_add_test(tc, test_on_air_waits_for_ingest);
     tcase_add_loop_test(tc, test_push_failures, 0, G_N_ELEMENTS(failures));
     suite_add_tcase(s, tc);
     return live_test_main(s);
