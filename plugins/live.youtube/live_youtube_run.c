@@ -26,6 +26,7 @@ typedef struct live_run {
     live_youtube_record *record;
     live_youtube_ingest *ingests[2];
     int n_ingests;
+    live_youtube_figures figures;
     bool begun, stopping;
     int ending; /* pushes still unpublishing after the stop */
     gint64 started, stop_started;
@@ -79,6 +80,8 @@ static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer data)
         if (live_youtube_ingest_message(run->ingests[i], message))
             return G_SOURCE_CONTINUE;
     if (run->record && live_youtube_record_message(run->record, message))
+        return G_SOURCE_CONTINUE;
+    if (live_youtube_figures_message(&run->figures, message))
         return G_SOURCE_CONTINUE;
     switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
@@ -159,8 +162,13 @@ static gboolean fast_tick(gpointer data)
     dk_live_command command;
     while (!run->stopping && dk_live_next_command(run->live, &command))
         apply_command(run, &command);
-    for (int i = 0; i < run->n_ingests; i++)
+    bool on_air = false;
+    for (int i = 0; i < run->n_ingests; i++) {
         live_youtube_ingest_poll(run->ingests[i]);
+        on_air |= live_youtube_ingest_is_live(run->ingests[i]);
+    }
+    if (!run->stopping)
+        live_youtube_figures_on_air(&run->figures, on_air);
     if (run->stopping) {
         double waited = (g_get_monotonic_time() - run->stop_started) / 1e6;
         /* the pipeline posts EOS only when every sink has it; with no
@@ -194,6 +202,8 @@ static void report(live_run *run)
         status.recording = live_youtube_record_current(run->record);
         status.recording_bytes = live_youtube_record_bytes(run->record);
     }
+    live_youtube_figures_fill(&run->figures, status.frames, status.recording,
+                              &status);
     live_youtube_overlay_state(run->overlay, &status.lower_third, &status.slate,
                                &status.clock);
     dk_live_report(run->live, &status);
@@ -247,6 +257,9 @@ static int build(live_run *run, dk_error *err)
     if ((rc = live_youtube_encode_build(run->pipeline, c, run->overlay,
                                         &run->encode, err)) < 0)
         return rc;
+    if ((rc = live_youtube_preview_build(
+             run->pipeline, c, run->encode.programme_tee, run->live, err)) < 0)
+        return rc;
     /* the recording first: it takes the tees' first pads */
     if (c->opt->record &&
         (rc = live_youtube_record_new(run->pipeline, c, run->live, &run->encode,
@@ -299,6 +312,7 @@ int live_youtube_run(const live_youtube_config *config, dk_live *live,
                      dk_error *err)
 {
     live_run run = {.config = config, .live = live, .err = err};
+    live_youtube_figures_init(&run.figures);
     run.loop = g_main_loop_new(NULL, FALSE);
     int rc = build(&run, err);
     guint bus_watch = 0, fast = 0, slow = 0;

@@ -15,6 +15,28 @@
 
 /* ---- a plain push: what the server got is what YouTube asks for ---- */
 
+/* ABI 3.3's figures in a status line from the middle of the live: the
+ * test source is 30 fps bars and a tone at -20 dBFS. */
+static void assert_figures(const live_output *o, int64_t outage_ms)
+{
+    JsonObject *s = o->last_status;
+    ck_assert(s);
+    int64_t fps = json_object_get_int_member(s, "encoder_fps");
+    ck_assert_msg(fps >= 20 && fps <= 40, "encoder_fps %" G_GINT64_FORMAT, fps);
+    ck_assert_int_gt(json_object_get_int_member(s, "cpu_percent"), 0);
+    JsonArray *db = json_object_get_array_member(s, "audio_level_db");
+    ck_assert_int_eq(json_array_get_length(db), 2);
+    for (guint i = 0; i < 2; i++) {
+        int64_t level = json_array_get_int_element(db, i);
+        ck_assert_msg(level > -30 && level < -10,
+                      "audio level %" G_GINT64_FORMAT " dBFS", level);
+    }
+    ck_assert_int_gt(json_object_get_int_member(s, "free_disk_bytes"), 0);
+    int64_t outage = json_object_get_int_member(s, "outage_ms");
+    ck_assert_msg(outage >= outage_ms && outage <= outage_ms + 4000,
+                  "outage_ms %" G_GINT64_FORMAT, outage);
+}
+
 START_TEST(test_push_and_record)
 {
     g_autofree char *dir = live_test_dir("push");
@@ -66,6 +88,9 @@ START_TEST(test_push_and_record)
                      3000000); /* 10 s at 4 Mb/s is 5 MB */
     ck_assert_int_eq(
         json_object_get_int_member(o.last_status, "dropped_frames"), 0);
+    assert_figures(&o, 0);
+    ck_assert_int_eq(json_object_get_int_member(primary, "outage_ms"), 0);
+    ck_assert(json_object_get_null_member(primary, "last_outage_at_ms"));
     live_assert_no_key(&proc, key);
     live_clear_output(&o);
     g_ptr_array_unref(streams);
@@ -161,10 +186,20 @@ START_TEST(test_server_restart)
     ck_assert_ptr_nonnull(live_find_event(&o, "backup", "info", "live on"));
     ck_assert_ptr_null(live_find_event(&o, "backup", "error", NULL));
     JsonArray *outputs = json_object_get_array_member(o.last_status, "outputs");
+    JsonObject *first = json_array_get_object_element(outputs, 0);
+    ck_assert_int_eq(json_object_get_int_member(first, "reconnects"), 1);
+    /* the primary was down about 3 s (plus the reconnect); the backup
+     * never was, so the live was never off air */
+    int64_t down = json_object_get_int_member(first, "outage_ms");
+    ck_assert_msg(down > 2500 && down < 6000,
+                  "primary down %" G_GINT64_FORMAT " ms", down);
+    ck_assert_int_gt(json_object_get_int_member(first, "last_outage_at_ms"),
+                     3000);
     ck_assert_int_eq(
-        json_object_get_int_member(json_array_get_object_element(outputs, 0),
-                                   "reconnects"),
-        1);
+        json_object_get_int_member(json_array_get_object_element(outputs, 1),
+                                   "outage_ms"),
+        0);
+    assert_figures(&o, 0);
     live_assert_no_key(&proc, key);
     live_clear_output(&o);
     g_ptr_array_unref(args);
