@@ -15,6 +15,7 @@
 #include "dk_queue.h"
 #include "live_host.h"
 #include "live_term.h"
+#include "live_web.h"
 #include "progress.h"
 #include "runner.h"
 
@@ -34,6 +35,7 @@ typedef struct live_cli {
     bool status_shown; /* a status line is on screen, without newline */
     double last_status;
     dk_live *session; /* NULL once the live is over: input is ignored */
+    live_web *web;    /* --web, or NULL */
 } live_cli;
 
 static live_cli cli = {.last_status = -1e9};
@@ -50,6 +52,10 @@ static void on_status(void *user, const dk_live_status *status, double uptime)
 {
     (void)user;
     g_mutex_lock(&cli.lock);
+    if (cli.web) {
+        g_autofree char *line = dk_live_status_json(status, uptime);
+        live_web_status(cli.web, line);
+    }
     if (cli.json) {
         g_autofree char *line = dk_live_status_json(status, uptime);
         printf("%s\n", line);
@@ -75,6 +81,11 @@ static void on_status(void *user, const dk_live_status *status, double uptime)
 static void print_event(dk_live_level level, const char *subject,
                         const char *message, double uptime)
 {
+    if (cli.web) {
+        g_autofree char *line =
+            dk_live_event_json(level, subject, message, uptime);
+        live_web_event(cli.web, line);
+    }
     if (cli.json) {
         g_autofree char *line =
             dk_live_event_json(level, subject, message, uptime);
@@ -154,6 +165,32 @@ static gpointer input_thread(gpointer data)
     }
     fclose(in);
     return NULL;
+}
+
+/* A command from the live page: the same queue as the keys. */
+static int web_command(const char *line, dk_error *err)
+{
+    g_mutex_lock(&cli.lock);
+    int rc = cli.session
+                 ? dk_live_push_line(cli.session, line, err)
+                 : dk_error_set(err, DK_ERR_CANCELLED, "the live is over");
+    g_mutex_unlock(&cli.lock);
+    return rc;
+}
+
+/* --web takes an optional address. */
+static char *web_listen;
+static gboolean web_wanted;
+static gboolean parse_web(const char *name, const char *value, gpointer data,
+                          GError **error)
+{
+    (void)name;
+    (void)data;
+    (void)error;
+    web_wanted = TRUE;
+    g_free(web_listen);
+    web_listen = g_strdup(value);
+    return TRUE;
 }
 
 /* A FIFO a dashboard writes commands to. Opened read-write so that it never
@@ -255,7 +292,10 @@ static int run_live(const dk_stage *stage_const, dk_live *session)
     cli.status_shown = false;
     cli.session = NULL;  /* late input lines are dropped from here on */
     live_term_restore(); /* the archive step after it takes no keys */
+    live_web *web = cli.web;
+    cli.web = NULL;
     g_mutex_unlock(&cli.lock);
+    live_web_stop(&web);
     if (plugin->close)
         plugin->close(stage->state);
     stage->opened = false;
@@ -279,6 +319,7 @@ int cmd_live(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     double duration = 0;
     gboolean json = FALSE;
+    gboolean lan = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
          "event file (required)", "EVENT"},
@@ -293,6 +334,13 @@ int cmd_live(int argc, char **argv)
          "also read commands from this FIFO (created if missing)", "FIFO"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
          "print status and events as JSON lines on stdout", NULL},
+        {"web", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+         (gpointer)parse_web,
+         "serve the live control page (default 127.0.0.1:8080; the address "
+         "with its token is printed)",
+         "ADDR:PORT"},
+        {"lan", 0, 0, G_OPTION_ARG_NONE, &lan,
+         "allow a non-loopback --web address, for phones on the network", NULL},
         {"archive", 0, 0, G_OPTION_ARG_FILENAME, &archive_path,
          "after the live, run this file pipeline on the recording (e.g. "
          "ingest.video + upload.youtube: queued for the channel)",
@@ -388,6 +436,12 @@ int cmd_live(int argc, char **argv)
     if (loaded)
         dk_live_set_plugin_abi(session, loaded->abi_version);
     cli.session = session;
+    if (web_wanted) {
+        cli.web =
+            live_web_start(web_listen, lan, library, session, web_command);
+        if (!cli.web)
+            goto out;
+    }
     cli_install_signal_thread("ending the live: closing the recording");
     /* Input threads are never joined: they sit in read() until the process
      * ends, and touch the session only under the lock while it is set. */
@@ -414,6 +468,8 @@ int cmd_live(int argc, char **argv)
 
 out:
     live_term_restore();
+    live_web_stop(&cli.web);
+    g_clear_pointer(&web_listen, g_free);
     if (session) {
         g_mutex_lock(&cli.lock);
         cli.session = NULL;
