@@ -152,6 +152,12 @@ char *dk_live_status_line(const dk_live_status *status, double uptime)
                            s / 60 % 60, s % 60);
     for (int i = 0; i < status->n_outputs; i++)
         append_output(out, &status->outputs[i]);
+    /* always shown, and early (a narrow terminal cuts the end), so the
+     * operator knows what the next l does */
+    g_string_append_printf(out, " | lower third %s",
+                           status->lower_third ? "on" : "off");
+    if (status->slate)
+        g_string_append(out, " | SLATE");
     if (status->outage_seconds > 0)
         g_string_append_printf(out, " | outages %.1f s",
                                status->outage_seconds);
@@ -176,11 +182,6 @@ char *dk_live_status_line(const dk_live_status *status, double uptime)
         g_string_append_printf(out, " | audio %.0f/%.0f dB",
                                status->audio_level_db[0],
                                status->audio_level_db[1]);
-    /* always shown, so the operator knows what the next l does */
-    g_string_append_printf(out, " | lower third %s",
-                           status->lower_third ? "on" : "off");
-    if (status->slate)
-        g_string_append(out, " | SLATE");
     return g_string_free(out, FALSE);
 }
 

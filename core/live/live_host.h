@@ -55,7 +55,8 @@ DK_PRIVATE_API const dk_live_output_status *
 dk_live_on_air(const dk_live_status *status);
 
 /* "ON AIR 00:12:31 | primary: live 4.1 Mb/s | backup: down, retry in
- * 1.6 s (3 reconnects) | dropped 0 | rec 812.4 MB | lower third off";
+ * 1.6 s (3 reconnects) | lower third off | 30 fps, CPU 42% | dropped 0 |
+ * rec 812.4 MB, 51.20 GB free | audio -18/-19 dB";
  * "off air" while no ingest receives, "recording" without ingests.
  * g_free(). */
 DK_PRIVATE_API char *dk_live_status_line(const dk_live_status *status,
