@@ -131,7 +131,7 @@ live_web *live_web_start(const char *listen, bool lan, const char *library,
     };
     /* the server's folder (the token's) goes in the library, which a live
      * only makes once its recording starts */
-    g_mkdir_with_parents(library, 0700);
+    g_mkdir_with_parents(library, 0755);
     dk_error err = {0};
     if (dk_server_start(&options, web->ctx, &web->server, &err) < 0) {
         cli_error("--web: %s", err.message);
