@@ -146,6 +146,7 @@ live_web *live_web_start(const char *listen, bool lan, const char *library,
     /* the one place the token is shown, as `dokpim serve` shows it */
     cli_note("live control at %slive.html?token=%s", dk_server_url(web->server),
              dk_server_token(web->server));
+    dk_live_want_preview(live);
     web->thread = cli_thread_start("dokpim-web", serve_thread, web);
     return web;
 }

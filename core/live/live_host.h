@@ -27,6 +27,8 @@ DK_PRIVATE_API void dk_live_free(dk_live **live);
 /* The DK_ABI_VERSION the live plugin was built for (default: this
  * core's): an older minor's status structs are read with their size. */
 DK_PRIVATE_API void dk_live_set_plugin_abi(dk_live *live, uint32_t abi_version);
+/* Before the live starts: a page will show the preview. */
+DK_PRIVATE_API void dk_live_want_preview(dk_live *live);
 /* The latest preview picture (g_bytes_unref), NULL before the first;
  * *seq (may be NULL) counts the pictures so far. Any thread. */
 DK_PRIVATE_API GBytes *dk_live_preview_latest(dk_live *live, guint64 *seq);

@@ -19,6 +19,7 @@ struct dk_live {
     GPtrArray *recordings;
     bool on_air;         /* last report had an ingest receiving */
     uint32_t plugin_abi; /* DK_ABI_VERSION the live plugin was built for */
+    bool preview_wanted; /* set before the live starts */
     GBytes *preview;     /* the latest programme picture (JPEG), or NULL */
     guint64 preview_seq; /* how many pictures came; guarded by lock */
 };
@@ -183,6 +184,16 @@ void dk_live_report(dk_live *live, const dk_live_status *status)
     note_on_air(live, status);
     if (live->host.status)
         live->host.status(live->host.user, status, dk_live_uptime(live));
+}
+
+void dk_live_want_preview(dk_live *live)
+{
+    live->preview_wanted = true;
+}
+
+bool dk_live_preview_wanted(const dk_live *live)
+{
+    return live->preview_wanted;
 }
 
 void dk_live_preview(dk_live *live, const void *jpeg, size_t size)

@@ -257,7 +257,9 @@ static int build(live_run *run, dk_error *err)
     if ((rc = live_youtube_encode_build(run->pipeline, c, run->overlay,
                                         &run->encode, err)) < 0)
         return rc;
-    if ((rc = live_youtube_preview_build(
+    /* only for a page that shows it: it costs CPU a starved encoder needs */
+    if (dk_live_preview_wanted(run->live) &&
+        (rc = live_youtube_preview_build(
              run->pipeline, c, run->encode.programme_tee, run->live, err)) < 0)
         return rc;
     /* the recording first: it takes the tees' first pads */

@@ -129,6 +129,10 @@ DK_API void dk_live_report(dk_live *live, const dk_live_status *status);
  * one: 640 pixels wide). The core copies it and keeps the latest, for a
  * control page; call it from any thread, never wait on it. */
 DK_API void dk_live_preview(dk_live *live, const void *jpeg, size_t size);
+/* ABI 3.3: whether anyone shows the preview (dokpim live --web). A plugin
+ * builds its preview branch only then: without a page it would only cost
+ * CPU the encoder may need. */
+DK_API bool dk_live_preview_wanted(const dk_live *live);
 
 typedef enum dk_live_level {
     DK_LIVE_INFO = 0,
