@@ -6,6 +6,7 @@
 # nginx-rtmp and a Matroska recording, for 30 s at 720p30 and 1080p30.
 #
 #   bench/live/run.sh [BUILD_DIR]
+#   bench/live/run.sh --page [BUILD_DIR]
 #
 # Prints, as medians over REPS runs: CPU seconds per second of stream
 # (user+sys / stream length), frames that reached the server against the
@@ -15,11 +16,23 @@
 # is shown). A plain ffmpeg push (no overlay, no recording) is printed as
 # the reference the issue quotes.
 #
+# --page measures what the live control page costs the live instead: the
+# same dokpim live at 720p30 with --web and a headless client on it (the
+# preview JPEG polled 3 times a second, one at a time as live.js does, and
+# the /api/events stream read) and without --web, alternating, REPS runs
+# each: frames dropped, encoder fps (mean of the status lines after the
+# first 2 s), frames at the server, and what the client got.
+#
 # BUILD_DIR (default ./build) is a built, non-sanitizer tree. Environment:
 # REPS (default 3), SECONDS_LIVE (default 30), KEEP=1 keeps the work
 # folder, TMPDIR where it goes.
 set -euo pipefail
 
+page=0
+if [ "${1:-}" = --page ]; then
+  page=1
+  shift
+fi
 REPS=${REPS:-3}
 LIVE=${SECONDS_LIVE:-30}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -65,15 +78,16 @@ frames_at_server() {
     -show_entries stream=nb_read_packets -of csv=p=0 "$flv"
 }
 
-run_dokpim() { # preset tag -> cpu frames dropped
+run_dokpim() { # preset tag [dokpim args] -> cpu frames dropped
   local preset=$1 out=$work/$2
+  shift 2
   mkdir -p "$out"
   /usr/bin/time -f '%U %S %e' -o "$out/time" "$dokpim" live \
     "$root/pipelines/live-youtube.conf" --event "$event" -o "$out/lib" \
     --duration "$LIVE" --json \
     --set youtube.url="$RTMP_URL" --set youtube.key-file="$work/key" \
     --set youtube.preset="$preset" \
-    --set youtube.lower-third-every=1 --set youtube.lower-third-for=1 \
+    --set youtube.lower-third-every=1 --set youtube.lower-third-for=1 "$@" \
     >"$out/out.json" 2>"$out/err" || die "dokpim failed: $(cat "$out/err")"
   # dropped before the encoder plus dropped for the push (last status)
   local dropped
@@ -180,6 +194,12 @@ ffmpeg_on_loss() {
   "$server" start "$work/nginx" >/dev/null
   printf '%.2f\n' "$gone"
 }
+
+if [ "$page" = 1 ]; then
+  # shellcheck source=bench/live/page.sh
+  . "$here/page.sh"
+  exit 0
+fi
 
 echo "bench/live: $(nproc) cores, $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
 echo "bench/live: ${LIVE} s per run, median of $REPS runs; frames expected $((LIVE * 30))"

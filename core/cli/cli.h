@@ -92,6 +92,10 @@ bool cli_load_batch(const char *event_path, const char *pipeline_path,
  * in progress"); the second ends the process at once. Call before
  * starting threads. */
 void cli_install_signal_thread(const char *stopping);
+/* Runs just before the second Ctrl-C ends the process at once (_exit, no
+ * atexit): puts back what the command changed outside the process, such
+ * as the terminal's mode. */
+void cli_on_exit_at_once(void (*undo)(void));
 
 /* g_thread_new() that returns once the thread runs. The CLI's helper
  * threads are never joined, and a command that ends at once must not exit

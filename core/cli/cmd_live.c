@@ -6,13 +6,16 @@
  * SIGTERM, or a "stop" command. The plugin does the media; this file does
  * what only the command does: the status line (redrawn on a terminal,
  * every STATUS_EVERY seconds otherwise, JSON lines with --json), the
- * operator's commands (stdin lines or keys + Enter, or a control FIFO), the
+ * operator's commands (single keys on a terminal, stdin lines from a pipe,
+ * or a control FIFO), the
  * summary of what was recorded, and --archive: the recording run through a
  * file pipeline (ingest.video + upload.youtube queues it for the channel)
  * as soon as the live ends. */
 #include "cli.h"
 #include "dk_queue.h"
 #include "live_host.h"
+#include "live_term.h"
+#include "live_web.h"
 #include "progress.h"
 #include "runner.h"
 
@@ -32,6 +35,7 @@ typedef struct live_cli {
     bool status_shown; /* a status line is on screen, without newline */
     double last_status;
     dk_live *session; /* NULL once the live is over: input is ignored */
+    live_web *web;    /* --web, or NULL */
 } live_cli;
 
 static live_cli cli = {.last_status = -1e9};
@@ -48,6 +52,10 @@ static void on_status(void *user, const dk_live_status *status, double uptime)
 {
     (void)user;
     g_mutex_lock(&cli.lock);
+    if (cli.web) {
+        g_autofree char *line = dk_live_status_json(status, uptime);
+        live_web_status(cli.web, line);
+    }
     if (cli.json) {
         g_autofree char *line = dk_live_status_json(status, uptime);
         printf("%s\n", line);
@@ -55,6 +63,11 @@ static void on_status(void *user, const dk_live_status *status, double uptime)
     } else if (cli.tty || uptime - cli.last_status >= STATUS_EVERY) {
         g_autofree char *line = dk_live_status_line(status, uptime);
         if (cli.tty) {
+            /* a line wider than the terminal wraps, and \r then redraws
+             * only its last row: the rest would stay on screen, garbled */
+            int columns = live_term_columns(STDERR_FILENO);
+            if (columns > 1 && g_utf8_strlen(line, -1) >= columns)
+                *g_utf8_offset_to_pointer(line, columns - 1) = '\0';
             fprintf(stderr, "\r\033[K%s", line);
             cli.status_shown = true;
         } else {
@@ -68,6 +81,11 @@ static void on_status(void *user, const dk_live_status *status, double uptime)
 static void print_event(dk_live_level level, const char *subject,
                         const char *message, double uptime)
 {
+    if (cli.web) {
+        g_autofree char *line =
+            dk_live_event_json(level, subject, message, uptime);
+        live_web_event(cli.web, line);
+    }
     if (cli.json) {
         g_autofree char *line =
             dk_live_event_json(level, subject, message, uptime);
@@ -93,6 +111,39 @@ static void on_event(void *user, dk_live_level level, const char *subject,
     g_mutex_unlock(&cli.lock);
 }
 
+/* Keys from the terminal (live_term_keys_on): each acts when pressed.
+ * Nothing is echoed, so the status line stays whole; a key that means
+ * nothing gets one short hint, and the rest of what came with it (the
+ * bytes of an arrow key or a paste) is skipped. */
+static gpointer key_thread(gpointer data)
+{
+    int fd = GPOINTER_TO_INT(data);
+    unsigned char keys[64];
+    ssize_t n;
+    while ((n = read(fd, keys, sizeof keys)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        g_mutex_lock(&cli.lock);
+        for (ssize_t i = 0; i < n && cli.session; i++) {
+            int key = live_term_key(keys[i]);
+            if (key > 0) {
+                char line[2] = {(char)key, '\0'};
+                dk_live_push_line(cli.session, line, NULL);
+            } else if (key < 0) {
+                clear_status();
+                cli_note("keys: l lower third, s slate, c clock, q stop");
+                break;
+            }
+        }
+        g_mutex_unlock(&cli.lock);
+    }
+    close(fd);
+    return NULL;
+}
+
 /* Reads command lines from fd until end of file; bad lines get a warning
  * and the live goes on. */
 static gpointer input_thread(gpointer data)
@@ -114,6 +165,32 @@ static gpointer input_thread(gpointer data)
     }
     fclose(in);
     return NULL;
+}
+
+/* A command from the live page: the same queue as the keys. */
+static int web_command(const char *line, dk_error *err)
+{
+    g_mutex_lock(&cli.lock);
+    int rc = cli.session
+                 ? dk_live_push_line(cli.session, line, err)
+                 : dk_error_set(err, DK_ERR_CANCELLED, "the live is over");
+    g_mutex_unlock(&cli.lock);
+    return rc;
+}
+
+/* --web takes an optional address. */
+static char *web_listen;
+static gboolean web_wanted;
+static gboolean parse_web(const char *name, const char *value, gpointer data,
+                          GError **error)
+{
+    (void)name;
+    (void)data;
+    (void)error;
+    web_wanted = TRUE;
+    g_free(web_listen);
+    web_listen = g_strdup(value);
+    return TRUE;
 }
 
 /* A FIFO a dashboard writes commands to. Opened read-write so that it never
@@ -213,8 +290,12 @@ static int run_live(const dk_stage *stage_const, dk_live *session)
     if (cli.status_shown)
         fputc('\n', stderr);
     cli.status_shown = false;
-    cli.session = NULL; /* late input lines are dropped from here on */
+    cli.session = NULL;  /* late input lines are dropped from here on */
+    live_term_restore(); /* the archive step after it takes no keys */
+    live_web *web = cli.web;
+    cli.web = NULL;
     g_mutex_unlock(&cli.lock);
+    live_web_stop(&web);
     if (plugin->close)
         plugin->close(stage->state);
     stage->opened = false;
@@ -238,6 +319,7 @@ int cmd_live(int argc, char **argv)
     g_auto(GStrv) rest = NULL;
     double duration = 0;
     gboolean json = FALSE;
+    gboolean lan = FALSE;
     GOptionEntry entries[] = {
         {"event", 'e', 0, G_OPTION_ARG_FILENAME, &event_path,
          "event file (required)", "EVENT"},
@@ -252,6 +334,13 @@ int cmd_live(int argc, char **argv)
          "also read commands from this FIFO (created if missing)", "FIFO"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json,
          "print status and events as JSON lines on stdout", NULL},
+        {"web", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK,
+         (gpointer)parse_web,
+         "serve the live control page (default 127.0.0.1:8080; the address "
+         "with its token is printed)",
+         "ADDR:PORT"},
+        {"lan", 0, 0, G_OPTION_ARG_NONE, &lan,
+         "allow a non-loopback --web address, for phones on the network", NULL},
         {"archive", 0, 0, G_OPTION_ARG_FILENAME, &archive_path,
          "after the live, run this file pipeline on the recording (e.g. "
          "ingest.video + upload.youtube: queued for the channel)",
@@ -268,8 +357,9 @@ int cmd_live(int argc, char **argv)
         "encode, push to the\n"
         "RTMP(S) ingests and record locally, until --duration, Ctrl-C or "
         "SIGTERM.\n\n"
-        "While live, type a command and Enter (or write it to --control "
-        "FIFO):\n"
+        "While live, press a key (on a terminal; from a pipe or the "
+        "--control FIFO,\n"
+        "write the command and a newline):\n"
         "  l, lower-third [on|off]   show or hide the lower third\n"
         "  s, slate [on|off]         replace the camera with the slate\n"
         "  c, clock [on|off]         show or hide the clock\n"
@@ -340,12 +430,26 @@ int cmd_live(int argc, char **argv)
     g_mutex_init(&cli.lock);
     dk_live_host host = {.status = on_status, .event = on_event};
     session = dk_live_new(&host, library, duration);
+    const dk_stage *live_stage = pipeline->stages->pdata[0];
+    const dk_loaded_plugin *loaded =
+        g_hash_table_lookup(registry->by_name, live_stage->plugin->name);
+    if (loaded)
+        dk_live_set_plugin_abi(session, loaded->abi_version);
     cli.session = session;
+    if (web_wanted) {
+        cli.web =
+            live_web_start(web_listen, lan, library, session, web_command);
+        if (!cli.web)
+            goto out;
+    }
     cli_install_signal_thread("ending the live: closing the recording");
     /* Input threads are never joined: they sit in read() until the process
      * ends, and touch the session only under the lock while it is set. */
-    g_thread_unref(cli_thread_start("dokpim-stdin", input_thread,
-                                    GINT_TO_POINTER(dup(STDIN_FILENO))));
+    cli_on_exit_at_once(live_term_restore);
+    bool keys = live_term_keys_on(STDIN_FILENO);
+    g_thread_unref(cli_thread_start(
+        "dokpim-stdin", keys ? key_thread : input_thread,
+        GINT_TO_POINTER(fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0))));
     if (control_fd >= 0)
         g_thread_unref(cli_thread_start("dokpim-control", input_thread,
                                         GINT_TO_POINTER(control_fd)));
@@ -363,6 +467,9 @@ int cmd_live(int argc, char **argv)
     }
 
 out:
+    live_term_restore();
+    live_web_stop(&cli.web);
+    g_clear_pointer(&web_listen, g_free);
     if (session) {
         g_mutex_lock(&cli.lock);
         cli.session = NULL;

@@ -163,6 +163,12 @@ bool cli_load_pipeline(const char *path, const dk_registry *registry,
 /* What the first Ctrl-C does, in the words of the command that runs. */
 static const char *stopping_note;
 static const char *stopped_note;
+static void (*exit_at_once_undo)(void);
+
+void cli_on_exit_at_once(void (*undo)(void))
+{
+    exit_at_once_undo = undo;
+}
 
 static gpointer signal_thread(gpointer data)
 {
@@ -175,6 +181,8 @@ static gpointer signal_thread(gpointer data)
             ssize_t ignored =
                 write(STDERR_FILENO, stopped_note, strlen(stopped_note));
             (void)ignored;
+            if (exit_at_once_undo)
+                exit_at_once_undo();
             _exit(DK_EXIT_INTERRUPTED);
         }
         fprintf(stderr,

@@ -3,6 +3,7 @@
 #include "live_host.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 const char *dk_live_output_state_name(dk_live_output_state state)
@@ -124,19 +125,46 @@ static void append_output(GString *out, const dk_live_output_status *o)
     if (o->reconnects)
         g_string_append_printf(out, " (%d reconnect%s)", o->reconnects,
                                o->reconnects == 1 ? "" : "s");
+    if (o->outage_seconds > 0) /* NAN (unknown) is not */
+        g_string_append_printf(out, ", down %.1f s", o->outage_seconds);
     if (o->dropped_frames)
         g_string_append_printf(out, ", %" G_GUINT64_FORMAT " dropped",
                                o->dropped_frames);
+}
+
+const dk_live_output_status *dk_live_on_air(const dk_live_status *status)
+{
+    for (int i = 0; i < status->n_outputs; i++)
+        if (status->outputs[i].state == DK_LIVE_OUTPUT_LIVE)
+            return &status->outputs[i];
+    return NULL;
 }
 
 char *dk_live_status_line(const dk_live_status *status, double uptime)
 {
     GString *out = g_string_new(NULL);
     unsigned long s = uptime > 0 ? (unsigned long)uptime : 0;
-    g_string_append_printf(out, "live %02lu:%02lu:%02lu", s / 3600, s / 60 % 60,
-                           s % 60);
+    /* the first word is what the operator looks for: is anyone receiving */
+    const char *state = dk_live_on_air(status) ? "ON AIR"
+                        : status->n_outputs    ? "off air"
+                                               : "recording";
+    g_string_append_printf(out, "%s %02lu:%02lu:%02lu", state, s / 3600,
+                           s / 60 % 60, s % 60);
     for (int i = 0; i < status->n_outputs; i++)
         append_output(out, &status->outputs[i]);
+    /* always shown, and early (a narrow terminal cuts the end), so the
+     * operator knows what the next l does */
+    g_string_append_printf(out, " | lower third %s",
+                           status->lower_third ? "on" : "off");
+    if (status->slate)
+        g_string_append(out, " | SLATE");
+    if (status->outage_seconds > 0)
+        g_string_append_printf(out, " | outages %.1f s",
+                               status->outage_seconds);
+    if (isfinite(status->encoder_fps))
+        g_string_append_printf(out, " | %.0f fps", status->encoder_fps);
+    if (isfinite(status->cpu_percent))
+        g_string_append_printf(out, ", CPU %.0f%%", status->cpu_percent);
     g_string_append_printf(out, " | dropped %" G_GUINT64_FORMAT,
                            status->dropped_frames);
     if (status->recording) {
@@ -145,10 +173,15 @@ char *dk_live_status_line(const dk_live_status *status, double uptime)
     } else {
         g_string_append(out, " | not recording");
     }
-    if (status->lower_third)
-        g_string_append(out, " | lower third");
-    if (status->slate)
-        g_string_append(out, " | SLATE");
+    if (status->free_disk_bytes) {
+        g_string_append(out, ", ");
+        append_bytes(out, status->free_disk_bytes);
+        g_string_append(out, " free");
+    }
+    if (isfinite(status->audio_level_db[0]))
+        g_string_append_printf(out, " | audio %.0f/%.0f dB",
+                               status->audio_level_db[0],
+                               status->audio_level_db[1]);
     return g_string_free(out, FALSE);
 }
 
@@ -216,12 +249,40 @@ static void add_service_health(JsonBuilder *b)
     }
 }
 
+/* A figure rounded to a whole number (fps, %, dB), or null: unknown. */
+static void add_whole(JsonBuilder *b, double value)
+{
+    if (isfinite(value))
+        json_builder_add_int_value(b, (int64_t)lround(value));
+    else
+        json_builder_add_null_value(b);
+}
+
+static void add_member_whole(JsonBuilder *b, const char *name, double value)
+{
+    json_builder_set_member_name(b, name);
+    add_whole(b, value);
+}
+
+/* Milliseconds, or null: unknown (NAN) or none (< 0). */
+static void add_member_ms_or_null(JsonBuilder *b, const char *name,
+                                  double seconds)
+{
+    if (isfinite(seconds) && seconds >= 0) {
+        add_member_ms(b, name, seconds);
+    } else {
+        json_builder_set_member_name(b, name);
+        json_builder_add_null_value(b);
+    }
+}
+
 char *dk_live_status_json(const dk_live_status *status, double uptime)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     add_member_string(b, "type", "status");
     add_member_ms(b, "uptime_ms", uptime);
+    add_member_bool(b, "on_air", dk_live_on_air(status) != NULL);
     add_member_int(b, "frames", (int64_t)status->frames);
     add_member_int(b, "dropped_frames", (int64_t)status->dropped_frames);
     add_member_string(b, "recording", status->recording);
@@ -229,6 +290,19 @@ char *dk_live_status_json(const dk_live_status *status, double uptime)
     add_member_bool(b, "lower_third", status->lower_third);
     add_member_bool(b, "slate", status->slate);
     add_member_bool(b, "clock", status->clock);
+    add_member_whole(b, "encoder_fps", status->encoder_fps);
+    add_member_whole(b, "cpu_percent", status->cpu_percent);
+    json_builder_set_member_name(b, "audio_level_db");
+    if (isfinite(status->audio_level_db[0])) {
+        json_builder_begin_array(b);
+        add_whole(b, status->audio_level_db[0]);
+        add_whole(b, status->audio_level_db[1]);
+        json_builder_end_array(b);
+    } else {
+        json_builder_add_null_value(b);
+    }
+    add_member_int(b, "free_disk_bytes", (int64_t)status->free_disk_bytes);
+    add_member_ms_or_null(b, "outage_ms", status->outage_seconds);
     json_builder_set_member_name(b, "outputs");
     json_builder_begin_array(b);
     for (int i = 0; i < status->n_outputs; i++) {
@@ -243,6 +317,8 @@ char *dk_live_status_json(const dk_live_status *status, double uptime)
         add_member_int(b, "reconnects", o->reconnects);
         if (o->state == DK_LIVE_OUTPUT_RETRYING)
             add_member_ms(b, "retry_in_ms", o->retry_in);
+        add_member_ms_or_null(b, "outage_ms", o->outage_seconds);
+        add_member_ms_or_null(b, "last_outage_at_ms", o->last_outage_at);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

@@ -24,6 +24,15 @@ DK_PRIVATE_API dk_live *dk_live_new(const dk_live_host *host,
                                     const char *library, double duration);
 DK_PRIVATE_API void dk_live_free(dk_live **live);
 
+/* The DK_ABI_VERSION the live plugin was built for (default: this
+ * core's): an older minor's status structs are read with their size. */
+DK_PRIVATE_API void dk_live_set_plugin_abi(dk_live *live, uint32_t abi_version);
+/* Before the live starts: a page will show the preview. */
+DK_PRIVATE_API void dk_live_want_preview(dk_live *live);
+/* The latest preview picture (g_bytes_unref), NULL before the first;
+ * *seq (may be NULL) counts the pictures so far. Any thread. */
+DK_PRIVATE_API GBytes *dk_live_preview_latest(dk_live *live, guint64 *seq);
+
 /* Any thread: the live should end (a "stop" command, the CLI closing). */
 void dk_live_request_stop(dk_live *live);
 
@@ -42,8 +51,16 @@ DK_PRIVATE_API int dk_live_push_line(dk_live *live, const char *line,
 /* The recordings the plugin finished, in order (owned by the session). */
 DK_PRIVATE_API const GPtrArray *dk_live_recordings(const dk_live *live);
 
-/* "live 00:12:31 | primary: live 4.1 Mb/s | backup: retrying in 1.6 s
- * (3 reconnects) | dropped 0 | rec 812.4 MB". g_free(). */
+/* The first output an ingest is receiving (state LIVE: the publish was
+ * accepted and media flows), or NULL: not on air. */
+DK_PRIVATE_API const dk_live_output_status *
+dk_live_on_air(const dk_live_status *status);
+
+/* "ON AIR 00:12:31 | primary: live 4.1 Mb/s | backup: down, retry in
+ * 1.6 s (3 reconnects) | lower third off | 30 fps, CPU 42% | dropped 0 |
+ * rec 812.4 MB, 51.20 GB free | audio -18/-19 dB";
+ * "off air" while no ingest receives, "recording" without ingests.
+ * g_free(). */
 DK_PRIVATE_API char *dk_live_status_line(const dk_live_status *status,
                                          double uptime);
 /* The same as one line of JSON: {"type":"status","uptime_ms":...}; times

@@ -232,6 +232,7 @@ typedef struct live_youtube_encode {
     gint frames; /* atomic: frames out of the encoder */
     gint ending; /* atomic: the capture queues drop what they hold */
     GstElement *videorate;
+    GstElement *programme_tee; /* the overlaid picture, before x264 */
 } live_youtube_encode;
 
 /* Builds source to tees inside pipeline; the overlay probe goes on the
@@ -245,6 +246,35 @@ int live_youtube_encode_build(GstElement *pipeline,
  * once, however far behind the encoder is. */
 void live_youtube_encode_end(live_youtube_encode *encode);
 uint64_t live_youtube_encode_dropped(const live_youtube_encode *encode);
+
+/* ---- preview (live_youtube_preview.c) ---- */
+
+/* Hangs the preview branch (JPEGs to dk_live_preview) off tee. */
+int live_youtube_preview_build(GstElement *pipeline,
+                               const live_youtube_config *config,
+                               GstElement *tee, dk_live *live, dk_error *err);
+
+/* ---- figures for the status (live_youtube_figures.c) ---- */
+
+typedef struct live_youtube_figures {
+    gint64 last_us, last_cpu_us; /* at the last report */
+    uint64_t last_frames;
+    double peak_db[2];      /* loudest since the last measure */
+    double fps, cpu, db[2]; /* as last measured; NAN before */
+    bool have_level;
+    bool been_on_air;
+    gint64 off_air_since, outage_us;
+} live_youtube_figures;
+
+void live_youtube_figures_init(live_youtube_figures *figures);
+/* The level element's messages; true when it was one. */
+bool live_youtube_figures_message(live_youtube_figures *figures,
+                                  GstMessage *message);
+/* Ten times a second: whether an ingest is receiving. */
+void live_youtube_figures_on_air(live_youtube_figures *figures, bool on_air);
+/* Fills status's ABI 3.3 figures (outputs apart) for the last interval. */
+void live_youtube_figures_fill(live_youtube_figures *figures, uint64_t frames,
+                               const char *recording, dk_live_status *status);
 
 /* ---- recording (live_youtube_record.c) ---- */
 
@@ -312,6 +342,8 @@ void live_youtube_ingest_poll(live_youtube_ingest *ingest);
 void live_youtube_ingest_tick(live_youtube_ingest *ingest);
 void live_youtube_ingest_status(live_youtube_ingest *ingest,
                                 dk_live_output_status *status);
+/* The server takes the stream (state LIVE). */
+bool live_youtube_ingest_is_live(const live_youtube_ingest *ingest);
 /* Stop: a live push gets the end of stream (a clean unpublish); one that
  * is not live is removed at once. Returns true if it still has to end. */
 bool live_youtube_ingest_stop(live_youtube_ingest *ingest);

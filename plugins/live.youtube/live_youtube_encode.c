@@ -4,9 +4,10 @@
  * ingests hang off those.
  *
  *   video ─ queue(leaky 1 s) ─ videoconvertscale ─ videorate ─ I420 caps
- *         ─ [overlay probe] ─ x264enc ─ h264 caps ─ h264parse ─ video-tee
+ *         ─ [overlay probe] ─ programme-tee ─ x264enc ─ h264 caps
+ *         ─ h264parse ─ video-tee           └─ preview (live_youtube_preview.c)
  *   audio ─ queue(leaky 1 s) ─ audioconvert ─ audioresample ─ 48k caps
- *         ─ volume ─ avenc_aac ─ aacparse ─ audio-tee
+ *         ─ volume ─ level ─ avenc_aac ─ aacparse ─ audio-tee
  *
  * The leaky queues are the only place frames may be lost before encoding:
  * when the machine cannot keep up, old frames go instead of the live
@@ -112,6 +113,7 @@ static bool build_video(GstElement *pipeline, const live_youtube_config *c,
                        "framerate", GST_TYPE_FRACTION, c->fps, 1,
                        "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL),
                    err);
+    GstElement *programme = live_youtube_make("tee", "programme-tee", err);
     GstElement *enc = x264(c, err);
     GstElement *h264 =
         capsfilter("video-h264",
@@ -120,13 +122,16 @@ static bool build_video(GstElement *pipeline, const live_youtube_config *c,
                    err);
     GstElement *parse = live_youtube_make("h264parse", "video-parse", err);
     GstElement *tee = live_youtube_make("tee", "video-tee", err);
-    if (!queue || !convert || !rate || !raw || !enc || !h264 || !parse || !tee)
+    if (!queue || !convert || !rate || !raw || !programme || !enc || !h264 ||
+        !parse || !tee)
         return false;
     g_object_set(convert, "add-borders", TRUE, NULL);
     g_object_set(tee, "allow-not-linked", TRUE, NULL);
-    if (!chain(GST_BIN(pipeline), err, queue, convert, rate, raw, enc, h264,
-               parse, tee, NULL))
+    g_object_set(programme, "allow-not-linked", TRUE, NULL);
+    if (!chain(GST_BIN(pipeline), err, queue, convert, rate, raw, programme,
+               enc, h264, parse, tee, NULL))
         return false;
+    encode->programme_tee = programme;
     live_youtube_counter_attach(&encode->capture_video, queue);
     drop_backlog_at_end(encode, queue, "src");
     /* and before the overlay: videorate fills the gap to its last input
@@ -160,16 +165,21 @@ static bool build_audio(GstElement *pipeline, const live_youtube_config *c,
                                        "channels", G_TYPE_INT, 2, NULL),
                    err);
     GstElement *volume = live_youtube_make("volume", "audio-volume", err);
+    GstElement *level = live_youtube_make("level", "audio-level", err);
     GstElement *enc = live_youtube_make("avenc_aac", "aac", err);
     GstElement *parse = live_youtube_make("aacparse", "audio-parse", err);
     GstElement *tee = live_youtube_make("tee", "audio-tee", err);
-    if (!queue || !convert || !resample || !raw || !volume || !enc || !parse ||
-        !tee)
+    if (!queue || !convert || !resample || !raw || !volume || !level || !enc ||
+        !parse || !tee)
         return false;
     g_object_set(enc, "bitrate", c->opt->audio_bitrate * 1000, NULL);
     g_object_set(tee, "allow-not-linked", TRUE, NULL);
+    /* what goes out, after the slate's mute: five peaks a second, the
+     * loudest of which each status report shows */
+    g_object_set(level, "post-messages", TRUE, "interval",
+                 (guint64)(200 * GST_MSECOND), NULL);
     if (!chain(GST_BIN(pipeline), err, queue, convert, resample, raw, volume,
-               enc, parse, tee, NULL))
+               level, enc, parse, tee, NULL))
         return false;
     drop_backlog_at_end(encode, queue, "src");
     if (!gst_element_link_pads(encode->source, "audio", queue, "sink"))

@@ -46,6 +46,8 @@ struct live_youtube_ingest {
     dk_retry retry;
     guint retry_source;
     gint64 retry_at, down_since, last_progress, last_tick, connected_at;
+    gint64 outage_us;      /* outages that ended */
+    double last_outage_at; /* uptime the latest began; < 0: none yet */
     int reconnects;
     uint64_t bytes_before, last_total, dropped_before;
     double bitrate;
@@ -321,8 +323,10 @@ static void fail(live_youtube_ingest *ingest, const char *why)
         return;
     }
     gint64 now = g_get_monotonic_time();
-    if (!ingest->down_since)
+    if (!ingest->down_since) {
         ingest->down_since = now;
+        ingest->last_outage_at = dk_live_uptime(ingest->live);
+    }
     double wait = dk_retry_next_wait(&ingest->retry);
     /* a server that stays away would repeat the same line every attempt:
      * say it when it changes; the status line shows the countdown */
@@ -362,6 +366,7 @@ int live_youtube_ingest_new(GstElement *pipeline,
     ingest->target = target;
     ingest->live = live;
     ingest->encode = encode;
+    ingest->last_outage_at = -1;
     /* a returning server is used within reconnect-max-wait */
     dk_retry_policy policy = live_youtube_retry_policy(config->opt);
     dk_retry_init(&ingest->retry, &policy);
@@ -426,6 +431,7 @@ void live_youtube_ingest_poll(live_youtube_ingest *ingest)
     g_clear_pointer(&ingest->last_why, g_free);
     if (ingest->down_since) {
         ingest->reconnects++;
+        ingest->outage_us += now - ingest->down_since;
         dk_live_event(ingest->live, DK_LIVE_INFO, ingest->target->name,
                       "live again on %s after %.1f s down",
                       ingest->target->where, (now - ingest->down_since) / 1e6);
@@ -478,8 +484,19 @@ void live_youtube_ingest_status(live_youtube_ingest *ingest,
         ingest->dropped_before +
         live_youtube_counter_dropped(&ingest->video_counter);
     status->reconnects = ingest->reconnects;
-    double wait = (ingest->retry_at - g_get_monotonic_time()) / 1e6;
+    gint64 now = g_get_monotonic_time();
+    double wait = (ingest->retry_at - now) / 1e6;
     status->retry_in = wait > 0 ? wait : 0;
+    status->outage_seconds =
+        (ingest->outage_us +
+         (ingest->down_since ? now - ingest->down_since : 0)) /
+        1e6;
+    status->last_outage_at = ingest->last_outage_at;
+}
+
+bool live_youtube_ingest_is_live(const live_youtube_ingest *ingest)
+{
+    return ingest->state == DK_LIVE_OUTPUT_LIVE;
 }
 
 bool live_youtube_ingest_stop(live_youtube_ingest *ingest)

@@ -45,7 +45,6 @@ int live_youtube_overlay_new(const live_youtube_config *config,
     gst_video_info_set_format(&o->info, GST_VIDEO_FORMAT_I420, config->width,
                               config->height);
     g_mutex_init(&o->lock);
-    o->scheduled = -1;
     o->clock_on = config->opt->clock;
     int rc = render(config, &config->watermark, &o->watermark, "logo", err);
     if (rc == 0)
@@ -57,6 +56,12 @@ int live_youtube_overlay_new(const live_youtube_config *config,
         live_youtube_overlay_free(&o);
         return rc;
     }
+    /* The first frame already shows what the config says (the schedule
+     * starts with the lower third shown; lower-third-every=0 starts without
+     * it), and the schedule's state is known from here on: its first tick,
+     * a second later, must not undo a key pressed before it. */
+    o->scheduled = o->lower_third && config->opt->lower_third_every > 0;
+    o->lower_third_on = o->scheduled;
     *out = o;
     return 0;
 }

@@ -26,6 +26,7 @@ typedef struct live_run {
     live_youtube_record *record;
     live_youtube_ingest *ingests[2];
     int n_ingests;
+    live_youtube_figures figures;
     bool begun, stopping;
     int ending; /* pushes still unpublishing after the stop */
     gint64 started, stop_started;
@@ -60,7 +61,7 @@ static void announce(live_run *run)
     static const char *const sources[] = {"test pattern", "camera", "feed",
                                           "file (looped)"};
     dk_live_event(run->live, DK_LIVE_INFO, NULL,
-                  "on air: %s, %dx%d %d fps, H.264 %d kb/s + AAC %d kb/s",
+                  "started: %s, %dx%d %d fps, H.264 %d kb/s + AAC %d kb/s",
                   sources[c->opt->source], c->width, c->height, c->fps,
                   c->video_kbps, c->opt->audio_bitrate);
 }
@@ -79,6 +80,8 @@ static gboolean on_bus(GstBus *bus, GstMessage *message, gpointer data)
         if (live_youtube_ingest_message(run->ingests[i], message))
             return G_SOURCE_CONTINUE;
     if (run->record && live_youtube_record_message(run->record, message))
+        return G_SOURCE_CONTINUE;
+    if (live_youtube_figures_message(&run->figures, message))
         return G_SOURCE_CONTINUE;
     switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
@@ -161,8 +164,13 @@ static gboolean fast_tick(gpointer data)
     dk_live_command command;
     while (!run->stopping && dk_live_next_command(run->live, &command))
         apply_command(run, &command);
-    for (int i = 0; i < run->n_ingests; i++)
+    bool on_air = false;
+    for (int i = 0; i < run->n_ingests; i++) {
         live_youtube_ingest_poll(run->ingests[i]);
+        on_air |= live_youtube_ingest_is_live(run->ingests[i]);
+    }
+    if (!run->stopping)
+        live_youtube_figures_on_air(&run->figures, on_air);
     if (run->stopping) {
         double waited = (g_get_monotonic_time() - run->stop_started) / 1e6;
         /* the pipeline posts EOS only when every sink has it; with no
@@ -200,6 +208,8 @@ static bool report(live_run *run)
         status.recording = live_youtube_record_current(run->record);
         status.recording_bytes = live_youtube_record_bytes(run->record);
     }
+    live_youtube_figures_fill(&run->figures, status.frames, status.recording,
+                              &status);
     live_youtube_overlay_state(run->overlay, &status.lower_third, &status.slate,
                                &status.clock);
     dk_live_report(run->live, &status);
@@ -255,6 +265,11 @@ static int build(live_run *run, dk_error *err)
     if ((rc = live_youtube_encode_build(run->pipeline, c, run->overlay,
                                         &run->encode, err)) < 0)
         return rc;
+    /* only for a page that shows it: it costs CPU a starved encoder needs */
+    if (dk_live_preview_wanted(run->live) &&
+        (rc = live_youtube_preview_build(
+             run->pipeline, c, run->encode.programme_tee, run->live, err)) < 0)
+        return rc;
     /* the recording first: it takes the tees' first pads */
     if (c->opt->record &&
         (rc = live_youtube_record_new(run->pipeline, c, run->live, &run->encode,
@@ -307,6 +322,7 @@ int live_youtube_run(const live_youtube_config *config, dk_live *live,
                      dk_error *err)
 {
     live_run run = {.config = config, .live = live, .err = err};
+    live_youtube_figures_init(&run.figures);
     run.loop = g_main_loop_new(NULL, FALSE);
     live_youtube_broadcast_start(config->broadcast);
     int rc = build(&run, err);

@@ -57,10 +57,10 @@ chmod 600 key
   --event "$event" -o live --set youtube.key-file="$T/key" \
   --set youtube.url=rtmp://127.0.0.1:9/live2 </dev/null >live.log 2>&1 &
 pid=$!   # mdwe_exec execs dokpim: the same process
-# on air, then 3 s of recording, then Ctrl-C (the sanitizer build and a
+# started, then 3 s of recording, then Ctrl-C (the sanitizer build and a
 # busy machine make the start slow, so it is waited for, not guessed)
 for _ in $(seq 600); do
-  grep -q "on air" live.log && break
+  grep -q "started" live.log && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done

@@ -15,6 +15,7 @@
 #define DOKPIM_LIVE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -90,6 +91,10 @@ typedef struct dk_live_output_status {
     uint64_t dropped_frames; /* video frames the network was too slow for */
     int reconnects;          /* times it came back after a failure */
     double retry_in;         /* RETRYING: seconds to the next attempt */
+    /* ABI 3.3 */
+    double outage_seconds; /* time down after a failure, all outages so far
+                              (the first connection's setup is not one) */
+    double last_outage_at; /* uptime when the latest outage began; < 0: none */
 } dk_live_output_status;
 
 typedef struct dk_live_status {
@@ -100,11 +105,34 @@ typedef struct dk_live_status {
     bool lower_third, slate, clock;
     int n_outputs;
     const dk_live_output_status *outputs;
+    /* ABI 3.3; a plugin built for 3.2 reports them as unknown */
+    double encoder_fps;       /* frames encoded per second, last second */
+    double cpu_percent;       /* the process, % of one core, last second */
+    double audio_level_db[2]; /* peak of each channel over the last report,
+                                 dBFS (0 = full scale, DK_LIVE_SILENCE_DB at
+                                 the floor); NAN: no sound level */
+    uint64_t free_disk_bytes; /* free where the recording goes; 0: unknown */
+    double outage_seconds;    /* time off air (no ingest receiving) after the
+                                 live was first on air */
 } dk_live_status;
 
+/* The floor of audio_level_db: silence, and anything quieter. */
+#define DK_LIVE_SILENCE_DB (-100.0)
+
 /* About once a second: the core prints the status line (or a JSON event).
- * Nothing is kept: the pointers only need to live during the call. */
+ * Nothing is kept: the pointers only need to live during the call.
+ * outputs is an array of the plugin's dk_live_output_status (the core
+ * steps through it with the size of the ABI the plugin was built for). */
 DK_API void dk_live_report(dk_live *live, const dk_live_status *status);
+
+/* ABI 3.3: the programme picture as a JPEG, a few times a second (a small
+ * one: 640 pixels wide). The core copies it and keeps the latest, for a
+ * control page; call it from any thread, never wait on it. */
+DK_API void dk_live_preview(dk_live *live, const void *jpeg, size_t size);
+/* ABI 3.3: whether anyone shows the preview (dokpim live --web). A plugin
+ * builds its preview branch only then: without a page it would only cost
+ * CPU the encoder may need. */
+DK_API bool dk_live_preview_wanted(const dk_live *live);
 
 typedef enum dk_live_level {
     DK_LIVE_INFO = 0,

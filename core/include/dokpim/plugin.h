@@ -27,9 +27,11 @@ extern "C" {
  * with a message naming both versions.
  *   3.0: options bound to config fields, roles, item_kinds, open(config)
  *   3.1: dk_plugin.extensions, dk_option set fields (DK_SET_FIELD)
- *   3.2: dk_plugin.finishes */
+ *   3.2: dk_plugin.finishes
+ *   3.3: live figures in dk_live_status and dk_live_output_status,
+ *        dk_live_preview */
 #define DK_ABI_MAJOR   3
-#define DK_ABI_MINOR   2
+#define DK_ABI_MINOR   3
 #define DK_ABI_VERSION ((uint32_t)(DK_ABI_MAJOR << 16 | DK_ABI_MINOR))
 
 /* What a plugin does in a pipeline (its role). Ingest plugins come first

@@ -15,6 +15,28 @@
 
 /* ---- a plain push: what the server got is what YouTube asks for ---- */
 
+/* ABI 3.3's figures in a status line from the middle of the live: the
+ * test source is 30 fps bars and a tone at -20 dBFS. */
+static void assert_figures(const live_output *o, int64_t outage_ms)
+{
+    JsonObject *s = o->last_status;
+    ck_assert(s);
+    int64_t fps = json_object_get_int_member(s, "encoder_fps");
+    ck_assert_msg(fps >= 20 && fps <= 40, "encoder_fps %" G_GINT64_FORMAT, fps);
+    ck_assert_int_gt(json_object_get_int_member(s, "cpu_percent"), 0);
+    JsonArray *db = json_object_get_array_member(s, "audio_level_db");
+    ck_assert_int_eq(json_array_get_length(db), 2);
+    for (guint i = 0; i < 2; i++) {
+        int64_t level = json_array_get_int_element(db, i);
+        ck_assert_msg(level > -30 && level < -10,
+                      "audio level %" G_GINT64_FORMAT " dBFS", level);
+    }
+    ck_assert_int_gt(json_object_get_int_member(s, "free_disk_bytes"), 0);
+    int64_t outage = json_object_get_int_member(s, "outage_ms");
+    ck_assert_msg(outage >= outage_ms && outage <= outage_ms + 4000,
+                  "outage_ms %" G_GINT64_FORMAT, outage);
+}
+
 START_TEST(test_push_and_record)
 {
     g_autofree char *dir = live_test_dir("push");
@@ -66,6 +88,9 @@ START_TEST(test_push_and_record)
                      3000000); /* 10 s at 4 Mb/s is 5 MB */
     ck_assert_int_eq(
         json_object_get_int_member(o.last_status, "dropped_frames"), 0);
+    assert_figures(&o, 0);
+    ck_assert_int_eq(json_object_get_int_member(primary, "outage_ms"), 0);
+    ck_assert(json_object_get_null_member(primary, "last_outage_at_ms"));
     live_assert_no_key(&proc, key);
     live_clear_output(&o);
     g_ptr_array_unref(streams);
@@ -161,10 +186,24 @@ START_TEST(test_server_restart)
     ck_assert_ptr_nonnull(live_find_event(&o, "backup", "info", "live on"));
     ck_assert_ptr_null(live_find_event(&o, "backup", "error", NULL));
     JsonArray *outputs = json_object_get_array_member(o.last_status, "outputs");
+    JsonObject *first = json_array_get_object_element(outputs, 0);
+    ck_assert_int_eq(json_object_get_int_member(first, "reconnects"), 1);
+    /* the primary was down the 3 s the server was, plus the time to
+     * resume and to count as live again (0.5 s; a loaded machine notices
+     * the server going away late); the backup never was, so the live was
+     * never off air */
+    int64_t down = json_object_get_int_member(first, "outage_ms");
+    ck_assert_msg(down > 2500 && down < (3.0 + resumed + 3.0) * 1000,
+                  "primary down %" G_GINT64_FORMAT " ms, resumed %.2f s after "
+                  "the restart",
+                  down, resumed);
+    ck_assert_int_gt(json_object_get_int_member(first, "last_outage_at_ms"),
+                     3000);
     ck_assert_int_eq(
-        json_object_get_int_member(json_array_get_object_element(outputs, 0),
-                                   "reconnects"),
-        1);
+        json_object_get_int_member(json_array_get_object_element(outputs, 1),
+                                   "outage_ms"),
+        0);
+    assert_figures(&o, 0);
     live_assert_no_key(&proc, key);
     live_clear_output(&o);
     g_ptr_array_unref(args);
@@ -304,6 +343,7 @@ START_TEST(test_push_failures)
                   "%s: no error saying '%s':\n%s", failures[_i].name,
                   failures[_i].says, all);
     ck_assert_ptr_null(live_find_event(&o, "primary", "info", "live on"));
+    ck_assert_ptr_null(live_find_event(&o, NULL, NULL, "on air"));
     live_assert_recording(library, 5.0, 1.0);
     live_assert_no_key(&proc, key);
     if (server.dir) {
@@ -319,6 +359,63 @@ START_TEST(test_push_failures)
 }
 END_TEST
 
+/* ---- "on air" only once the ingest receives: first nothing listens on
+ * its port, then nginx-rtmp starts there ---- */
+
+START_TEST(test_on_air_waits_for_ingest)
+{
+    g_autofree char *dir = live_test_dir("on-air");
+    g_autofree char *key = live_random_key();
+    g_autofree char *key_file = live_write_key(dir, key, 0600);
+    g_autofree char *library = g_build_filename(dir, "library", NULL);
+    live_server server;
+    live_server_start(&server, live_test_root, key, false);
+    live_server_stop(&server); /* its port is known, nobody listens */
+
+    GPtrArray *args = live_args(library, 14);
+    live_set(args, "url", server.rtmp_url);
+    live_set(args, "key-file", key_file);
+    live_proc proc;
+    live_proc_start(&proc, dir, live_argv(args));
+    ck_assert_msg(live_proc_wait_output(&proc, "started", 30),
+                  "not started within 30 s");
+    g_usleep(3 * G_USEC_PER_SEC);
+    g_autofree char *before = live_proc_stdout(&proc);
+    live_output o;
+    live_parse_output(before, &o);
+    ck_assert_msg(!live_find_event(&o, NULL, NULL, "on air"),
+                  "on air with no server:\n%s", before);
+    ck_assert(o.last_status &&
+              !json_object_get_boolean_member(o.last_status, "on_air"));
+    live_clear_output(&o);
+
+    live_server_restart(&server);
+    ck_assert_double_lt(wait_for_event(&proc, "primary", "info", "on air", 10),
+                        10);
+    /* by then nginx has the publish and media in it */
+    GPtrArray *streams = live_server_streams(&server);
+    ck_assert_int_eq(streams->len, 1);
+    struct stat st;
+    ck_assert_int_eq(stat(streams->pdata[0], &st), 0);
+    ck_assert_int_gt(st.st_size, 16384);
+    g_ptr_array_unref(streams);
+    g_usleep(1500000); /* the next status says so too */
+    g_autofree char *during = live_proc_stdout(&proc);
+    live_parse_output(during, &o);
+    ck_assert(json_object_get_boolean_member(o.last_status, "on_air"));
+    live_clear_output(&o);
+
+    int status = live_proc_wait(&proc, 40, NULL);
+    g_autofree char *all = live_proc_output(&proc);
+    ck_assert_msg(status == 0, "exit %d:\n%s", status, all);
+    live_assert_no_key(&proc, key);
+    g_ptr_array_unref(args);
+    live_proc_clear(&proc);
+    live_server_stop(&server);
+    live_server_clear(&server);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("live.youtube push");
@@ -328,6 +425,7 @@ int main(void)
     tcase_add_test(tc, test_push_and_record);
     tcase_add_test(tc, test_server_restart);
     tcase_add_test(tc, test_hung_server);
+    tcase_add_test(tc, test_on_air_waits_for_ingest);
     tcase_add_loop_test(tc, test_push_failures, 0, G_N_ELEMENTS(failures));
     suite_add_tcase(s, tc);
     return live_test_main(s);

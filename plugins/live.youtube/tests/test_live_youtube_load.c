@@ -36,8 +36,8 @@ START_TEST(test_stop_under_load)
     GArray *hogs = live_hog_start(HOGS_PER_CORE, HOG_SECONDS);
     live_proc proc;
     live_proc_start(&proc, dir, live_argv(args));
-    ck_assert_msg(live_proc_wait_output(&proc, "on air", 30),
-                  "not on air within 30 s");
+    ck_assert_msg(live_proc_wait_output(&proc, "started", 30),
+                  "not started within 30 s");
     g_usleep(4 * G_USEC_PER_SEC);
     gint64 sent = g_get_monotonic_time();
     live_proc_signal(&proc, SIGINT);

@@ -32,9 +32,9 @@ START_TEST(test_stop_while_down)
     live_proc proc;
     live_proc_start(&proc, dir, live_argv(args));
     /* a loaded machine takes a while to start the pipeline: the live
-     * begins at "on air", not at the command */
-    ck_assert_msg(live_proc_wait_output(&proc, "on air", 30),
-                  "not on air within 30 s");
+     * begins at "started", not at the command */
+    ck_assert_msg(live_proc_wait_output(&proc, "started", 30),
+                  "not started within 30 s");
     g_usleep(4 * G_USEC_PER_SEC);
     gint64 sent = g_get_monotonic_time();
     live_proc_signal(&proc, stop_signals[_i]);
@@ -76,8 +76,8 @@ START_TEST(test_recording_survives_kill)
     live_set(args, "record-format", crash_formats[_i]);
     live_proc proc;
     live_proc_start(&proc, dir, live_argv(args));
-    ck_assert_msg(live_proc_wait_output(&proc, "on air", 30),
-                  "not on air within 30 s");
+    ck_assert_msg(live_proc_wait_output(&proc, "started", 30),
+                  "not started within 30 s");
     g_usleep(6 * G_USEC_PER_SEC);
     live_proc_signal(&proc, SIGKILL);
     live_proc_wait(&proc, 5, NULL);
