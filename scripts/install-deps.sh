@@ -44,6 +44,8 @@ packages=(
   postgresql libpq-dev faketime rsync systemd
   # tests/watch reads `dokpim watch --json` lines with jq
   jq
+  # dokpim serve: the HTTP server, the QR code of its URL; the browser the tests/web tests drive
+  libsoup-3.0-dev libqrencode-dev chromium
 )
 
 missing=()
@@ -64,4 +66,10 @@ fi
 # tests/c2pa/node/package-lock.json (Node 20 from the system packages).
 if command -v npm > /dev/null; then
   (cd "$(dirname "$0")/../tests/c2pa/node" && npm ci --no-audit --no-fund --silent)
+fi
+
+# The browser driver of tests/web (playwright-core, pinned by its
+# package-lock.json); it drives the Debian chromium, downloads no browser.
+if command -v npm > /dev/null; then
+  (cd "$(dirname "$0")/../tests/web" && npm ci --no-audit --no-fund --silent)
 fi

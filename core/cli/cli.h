@@ -32,6 +32,7 @@ int cmd_archive(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_locate(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Every line the CLI prints with text from outside (file names, messages)
  * goes through these: the formatted text is escaped with dk_escape_text(),
@@ -88,5 +89,11 @@ void cli_install_signal_thread(const char *stopping);
  * `dokpim youtube auth` exiting 1 instead of 2, 4 runs in 200). Keep the
  * reference (or g_thread_unref() it) as with g_thread_new(). */
 GThread *cli_thread_start(const char *name, GThreadFunc func, gpointer data);
+
+/* Where this dokpim's shipped folder NAME is (pipelines, web): source_dir
+ * for the build tree's binary, PREFIX/share/dokpim/NAME beside an installed
+ * (and maybe moved) one, else install_dir. g_free(). */
+char *cli_shipped_dir(const char *source_dir, const char *name,
+                      const char *install_dir);
 
 #endif

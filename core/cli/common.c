@@ -208,3 +208,26 @@ GThread *cli_thread_start(const char *name, GThreadFunc func, gpointer data)
     g_mutex_clear(&start.lock);
     return thread;
 }
+
+static char *executable_dir(void)
+{
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    return exe ? g_path_get_dirname(exe) : NULL;
+}
+
+char *cli_shipped_dir(const char *source_dir, const char *name,
+                      const char *install_dir)
+{
+    g_autofree char *exe_dir = executable_dir();
+    if (exe_dir && strcmp(exe_dir, DK_BUILD_BIN_DIR) == 0)
+        return g_strdup(source_dir);
+    if (exe_dir && g_str_has_suffix(exe_dir, "/" DK_INSTALL_BINDIR)) {
+        g_autofree char *prefix = g_path_get_dirname(exe_dir);
+        char *dir =
+            g_build_filename(prefix, DK_INSTALL_DATADIR, "dokpim", name, NULL);
+        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+            return dir;
+        g_free(dir);
+    }
+    return g_strdup(install_dir);
+}

@@ -5,31 +5,6 @@
 
 #include <string.h>
 
-static char *executable_dir(void)
-{
-    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    return exe ? g_path_get_dirname(exe) : NULL;
-}
-
-/* Where this dokpim's shipped pipelines are: the source tree for the
- * build tree's binary, PREFIX/share/dokpim/pipelines beside an installed
- * (and maybe moved) one, else the configured install folder. */
-static char *shipped_dir(void)
-{
-    g_autofree char *exe_dir = executable_dir();
-    if (exe_dir && strcmp(exe_dir, DK_BUILD_BIN_DIR) == 0)
-        return g_strdup(DK_SOURCE_PIPELINE_DIR);
-    if (exe_dir && g_str_has_suffix(exe_dir, "/" DK_INSTALL_BINDIR)) {
-        g_autofree char *prefix = g_path_get_dirname(exe_dir);
-        char *dir = g_build_filename(prefix, DK_INSTALL_DATADIR, "dokpim",
-                                     "pipelines", NULL);
-        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
-            return dir;
-        g_free(dir);
-    }
-    return g_strdup(DK_INSTALL_PIPELINE_DIR);
-}
-
 static int compare_paths(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -38,7 +13,8 @@ static int compare_paths(gconstpointer a, gconstpointer b)
 GPtrArray *doctor_shipped_pipelines(void)
 {
     GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *dir = shipped_dir();
+    g_autofree char *dir = cli_shipped_dir(DK_SOURCE_PIPELINE_DIR, "pipelines",
+                                           DK_INSTALL_PIPELINE_DIR);
     GDir *d = g_dir_open(dir, 0, NULL);
     if (!d)
         return paths;

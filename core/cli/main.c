@@ -31,6 +31,7 @@ static const struct {
     {"doctor", cmd_doctor,
      "check this machine is ready: plugins, codecs, "
      "fonts, secrets, space, queue, clock"},
+    {"serve", cmd_serve, "the crew's web page: gallery, live, queue"},
 };
 
 static void usage(FILE *out)

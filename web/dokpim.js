@@ -1,0 +1,87 @@
+// What every dokpim page shares: the fetch wrapper (the token rides in the
+// HttpOnly cookie set when the page was opened once with ?token=; changes
+// carry the X-Dokpim-Token value from /api/session), the event stream and
+// the message lookup. No framework, nothing fetched from elsewhere.
+"use strict";
+
+const dk = (() => {
+  let csrf = null;
+
+  async function session() {
+    if (csrf === null) {
+      const reply = await get("/api/session");
+      csrf = reply.csrf;
+    }
+    return csrf;
+  }
+
+  async function answer(response) {
+    const type = response.headers.get("Content-Type") || "";
+    const body = type.startsWith("application/json") ? await response.json() : null;
+    if (!response.ok) {
+      const why = body && body.error ? body.error : response.statusText;
+      const error = new Error(why);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  async function get(path) {
+    return answer(await fetch(path, { credentials: "same-origin" }));
+  }
+
+  async function post(path, data) {
+    const token = await session();
+    return answer(await fetch(path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-Dokpim-Token": token },
+      body: JSON.stringify(data),
+    }));
+  }
+
+  // handlers: { eventName: function(data) }; the browser reconnects a
+  // dropped stream by itself.
+  function events(handlers) {
+    const source = new EventSource("/api/events");
+    for (const [name, handler] of Object.entries(handlers))
+      source.addEventListener(name, (e) => handler(JSON.parse(e.data)));
+    return source;
+  }
+
+  // Messages of the page in the crew's language: pages put their texts in
+  // window.DK_MESSAGES (key -> text); the English text is the fallback.
+  function t(key, english) {
+    const messages = window.DK_MESSAGES || {};
+    return messages[key] || english || key;
+  }
+
+  // A one-line notice at the bottom of the page (errors, "saved").
+  function notice(text, isError) {
+    let bar = document.getElementById("dk-notice");
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.id = "dk-notice";
+      bar.setAttribute("role", "status");
+      document.body.appendChild(bar);
+    }
+    bar.textContent = text;
+    bar.className = isError ? "error" : "";
+  }
+
+  function element(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attributes || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children)
+      if (child !== null && child !== undefined)
+        node.append(child instanceof Node ? child : String(child));
+    return node;
+  }
+
+  return { get, post, events, t, notice, element };
+})();
