@@ -147,6 +147,17 @@ static void add_item(JsonBuilder *builder, const dk_result *r)
         json_builder_end_object(builder);
     }
     json_builder_end_array(builder);
+    json_builder_set_member_name(builder, "stages");
+    json_builder_begin_array(builder);
+    for (guint i = 0; r->stages && i < r->stages->len; i++) {
+        const dk_stage_outcome *o = r->stages->pdata[i];
+        json_builder_begin_object(builder);
+        json_add_string(builder, "stage", o->stage);
+        json_add_string(builder, "status", o->status);
+        json_add_string(builder, "reason", o->reason);
+        json_builder_end_object(builder);
+    }
+    json_builder_end_array(builder);
     json_builder_set_member_name(builder, "warnings");
     json_builder_begin_array(builder);
     for (guint i = 0; i < item->warnings->len; i++) {

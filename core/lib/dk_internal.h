@@ -351,6 +351,13 @@ typedef struct dk_option_value {
 
 typedef struct dk_pipeline dk_pipeline;
 
+/* A stage's items= key: which items it runs on, by their choice. */
+typedef enum dk_items_filter {
+    DK_ITEMS_ALL = 0,
+    DK_ITEMS_PICKED,
+    DK_ITEMS_NOT_REJECTED,
+} dk_items_filter;
+
 struct dk_stage {
     char *name;
     const dk_plugin *plugin;
@@ -365,6 +372,7 @@ struct dk_stage {
     /* "name=value; ..." of its options for provenance records: never a
      * DK_OPTION_SECRET or PRIVATE_FILE value, files by their name only */
     char *settings;
+    dk_items_filter items; /* items= (core key beside plugin=) */
 };
 
 struct dk_pipeline {

@@ -205,6 +205,22 @@ static bool valid_stage_name(const char *name)
     return true;
 }
 
+/* items=all|picked|not-rejected: a key of the core's, like plugin=, so
+ * any stage can be limited to the crew's picks without its plugin
+ * knowing about choices. */
+static void set_items(dk_stage *stage, const char *text, load_ctx *ctx)
+{
+    g_autofree char *value = g_strstrip(g_strdup(text));
+    static const char *const names[] = {"all", "picked", "not-rejected"};
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        if (strcmp(value, names[i]) == 0) {
+            stage->items = (dk_items_filter)i;
+            return;
+        }
+    problem(ctx, stage->name, "items",
+            "'%s' is not all, picked or not-rejected", value);
+}
+
 static void apply_override(dk_pipeline *pipeline, const char *spec,
                            const dk_event *event, load_ctx *ctx)
 {
@@ -223,6 +239,10 @@ static void apply_override(dk_pipeline *pipeline, const char *spec,
         if (strcmp(key, "plugin") == 0) {
             problem(ctx, stage_name, key,
                     "--set cannot change a stage's plugin");
+            return;
+        }
+        if (strcmp(key, "items") == 0) {
+            set_items(stage, eq + 1, ctx);
             return;
         }
         g_autofree char *cwd = g_get_current_dir();
@@ -291,6 +311,10 @@ static void load_stage(dk_pipeline *pipeline, GKeyFile *file, const char *name,
             problem(ctx, name, keys[i], "unreadable value");
             continue;
         }
+        if (strcmp(keys[i], "items") == 0) {
+            set_items(stage, text, ctx);
+            continue;
+        }
         set_option(stage, keys[i], text, base_dir, event, ctx, "");
     }
     g_strfreev(keys);
@@ -321,6 +345,10 @@ static void check_order(dk_pipeline *pipeline, load_ctx *ctx)
                     "ingest stage '%s' must come before the other stages",
                     stage->name);
         past_ingest |= !ingest;
+        if (ingest && stage->items != DK_ITEMS_ALL)
+            problem(ctx, stage->name, "items",
+                    "an ingest stage runs on every file: the choice of an "
+                    "item is known only after it");
     }
     if (pipeline->stages->len && !any_ingest)
         problem(ctx, "pipeline", "stages",

@@ -2,6 +2,7 @@
  * is recorded and set aside; the others go on. */
 #include "runner.h"
 #include "fixity.h"
+#include "item_choice.h"
 #include "manifest.h"
 
 #include <string.h>
@@ -175,18 +176,52 @@ static bool requeued(const dk_item *item, const dk_stage *stage)
     return false;
 }
 
+static void outcome_free(gpointer data)
+{
+    dk_stage_outcome *o = data;
+    g_free(o->stage);
+    g_free(o->reason);
+    g_free(o);
+}
+
+static void add_outcome(dk_result *r, const dk_stage *stage, const char *status,
+                        const char *reason)
+{
+    dk_stage_outcome *o = g_new0(dk_stage_outcome, 1);
+    o->stage = g_strdup(stage->name);
+    o->status = status;
+    o->reason = g_strdup(reason);
+    g_ptr_array_add(r->stages, o);
+}
+
 /* Later stages: skip what a previous run finished with the same settings,
- * run the rest, record each in the manifest as it completes. */
+ * run the rest, record each in the manifest as it completes. A stage whose
+ * items= keeps this item out is skipped, and so is every stage after it:
+ * they would work on what it did not make (an upload after a web copy
+ * made of picks only must not send the others). */
 static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
-                             const char *chain_start)
+                             const char *chain_start, const dk_choice *choice)
 {
     dk_item *item = r->item;
     g_autofree char *chain = g_strdup(chain_start);
+    const char *left_out = NULL;
     for (guint i = 0; i < ctx->pipeline->stages->len; i++) {
         dk_stage *stage = ctx->pipeline->stages->pdata[i];
         if (stage->plugin->role == DK_ROLE_INGEST ||
             !(stage->plugin->item_kinds & item->kind))
             continue;
+        const char *why = NULL;
+        if (!left_out && !dk_items_filter_admits(stage->items, choice, &why))
+            left_out = stage->name;
+        if (left_out) {
+            g_autofree char *reason =
+                why ? g_strdup(why)
+                    : g_strdup_printf("comes after stage %s, which this "
+                                      "item was kept out of",
+                                      left_out);
+            add_outcome(r, stage, "skipped", reason);
+            continue;
+        }
         if (dk_cancelled()) {
             r->status = DK_STATUS_CANCELLED;
             r->message = g_strdup("stopped before it finished");
@@ -202,8 +237,10 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
         bool replay = ctx->options && ctx->options->replay_finishing &&
                       dk_stage_finishes(stage);
         if (recorded && !replay && upload_still_queued(ctx, m, stage) &&
-            dk_manifest_restore(m, stage->name, chain, item))
+            dk_manifest_restore(m, stage->name, chain, item)) {
+            add_outcome(r, stage, "done before", NULL);
             continue;
+        }
         guint first = item->derivatives->len;
         dk_error err = {0};
         /* the first stage that does work reads the original (directly or
@@ -224,6 +261,7 @@ static void run_later_stages(run_ctx *ctx, dk_result *r, dk_manifest *m,
             return;
         }
         r->stages_run++;
+        add_outcome(r, stage, "ran", NULL);
         dk_manifest_record(m, stage->name, chain, item, first);
         /* after recording: this run's news, not repeated by later runs */
         if (recorded && requeued(item, stage))
@@ -322,12 +360,27 @@ static void finish_item(run_ctx *ctx, dk_result *r)
         fail(r, r->ingest->name, err.message);
         return;
     }
-    run_later_stages(ctx, r, m, r->ingest->fingerprint);
-    if (r->status == DK_STATUS_PENDING) {
-        r->status = r->stages_run ? DK_STATUS_DONE : DK_STATUS_SKIPPED;
-        if (!r->stages_run)
-            r->message = g_strdup("already done in an earlier run");
+    /* the crew's choice: read after the ingest record (it belongs to the
+     * later stages' inputs, not to what ingest read from the file) */
+    dk_choice choice = {0};
+    if (dk_item_load_choice(item, &choice, &err) < 0) {
+        fail(r, r->ingest->name, err.message);
+        return;
     }
+    g_autofree char *chain = dk_choice_chain(r->ingest->fingerprint, &choice);
+    run_later_stages(ctx, r, m, chain, &choice);
+    dk_choice_clear(&choice);
+    if (r->status != DK_STATUS_PENDING)
+        return;
+    r->status = r->stages_run ? DK_STATUS_DONE : DK_STATUS_SKIPPED;
+    for (guint i = 0; i < r->stages->len && !r->message; i++) {
+        const dk_stage_outcome *o = r->stages->pdata[i];
+        if (strcmp(o->status, "skipped") == 0)
+            r->message =
+                g_strdup_printf("stage %s skipped: %s", o->stage, o->reason);
+    }
+    if (!r->stages_run && !r->message)
+        r->message = g_strdup("already done in an earlier run");
 }
 
 static void report(run_ctx *ctx, dk_result *r)
@@ -380,6 +433,7 @@ static void result_free(gpointer data)
     dk_result *r = data;
     dk_item_free(&r->item);
     dk_manifest_free(&r->manifest);
+    g_ptr_array_free(r->stages, TRUE);
     g_free(r->stage);
     g_free(r->message);
     g_free(r);
@@ -452,6 +506,7 @@ int dk_run_pipeline(dk_pipeline *pipeline, dk_library *library,
     ctx.results = g_ptr_array_new_with_free_func(result_free);
     for (guint i = 0; i < inputs->len; i++) {
         dk_result *r = g_new0(dk_result, 1);
+        r->stages = g_ptr_array_new_with_free_func(outcome_free);
         int seq = options && options->seqs ? options->seqs[i] : (int)i + 1;
         r->item = dk_item_new(inputs->pdata[i], seq, library);
         g_ptr_array_add(ctx.results, r);

@@ -15,12 +15,20 @@ typedef enum {
 
 DK_PRIVATE_API const char *dk_status_name(dk_status status);
 
+/* What became of one stage after ingest on one item. */
+typedef struct dk_stage_outcome {
+    char *stage;
+    const char *status; /* "ran", "done before" (restored), "skipped" */
+    char *reason;       /* skipped: why; else NULL */
+} dk_stage_outcome;
+
 typedef struct dk_result {
     dk_item *item;
     dk_status status;
     char *stage;   /* failing stage, or NULL */
     char *message; /* why it failed / was skipped, or NULL */
     int stages_run;
+    GPtrArray *stages; /* dk_stage_outcome, for the stages it reached */
     /* private to the runner */
     dk_stage *ingest;
     struct dk_manifest *manifest;
