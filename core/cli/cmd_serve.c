@@ -2,6 +2,7 @@
  * crew's pages and their API on a GLib main loop, until Ctrl-C or
  * SIGTERM. */
 #include "cli.h"
+#include "gallery.h"
 #include "serve.h"
 
 #include <glib-unix.h>
@@ -87,6 +88,7 @@ int cmd_serve(int argc, char **argv)
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }
+    gallery *photos = gallery_attach(server, NULL);
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     guint on_int = g_unix_signal_add(SIGINT, quit, loop);
     guint on_term = g_unix_signal_add(SIGTERM, quit, loop);
@@ -95,6 +97,7 @@ int cmd_serve(int argc, char **argv)
     g_source_remove(on_int);
     g_source_remove(on_term);
     dk_server_stop(server);
+    gallery_free(&photos);
     g_main_loop_unref(loop);
     cli_note("stopped");
     return DK_EXIT_OK;

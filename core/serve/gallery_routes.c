@@ -41,10 +41,11 @@ static int apply_fields(JsonObject *o, dk_choice *c, dk_error *err)
     if (json_object_has_member(o, "rating")) {
         JsonNode *n = json_object_get_member(o, "rating");
         if (JSON_NODE_TYPE(n) != JSON_NODE_VALUE ||
-            json_node_get_value_type(n) != G_TYPE_INT64)
+            json_node_get_value_type(n) != G_TYPE_INT64 ||
+            json_node_get_int(n) < 0 || json_node_get_int(n) > 5)
             return dk_error_set(err, DK_ERR_INVALID,
                                 "rating must be a number from 0 to 5");
-        c->rating = (int)CLAMP(json_node_get_int(n), -1, 6);
+        c->rating = (int)json_node_get_int(n);
     }
     if (json_object_has_member(o, "label")) {
         JsonNode *n = json_object_get_member(o, "label");
