@@ -33,6 +33,8 @@ int cmd_verify(int argc, char **argv);
 int cmd_locate(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_choose(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 
 /* Every line the CLI prints with text from outside (file names, messages)
  * goes through these: the formatted text is escaped with dk_escape_text(),

@@ -32,6 +32,9 @@ static const struct {
      "check this machine is ready: plugins, codecs, "
      "fonts, secrets, space, queue, clock"},
     {"serve", cmd_serve, "the crew's web page: gallery, live, queue"},
+    {"choose", cmd_choose, "rate, pick or caption photos of a library"},
+    {"publish", cmd_publish,
+     "run a pipeline over a library's own photos (e.g. the picks)"},
 };
 
 static void usage(FILE *out)

@@ -306,6 +306,14 @@ static void ingest_item(run_ctx *ctx, dk_result *r)
     r->ingest = ingest;
 }
 
+/* The input is the library's copy of the original (`dokpim publish` runs
+ * a pipeline over the originals): the item itself, not a new source. */
+static bool is_own_original(const dk_item *item)
+{
+    return item->original_path &&
+           strcmp(item->source_path, item->original_path) == 0;
+}
+
 /* Phase 2, in input order so the outcome does not depend on -j: the first
  * input with some content owns it; later copies are duplicates. */
 static void resolve_duplicates(run_ctx *ctx)
@@ -324,8 +332,11 @@ static void resolve_duplicates(run_ctx *ctx)
         }
         dk_manifest *m = dk_manifest_load(ctx->library, item->sha256);
         gchar **sources = dk_manifest_sources(m);
-        if (sources && sources[0] &&
-            !g_strv_contains((const char *const *)sources, item->source_path)) {
+        if (is_own_original(item)) {
+            r->manifest = m; /* dokpim publish: the library's own item */
+        } else if (sources && sources[0] &&
+                   !g_strv_contains((const char *const *)sources,
+                                    item->source_path)) {
             r->status = DK_STATUS_DUPLICATE;
             r->message =
                 g_strdup_printf("already in the library from %s", sources[0]);
@@ -346,7 +357,8 @@ static void finish_item(run_ctx *ctx, dk_result *r)
     item->previous_outputs =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     dk_manifest_collect_outputs(m, item->previous_outputs);
-    dk_manifest_add_source(m, item->source_path);
+    if (!is_own_original(item))
+        dk_manifest_add_source(m, item->source_path);
     dk_manifest_set_item(m, item);
     if (item->original_verified)
         dk_manifest_set_original_stat(m, &item->original_stat);

@@ -58,7 +58,17 @@ typedef struct stamp_exif_config {
 #undef STAMP_EXIF_MEMBER
     const char *software;
     bool keep_gps;
+    int choice_caption; /* stamp_exif_choice_caption */
+    bool leader_in_image;
 } stamp_exif_config;
+
+/* What the crew's own caption of a photo (choice.caption) does to the
+ * caption option's text: the order of "replace|append|ignore". */
+enum stamp_exif_choice_caption {
+    STAMP_EXIF_CAPTION_REPLACE,
+    STAMP_EXIF_CAPTION_APPEND,
+    STAMP_EXIF_CAPTION_IGNORE,
+};
 
 #define FIELD(member) DK_FIELD(stamp_exif_config, member)
 #define STAMP_EXIF_ROW(option, member, copies, value, text)                    \
@@ -86,6 +96,19 @@ static const dk_option stamp_exif_options[] = {
      .default_value = "true",
      .help = "false removes the GPS tags (EXIF GPS IFD, XMP exif:GPS*)",
      FIELD(keep_gps)},
+    {.name = "choice-caption",
+     .type = DK_OPT_ENUM,
+     .default_value = "append",
+     .help = "the photo's own caption (dokpim choose, the gallery): replace "
+             "the caption option's text, append to it, or ignore it",
+     .choices = "replace|append|ignore",
+     FIELD(choice_caption)},
+    {.name = "leader-in-image",
+     .type = DK_OPT_BOOL,
+     .default_value = "true",
+     .help = "name the event's leader first in XMP Iptc4xmpExt:PersonInImage, "
+             "before the persons chosen for the photo",
+     FIELD(leader_in_image)},
     {.name = NULL},
 };
 #undef STAMP_EXIF_ROW
@@ -149,6 +172,69 @@ static void read_capture(const dk_item *item, stamp_exif_fields *f)
                            strcmp(source, "container") != 0);
 }
 
+/* The caption option's text with the crew's caption of the photo, after
+ * an em dash as between the default caption's own parts: the event line
+ * first (what every photo of the event shares), then what this one
+ * shows. No option: a leading space would not survive the key file. */
+#define STAMP_EXIF_CAPTION_SEPARATOR " \u2014 "
+static void combine_caption(const stamp_exif_config *c, const dk_meta *meta,
+                            stamp_exif_fields *f)
+{
+    const char *own = dk_meta_get(meta, "choice.caption");
+    if (!stamp_exif_has(own) || c->choice_caption == STAMP_EXIF_CAPTION_IGNORE)
+        return;
+    char *caption =
+        c->choice_caption == STAMP_EXIF_CAPTION_REPLACE ||
+                !stamp_exif_has(f->caption)
+            ? g_strdup(own)
+            : g_strconcat(f->caption, STAMP_EXIF_CAPTION_SEPARATOR, own, NULL);
+    g_free(f->caption);
+    f->caption = caption;
+}
+
+/* The leader (when leader-in-image) then the chosen persons, each once. */
+static char **persons_in_image(const dk_stage *stage,
+                               const stamp_exif_config *c, const dk_meta *meta)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *leader =
+        c->leader_in_image ? dk_stage_event(stage, "leader") : NULL;
+    if (stamp_exif_has(leader))
+        g_ptr_array_add(names, g_strstrip(g_strdup(leader)));
+    const char *chosen = dk_meta_get(meta, "choice.persons");
+    char **split = g_strsplit(chosen ? chosen : "", "\n", -1);
+    for (char **p = split; *p; p++) {
+        bool seen = !**p;
+        for (guint i = 0; i < names->len && !seen; i++)
+            seen = strcmp(names->pdata[i], *p) == 0;
+        if (!seen)
+            g_ptr_array_add(names, g_strdup(*p));
+    }
+    g_strfreev(split);
+    if (!names->len) {
+        g_ptr_array_unref(names);
+        return NULL;
+    }
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+static void read_choice(const dk_stage *stage, const dk_item *item,
+                        stamp_exif_fields *f)
+{
+    const stamp_exif_config *c = dk_stage_config(stage);
+    const dk_meta *meta = dk_item_meta_const(item);
+    const char *label = dk_meta_get(meta, "choice.label");
+    int64_t rating = 0;
+    dk_meta_get_int(meta, "choice.rating", &rating);
+    bool reject = label && strcmp(label, "reject") == 0;
+    f->rating = reject ? -1 : rating >= 1 && rating <= 5 ? (int)rating : 0;
+    if (label)
+        f->label = g_strdup(reject ? "Reject" : "Pick");
+    f->persons = persons_in_image(stage, c, meta);
+    combine_caption(c, meta, f);
+}
+
 static int collect_fields(const dk_stage *stage, const dk_item *item,
                           stamp_exif_fields *f, dk_error *err)
 {
@@ -163,6 +249,8 @@ static int collect_fields(const dk_stage *stage, const dk_item *item,
     f->software = g_strdup(c->software);
     f->keep_gps = c->keep_gps;
     read_capture(item, f);
+    if (rc == 0)
+        read_choice(stage, item, f);
     return rc;
 }
 

@@ -23,6 +23,8 @@ void stamp_exif_fields_clear(stamp_exif_fields *fields)
     g_free(fields->keywords_text);
     g_free(fields->capture_time);
     g_free(fields->capture_source);
+    g_free(fields->label);
+    g_strfreev(fields->persons);
     memset(fields, 0, sizeof(*fields));
 }
 

@@ -33,6 +33,12 @@ typedef struct stamp_exif_fields {
      * the camera's own EXIF time stays, so XMP records the correction */
     long capture_clock_offset;
     bool keep_gps;
+    /* the crew's choice (the item's choice.* meta): xmp:Rating 1..5, -1
+     * for a reject, 0 leaves the photo's own; xmp:Label; the people shown
+     * (Iptc4xmpExt:PersonInImage, NULL-terminated, NULL: leave it) */
+    int rating;
+    char *label;
+    char **persons;
 } stamp_exif_fields;
 
 /* Frees the strings and zeroes the struct. */

@@ -131,6 +131,33 @@ static int set_created(XmpPtr xmp, const stamp_exif_fields *f, dk_error *err)
     return rc;
 }
 
+/* The crew's choice. xmp:Rating is what Lightroom, Bridge, Photo Mechanic
+ * and exiftool read as stars, with -1 for a reject (Lightroom's own
+ * convention; no XMP flag for a pick is shared between tools). xmp:Label
+ * takes "Pick" or "Reject" as text: Lightroom shows and filters it as a
+ * custom label, Photo Mechanic reads xmp:Label as its colour class name.
+ * A photo not rated or labelled by the crew keeps what the camera wrote. */
+static int set_choice(XmpPtr xmp, const stamp_exif_fields *f, dk_error *err)
+{
+    int rc = 0;
+    if (f->rating) {
+        char rating[8];
+        g_snprintf(rating, sizeof rating, "%d", f->rating);
+        rc = set_simple(xmp, NS_XAP, "Rating", rating, err);
+    }
+    if (rc == 0)
+        rc = set_simple(xmp, NS_XAP, "Label", f->label, err);
+    if (rc != 0 || !f->persons || !f->persons[0])
+        return rc;
+    /* a bag of names, replaced whole: the crew's list is the whole list */
+    xmp_delete_property(xmp, NS_IPTC_EXT, "PersonInImage");
+    for (char **p = f->persons; *p; p++)
+        if (!xmp_append_array_item(xmp, NS_IPTC_EXT, "PersonInImage",
+                                   XMP_PROP_ARRAY_IS_UNORDERED, *p, 0))
+            return failed(err, "Iptc4xmpExt:PersonInImage");
+    return 0;
+}
+
 /* Cameras and phones mirror GPS into exif:GPS* properties too. */
 static void drop_gps(XmpPtr xmp)
 {
@@ -177,6 +204,8 @@ static int set_fields(XmpPtr xmp, const stamp_exif_fields *f, dk_error *err)
         rc = set_simple(xmp, NS_XAP_RIGHTS, "Marked", "True", err);
     if (rc == 0)
         rc = set_created(xmp, f, err);
+    if (rc == 0)
+        rc = set_choice(xmp, f, err);
     if (rc == 0 && !f->keep_gps)
         drop_gps(xmp);
     return rc;
