@@ -331,7 +331,8 @@
   function publishProgress(p) {
     if (p.state === "running") {
       $("publish").disabled = true;
-      dk.notice(`${dk.t("gallery.publishing", "Publishing")} ${p.finished}/${p.total} ${p.name}`);
+      const item = items[bySha.get(p.name)];
+      dk.notice(`${dk.t("gallery.publishing", "Publishing")} ${p.finished}/${p.total} ${item ? item.name : ""}`);
     } else if (p.state === "done") {
       $("publish").disabled = false;
       dk.notice(`${dk.t("gallery.published", "Published")}: ${p.picks} ${dk.t("gallery.picks", "picks")}, ` +
