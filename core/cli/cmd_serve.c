@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "serve.h"
 #include "serve_publish.h"
+#include "serve_queue.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
@@ -103,6 +104,7 @@ int cmd_serve(int argc, char **argv)
     gallery_options gallery_opts;
     serve_publish_options(&publish, &gallery_opts);
     gallery *photos = gallery_attach(server, &gallery_opts);
+    serve_queue *queue = serve_queue_attach(server, library);
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     guint on_int = g_unix_signal_add(SIGINT, quit, loop);
     guint on_term = g_unix_signal_add(SIGTERM, quit, loop);
@@ -110,6 +112,7 @@ int cmd_serve(int argc, char **argv)
     g_main_loop_run(loop);
     g_source_remove(on_int);
     g_source_remove(on_term);
+    serve_queue_free(queue);
     dk_server_stop(server);
     gallery_free(&photos);
     serve_publish_clear(&publish);

@@ -7,6 +7,7 @@
 #include "dk_queue.h"
 
 #include <dokpim/http.h>
+#include <json-glib/json-glib.h>
 
 /* One line per job, with a bar for the ones moving. */
 void queue_print_table(GPtrArray *records);
@@ -14,6 +15,9 @@ void queue_print_table(GPtrArray *records);
 void queue_print_details(const queue_record *record, GPtrArray *steps);
 /* The jobs (with their steps) as a JSON array on stdout. */
 void queue_print_json(dk_queue *queue, GPtrArray *records);
+/* The same array as a node (`dokpim serve`'s /api/queue): no session URI,
+ * targets without their passwords. json_node_unref(). */
+JsonNode *queue_json(dk_queue *queue, GPtrArray *records);
 /* "[#####.....]  42%" for done of total. Caller g_free()s. */
 char *queue_bar(int64_t done, int64_t total, int width);
 

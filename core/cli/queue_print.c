@@ -184,7 +184,7 @@ static void add_steps(JsonBuilder *b, dk_queue *queue, int64_t id)
     g_ptr_array_free(steps, TRUE);
 }
 
-void queue_print_json(dk_queue *queue, GPtrArray *records)
+JsonNode *queue_json(dk_queue *queue, GPtrArray *records)
 {
     JsonBuilder *b = json_builder_new();
     json_builder_begin_array(b);
@@ -208,6 +208,10 @@ void queue_print_json(dk_queue *queue, GPtrArray *records)
         g_autofree char *target = dk_http_redact(r->target);
         json_add_string(b, "target", target);
         json_add_string(b, "path", r->path);
+        /* the file as the crew named it (path is the library's copy) */
+        GHashTable *meta = dk_queue_json_to_table(r->meta);
+        json_add_string(b, "source", g_hash_table_lookup(meta, "source"));
+        g_hash_table_destroy(meta);
         json_add_string(b, "sha256", r->sha256);
         add_int(b, "size", r->size);
         add_int(b, "confirmed", r->confirmed);
@@ -219,6 +223,16 @@ void queue_print_json(dk_queue *queue, GPtrArray *records)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
-    json_print(b);
+    JsonNode *root = json_builder_get_root(b);
     g_object_unref(b);
+    return root;
+}
+
+void queue_print_json(dk_queue *queue, GPtrArray *records)
+{
+    JsonNode *root = queue_json(queue, records);
+    g_autofree char *text = json_to_string(root, TRUE);
+    json_node_unref(root);
+    printf("%s\n", text);
+    fflush(stdout);
 }

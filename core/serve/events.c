@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#define CLIENT_QUEUE_MAX 64        /* events waiting for one client */
+#define CLIENT_QUEUE_MAX 256       /* events waiting for one client */
 #define CLIENT_BYTES_MAX (1 << 20) /* or bytes */
 
 typedef struct client {
@@ -16,7 +16,9 @@ typedef struct client {
     GQueue pending; /* GBytes */
     size_t pending_bytes;
     bool writing;
+    bool reading; /* watching for the client to hang up */
     bool closing;
+    bool closed;
 } client;
 
 struct serve_events {
@@ -46,7 +48,15 @@ static void closed(GObject *source, GAsyncResult *result, gpointer data)
     client_free(data);
 }
 
-/* Ends c's stream; c is freed once a write in flight has returned. */
+/* Closes and frees c once no read or write of it is in flight. */
+static void close_when_idle(client *c)
+{
+    if (!c->closing || c->writing || c->reading || c->closed)
+        return;
+    c->closed = true;
+    g_io_stream_close_async(c->stream, G_PRIORITY_DEFAULT, NULL, closed, c);
+}
+
 static void client_drop(client *c)
 {
     if (c->closing)
@@ -56,8 +66,36 @@ static void client_drop(client *c)
     e->clients = g_list_remove(e->clients, c);
     g_atomic_int_dec_and_test(&e->count);
     g_cancellable_cancel(c->cancel);
-    if (!c->writing)
-        g_io_stream_close_async(c->stream, G_PRIORITY_DEFAULT, NULL, closed, c);
+    close_when_idle(c);
+}
+
+/* A client sends nothing after its request: what ends this read is the
+ * client going away (EOF or an error), which frees it at once rather
+ * than at the next event. */
+static void watch_hangup(client *c);
+
+static void heard(GObject *source, GAsyncResult *result, gpointer data)
+{
+    client *c = data;
+    c->reading = false;
+    GBytes *bytes =
+        g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), result, NULL);
+    bool more = bytes && g_bytes_get_size(bytes) > 0;
+    if (bytes)
+        g_bytes_unref(bytes);
+    if (more && !c->closing)
+        watch_hangup(c);
+    else
+        client_drop(c);
+    close_when_idle(c);
+}
+
+static void watch_hangup(client *c)
+{
+    c->reading = true;
+    g_input_stream_read_bytes_async(g_io_stream_get_input_stream(c->stream),
+                                    512, G_PRIORITY_DEFAULT, c->cancel, heard,
+                                    c);
 }
 
 static void write_next(client *c);
@@ -128,6 +166,7 @@ void serve_events_attach(serve_events *e, SoupServerMessage *msg)
                                "Connection: close\r\n\r\n"
                                ": dokpim events\n\n";
     GBytes *bytes = g_bytes_new_static(head, sizeof head - 1);
+    watch_hangup(c);
     client_queue(c, bytes);
     g_bytes_unref(bytes);
 }

@@ -61,27 +61,25 @@ static bool path_under(const char *path, const char *prefix)
            (path[n] == '\0' || path[n] == '/' || prefix[n - 1] == '/');
 }
 
-/* The longest routed prefix for path, and whether any route (of another
- * method) covers it. */
+/* The route of the longest prefix covering path; when that prefix is
+ * routed for other methods only, *other_method says so (405). */
 static const serve_route *find_route(const dk_server *s, const char *method,
                                      const char *path, bool *other_method)
 {
     const serve_route *best = NULL;
-    size_t best_len = 0;
-    *other_method = false;
+    size_t longest = 0;
     for (guint i = 0; i < s->routes->len; i++) {
         const serve_route *r = s->routes->pdata[i];
-        if (!path_under(path, r->prefix))
-            continue;
-        if (strcmp(r->method, method) != 0) {
-            *other_method = true;
-            continue;
-        }
-        if (strlen(r->prefix) >= best_len) {
-            best = r;
-            best_len = strlen(r->prefix);
-        }
+        if (path_under(path, r->prefix) && strlen(r->prefix) > longest)
+            longest = strlen(r->prefix);
     }
+    for (guint i = 0; i < s->routes->len; i++) {
+        const serve_route *r = s->routes->pdata[i];
+        if (strlen(r->prefix) == longest && path_under(path, r->prefix) &&
+            !strcmp(r->method, method))
+            best = r;
+    }
+    *other_method = longest > 0 && !best;
     return best;
 }
 
