@@ -187,6 +187,7 @@
   async function load() {
     const mine = ++generation;
     firstPainted = false;
+    window.dkGallery.ready = false;
     const first = await dk.get(query(0, PAGE));
     if (mine !== generation) return;
     items = new Array(first.total);

@@ -23,7 +23,7 @@ static void reply_page(dk_server *s, SoupServerMessage *msg, const char *path,
     }
     const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
     g_autoptr(GHashTable) params =
-        query ? g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL)
+        query ? g_uri_parse_params(query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL)
               : NULL;
     gallery_query q;
     if (gallery_query_parse(params, &q, &err) < 0) {
