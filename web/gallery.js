@@ -5,7 +5,8 @@
 "use strict";
 
 (() => {
-  const PAGE = 200;          // items per /api/gallery request
+  const FIRST_PAGE = 120;    // the first request: a screenful, soon
+  const PAGE = 1000;         // then the rest in a few large requests
   const CAPTION_HEIGHT = 46; // px under each thumbnail: time and camera
   const OVERSCAN = 2;        // rows drawn above and below the view
 
@@ -188,7 +189,7 @@
     const mine = ++generation;
     firstPainted = false;
     window.dkGallery.ready = false;
-    const first = await dk.get(query(0, PAGE));
+    const first = await dk.get(query(0, FIRST_PAGE));
     if (mine !== generation) return;
     items = new Array(first.total);
     bySha = new Map();
@@ -197,7 +198,7 @@
     accept(first, 0);
     showFacets(first);
     layout();
-    for (let offset = PAGE; offset < total; offset += PAGE) {
+    for (let offset = FIRST_PAGE; offset < total; offset += PAGE) {
       const page = await dk.get(query(offset, PAGE));
       if (mine !== generation) return;
       accept(page, offset);

@@ -169,6 +169,11 @@ gallery *gallery_attach(dk_server *s, const gallery_options *o)
         g_strdup(o && o->publish_unavailable ? o->publish_unavailable
                                              : "no publish pipeline was given");
     g_mutex_init(&g->lock);
+    /* read the manifests now, not on the first page's request: the crew
+     * opens the gallery right after starting the server */
+    dk_error err = {0};
+    if (gallery_index_refresh(g->index, &err) < 0)
+        g_log("dokpim-serve", G_LOG_LEVEL_MESSAGE, "gallery: %s", err.message);
     dk_server_route(s, "GET", "/api/gallery", reply_page, g);
     dk_server_route(s, "POST", "/api/choice", store_choice, g);
     dk_server_route(s, "POST", "/api/publish", gallery_publish_start, g);
