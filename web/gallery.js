@@ -50,6 +50,12 @@
     return `${Number(m[3])} ${month} ${m[4]}`;
   }
 
+  // A time guessed from the file name or its mtime is marked "≈".
+  function when(item) {
+    const guessed = item.capture && item.capture_source && item.capture_source !== "exif";
+    return (guessed ? "≈ " : "") + shortTime(item.capture);
+  }
+
   function layout() {
     const width = grid.clientWidth || scroller.clientWidth;
     const min = width < 500 ? 110 : 170;
@@ -83,7 +89,7 @@
       dk.element("div", { class: "info" },
         dk.element("span", { class: "seq" }, item.seq),
         dk.element("span", { class: "stars" }),
-        dk.element("div", { class: "when" }, shortTime(item.capture)),
+        dk.element("div", { class: "when" }, when(item)),
         dk.element("div", { class: "camera" }, item.camera ||
                    dk.t("gallery.no_camera", "camera unknown"))));
     const img = el.querySelector("img");
@@ -271,7 +277,7 @@
     $("preview-image").src = item.web || item.thumb || "";
     $("preview-image").alt = item.name;
     $("preview-caption").textContent =
-      [`${item.seq}. ${item.name}`, shortTime(item.capture), item.camera, stars(item.rating),
+      [`${item.seq}. ${item.name}`, when(item), item.camera, stars(item.rating),
        item.label, item.caption, (item.persons || []).join(", ")].filter(Boolean).join(" · ");
   }
   function openPreview() { $("preview").hidden = false; showPreview(); }

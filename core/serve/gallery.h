@@ -15,16 +15,20 @@
 
 typedef struct gallery_item {
     char *sha256;
-    char *name;    /* the original's file name as the crew knew it */
-    char *kind;    /* "photo", "video", ... */
-    char *capture; /* ISO 8601 as recorded at ingest, or NULL */
-    char *camera;  /* "MAKE MODEL", or NULL */
-    char *thumb;   /* library-relative paths, or NULL */
+    char *name;           /* the original's file name as the crew knew it */
+    char *kind;           /* "photo", "video", ... */
+    char *capture;        /* ISO 8601 as recorded at ingest, or NULL */
+    char *capture_source; /* "exif", or how it was guessed ("filename") */
+    char *source;         /* the first path it was imported from */
+    char *camera;         /* "MAKE MODEL", or NULL */
+    char *thumb;          /* library-relative paths, or NULL */
     char *web;
     char *stamped;
     char *event; /* the event's title, or NULL */
     char *date;  /* the event's date, or NULL */
-    int seq;     /* 1-based position in capture order */
+    /* its number: the position of its first source among the library's,
+     * as `dokpim run` over one folder numbered it */
+    int seq;
     dk_choice choice;
     gint64 manifest_mtime_ns;
     gint64 choice_mtime_ns; /* 0: no record */

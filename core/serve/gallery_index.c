@@ -38,6 +38,8 @@ static void item_free(gpointer p)
     g_free(item->name);
     g_free(item->kind);
     g_free(item->capture);
+    g_free(item->capture_source);
+    g_free(item->source);
     g_free(item->camera);
     g_free(item->thumb);
     g_free(item->web);
@@ -154,13 +156,11 @@ static char *camera_of(GKeyFile *kf, gchar **groups)
     return g_strjoin(" ", make ? make : model, make ? model : NULL, NULL);
 }
 
-static char *original_name(GKeyFile *kf, const char *sha256)
+static char *first_source(GKeyFile *kf)
 {
     g_auto(GStrv) sources =
         g_key_file_get_string_list(kf, "item", "sources", NULL, NULL);
-    if (sources && sources[0])
-        return g_path_get_basename(sources[0]);
-    return g_strdup(sha256);
+    return sources && sources[0] ? g_strdup(sources[0]) : NULL;
 }
 
 static gallery_item *item_load(const char *path, const char *sha256,
@@ -175,9 +175,12 @@ static gallery_item *item_load(const char *path, const char *sha256,
     gallery_item *item = g_new0(gallery_item, 1);
     item->sha256 = g_strdup(sha256);
     item->manifest_mtime_ns = mtime;
-    item->name = original_name(kf, sha256);
+    item->source = first_source(kf);
+    item->name =
+        item->source ? g_path_get_basename(item->source) : g_strdup(sha256);
     item->kind = g_key_file_get_string(kf, "item", "kind", NULL);
     item->capture = meta_string(kf, groups, "meta.capture.time");
+    item->capture_source = meta_string(kf, groups, "meta.capture.source");
     item->camera = camera_of(kf, groups);
     item->event = g_key_file_get_string(kf, "event", "title", NULL);
     item->date = g_key_file_get_string(kf, "event", "date", NULL);
@@ -194,6 +197,16 @@ static bool is_sha256_name(const char *name)
         if (!g_ascii_isxdigit(name[i]) || g_ascii_isupper(name[i]))
             return false;
     return true;
+}
+
+/* The order cli_library_items() (publish) and a run over one folder
+ * number items in: by first source, then sha256. */
+static gint compare_source(gconstpointer a, gconstpointer b)
+{
+    const gallery_item *x = *(gallery_item *const *)a;
+    const gallery_item *y = *(gallery_item *const *)b;
+    int c = g_strcmp0(x->source, y->source);
+    return c ? c : strcmp(x->sha256, y->sha256);
 }
 
 /* Items without a capture time sort after those with one, by name. */
@@ -257,9 +270,10 @@ static int rescan_items(gallery_index *index, const char *dir_path,
     }
     g_ptr_array_free(index->items, TRUE);
     g_hash_table_destroy(index->by_sha256);
-    g_ptr_array_sort(items, compare_capture);
+    g_ptr_array_sort(items, compare_source);
     for (guint i = 0; i < items->len; i++)
         ((gallery_item *)items->pdata[i])->seq = (int)i + 1;
+    g_ptr_array_sort(items, compare_capture);
     index->items = items;
     index->by_sha256 = by_sha256;
     return 0;

@@ -131,6 +131,7 @@ static void build_item(JsonBuilder *b, const gallery_item *item)
     json_builder_add_int_value(b, item->seq);
     add_string(b, "kind", item->kind);
     add_string(b, "capture", item->capture);
+    add_string(b, "capture_source", item->capture_source);
     add_string(b, "camera", item->camera);
     add_file_url(b, "thumb", item->thumb ? item->thumb : item->web);
     add_file_url(b, "web", item->web ? item->web : item->stamped);
