@@ -101,7 +101,8 @@ struct dk_server;
  * POST /api/choice, POST /api/publish. The gallery must outlive the
  * server's requests: free it after dk_server_stop(). */
 gallery *gallery_attach(struct dk_server *s, const gallery_options *o);
-/* Waits for a publish still running, then frees g; accepts NULL. */
+/* Stops a publish still running (at its next item) and waits for it,
+ * then frees g; accepts NULL. */
 void gallery_free(gallery **g);
 
 #endif

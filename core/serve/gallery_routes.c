@@ -185,6 +185,13 @@ void gallery_free(gallery **gp)
     if (!gp || !*gp)
         return;
     gallery *g = *gp;
+    g_mutex_lock(&g->lock);
+    bool running = g->publishing;
+    g_mutex_unlock(&g->lock);
+    /* the server is stopping (Ctrl-C): a publish ends at its next item,
+     * as `dokpim publish` does on Ctrl-C, rather than holding the exit */
+    if (running)
+        dk_cancel_request();
     if (g->publisher)
         g_thread_join(g->publisher);
     g_mutex_clear(&g->lock);
