@@ -31,7 +31,8 @@ typedef struct dk_server_options {
  * dk_server_stop(). */
 int dk_server_start(const dk_server_options *o, GMainContext *ctx,
                     dk_server **out, dk_error *err);
-/* Closes every connection and frees s; accepts NULL. */
+/* Closes every connection and frees s; accepts NULL. Call it on the
+ * server's context once no thread pushes any more. */
 void dk_server_stop(dk_server *s);
 /* "http://127.0.0.1:PORT/", with the port actually bound. */
 const char *dk_server_url(const dk_server *s);

@@ -148,7 +148,7 @@ static void handle_request(SoupServer *soup, SoupServerMessage *msg,
         return;
     }
     bool reading = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-    if (!strcmp(path, "/api/events") && reading)
+    if (!strcmp(path, "/api/events") && !strcmp(method, "GET"))
         serve_events_attach(s->events, msg);
     else if (path_under(path, "/api"))
         api_request(s, msg, method, path);

@@ -1,7 +1,8 @@
 // The queue page in chromium: a library whose upload failed (a real WebDAV
 // server, nginx, finding a folder where the file goes: HTTP 301, refused), the page lists the job with
-// its error, Retry (after the confirm) queues it again, and without the
-// token neither the page nor the retry is served.
+// its error, Retry (after the confirm) queues it again, a cancel from the
+// command line shows up by the event stream, and without the token neither
+// the page nor the retry is served.
 import fs from "node:fs";
 import path from "node:path";
 import { check, finish, launch, openPage, run, runDokpim, screenshots, sizes, startServe, startWebdav, tmpdir } from "./lib.mjs";
@@ -77,6 +78,11 @@ await run("test_web_queue", async (atEnd) => {
   check(/photo\.txt/.test(asked), `the confirm does not name the file: ${asked}`);
   const state = jobs(library)[0].state;
   check(state === "queued" || state === "running", `after Retry the queue says ${state}`);
+  // a change made elsewhere (the command line) reaches the open page by the
+  // event stream, without a reload
+  const cancelled = runDokpim(["queue", "cancel", String(failed.id), "-o", library]);
+  check(cancelled.status === 0, `queue cancel: ${cancelled.stderr}`);
+  await page.locator(`.job[data-id="${failed.id}"][data-state="cancelled"]`).waitFor({ timeout: 6000 });
   await finish(page);
   check(!server.log().includes(server.token), "the token is in the server's log");
 });
