@@ -189,6 +189,17 @@ bool dk_test_have(const char *program)
     return found;
 }
 
+int dk_test_count_files(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    int n = 0;
+    while (d && g_dir_read_name(d))
+        n++;
+    if (d)
+        g_dir_close(d);
+    return n;
+}
+
 char *dk_test_read(const char *path, gsize *len)
 {
     char *data = NULL;

@@ -46,6 +46,8 @@ int dk_test_reap(GPid pid, int sig);
 bool dk_test_have(const char *program);
 
 char *dk_test_read(const char *path, gsize *len); /* g_free(); NULL on error */
+/* Entries of a folder (hidden ones too); 0 when it cannot be read. */
+int dk_test_count_files(const char *dir);
 void dk_test_write(const char *path, const void *data, gssize len);
 char *dk_test_sha256(const char *path); /* g_free() */
 

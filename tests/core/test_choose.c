@@ -201,17 +201,6 @@ static void assert_choice_in(const char *path, int rating, const char *label,
     json_object_unref(o);
 }
 
-static int count_files(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    int n = 0;
-    while (d && g_dir_read_name(d))
-        n++;
-    if (d)
-        g_dir_close(d);
-    return n;
-}
-
 START_TEST(publish_writes_choices_and_makes_web_copies_of_picks_only)
 {
     fixture f = {0};
@@ -254,7 +243,7 @@ START_TEST(publish_writes_choices_and_makes_web_copies_of_picks_only)
     /* the first run, before any choice, made no web copy at all */
     g_autofree char *web =
         g_build_filename(f.lib, "derived", "web", "web", NULL);
-    ck_assert_int_eq(count_files(web), 1);
+    ck_assert_int_eq(dk_test_count_files(web), 1);
     json_node_unref(run);
     fixture_free(&f);
 }

@@ -18,17 +18,6 @@ static void teardown(void)
     dk_test_cleanup_dirs();
 }
 
-static int count_files(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    int n = 0;
-    while (d && g_dir_read_name(d))
-        n++;
-    if (d)
-        g_dir_close(d);
-    return n;
-}
-
 START_TEST(atomic_commit_replaces_whole_file)
 {
     char *dir = dk_test_tmpdir("atomic");
@@ -54,7 +43,7 @@ START_TEST(atomic_commit_replaces_whole_file)
     ck_assert_str_eq(data, "new content");
     g_free(data);
     g_autofree char *sub = g_path_get_dirname(path);
-    ck_assert_int_eq(count_files(sub), 1); /* no temp left */
+    ck_assert_int_eq(dk_test_count_files(sub), 1); /* no temp left */
     g_free(path);
     g_free(dir);
 }
@@ -142,7 +131,7 @@ START_TEST(atomic_abort_leaves_old_state)
     fputs("half", dk_atomic_stream(file));
     dk_atomic_abort(&file);
     ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
-    ck_assert_int_eq(count_files(dir), 0);
+    ck_assert_int_eq(dk_test_count_files(dir), 0);
     dk_atomic_abort(&file); /* NULL is fine */
     g_free(path);
     g_free(dir);
