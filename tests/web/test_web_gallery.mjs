@@ -4,8 +4,9 @@
 // next, C writes a caption and a person; the choices land in the library
 // within 50 ms of the key (key to the choices file's mtime, and to the
 // POST's reply), show on a second open page over SSE, the filters count
-// right, and "Publish picks" writes Rating, caption and PersonInImage into
-// the stamped copy (exiftool) and makes no web copy of the reject.
+// right, the contact sheet is linked, and "Publish picks" writes Rating,
+// caption and PersonInImage into the stamped and web copies (exiftool) and
+// makes no web copy of the reject.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -41,7 +42,7 @@ await run("test_web_gallery", async (atEnd) => {
   const library = path.join(dir, "library");
   const event = path.join(source, "assets", "sample-event", "event.ini");
   const ran = runDokpim(["run", "-q", path.join(source, "pipelines", "event-photos.conf"), "--event", event,
-    "-o", library, path.join(dir, "photos")]);
+    "--set", "web.contact-sheet=true", "-o", library, path.join(dir, "photos")]);
   check(ran.status === 0, `dokpim run: ${ran.stderr}`);
 
   const server = await startServe(library, ["--event", event]);
@@ -73,6 +74,12 @@ await run("test_web_gallery", async (atEnd) => {
   check(names.join() === "IMG_1000.JPG,IMG_1001.JPG,IMG_1002.JPG,IMG_1003.JPG,IMG_1004.JPG,IMG_1005.JPG",
     `capture order: ${names}`);
   const [, picked, rejected] = all.items;
+  // the contact sheet transcode.photo made is linked, and served
+  const sheet = page.locator("#sheets a");
+  check(await sheet.count() === 1, `contact sheet links: ${await sheet.count()}`);
+  const sheetReply = await page.request.get(server.url + await sheet.getAttribute("href"));
+  check(sheetReply.ok() && sheetReply.headers()["content-type"].startsWith("image/jpeg"),
+    `the contact sheet: HTTP ${sheetReply.status()} ${sheetReply.headers()["content-type"]}`);
   const cell = (p, item) => p.locator(`.cell[data-sha="${item.sha256}"]`);
   check(/14 Mar 10:01:00/.test(await cell(page, picked).innerText()), "capture time under the photo");
   check(/SONY ILCE-7M3/.test(await cell(page, picked).innerText()), "camera under the photo");
