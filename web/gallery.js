@@ -311,6 +311,8 @@
     const t = e.target;
     if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement ||
         t instanceof HTMLTextAreaElement) return;
+    // Space or Enter on a focused button is that button's click
+    if (t instanceof HTMLButtonElement && (e.key === " " || e.key === "Enter")) return;
     if (key(e.key)) e.preventDefault();
   });
   for (const b of $("toolbar").querySelectorAll("button"))
