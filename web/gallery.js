@@ -107,6 +107,7 @@
   }
 
   // The first screenful painted: every thumbnail drawn so far has loaded.
+  let painted = () => {};
   function thumbLoaded() {
     if (firstPainted) return;
     for (const el of drawn.values()) {
@@ -115,6 +116,17 @@
     }
     firstPainted = true;
     requestAnimationFrame(() => performance.mark("gallery-first-thumbs"));
+    painted();
+  }
+
+  // Resolves once the screenful is painted, or after a second at most (a
+  // thumbnail that never answers must not hold the list back).
+  function firstScreen() {
+    if (firstPainted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      painted = () => { clearTimeout(timer); painted = () => {}; resolve(); };
+    });
   }
 
   function visibleRange() {
@@ -204,6 +216,9 @@
     accept(first, 0);
     showFacets(first);
     layout();
+    // the screenful's thumbnails first: the rest of the list would take
+    // the browser's connections and time from them
+    await firstScreen();
     for (let offset = FIRST_PAGE; offset < total; offset += PAGE) {
       const page = await dk.get(query(offset, PAGE));
       if (mine !== generation) return;
