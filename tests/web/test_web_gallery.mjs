@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { check, finish, launch, openPage, run, runDokpim, screenshots, sizes, startServe, tmpdir } from "./lib.mjs";
+import { check, finish, openPage, run, runDokpim, screenshots, serveWithBrowser, sizes, tmpdir } from "./lib.mjs";
 
 const source = process.env.DOKPIM_SOURCE_DIR;
 const CAPTION = "Bupati meninjau TPA Suwung";
@@ -45,13 +45,7 @@ await run("test_web_gallery", async (atEnd) => {
     "--set", "web.contact-sheet=true", "-o", library, path.join(dir, "photos")]);
   check(ran.status === 0, `dokpim run: ${ran.stderr}`);
 
-  const server = await startServe(library, ["--event", event]);
-  atEnd(async () => {
-    const code = await server.stop();
-    check(code === 0, `dokpim serve exited ${code}`);
-  });
-  const browser = await launch();
-  atEnd(() => browser.close());
+  const { server, browser } = await serveWithBrowser(library, atEnd, ["--event", event]);
 
   // without the token: no page, no list, no change
   const stranger = await browser.newContext();
