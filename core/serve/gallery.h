@@ -24,8 +24,10 @@ typedef struct gallery_item {
     char *thumb;          /* library-relative paths, or NULL */
     char *web;
     char *stamped;
-    char *event; /* the event's title, or NULL */
-    char *date;  /* the event's date, or NULL */
+    char *original;  /* library-relative */
+    int orientation; /* EXIF 1..8 of the stamped copy and original */
+    char *event;     /* the event's title, or NULL */
+    char *date;      /* the event's date, or NULL */
     /* its number: the position of its first source among the library's,
      * as `dokpim run` over one folder numbered it */
     int seq;
@@ -73,6 +75,13 @@ bool gallery_item_matches(const gallery_item *item, const gallery_query *q);
 JsonNode *gallery_page_json(const gallery_index *index, const gallery_query *q);
 /* One item as the page shows it (also what the "choice" event carries). */
 JsonNode *gallery_item_json(const gallery_item *item);
+
+/* LIBRARY/serve/thumbs/<sha256>.jpg (g_free). */
+char *gallery_thumb_path(const char *library, const char *sha256);
+/* Makes the item's thumbnail there from its stamped copy (or original)
+ * unless it exists already. */
+int gallery_thumb_make(const char *library, const gallery_item *item,
+                       dk_error *err);
 
 /* "Publish picks": what the command that starts the server knows (the
  * pipeline, the event) stays there; the gallery only calls this, on a

@@ -8,6 +8,7 @@
  * terminal shows on the next page load. */
 #include "gallery.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -44,6 +45,7 @@ static void item_free(gpointer p)
     g_free(item->thumb);
     g_free(item->web);
     g_free(item->stamped);
+    g_free(item->original);
     g_free(item->event);
     g_free(item->date);
     dk_choice_clear(&item->choice);
@@ -179,6 +181,10 @@ static gallery_item *item_load(const char *path, const char *sha256,
     item->name =
         item->source ? g_path_get_basename(item->source) : g_strdup(sha256);
     item->kind = g_key_file_get_string(kf, "item", "kind", NULL);
+    item->original = g_key_file_get_string(kf, "item", "original", NULL);
+    g_autofree char *orientation =
+        meta_string(kf, groups, "meta.image.orientation");
+    item->orientation = orientation ? atoi(orientation) : 1;
     item->capture = meta_string(kf, groups, "meta.capture.time");
     item->capture_source = meta_string(kf, groups, "meta.capture.source");
     item->camera = camera_of(kf, groups);

@@ -133,7 +133,14 @@ static void build_item(JsonBuilder *b, const gallery_item *item)
     add_string(b, "capture", item->capture);
     add_string(b, "capture_source", item->capture_source);
     add_string(b, "camera", item->camera);
-    add_file_url(b, "thumb", item->thumb ? item->thumb : item->web);
+    if (item->thumb || item->web)
+        add_file_url(b, "thumb", item->thumb ? item->thumb : item->web);
+    else {
+        /* made on demand from the stamped copy (gallery_thumbs.c) */
+        g_autofree char *url =
+            g_strconcat("/api/gallery/thumb/", item->sha256, NULL);
+        add_string(b, "thumb", url);
+    }
     add_file_url(b, "web", item->web ? item->web : item->stamped);
     add_file_url(b, "stamped", item->stamped);
     json_builder_set_member_name(b, "rating");

@@ -158,6 +158,36 @@ static void store_choice(dk_server *s, SoupServerMessage *msg, const char *path,
     dk_server_reply_json(msg, 200, reply);
 }
 
+/* GET /api/gallery/thumb/<sha256>: the thumbnail made on demand. */
+static void reply_thumb(dk_server *s, SoupServerMessage *msg, const char *path,
+                        JsonNode *body, void *user)
+{
+    (void)s, (void)body;
+    gallery *g = user;
+    const char *sha256 = strrchr(path, '/') + 1;
+    gallery_item *item = gallery_index_find(g->index, sha256);
+    if (!item) {
+        dk_server_reply_error(msg, 404, "no such item");
+        return;
+    }
+    const char *library = gallery_index_library(g->index);
+    dk_error err = {0};
+    g_autofree char *file = gallery_thumb_path(library, item->sha256);
+    char *data = NULL;
+    gsize size = 0;
+    if (gallery_thumb_make(library, item, &err) < 0 ||
+        !g_file_get_contents(file, &data, &size, NULL)) {
+        dk_server_reply_error(msg, 500, "%s",
+                              err.message[0] ? err.message : "no thumbnail");
+        return;
+    }
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg),
+                                 "Cache-Control", "private, max-age=86400");
+    soup_server_message_set_status(msg, 200, NULL);
+    soup_server_message_set_response(msg, "image/jpeg", SOUP_MEMORY_TAKE, data,
+                                     size);
+}
+
 gallery *gallery_attach(dk_server *s, const gallery_options *o)
 {
     gallery *g = g_new0(gallery, 1);
@@ -175,6 +205,7 @@ gallery *gallery_attach(dk_server *s, const gallery_options *o)
     if (gallery_index_refresh(g->index, &err) < 0)
         g_log("dokpim-serve", G_LOG_LEVEL_MESSAGE, "gallery: %s", err.message);
     dk_server_route(s, "GET", "/api/gallery", reply_page, g);
+    dk_server_route(s, "GET", "/api/gallery/thumb", reply_thumb, g);
     dk_server_route(s, "POST", "/api/choice", store_choice, g);
     dk_server_route(s, "POST", "/api/publish", gallery_publish_start, g);
     return g;

@@ -13,6 +13,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *library; /* made once in main() */
@@ -264,6 +265,56 @@ START_TEST(pages_and_filters)
 }
 END_TEST
 
+/* A pipeline that makes no thumbnail: the gallery makes one from the
+ * stamped copy, DCT-scaled and turned upright by its EXIF orientation. */
+START_TEST(thumbnail_on_demand)
+{
+    char *dir = dk_test_tmpdir("gallery-thumb");
+    g_autofree char *out = dk_test_sh_ok(
+        "ffmpeg -v error -f lavfi -i testsrc=size=1280x960:rate=1 "
+        "-frames:v 1 -y '%s/R.JPG' && exiftool -q -overwrite_original -n "
+        "-Orientation=6 '%s/R.JPG' && printf '[pipeline]\nstages=ingest;"
+        "stamp\n[ingest]\nplugin=ingest.photo\n[stamp]\nplugin=stamp."
+        "exif\n' > '%s/p.conf'",
+        dir, dir, dir);
+    g_autofree char *root = g_build_filename(dir, "library", NULL);
+    g_autofree char *conf = g_build_filename(dir, "p.conf", NULL);
+    g_autofree char *photo = g_build_filename(dir, "R.JPG", NULL);
+    g_autofree char *event =
+        dk_test_source_path("assets/sample-event/event.ini");
+    const char *args[] = {"run", "-q", conf,  "--event", event,
+                          "-o",  root, photo, NULL};
+    g_autofree char *err_text = NULL;
+    ck_assert_msg(dk_test_dokpim(args, NULL, &err_text) == 0, "%s", err_text);
+    gallery_index *index = open_index(root);
+    gallery_item *item = item_named(index, "R.JPG");
+    ck_assert_ptr_null(item->thumb);
+    ck_assert_int_eq(item->orientation, 6);
+    JsonNode *node = gallery_item_json(item);
+    g_autofree char *url =
+        g_strconcat("/api/gallery/thumb/", item->sha256, NULL);
+    ck_assert_str_eq(
+        json_object_get_string_member(json_node_get_object(node), "thumb"),
+        url);
+    json_node_unref(node);
+    dk_error err = {0};
+    ck_assert_msg(gallery_thumb_make(root, item, &err) == 0, "%s", err.message);
+    g_autofree char *thumb = gallery_thumb_path(root, item->sha256);
+    g_autofree char *size = dk_test_sh_ok(
+        "exiftool -s3 -ImageWidth -ImageHeight '%s' | tr '\n' x", thumb);
+    /* 1280x960 at 1/4, then upright: portrait */
+    ck_assert_str_eq(size, "240x320x");
+    /* made once: a second call keeps the file */
+    struct stat before, after;
+    ck_assert_int_eq(stat(thumb, &before), 0);
+    ck_assert_int_eq(gallery_thumb_make(root, item, &err), 0);
+    ck_assert_int_eq(stat(thumb, &after), 0);
+    ck_assert_int_eq(before.st_ino, after.st_ino);
+    gallery_index_free(&index);
+    g_free(dir);
+}
+END_TEST
+
 /* The speed is the release build's claim: under ASan (several times
  * slower at GKeyFile's parsing) the same code runs over fewer items and
  * only prints its times. */
@@ -316,6 +367,7 @@ int main(void)
     tcase_add_test(tc, items_come_and_go);
     tcase_add_test(tc, query_errors);
     tcase_add_test(tc, pages_and_filters);
+    tcase_add_test(tc, thumbnail_on_demand);
     tcase_add_test(tc, two_thousand_items_fast);
     suite_add_tcase(s, tc);
     return dk_test_run_suite(s);
