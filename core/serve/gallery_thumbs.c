@@ -1,9 +1,9 @@
 /* Thumbnails made on demand, for items whose pipeline made none (a stage
  * with thumbnail-size=0, or web copies only of the picks): the stamped
  * copy (or the original) decoded at the smallest DCT scale whose long edge
- * still covers GALLERY_THUMB_EDGE, turned upright by its EXIF orientation,
- * encoded once into LIBRARY/serve/thumbs/<sha256>.jpg (atomically) and
- * served from there after. */
+ * still covers GALLERY_THUMB_EDGE, encoded, turned upright by its EXIF
+ * orientation (a lossless JPEG transform), written once into
+ * LIBRARY/serve/thumbs/<sha256>.jpg (atomically) and served from there. */
 #include "gallery_internal.h"
 
 #include <errno.h>
@@ -13,54 +13,37 @@
 #define GALLERY_THUMB_EDGE    320
 #define GALLERY_THUMB_QUALITY 80
 
-/* Where display pixel (dx, dy) comes from in a w x h stored image, for
- * EXIF orientations 1..8. */
-static void source_of(int orientation, int w, int h, int dx, int dy, int *sx,
-                      int *sy)
-{
-    switch (orientation) {
-    case 2:
-        *sx = w - 1 - dx, *sy = dy;
-        break;
-    case 3:
-        *sx = w - 1 - dx, *sy = h - 1 - dy;
-        break;
-    case 4:
-        *sx = dx, *sy = h - 1 - dy;
-        break;
-    case 5:
-        *sx = dy, *sy = dx;
-        break;
-    case 6:
-        *sx = dy, *sy = h - 1 - dx;
-        break;
-    case 7:
-        *sx = w - 1 - dy, *sy = h - 1 - dx;
-        break;
-    case 8:
-        *sx = w - 1 - dy, *sy = dx;
-        break;
-    default:
-        *sx = dx, *sy = dy;
-        break;
-    }
-}
+/* The lossless turn libturbojpeg applies to the encoded thumbnail for
+ * each EXIF orientation (index 1..8); the ragged edge of a partial MCU
+ * is trimmed, at most 15 pixels of a thumbnail. */
+static const int turn_for[9] = {
+    TJXOP_NONE,      TJXOP_NONE,  TJXOP_HFLIP,      TJXOP_ROT180, TJXOP_VFLIP,
+    TJXOP_TRANSPOSE, TJXOP_ROT90, TJXOP_TRANSVERSE, TJXOP_ROT270,
+};
 
-static unsigned char *upright(const unsigned char *rgb, int w, int h,
-                              int orientation, int *out_w, int *out_h)
+/* Replaces *jpeg with the upright version when orientation asks for it. */
+static int turn_upright(int orientation, unsigned char **jpeg,
+                        unsigned long *size, dk_error *err)
 {
-    bool swap = orientation >= 5 && orientation <= 8;
-    *out_w = swap ? h : w;
-    *out_h = swap ? w : h;
-    unsigned char *out = g_malloc((size_t)w * (size_t)h * 3);
-    for (int dy = 0; dy < *out_h; dy++)
-        for (int dx = 0; dx < *out_w; dx++) {
-            int sx, sy;
-            source_of(orientation, w, h, dx, dy, &sx, &sy);
-            memcpy(out + ((size_t)dy * *out_w + dx) * 3,
-                   rgb + ((size_t)sy * w + sx) * 3, 3);
-        }
-    return out;
+    if (orientation < 2 || orientation > 8)
+        return 0;
+    tjhandle t = tjInitTransform();
+    tjtransform xf = {.op = turn_for[orientation], .options = TJXOPT_TRIM};
+    unsigned char *turned = NULL;
+    unsigned long turned_size = 0;
+    int rc = 0;
+    if (!t ||
+        tjTransform(t, *jpeg, *size, 1, &turned, &turned_size, &xf, 0) < 0)
+        rc = dk_error_set(err, DK_ERR_INTERNAL, "turning upright: %s",
+                          tjGetErrorStr2(t));
+    if (rc == 0) {
+        tjFree(*jpeg);
+        *jpeg = turned;
+        *size = turned_size;
+    }
+    if (t)
+        tjDestroy(t);
+    return rc;
 }
 
 /* The largest reduction that keeps the long edge at least edge pixels. */
@@ -85,7 +68,7 @@ static int encode_thumb(const unsigned char *jpeg, gsize size, int orientation,
 {
     tjhandle d = tjInitDecompress();
     tjhandle c = tjInitCompress();
-    unsigned char *rgb = NULL, *turned = NULL;
+    unsigned char *rgb = NULL;
     int w = 0, h = 0, subsamp = 0, colorspace = 0, rc = 0;
     if (!d || !c ||
         tjDecompressHeader3(d, jpeg, size, &w, &h, &subsamp, &colorspace) < 0) {
@@ -102,15 +85,14 @@ static int encode_thumb(const unsigned char *jpeg, gsize size, int orientation,
                           tjGetErrorStr2(d));
         goto out;
     }
-    int tw, th;
-    turned = upright(rgb, sw, sh, orientation, &tw, &th);
-    if (tjCompress2(c, turned, tw, 0, th, TJPF_RGB, out, out_size, TJSAMP_420,
+    if (tjCompress2(c, rgb, sw, 0, sh, TJPF_RGB, out, out_size, TJSAMP_420,
                     GALLERY_THUMB_QUALITY, 0) < 0)
         rc = dk_error_set(err, DK_ERR_INTERNAL, "encoding: %s",
                           tjGetErrorStr2(c));
+    else
+        rc = turn_upright(orientation, out, out_size, err);
 out:
     g_free(rgb);
-    g_free(turned);
     if (d)
         tjDestroy(d);
     if (c)
