@@ -338,10 +338,13 @@ int gallery_index_refresh(gallery_index *index, dk_error *err)
 {
     g_autofree char *items = g_build_filename(index->library, "items", NULL);
     gint64 now = path_mtime_ns(items);
-    if (now == 0)
-        return dk_error_set(err, DK_ERR_NOT_FOUND,
-                            "%s: not a dokpim library (no items/)",
-                            index->library);
+    /* no items/ yet (served before the first run): an empty gallery */
+    if (now == 0 && !g_file_test(items, G_FILE_TEST_EXISTS)) {
+        g_ptr_array_set_size(index->items, 0);
+        g_hash_table_remove_all(index->by_sha256);
+        index->items_mtime_ns = 0;
+        return 0;
+    }
     if (now != index->items_mtime_ns) {
         int rc = rescan_items(index, items, err);
         if (rc < 0)

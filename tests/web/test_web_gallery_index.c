@@ -219,6 +219,17 @@ static int page_of(gallery_index *index, const char *query, GString *names)
     return total;
 }
 
+START_TEST(empty_before_the_first_run)
+{
+    char *dir = dk_test_tmpdir("gallery-empty");
+    gallery_index *index = open_index(dir);
+    ck_assert_uint_eq(gallery_index_items(index)->len, 0);
+    ck_assert_int_eq(page_of(index, "", NULL), 0);
+    gallery_index_free(&index);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(pages_and_filters)
 {
     gallery_index *index = open_index(library);
@@ -365,6 +376,7 @@ int main(void)
     tcase_add_test(tc, lists_what_the_run_made);
     tcase_add_test(tc, sees_choices_made_outside);
     tcase_add_test(tc, items_come_and_go);
+    tcase_add_test(tc, empty_before_the_first_run);
     tcase_add_test(tc, query_errors);
     tcase_add_test(tc, pages_and_filters);
     tcase_add_test(tc, thumbnail_on_demand);
