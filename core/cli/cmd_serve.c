@@ -3,6 +3,7 @@
  * SIGTERM. */
 #include "cli.h"
 #include "serve.h"
+#include "serve_publish.h"
 #include "serve_queue.h"
 
 #include <glib-unix.h>
@@ -46,6 +47,8 @@ int cmd_serve(int argc, char **argv)
     g_autofree char *listen = NULL;
     g_autofree char *token_file = NULL;
     gboolean lan = FALSE;
+    g_autofree char *event = NULL;
+    g_autofree char *pipeline = NULL;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library,
          "the event's library folder", "LIBRARY"},
@@ -58,6 +61,14 @@ int cmd_serve(int argc, char **argv)
          "where the access token is kept (default LIBRARY/serve/token, "
          "made once, mode 0600)",
          "FILE"},
+        {"event", 0, 0, G_OPTION_ARG_FILENAME, &event,
+         "the event file the gallery's Publish picks runs with (default: "
+         "the event the library's manifests recorded)",
+         "EVENT"},
+        {"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline,
+         "the pipeline Publish picks runs (default: the shipped "
+         "event-photos-publish.conf)",
+         "PIPELINE"},
         {NULL}};
     if (!cli_parse(&argc, &argv, "-o LIBRARY",
                    "The crew's web page: gallery, live control and queue.\n"
@@ -88,6 +99,11 @@ int cmd_serve(int argc, char **argv)
         cli_error("%s", err.message);
         return DK_EXIT_USAGE;
     }
+    serve_publish publish = {
+        .library = library, .pipeline = pipeline, .event = event};
+    gallery_options gallery_opts;
+    serve_publish_options(&publish, &gallery_opts);
+    gallery *photos = gallery_attach(server, &gallery_opts);
     serve_queue *queue = serve_queue_attach(server, library);
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     guint on_int = g_unix_signal_add(SIGINT, quit, loop);
@@ -98,6 +114,8 @@ int cmd_serve(int argc, char **argv)
     g_source_remove(on_term);
     serve_queue_free(queue);
     dk_server_stop(server);
+    gallery_free(&photos);
+    serve_publish_clear(&publish);
     g_main_loop_unref(loop);
     cli_note("stopped");
     return DK_EXIT_OK;

@@ -156,3 +156,16 @@ export async function run(name, test) {
   }
   process.exit(status);
 }
+
+// `dokpim serve -o library` and a chromium, both stopped by the test's
+// cleanups (the server must exit 0): { server, browser }.
+export async function serveWithBrowser(library, atEnd, extra = []) {
+  const server = await startServe(library, extra);
+  atEnd(async () => {
+    const code = await server.stop();
+    check(code === 0, `dokpim serve exited ${code}`);
+  });
+  const browser = await launch();
+  atEnd(() => browser.close());
+  return { server, browser };
+}
