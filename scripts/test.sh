@@ -17,14 +17,14 @@ run_suite() {
   ctest --test-dir "$dir" --output-on-failure --timeout 900 || rerun_live "$dir"
 }
 
-# The live suites push real-time streams through a local nginx and time
+# The live suites (and the live page's browser test) push real-time streams through a local nginx and time
 # reconnects in wall-clock seconds, so on a busy 2-core machine one of
 # their cases can miss a deadline. Only those suites get one more run, and
 # only when nothing else failed; the first failure stays in the log above.
 rerun_live() {
   local failed=$1/Testing/Temporary/LastTestsFailed.log
   [ -f "$failed" ] || return 1
-  if grep -qv ':test_live_youtube\(_local\|_load\)\?$' "$failed"; then
+  if grep -qv ':\(test_live_youtube\(_local\|_load\|_broadcast_[a-z_]*\)\?\|test_live_terminal\|test_web_live\)$' "$failed"; then
     return 1
   fi
   echo "== re-running the real-time live suites that failed: =="
