@@ -19,8 +19,9 @@ run_suite() {
 
 # The live suites (and the live page's browser test) push real-time
 # streams through a local nginx and time reconnects in wall-clock seconds,
-# so on a busy 2-core machine one of their cases can miss a deadline. Only those suites get one more run, and
-# only when nothing else failed; the first failure stays in the log above.
+# so on a busy 2-core machine one of their cases can miss a deadline. Only
+# those suites get one more run, and only when nothing else failed; the
+# first failure stays in the log above.
 rerun_live() {
   local failed=$1/Testing/Temporary/LastTestsFailed.log
   [ -f "$failed" ] || return 1
