@@ -52,9 +52,14 @@ const dk = (() => {
 
   // Messages of the page in the crew's language: pages put their texts in
   // window.DK_MESSAGES (key -> text); the English text is the fallback.
-  function t(key, english) {
+  // {name} placeholders are filled from params after the lookup, so a
+  // translation may put them in its own word order.
+  function t(key, english, params) {
     const messages = window.DK_MESSAGES || {};
-    return messages[key] || english || key;
+    const text = messages[key] || english || key;
+    if (!params) return text;
+    return text.replace(/\{([a-z_]+)\}/g, (whole, name) =>
+      Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole);
   }
 
   // A one-line notice at the bottom of the page (errors, "saved").

@@ -342,8 +342,7 @@
     $(id).addEventListener("change", () => { selected = 0; scroller.scrollTop = 0; load(); });
 
   $("publish").addEventListener("click", async () => {
-    if (!confirm(dk.t("gallery.publish_confirm",
-                      "Publish the picked photos (web copies and uploads)?"))) return;
+    if (!confirm(dk.t("gallery.publish_confirm", "Publish the picked photos (web copies and uploads)?"))) return;
     try {
       const r = await dk.post("/api/publish", {});
       dk.notice(`${dk.t("gallery.publishing", "Publishing")} ${r.picks} ${dk.t("gallery.picks", "picks")}…`);

@@ -40,9 +40,10 @@ function note(job) {
 }
 
 async function act(job, action) {
+  const params = { id: job.id, name: baseName(job.source || job.path) };
   const question = action === "retry"
-    ? dk.t("queue.confirm_retry", `Send job ${job.id} (${baseName(job.source || job.path)}) again?`)
-    : dk.t("queue.confirm_cancel", `Cancel job ${job.id} (${baseName(job.source || job.path)})?`);
+    ? dk.t("queue.confirm_retry", "Send job {id} ({name}) again?", params)
+    : dk.t("queue.confirm_cancel", "Cancel job {id} ({name})?", params);
   if (!window.confirm(question)) return;
   try {
     const reply = await dk.post(`/api/queue/${action}`, { id: job.id });

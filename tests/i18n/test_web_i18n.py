@@ -61,5 +61,8 @@ for lang in ("id", "en"):
         built, good = None, False
     check(good, f"the build made {path}")
     if lang == "en" and good:
-        check(all(k == v for k, v in built.items()), "en.json is the English itself")
+        # a text is looked up by its English or by its key (dk.t("queue.job",
+        # "Job")): either way the value is English that maps to itself
+        check(all(k == v or built.get(v) == v for k, v in built.items()),
+              "en.json is the English itself")
 finish()
