@@ -50,13 +50,14 @@ const dk = (() => {
     return source;
   }
 
-  // Messages of the page in the crew's language: pages put their texts in
-  // window.DK_MESSAGES (key -> text); the English text is the fallback.
+  // Messages of the page in the crew's language: /api/i18n.js (loaded before
+  // this file) sets window.DK_MESSAGES, which maps both a key and its
+  // English text to the translation; the English text is the fallback.
   // {name} placeholders are filled from params after the lookup, so a
   // translation may put them in its own word order.
   function t(key, english, params) {
     const messages = window.DK_MESSAGES || {};
-    const text = messages[key] || english || key;
+    const text = messages[key] || (english && messages[english]) || english || key;
     if (!params) return text;
     return text.replace(/\{([a-z_]+)\}/g, (whole, name) =>
       Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole);

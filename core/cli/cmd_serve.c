@@ -3,6 +3,7 @@
  * SIGTERM. */
 #include "cli.h"
 #include "serve.h"
+#include "serve_i18n.h"
 #include "serve_publish.h"
 #include "serve_queue.h"
 
@@ -105,6 +106,7 @@ int cmd_serve(int argc, char **argv)
     serve_publish_options(&publish, &gallery_opts);
     gallery *photos = gallery_attach(server, &gallery_opts);
     serve_queue *queue = serve_queue_attach(server, library);
+    serve_i18n_attach(server);
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     guint on_int = g_unix_signal_add(SIGINT, quit, loop);
     guint on_term = g_unix_signal_add(SIGTERM, quit, loop);

@@ -2,6 +2,7 @@
 #include "live_web.h"
 #include "cli.h"
 #include "serve.h"
+#include "serve_i18n.h"
 
 #include <string.h>
 
@@ -138,6 +139,7 @@ live_web *live_web_start(const char *listen, bool lan, const char *library,
         live_web_stop(&web);
         return NULL;
     }
+    serve_i18n_attach(web->server);
     dk_server_route(web->server, "GET", "/api/live/status", get_status, web);
     dk_server_route(web->server, "GET", "/api/live/preview.jpg", get_preview,
                     web);

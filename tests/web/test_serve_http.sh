@@ -32,7 +32,9 @@ ln -s /etc/passwd "$lib/derived/web/passwd-link"
 ln -s "$lib/keys" "$lib/derived/web/keys-link"
 
 port=$("$servers/free-port.sh")
-"$dokpim" serve -o "$lib" --listen "127.0.0.1:$port" > "$work/out" 2> "$work/err" &
+# the language of /i18n.js follows the browser only when the environment
+# names none
+env -u LANGUAGE -u DOKPIM_LANGUAGE "$dokpim" serve -o "$lib" --listen "127.0.0.1:$port" > "$work/out" 2> "$work/err" &
 server_pid=$!
 "$servers/wait-port.sh" "$port" "$server_pid" || exit 1
 url=http://127.0.0.1:$port
@@ -67,6 +69,20 @@ grep -i "^Set-Cookie: dokpim_token=$token;" "$work/headers" | grep -q "HttpOnly;
 grep -i "^Location:" "$work/headers" | grep -q "token" && fail "the redirect keeps the token"
 expect 200 "the cookie" -b "$work/jar" "$url/queue.html"
 expect 403 "wrong ?token=" "$url/?token=${token}x"
+
+# /api/i18n.js: the pages' words in the browser's language, from the build's
+# catalogue files (what they say is read from them, not written here)
+messages=$(dirname "$dokpim")/../web/i18n
+word() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Cancel"])' "$1"; }
+expect 200 "i18n.js, Indonesian" "${auth[@]}" -H "Accept-Language: id-ID,id;q=0.9" "$url/api/i18n.js"
+grep -q "^window.DK_MESSAGES = " "$work/body" || fail "i18n.js does not set DK_MESSAGES"
+grep -qF "\"Cancel\": \"$(word "$messages/id.json")\"" "$work/body" || fail "i18n.js for id-ID is not id.json"
+[ "$(word "$messages/id.json")" != Cancel ] || fail "id.json does not translate Cancel"
+expect 200 "i18n.js, English" "${auth[@]}" -H "Accept-Language: en-US" "$url/api/i18n.js"
+grep -qF "\"Cancel\": \"Cancel\"" "$work/body" || fail "i18n.js for en-US is not English"
+expect 200 "i18n.js, no catalogue" "${auth[@]}" -H "Accept-Language: fr-FR" "$url/api/i18n.js"
+grep -qF "Batalkan" "$work/body" && fail "French got Indonesian"
+expect 401 "i18n.js without the token" "$url/api/i18n.js"
 
 # /files/: the derived files only, never out of the library
 expect 200 "a derived file" "${auth[@]}" "$url/files/derived/web/a.txt"
