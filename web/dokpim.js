@@ -91,3 +91,11 @@ const dk = (() => {
 
   return { get, post, events, t, notice, element };
 })();
+
+// The page's own words (data-i18n="English text" on an element holding only
+// that text), translated before the page's script runs; every page loads
+// this file at the end of its body, after the elements.
+for (const node of document.querySelectorAll("[data-i18n]")) {
+  const text = (window.DK_MESSAGES || {})[node.dataset.i18n];
+  if (text) node.textContent = text;
+}
