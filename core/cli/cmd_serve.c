@@ -52,23 +52,24 @@ int cmd_serve(int argc, char **argv)
     g_autofree char *pipeline = NULL;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &library,
-         "the event's library folder", "LIBRARY"},
+         N_("the event's library folder"), "LIBRARY"},
         {"listen", 0, 0, G_OPTION_ARG_STRING, &listen,
-         "address and port (default 127.0.0.1:8080; port 0: any free one)",
+         N_("address and port (default 127.0.0.1:8080; port 0: any free one)"),
          "ADDR:PORT"},
         {"lan", 0, 0, G_OPTION_ARG_NONE, &lan,
-         "allow a non-loopback --listen, for phones on the same network", NULL},
+         N_("allow a non-loopback --listen, for phones on the same network"),
+         NULL},
         {"token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
-         "where the access token is kept (default LIBRARY/serve/token, "
-         "made once, mode 0600)",
+         N_("where the access token is kept (default LIBRARY/serve/token, "
+            "made once, mode 0600)"),
          "FILE"},
         {"event", 0, 0, G_OPTION_ARG_FILENAME, &event,
-         "the event file the gallery's Publish picks runs with (default: "
-         "the event the library's manifests recorded)",
+         N_("the event file the gallery's Publish picks runs with (default: "
+            "the event the library's manifests recorded)"),
          "EVENT"},
         {"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline,
-         "the pipeline Publish picks runs (default: the shipped "
-         "event-photos-publish.conf)",
+         N_("the pipeline Publish picks runs (default: the shipped "
+            "event-photos-publish.conf)"),
          "PIPELINE"},
         {NULL}};
     if (!cli_parse(&argc, &argv, "-o LIBRARY",
