@@ -57,14 +57,16 @@ chmod 600 key
   --event "$event" -o live --set youtube.key-file="$T/key" \
   --set youtube.url=rtmp://127.0.0.1:9/live2 </dev/null >live.log 2>&1 &
 pid=$!   # mdwe_exec execs dokpim: the same process
-# started, then 3 s of recording, then Ctrl-C (the sanitizer build and a
-# busy machine make the start slow, so it is waited for, not guessed)
-for _ in $(seq 600); do
-  grep -q "started" live.log && break
+# the first status line (media is flowing into the recording), then 4 s of
+# recording, then Ctrl-C (the sanitizer build and a busy machine make the
+# start slow, and "started" comes before the first frame is encoded, so
+# the status line is waited for, not guessed)
+for _ in $(seq 900); do
+  grep -q "rec [0-9.]* [kMG]*B" live.log && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done
-sleep 3
+sleep 4
 kill -INT "$pid" 2>/dev/null || true
 wait "$pid" || true
 grep -q "recorded .*\.mkv" live.log || fail "live under MDWE: $(cat live.log)"
