@@ -116,11 +116,7 @@ static void on_done(void *user, const dk_pipeline *pipeline,
              run->counts[DK_STATUS_FAILED]);
     if (cli->json)
         json_print_run(pipeline, library, run);
-    cli->status = run->counts[DK_STATUS_CANCELLED] || run->stopped
-                      ? DK_EXIT_INTERRUPTED
-                  : run->counts[DK_STATUS_FAILED] || run->stage_errors->len
-                      ? DK_EXIT_ITEMS_FAILED
-                      : DK_EXIT_OK;
+    cli->status = progress_run_status(run);
 }
 
 int cmd_publish(int argc, char **argv)

@@ -160,11 +160,7 @@ int cmd_run(int argc, char **argv)
     print_summary(run, library);
     if (json)
         json_print_run(pipeline, library, run);
-    status = run->counts[DK_STATUS_CANCELLED] || run->stopped
-                 ? DK_EXIT_INTERRUPTED
-             : run->counts[DK_STATUS_FAILED] || run->stage_errors->len
-                 ? DK_EXIT_ITEMS_FAILED
-                 : DK_EXIT_OK;
+    status = progress_run_status(run);
 out:
     dk_run_free(&run);
     dk_library_free(&library);

@@ -140,3 +140,12 @@ void progress_report_stage_errors(const dk_run *run)
     for (guint i = 0; i < run->stage_errors->len; i++)
         cli_error("%s", (const char *)run->stage_errors->pdata[i]);
 }
+
+int progress_run_status(const dk_run *run)
+{
+    if (run->counts[DK_STATUS_CANCELLED] || run->stopped)
+        return DK_EXIT_INTERRUPTED;
+    if (run->counts[DK_STATUS_FAILED] || run->stage_errors->len)
+        return DK_EXIT_ITEMS_FAILED;
+    return DK_EXIT_OK;
+}

@@ -24,5 +24,8 @@ void progress_on_result(void *user, const dk_result *result, int finished,
 void progress_finish(cli_progress *progress);
 /* One error line per stage whose finish() failed, after the items'. */
 void progress_report_stage_errors(const dk_run *run);
+/* The exit status a finished run gives the command that ran it:
+ * interrupted, some item or stage failed, or all done. */
+int progress_run_status(const dk_run *run);
 
 #endif
